@@ -1,0 +1,233 @@
+package script
+
+import "time"
+
+// Kind is what a show is for.
+type Kind string
+
+const (
+	KindLivestream Kind = "livestream" // a sale hosted by the avatar
+	KindMuseum     Kind = "museum"     // a kiosk tour of exhibits
+)
+
+// Pos is where something stands in a script file; Line and Col count from 1.
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+// Text is one piece of text in several languages, keyed by BCP 47 tag ("zh-CN", "en").
+type Text map[string]string
+
+// Get returns the text in lang, falling back to fallback and then to any language.
+func (t Text) Get(lang, fallback string) string {
+	if s, ok := t[lang]; ok {
+		return s
+	}
+	if s, ok := t[fallback]; ok {
+		return s
+	}
+	for _, s := range t {
+		return s
+	}
+	return ""
+}
+
+// Money is an amount in hundredths of the currency unit (fen, cents), so that
+// prices compare exactly.
+type Money int64
+
+// Show is a parsed and validated show script. The director treats it as
+// read-only, so one *Show may be shared by many rooms.
+type Show struct {
+	ID        string
+	Kind      Kind
+	Title     Text
+	Persona   string   // persona ID, see configs/personas.yaml
+	Languages []string // declared languages; the first is the default
+	Vars      []Var
+	Catalog   []Product
+	Coupons   []Coupon
+	Exhibits  []Exhibit
+	FAQ       []FAQ
+	Idle      []Line    // attract lines spoken when nothing else is due
+	Segments  []Segment // played in order, then the show loops from the first
+	Acks      []Ack     // acknowledged lint findings, recorded
+	Pos       Pos
+}
+
+// Var is a show variable with its initial value. Built-in variables (stock of
+// a SKU, viewer count) need no declaration.
+type Var struct {
+	Name  string
+	Value int64
+	Pos   Pos
+}
+
+// Product is one catalog entry.
+type Product struct {
+	SKU       string
+	Title     Text
+	Price     Money
+	ListPrice Money
+	Currency  string // ISO 4217, "CNY"
+	Stock     int
+	Image     string
+	Points    map[string][]string // selling points per language
+	Pos       Pos
+}
+
+// Coupon is a coupon the avatar can hand out.
+type Coupon struct {
+	ID       string
+	Title    Text
+	Discount Money // amount off
+	MinSpend Money
+	Count    int
+	Pos      Pos
+}
+
+// Sale is a flash sale of one product.
+type Sale struct {
+	SKU      string
+	Price    Money
+	Stock    int
+	Duration time.Duration
+	Pos      Pos
+}
+
+// Exhibit is one museum exhibit.
+type Exhibit struct {
+	ID        string
+	Title     Text
+	Era       Text
+	Image     string
+	Narration []Line
+	Options   []Option // tap-to-ask choices
+	Pos       Pos
+}
+
+// Option is one tap-to-ask choice shown beside an exhibit.
+type Option struct {
+	ID    string
+	Label Text
+	Lines []Line
+	Pos   Pos
+}
+
+// FAQ is one viewer question the avatar can answer.
+type FAQ struct {
+	ID     string
+	Match  map[string][]string // keywords or phrases per language
+	Answer []Line
+	Pos    Pos
+}
+
+// Order says how a segment walks its steps.
+type Order string
+
+const (
+	OrderSequence Order = "sequence" // in the written order (the default)
+	OrderShuffle  Order = "shuffle"  // every step once per pass, in a new order each pass, never the same line twice in a row
+	OrderCycle    Order = "cycle"    // in order, continuing where the last pass stopped
+)
+
+// Segment is one named part of a show: a greeting, a product pitch, an exhibit.
+type Segment struct {
+	ID      string
+	Product string // SKU pitched: its card is shown when the segment starts
+	Exhibit string // exhibit focused when the segment starts
+	Order   Order
+	Steps   []Step
+	Pos     Pos
+}
+
+// StepKind tells which field of a Step is set.
+type StepKind string
+
+const (
+	StepSay    StepKind = "say"
+	StepPause  StepKind = "pause"
+	StepAction StepKind = "action" // Action fires
+	StepIf     StepKind = "if"     // If holds → Goto
+	StepGoto   StepKind = "goto"
+	StepSet    StepKind = "set"
+)
+
+// Step is one thing a segment does.
+type Step struct {
+	Kind   StepKind
+	Line   *Line         // StepSay
+	Pause  time.Duration // StepPause
+	Action *Action       // StepAction
+	If     *Cond         // StepIf
+	Goto   string        // StepIf, StepGoto: segment ID
+	Set    *Assign       // StepSet
+	Pos    Pos
+}
+
+// Line is one spoken line. Its ID is stable across edits and translations, so
+// a record can say exactly which line was spoken.
+type Line struct {
+	ID      string
+	Say     map[string]Utterance // per language
+	Emotion string
+	Gesture string
+	Pos     Pos
+}
+
+// Utterance is a line's text in one language with its cue marks taken out.
+type Utterance struct {
+	Text string // what is spoken, cue marks removed
+	Cues []Cue
+	Pos  Pos
+}
+
+// Cue fires Action when speech reaches byte offset At of Utterance.Text.
+type Cue struct {
+	At     int
+	Action Action
+	Pos    Pos
+}
+
+// ActionKind names what an Action does.
+type ActionKind string
+
+const (
+	ActShowProduct ActionKind = "show"    // Ref: SKU
+	ActHideProduct ActionKind = "hide"    // Ref: SKU
+	ActSale        ActionKind = "sale"    // Sale set
+	ActCoupon      ActionKind = "coupon"  // Ref: coupon ID
+	ActFocus       ActionKind = "focus"   // Ref: exhibit ID
+	ActExpression  ActionKind = "express" // Ref: expression name
+	ActGesture     ActionKind = "gesture" // Ref: gesture name
+)
+
+// Action is an avatar event a step or cue fires.
+type Action struct {
+	Kind ActionKind
+	Ref  string
+	Sale *Sale
+}
+
+// Cond compares a variable with a value: "stock(tea-01) < 10", "viewers >= 100".
+type Cond struct {
+	Var   string // "stock(SKU)", "viewers", or a declared Var name
+	Op    string // one of < <= > >= == !=
+	Value int64
+}
+
+// Assign sets a variable: "set: {var: round, add: 1}" or "{var: round, value: 0}".
+type Assign struct {
+	Var   string
+	Value int64
+	Add   bool // Value is added rather than assigned
+}
+
+// Ack is a merchant's written acknowledgement of one lint finding on one line.
+type Ack struct {
+	Code   string
+	LineID string
+	Reason string
+	Pos    Pos
+}
