@@ -1,0 +1,8 @@
+// Package avatar is the contract every part of avatarcast shares: room IDs,
+// personas with their AI disclosure and likeness licence, the event envelope
+// and event types sent to viewers, the messages viewers send back, and the
+// NATS subject, stream and bucket names that link the director to the gateway.
+//
+// It imports only the standard library and github.com/google/uuid, and must
+// never import nats.go, gorilla/websocket or any other avatarcast package.
+package avatar

@@ -1,0 +1,306 @@
+package avatar
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// EventType is part of the wire protocol: add values, never rename them.
+type EventType string
+
+// Events from the server to viewers.
+const (
+	EventHello       EventType = "hello"        // Hello: first frame on every connection
+	EventShowStart   EventType = "show.start"   // ShowStatus
+	EventShowPause   EventType = "show.pause"   // ShowStatus
+	EventShowResume  EventType = "show.resume"  // ShowStatus
+	EventShowEnd     EventType = "show.end"     // ShowStatus
+	EventSpeech      EventType = "speech"       // Speech: one spoken line
+	EventExpression  EventType = "expression"   // Expression
+	EventGesture     EventType = "gesture"      // Gesture
+	EventProductShow EventType = "product.show" // Product
+	EventProductHide EventType = "product.hide" // Product
+	EventSaleStart   EventType = "sale.start"   // Sale
+	EventSaleUpdate  EventType = "sale.update"  // Sale
+	EventSaleEnd     EventType = "sale.end"     // Sale
+	EventCoupon      EventType = "coupon"       // Coupon
+	EventReply       EventType = "reply"        // Reply: the avatar answers a viewer
+	EventExhibit     EventType = "exhibit.focus"
+	EventIdle        EventType = "idle"     // Idle: nothing scripted is due
+	EventViewers     EventType = "viewers"  // Viewers: approximate count
+	EventComment     EventType = "comment"  // Comment: a moderated viewer comment (danmaku)
+	EventNotice      EventType = "notice"   // Notice: a merchant's banner
+	EventError       EventType = "error"    // Error: sent to one viewer only
+	EventResume      EventType = "resume"   // Resume: how a reconnect was served
+)
+
+// Envelope is one event as it travels and as viewers receive it. Seq counts
+// from 1 per room with no gaps; ID is unique across rooms. Data holds the
+// type's payload, already encoded, so an envelope is decoded and re-encoded
+// without knowing every payload.
+type Envelope struct {
+	ID   string          `json:"id"`
+	Room RoomID          `json:"room"`
+	Seq  uint64          `json:"seq"`
+	TS   Time            `json:"ts"`
+	Type EventType       `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
+// NewEnvelope builds the envelope of event seq of room r at t, encoding data.
+func NewEnvelope(r RoomID, seq uint64, t time.Time, typ EventType, data any) (Envelope, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return Envelope{}, err
+	}
+	return Envelope{ID: uuid.NewString(), Room: r, Seq: seq, TS: Time(t), Type: typ, Data: raw}, nil
+}
+
+// Time is a timestamp encoded as RFC 3339 in UTC with milliseconds.
+type Time time.Time
+
+// TimeLayout is the wire format of Time.
+const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// MarshalJSON encodes t as RFC 3339 with milliseconds, in UTC.
+func (t Time) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, len(TimeLayout)+2)
+	b = append(b, '"')
+	b = time.Time(t).UTC().AppendFormat(b, TimeLayout)
+	return append(b, '"'), nil
+}
+
+// UnmarshalJSON decodes an RFC 3339 timestamp.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return err
+	}
+	*t = Time(v)
+	return nil
+}
+
+// Hello is the first frame of every connection. It labels the stream as
+// AI-generated and carries what a late joiner must see at once.
+type Hello struct {
+	Room       RoomID  `json:"room"`
+	Kind       string  `json:"kind"`
+	Title      string  `json:"title"`
+	Viewer     string  `json:"viewer"`
+	Persona    Persona `json:"persona"`
+	AIContent  bool    `json:"ai_generated"` // always true
+	Disclosure string  `json:"disclosure"`   // the label to show, in the viewer's language
+	Seq        uint64  `json:"seq"`          // State is as of this seq; events after it follow
+	State      *State  `json:"state,omitempty"`
+	Resumed    bool    `json:"resumed,omitempty"`   // the client asked for since=N
+	Recovered  bool    `json:"recovered,omitempty"` // every event after N follows
+}
+
+// State is a room's snapshot: what a viewer joining at Seq must see.
+type State struct {
+	Seq     uint64   `json:"seq"`
+	Status  string   `json:"status"` // "playing", "paused", "ended", "idle"
+	Segment string   `json:"segment,omitempty"`
+	LineID  string   `json:"line_id,omitempty"`
+	Lang    string   `json:"lang,omitempty"`
+	Product *Product `json:"product,omitempty"` // the card on screen
+	Sale    *Sale    `json:"sale,omitempty"`    // the running flash sale
+	Exhibit *Exhibit `json:"exhibit,omitempty"` // the exhibit in focus
+	Recent  []Speech `json:"recent,omitempty"`  // the last few lines, oldest first
+	Viewers int      `json:"viewers,omitempty"`
+}
+
+// ShowStatus is the payload of show.start, show.pause, show.resume and show.end.
+type ShowStatus struct {
+	Show   string `json:"show"`
+	Title  string `json:"title,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Speech is one spoken line. Words and Visemes are offsets from the moment the
+// event is received, in ms; see docs/speech-timing.md.
+type Speech struct {
+	LineID     string   `json:"line_id"`
+	Text       string   `json:"text"`
+	Lang       string   `json:"lang"`
+	Emotion    string   `json:"emotion,omitempty"`
+	DurationMS int      `json:"duration_ms"`
+	Words      []Word   `json:"words"`
+	Visemes    []Viseme `json:"visemes"`
+}
+
+// Word is one word or CJK character group of a spoken line.
+type Word struct {
+	Text    string `json:"text"`
+	Offset  int    `json:"offset"` // byte offset in Speech.Text
+	StartMS int    `json:"start_ms"`
+	EndMS   int    `json:"end_ms"`
+}
+
+// Viseme is a mouth shape held from AtMS until the next one.
+type Viseme struct {
+	V    string `json:"v"`
+	AtMS int    `json:"at_ms"`
+}
+
+// Expression is a facial expression.
+type Expression struct {
+	Name string `json:"name"`
+}
+
+// Gesture is a body gesture.
+type Gesture struct {
+	Name string `json:"name"`
+}
+
+// Product is a product card. Prices are decimal strings in Currency, so no
+// float rounding reaches a price tag.
+type Product struct {
+	SKU       string   `json:"sku"`
+	Title     string   `json:"title"`
+	Price     string   `json:"price"`
+	ListPrice string   `json:"list_price"`
+	Currency  string   `json:"currency"`
+	Stock     int      `json:"stock"`
+	Image     string   `json:"image,omitempty"`
+	Points    []string `json:"points,omitempty"`
+}
+
+// Sale is a flash sale: its price holds until Ends or until Stock runs out.
+type Sale struct {
+	ID       string `json:"id"`
+	SKU      string `json:"sku"`
+	Price    string `json:"price"`
+	Currency string `json:"currency"`
+	Stock    int    `json:"stock"`
+	Ends     Time   `json:"ends"`
+	Reason   string `json:"reason,omitempty"` // on sale.end: "time", "sold_out", "stopped"
+}
+
+// Coupon is a coupon handed out to viewers.
+type Coupon struct {
+	ID       string `json:"id"`
+	Title    string `json:"title"`
+	Discount string `json:"discount"`
+	MinSpend string `json:"min_spend,omitempty"`
+	Currency string `json:"currency"`
+	Count    int    `json:"count"`
+}
+
+// Reply is the avatar answering one viewer's question.
+type Reply struct {
+	Viewer   string `json:"viewer"`
+	Name     string `json:"name,omitempty"`
+	Question string `json:"question"`
+	FAQ      string `json:"faq,omitempty"` // the matched FAQ entry
+	Speech   Speech `json:"speech"`
+}
+
+// Exhibit is the exhibit a museum avatar turns to.
+type Exhibit struct {
+	ID      string   `json:"id"`
+	Title   string   `json:"title"`
+	Era     string   `json:"era,omitempty"`
+	Image   string   `json:"image,omitempty"`
+	Options []Option `json:"options,omitempty"`
+}
+
+// Option is a tap-to-ask choice shown with an exhibit.
+type Option struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+// Idle says nothing scripted is due; renderers play an attract loop.
+type Idle struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// Viewers is the approximate number of viewers in a room.
+type Viewers struct {
+	Count int `json:"count"`
+}
+
+// Comment is a viewer comment shown to the room after moderation.
+type Comment struct {
+	Viewer string `json:"viewer"`
+	Name   string `json:"name,omitempty"`
+	Text   string `json:"text"`
+}
+
+// Notice is a banner a merchant pushes at once.
+type Notice struct {
+	Text string `json:"text"`
+	Ref  string `json:"ref,omitempty"`
+}
+
+// Error tells one viewer what was wrong with what it sent; the room goes on.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error codes sent to viewers.
+const (
+	CodeBadFrame    = "bad_frame"    // not JSON, or not an object with a type
+	CodeUnknownType = "unknown_type" // a type viewers may not send
+	CodeBadField    = "bad_field"    // a field missing, of the wrong type or too long
+	CodeTooLarge    = "too_large"    // frame over the size limit
+	CodeRateLimited = "rate_limited" // too many messages
+	CodeInternal    = "internal"
+)
+
+// NewPayload returns a pointer to a new zero payload of event type t, ready
+// to decode Envelope.Data into, or nil for a type this version does not know.
+func NewPayload(t EventType) any {
+	switch t {
+	case EventHello:
+		return new(Hello)
+	case EventShowStart, EventShowPause, EventShowResume, EventShowEnd:
+		return new(ShowStatus)
+	case EventSpeech:
+		return new(Speech)
+	case EventExpression:
+		return new(Expression)
+	case EventGesture:
+		return new(Gesture)
+	case EventProductShow, EventProductHide:
+		return new(Product)
+	case EventSaleStart, EventSaleUpdate, EventSaleEnd:
+		return new(Sale)
+	case EventCoupon:
+		return new(Coupon)
+	case EventReply:
+		return new(Reply)
+	case EventExhibit:
+		return new(Exhibit)
+	case EventIdle:
+		return new(Idle)
+	case EventViewers:
+		return new(Viewers)
+	case EventComment:
+		return new(Comment)
+	case EventNotice:
+		return new(Notice)
+	case EventError:
+		return new(Error)
+	case EventResume:
+		return new(Resume)
+	}
+	return nil
+}
+
+// Resume tells a reconnecting viewer how its since=N was served. Recovered
+// false means events after N are gone (beyond retention): the viewer gets the
+// current State instead and must not assume it saw everything.
+type Resume struct {
+	Since     uint64 `json:"since"`
+	Recovered bool   `json:"recovered"`
+	State     *State `json:"state,omitempty"`
+}

@@ -1,0 +1,116 @@
+package avatar
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Persona is who presents a room: the avatar's look and voice, and the
+// AI-generated-content disclosure that every viewer sees.
+type Persona struct {
+	ID         string            `json:"id"`
+	Name       string            `json:"name"`
+	Look       string            `json:"look"`       // renderer asset: image, Live2D or glTF model
+	Voice      Voice             `json:"voice"`      // synthetic voice
+	Disclosure map[string]string `json:"disclosure"` // the AI label per language; never empty
+	Likeness   *Likeness         `json:"likeness,omitempty"`
+}
+
+// Voice is the synthetic voice of a persona.
+type Voice struct {
+	ID   string  `json:"id"`
+	Rate float64 `json:"rate,omitempty"` // speaking rate, 1 = normal
+}
+
+// Likeness records that a persona's face or voice is a real person's, and the
+// licence under which it is used. A persona with no Likeness is wholly
+// synthetic.
+type Likeness struct {
+	Person  string   `json:"person"`
+	Face    bool     `json:"face"`  // the avatar looks like Person
+	Voice   bool     `json:"voice"` // the voice is a clone of Person's
+	Licence *Licence `json:"licence,omitempty"`
+}
+
+// Licence is the written permission to use a real person's likeness.
+type Licence struct {
+	ID      string    `json:"id"`
+	Holder  string    `json:"holder"`
+	Covers  []string  `json:"covers"` // uses granted: "face", "voice", "livestream", "museum", "commercial"
+	Expires time.Time `json:"expires"`
+}
+
+// Uses a persona can be licensed for.
+const (
+	UseFace       = "face"
+	UseVoice      = "voice"
+	UseLivestream = "livestream"
+	UseMuseum     = "museum"
+	UseCommercial = "commercial"
+)
+
+// ErrUnlicensed is wrapped by Persona.Check when a real person's likeness is
+// used without a licence that covers the use.
+var ErrUnlicensed = errors.New("likeness not licensed for this use")
+
+// Check reports whether p may present a room of the given kind ("livestream"
+// or "museum") at time now: it must carry an AI disclosure, and any real
+// person's face or voice must be covered by an unexpired licence for that use.
+// A livestream sale is commercial use as well.
+func (p Persona) Check(kind string, now time.Time) error {
+	if p.ID == "" {
+		return errors.New("persona: missing id")
+	}
+	if len(p.Disclosure) == 0 {
+		return fmt.Errorf("persona %s: missing AI disclosure text", p.ID)
+	}
+	for lang, s := range p.Disclosure {
+		if s == "" {
+			return fmt.Errorf("persona %s: empty AI disclosure for %s", p.ID, lang)
+		}
+	}
+	l := p.Likeness
+	if l == nil || (!l.Face && !l.Voice) {
+		return nil
+	}
+	if l.Licence == nil {
+		return fmt.Errorf("persona %s: uses the likeness of %s with no licence: %w", p.ID, l.Person, ErrUnlicensed)
+	}
+	if !l.Licence.Expires.IsZero() && !now.Before(l.Licence.Expires) {
+		return fmt.Errorf("persona %s: licence %s expired on %s: %w", p.ID, l.Licence.ID, l.Licence.Expires.Format(time.DateOnly), ErrUnlicensed)
+	}
+	need := []string{kind}
+	if l.Face {
+		need = append(need, UseFace)
+	}
+	if l.Voice {
+		need = append(need, UseVoice)
+	}
+	if kind == UseLivestream {
+		need = append(need, UseCommercial)
+	}
+	for _, u := range need {
+		if !slices.Contains(l.Licence.Covers, u) {
+			return fmt.Errorf("persona %s: licence %s does not cover %q use: %w", p.ID, l.Licence.ID, u, ErrUnlicensed)
+		}
+	}
+	return nil
+}
+
+// DisclosureFor returns the disclosure in lang, else in any language.
+func (p Persona) DisclosureFor(lang string) string {
+	if s, ok := p.Disclosure[lang]; ok {
+		return s
+	}
+	keys := make([]string, 0, len(p.Disclosure))
+	for k := range p.Disclosure {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if len(keys) == 0 {
+		return ""
+	}
+	return p.Disclosure[keys[0]]
+}
