@@ -28,12 +28,12 @@ const (
 	EventCoupon      EventType = "coupon"       // Coupon
 	EventReply       EventType = "reply"        // Reply: the avatar answers a viewer
 	EventExhibit     EventType = "exhibit.focus"
-	EventIdle        EventType = "idle"     // Idle: nothing scripted is due
-	EventViewers     EventType = "viewers"  // Viewers: approximate count
-	EventComment     EventType = "comment"  // Comment: a moderated viewer comment (danmaku)
-	EventNotice      EventType = "notice"   // Notice: a merchant's banner
-	EventError       EventType = "error"    // Error: sent to one viewer only
-	EventResume      EventType = "resume"   // Resume: how a reconnect was served
+	EventIdle        EventType = "idle"    // Idle: nothing scripted is due
+	EventViewers     EventType = "viewers" // Viewers: approximate count
+	EventComment     EventType = "comment" // Comment: a moderated viewer comment (danmaku)
+	EventNotice      EventType = "notice"  // Notice: a merchant's banner
+	EventError       EventType = "error"   // Error: sent to one viewer only
+	EventResume      EventType = "resume"  // Resume: how a reconnect was served
 )
 
 // Envelope is one event as it travels and as viewers receive it. Seq counts
