@@ -1,0 +1,209 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/avatarcast/avatarcast/avatar"
+)
+
+// Config says where NATS is. The zero value starts an embedded server with
+// JetStream storing under ./data, reachable only in process.
+type Config struct {
+	// URL of an external NATS server or cluster; empty starts an embedded one.
+	URL string
+	// DataDir is where the embedded server stores JetStream data (default ./data).
+	DataDir string
+	// Listen, if set, makes the embedded server accept NATS clients on this
+	// host:port (for a separate gateway or director process). Empty: in process only.
+	Listen string
+	// EventsMaxAge bounds how long room events are kept (default 24h).
+	EventsMaxAge time.Duration
+	// EventsMaxBytes bounds the events stream's size (default 1 GiB).
+	EventsMaxBytes int64
+	// Name is the client connection name shown by the server.
+	Name string
+}
+
+// Bus is a connection to NATS with avatarcast's stream and buckets ready.
+// Its methods are safe for concurrent use.
+type Bus struct {
+	NC     *nats.Conn
+	JS     jetstream.JetStream
+	Events jetstream.Stream
+	// Rooms maps a room ID to its avatar.Room, State to its avatar.State,
+	// Checkpoints to the director's cursor.
+	Rooms, State, Checkpoints jetstream.KeyValue
+
+	ns  *server.Server // nil when connected to an external server
+	log *zap.Logger
+}
+
+// Open connects to NATS as cfg says, starting the embedded server if cfg.URL
+// is empty, and creates or updates the stream and buckets. Close releases all.
+func Open(ctx context.Context, cfg Config, log *zap.Logger) (*Bus, error) {
+	b := &Bus{log: log.Named("bus")}
+	if cfg.Name == "" {
+		cfg.Name = "avatarcast"
+	}
+	opts := []nats.Option{
+		nats.Name(cfg.Name),
+		nats.MaxReconnects(-1),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				b.log.Warn("nats disconnected", zap.Error(err))
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { b.log.Info("nats reconnected", zap.String("url", nc.ConnectedUrlRedacted())) }),
+	}
+	url := cfg.URL
+	if url == "" {
+		ns, err := startEmbedded(cfg)
+		if err != nil {
+			return nil, err
+		}
+		b.ns = ns
+		opts = append(opts, nats.InProcessServer(ns))
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		b.stopServer()
+		return nil, fmt.Errorf("bus: connect: %w", err)
+	}
+	b.NC = nc
+	if err := b.setup(ctx, cfg); err != nil {
+		nc.Close()
+		b.stopServer()
+		return nil, err
+	}
+	return b, nil
+}
+
+// Embedded reports whether b runs its own NATS server.
+func (b *Bus) Embedded() bool { return b.ns != nil }
+
+// ClientURL is the URL other processes can reach the embedded server at, or "".
+func (b *Bus) ClientURL() string {
+	if b.ns == nil || b.ns.Addr() == nil {
+		return ""
+	}
+	return b.ns.ClientURL()
+}
+
+func startEmbedded(cfg Config) (*server.Server, error) {
+	dir := cfg.DataDir
+	if dir == "" {
+		dir = "data"
+	}
+	opts := &server.Options{
+		ServerName: "avatarcast",
+		JetStream:  true,
+		StoreDir:   filepath.Join(dir, "jetstream"),
+		NoSigs:     true, // the process owns signals; Close stops the server
+		NoLog:      true,
+		DontListen: cfg.Listen == "",
+	}
+	if cfg.Listen != "" {
+		host, port, err := splitHostPort(cfg.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("bus: nats listen address %q: %w", cfg.Listen, err)
+		}
+		opts.Host, opts.Port = host, port
+	}
+	ns, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("bus: embedded server: %w", err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		ns.Shutdown()
+		return nil, errors.New("bus: embedded server not ready after 10s")
+	}
+	return ns, nil
+}
+
+func (b *Bus) setup(ctx context.Context, cfg Config) error {
+	js, err := jetstream.New(b.NC)
+	if err != nil {
+		return fmt.Errorf("bus: jetstream: %w", err)
+	}
+	b.JS = js
+	maxAge, maxBytes := cfg.EventsMaxAge, cfg.EventsMaxBytes
+	if maxAge == 0 {
+		maxAge = 24 * time.Hour
+	}
+	if maxBytes == 0 {
+		maxBytes = 1 << 30
+	}
+	b.Events, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        avatar.EventsStream,
+		Description: "avatar events of every room, by room subject",
+		Subjects:    []string{avatar.AllEventsSubject()},
+		Storage:     jetstream.FileStorage,
+		MaxAge:      maxAge,
+		MaxBytes:    maxBytes,
+		Discard:     jetstream.DiscardOld,
+		Duplicates:  2 * time.Minute,
+		Compression: jetstream.S2Compression,
+		AllowDirect: true,
+	})
+	if err != nil {
+		return fmt.Errorf("bus: create stream %s: %w", avatar.EventsStream, err)
+	}
+	kv := func(name, desc string, history uint8) (jetstream.KeyValue, error) {
+		k, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket: name, Description: desc, History: history, Storage: jetstream.FileStorage,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("bus: create bucket %s: %w", name, err)
+		}
+		return k, nil
+	}
+	if b.Rooms, err = kv(avatar.RoomsBucket, "room records", 1); err != nil {
+		return err
+	}
+	if b.State, err = kv(avatar.StateBucket, "room state snapshots for late joiners", 1); err != nil {
+		return err
+	}
+	if b.Checkpoints, err = kv(avatar.CheckpointBucket, "director cursors", 1); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Close drains the connection, waiting for pending publishes and handlers,
+// then stops the embedded server if there is one.
+func (b *Bus) Close() error {
+	var err error
+	if b.NC != nil && !b.NC.IsClosed() {
+		closed := make(chan struct{})
+		b.NC.SetClosedHandler(func(*nats.Conn) { close(closed) })
+		if err = b.NC.Drain(); err != nil {
+			b.NC.Close()
+		} else {
+			select {
+			case <-closed:
+			case <-time.After(10 * time.Second):
+				b.NC.Close()
+				err = errors.New("bus: drain timed out")
+			}
+		}
+	}
+	b.stopServer()
+	return err
+}
+
+func (b *Bus) stopServer() {
+	if b.ns != nil {
+		b.ns.Shutdown()
+		b.ns.WaitForShutdown()
+	}
+}
