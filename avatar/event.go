@@ -34,10 +34,13 @@ const (
 	EventNotice      EventType = "notice"  // Notice: a merchant's banner
 	EventError       EventType = "error"   // Error: sent to one viewer only
 	EventResume      EventType = "resume"  // Resume: how a reconnect was served
+	EventPong        EventType = "pong"    // Pong: answer to a viewer's ping
 )
 
 // Envelope is one event as it travels and as viewers receive it. Seq counts
-// from 1 per room with no gaps; ID is unique across rooms. Data holds the
+// from 1 per room with no gaps; ID is unique across rooms. Frames addressed
+// to one viewer only (hello, resume, error, pong) have Seq 0 and are not
+// part of the room's sequence. Data holds the
 // type's payload, already encoded, so an envelope is decoded and re-encoded
 // without knowing every payload.
 type Envelope struct {
@@ -96,10 +99,11 @@ type Hello struct {
 	Persona    Persona `json:"persona"`
 	AIContent  bool    `json:"ai_generated"` // always true
 	Disclosure string  `json:"disclosure"`   // the label to show, in the viewer's language
-	Seq        uint64  `json:"seq"`          // State is as of this seq; events after it follow
+	Seq        uint64  `json:"seq"`          // events after this seq follow
 	State      *State  `json:"state,omitempty"`
-	Resumed    bool    `json:"resumed,omitempty"`   // the client asked for since=N
-	Recovered  bool    `json:"recovered,omitempty"` // every event after N follows
+	// Resumed is true when the viewer asked for since=N; a resume event
+	// follows at once, saying whether every event after N was recovered.
+	Resumed bool `json:"resumed,omitempty"`
 }
 
 // State is a room's snapshot: what a viewer joining at Seq must see.
@@ -292,6 +296,8 @@ func NewPayload(t EventType) any {
 		return new(Error)
 	case EventResume:
 		return new(Resume)
+	case EventPong:
+		return new(Pong)
 	}
 	return nil
 }
@@ -304,3 +310,6 @@ type Resume struct {
 	Recovered bool   `json:"recovered"`
 	State     *State `json:"state,omitempty"`
 }
+
+// Pong answers a viewer's ping.
+type Pong struct{}

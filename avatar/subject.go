@@ -10,12 +10,14 @@ const (
 	RoomsBucket = "rooms"
 	// StateBucket maps a room ID to its latest State snapshot.
 	StateBucket = "room_state"
-	// CheckpointBucket maps a room ID to the director's cursor in its show.
-	CheckpointBucket = "room_checkpoint"
 
 	// HeaderSeq carries an event's room sequence on its NATS message, so a
 	// reader can find an event without decoding it.
 	HeaderSeq = "Avatarcast-Seq"
+	// HeaderCursor carries the director's place in the show once the event
+	// is out, so whoever takes the room over goes on from the stored event
+	// itself: the event and its checkpoint are written in one publish.
+	HeaderCursor = "Avatarcast-Cursor"
 )
 
 // EventsSubject is where the director publishes room r's events.

@@ -39,9 +39,8 @@ type Bus struct {
 	NC     *nats.Conn
 	JS     jetstream.JetStream
 	Events jetstream.Stream
-	// Rooms maps a room ID to its avatar.Room, State to its avatar.State,
-	// Checkpoints to the director's cursor.
-	Rooms, State, Checkpoints jetstream.KeyValue
+	// Rooms maps a room ID to its avatar.Room, State to its avatar.State.
+	Rooms, State jetstream.KeyValue
 
 	ns  *server.Server // nil when connected to an external server
 	log *zap.Logger
@@ -173,9 +172,6 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 	if b.State, err = kv(avatar.StateBucket, "room state snapshots for late joiners", 1); err != nil {
 		return err
 	}
-	if b.Checkpoints, err = kv(avatar.CheckpointBucket, "director cursors", 1); err != nil {
-		return err
-	}
 	return nil
 }
 
@@ -207,3 +203,5 @@ func (b *Bus) stopServer() {
 		b.ns.WaitForShutdown()
 	}
 }
+
+func logSubject(s string) zap.Field { return zap.String("subject", s) }

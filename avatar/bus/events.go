@@ -18,13 +18,18 @@ import (
 var ErrFenced = errors.New("bus: room written by another director")
 
 // PublishEvent stores the encoded event raw of room r with room sequence seq,
-// and returns its stream sequence. If expectLast is not zero, the publish
-// succeeds only if the room's last stored event has stream sequence
-// expectLast, which fences out a stale director.
-func (b *Bus) PublishEvent(ctx context.Context, r avatar.RoomID, seq uint64, raw []byte, expectLast uint64) (uint64, error) {
+// and returns its stream sequence. cursor, if not empty, is stored with the
+// event (the director's place in its show once this event is out). If
+// expectLast is not zero, the publish succeeds only if the room's last
+// stored event has stream sequence expectLast, which fences out a stale
+// director.
+func (b *Bus) PublishEvent(ctx context.Context, r avatar.RoomID, seq uint64, raw []byte, cursor string, expectLast uint64) (uint64, error) {
 	subj := avatar.EventsSubject(r)
 	msg := &nats.Msg{Subject: subj, Data: raw, Header: nats.Header{}}
 	msg.Header.Set(avatar.HeaderSeq, strconv.FormatUint(seq, 10))
+	if cursor != "" {
+		msg.Header.Set(avatar.HeaderCursor, cursor)
+	}
 	opts := []jetstream.PublishOpt{jetstream.WithMsgID(string(r) + ":" + strconv.FormatUint(seq, 10))}
 	if expectLast != 0 {
 		opts = append(opts, jetstream.WithExpectLastSequencePerSubject(expectLast))
@@ -45,6 +50,7 @@ type StoredEvent struct {
 	Seq       uint64 // room sequence
 	StreamSeq uint64
 	Data      []byte // the encoded envelope
+	Cursor    string // the director's cursor after this event, if it set one
 }
 
 // LastEvent returns room r's last stored event, or ok false if it has none.
@@ -119,7 +125,7 @@ func stored(m *jetstream.RawStreamMsg) (StoredEvent, error) {
 	if err != nil {
 		return StoredEvent{}, fmt.Errorf("bus: stream seq %d on %s: bad %s header: %w", m.Sequence, m.Subject, avatar.HeaderSeq, err)
 	}
-	return StoredEvent{Seq: seq, StreamSeq: m.Sequence, Data: m.Data}, nil
+	return StoredEvent{Seq: seq, StreamSeq: m.Sequence, Data: m.Data, Cursor: m.Header.Get(avatar.HeaderCursor)}, nil
 }
 
 func splitHostPort(hp string) (string, int, error) {

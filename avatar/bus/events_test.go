@@ -19,7 +19,7 @@ func TestReplayAfterEachSeq(t *testing.T) {
 	// Interleave rooms so a room's events are spread through the stream.
 	for seq := uint64(1); seq <= n; seq++ {
 		for _, r := range rooms {
-			if _, err := b.PublishEvent(ctx, r, seq, fmt.Appendf(nil, `{"room":%q,"seq":%d}`, r, seq), 0); err != nil {
+			if _, err := b.PublishEvent(ctx, r, seq, fmt.Appendf(nil, `{"room":%q,"seq":%d}`, r, seq), "", 0); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -57,20 +57,20 @@ func TestReplayAfterEachSeq(t *testing.T) {
 func TestPublishFenced(t *testing.T) {
 	b := bustest.Start(t)
 	ctx := context.Background()
-	s1, err := b.PublishEvent(ctx, "r", 1, []byte(`{}`), 0)
+	s1, err := b.PublishEvent(ctx, "r", 1, []byte(`{}`), "c1", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2, err := b.PublishEvent(ctx, "r", 2, []byte(`{}`), s1)
+	s2, err := b.PublishEvent(ctx, "r", 2, []byte(`{}`), "c2", s1)
 	if err != nil {
 		t.Fatalf("publish expecting last %d: %v", s1, err)
 	}
 	// A stale writer still believes s1 is the last event.
-	if _, err := b.PublishEvent(ctx, "r", 2, []byte(`{"stale":true}`), s1); !errors.Is(err, bus.ErrFenced) {
+	if _, err := b.PublishEvent(ctx, "r", 2, []byte(`{"stale":true}`), "", s1); !errors.Is(err, bus.ErrFenced) {
 		t.Fatalf("stale publish: err %v, want ErrFenced", err)
 	}
 	last, ok, err := b.LastEvent(ctx, "r")
-	if err != nil || !ok || last.StreamSeq != s2 || last.Seq != 2 {
+	if err != nil || !ok || last.StreamSeq != s2 || last.Seq != 2 || last.Cursor != "c2" {
 		t.Fatalf("LastEvent = %+v %v %v, want stream seq %d seq 2", last, ok, err, s2)
 	}
 }

@@ -1,0 +1,99 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/avatarcast/avatarcast/avatar"
+)
+
+// Subscription is a live subscription; Stop ends it.
+type Subscription struct{ sub *nats.Subscription }
+
+// Stop unsubscribes. A handler call already running finishes; no new one
+// starts after the server has seen the unsubscribe.
+func (s *Subscription) Stop() error { return s.sub.Unsubscribe() }
+
+// SubscribeEvents calls fn, in order and one at a time, for each event of
+// room r published from now on. It is a core NATS subscription: if the
+// client falls too far behind, the server drops messages, so the caller
+// must watch seq for gaps and fill them with Replay.
+func (b *Bus) SubscribeEvents(r avatar.RoomID, fn func(StoredEvent)) (*Subscription, error) {
+	sub, err := b.NC.Subscribe(avatar.EventsSubject(r), func(m *nats.Msg) {
+		seq, err := strconv.ParseUint(m.Header.Get(avatar.HeaderSeq), 10, 64)
+		if err != nil {
+			b.log.Warn("event without seq", logSubject(m.Subject))
+			return
+		}
+		fn(StoredEvent{Seq: seq, Data: m.Data, Cursor: m.Header.Get(avatar.HeaderCursor)})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bus: subscribe room %s: %w", r, err)
+	}
+	// Generous limits: a drop costs a Replay, so make drops rare.
+	if err := sub.SetPendingLimits(1<<16, 64<<20); err != nil {
+		_ = sub.Unsubscribe()
+		return nil, fmt.Errorf("bus: subscribe room %s: %w", r, err)
+	}
+	return &Subscription{sub: sub}, nil
+}
+
+// PublishInput forwards an encoded avatar.Input of room r to its director.
+// It does not wait for the server.
+func (b *Bus) PublishInput(r avatar.RoomID, data []byte) error {
+	if err := b.NC.Publish(avatar.InputSubject(r), data); err != nil {
+		return fmt.Errorf("bus: publish input of room %s: %w", r, err)
+	}
+	return nil
+}
+
+// SubscribeInputs calls fn for each viewer message of room r.
+func (b *Bus) SubscribeInputs(r avatar.RoomID, fn func(data []byte)) (*Subscription, error) {
+	sub, err := b.NC.Subscribe(avatar.InputSubject(r), func(m *nats.Msg) { fn(m.Data) })
+	if err != nil {
+		return nil, fmt.Errorf("bus: subscribe input of room %s: %w", r, err)
+	}
+	return &Subscription{sub: sub}, nil
+}
+
+// Watch calls fn with every key of kv and its value as it is now, then with
+// each change, until ctx ends; deleted keys come with a nil value. ready is
+// called once the initial values have been given. Watch returns nil when ctx
+// ends.
+func (b *Bus) Watch(ctx context.Context, kv jetstream.KeyValue, fn func(key string, value []byte), ready func()) error {
+	w, err := kv.WatchAll(ctx)
+	if err != nil {
+		return fmt.Errorf("bus: watch %s: %w", kv.Bucket(), err)
+	}
+	defer func() { _ = w.Stop() }()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case e, ok := <-w.Updates():
+			if !ok {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return fmt.Errorf("bus: watch %s: %w", kv.Bucket(), errors.New("watcher closed"))
+			}
+			if e == nil {
+				if ready != nil {
+					ready()
+					ready = nil
+				}
+				continue
+			}
+			if e.Operation() != jetstream.KeyValuePut {
+				fn(e.Key(), nil)
+				continue
+			}
+			fn(e.Key(), e.Value())
+		}
+	}
+}

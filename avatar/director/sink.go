@@ -1,0 +1,55 @@
+package director
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/bus"
+)
+
+// Sink is where a room's player puts what it produces. The bus implements it;
+// tests under testing/synctest use an in-memory fake, as the bubble allows
+// no network.
+type Sink interface {
+	// Last returns the room's last published seq, the sink's token for it
+	// (a stream sequence) and the cursor stored with it; all zero for a new room.
+	Last(ctx context.Context, r avatar.RoomID) (seq, token uint64, cursor string, err error)
+	// Publish stores the encoded event seq of room r with the player's cursor
+	// once it is out. expect is the token of the room's previous event; a sink
+	// that has stored another writer's event since refuses with bus.ErrFenced.
+	// It returns the token of this event.
+	Publish(ctx context.Context, r avatar.RoomID, seq uint64, raw []byte, cursor string, expect uint64) (uint64, error)
+	// SaveState stores the room's snapshot for late joiners.
+	SaveState(ctx context.Context, r avatar.RoomID, st avatar.State) error
+}
+
+// BusSink is the Sink backed by NATS JetStream.
+type BusSink struct{ B *bus.Bus }
+
+// Last implements Sink.
+func (s BusSink) Last(ctx context.Context, r avatar.RoomID) (uint64, uint64, string, error) {
+	ev, ok, err := s.B.LastEvent(ctx, r)
+	if err != nil || !ok {
+		return 0, 0, "", err
+	}
+	return ev.Seq, ev.StreamSeq, ev.Cursor, nil
+}
+
+// Publish implements Sink.
+func (s BusSink) Publish(ctx context.Context, r avatar.RoomID, seq uint64, raw []byte, cursor string, expect uint64) (uint64, error) {
+	return s.B.PublishEvent(ctx, r, seq, raw, cursor, expect)
+}
+
+// SaveState implements Sink.
+func (s BusSink) SaveState(ctx context.Context, r avatar.RoomID, st avatar.State) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	if _, err := s.B.State.Put(ctx, string(r), b); err != nil {
+		return fmt.Errorf("director: save state of room %s: %w", r, err)
+	}
+	return nil
+}

@@ -1,0 +1,172 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+
+	"go.uber.org/zap"
+
+	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/bus"
+)
+
+// Hub fans each room's events out to its clients. Its methods are safe for
+// concurrent use. Fan-out never blocks: a client with a full queue is
+// dropped (slow_consumer) and may resume.
+type Hub struct {
+	cfg Config
+	bus *bus.Bus
+	log *zap.Logger
+
+	mu      sync.Mutex
+	rooms   map[avatar.RoomID]*room
+	opening map[avatar.RoomID]chan struct{}
+	known   map[avatar.RoomID]avatar.Room
+	states  map[avatar.RoomID]*avatar.State
+	clients map[*client]struct{}
+	closed  bool
+	conns   sync.WaitGroup
+}
+
+func newHub(cfg Config, b *bus.Bus, log *zap.Logger) *Hub {
+	return &Hub{
+		cfg: cfg, bus: b, log: log,
+		rooms:   map[avatar.RoomID]*room{},
+		opening: map[avatar.RoomID]chan struct{}{},
+		known:   map[avatar.RoomID]avatar.Room{},
+		states:  map[avatar.RoomID]*avatar.State{},
+		clients: map[*client]struct{}{},
+	}
+}
+
+// roomInfo returns the record of a room that exists.
+func (h *Hub) roomInfo(id avatar.RoomID) (avatar.Room, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r, ok := h.known[id]
+	return r, ok
+}
+
+// rooms lists the known rooms.
+func (h *Hub) roomList() []avatar.Room {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]avatar.Room, 0, len(h.known))
+	for _, r := range h.known {
+		out = append(out, r)
+	}
+	return out
+}
+
+// state returns the latest snapshot of room id, or nil.
+func (h *Hub) state(id avatar.RoomID) *avatar.State {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.states[id]
+}
+
+// room returns room id, subscribing to it on first use. Concurrent first
+// joins wait for one subscription.
+func (h *Hub) room(ctx context.Context, id avatar.RoomID) (*room, error) {
+	for {
+		h.mu.Lock()
+		if r, ok := h.rooms[id]; ok {
+			h.mu.Unlock()
+			return r, nil
+		}
+		if wait, ok := h.opening[id]; ok {
+			h.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		done := make(chan struct{})
+		h.opening[id] = done
+		h.mu.Unlock()
+
+		r, err := h.openRoom(ctx, id)
+		h.mu.Lock()
+		delete(h.opening, id)
+		if err == nil {
+			h.rooms[id] = r
+		}
+		h.mu.Unlock()
+		close(done)
+		return r, err
+	}
+}
+
+// onRoom keeps the known rooms in step with the rooms bucket.
+func (h *Hub) onRoom(key string, value []byte) {
+	id := avatar.RoomID(key)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if value == nil {
+		delete(h.known, id)
+		return
+	}
+	var r avatar.Room
+	if err := json.Unmarshal(value, &r); err != nil {
+		h.log.Error("bad room record", zap.String("room", key), zap.Error(err))
+		return
+	}
+	h.known[id] = r
+}
+
+// onState keeps the latest snapshot of each room.
+func (h *Hub) onState(key string, value []byte) {
+	id := avatar.RoomID(key)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if value == nil {
+		delete(h.states, id)
+		return
+	}
+	var st avatar.State
+	if err := json.Unmarshal(value, &st); err != nil {
+		h.log.Error("bad room state", zap.String("room", key), zap.Error(err))
+		return
+	}
+	h.states[id] = &st
+}
+
+// add registers a live connection; it fails once the hub is closing.
+func (h *Hub) add(c *client) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.clients[c] = struct{}{}
+	h.conns.Add(1)
+	return true
+}
+
+func (h *Hub) remove(c *client) {
+	h.mu.Lock()
+	delete(h.clients, c)
+	h.mu.Unlock()
+	h.conns.Done()
+}
+
+// Close tells every client the gateway is going away, with where to resume,
+// waits until their connections are closed, and unsubscribes from rooms.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	h.closed = true
+	for c := range h.clients {
+		c.stop(1001, "going_away") // websocket.CloseGoingAway
+	}
+	rooms := h.rooms
+	h.mu.Unlock()
+	h.conns.Wait()
+	for _, r := range rooms {
+		if err := r.sub.Stop(); err != nil {
+			h.log.Debug("unsubscribe", zap.String("room", string(r.id)), zap.Error(err))
+		}
+	}
+}

@@ -1,0 +1,64 @@
+// avatarcast browser client: one WebSocket to a room, with automatic
+// reconnect and resume from the last seq seen, so a viewer never misses or
+// repeats an event. Frames carry one event or a JSON array of events.
+"use strict";
+(function (global) {
+  class AvatarClient {
+    constructor(room, opts) {
+      this.room = room;
+      this.opts = Object.assign({ lang: navigator.language || "en", base: null }, opts);
+      this.lastSeq = 0;        // last room event seen (0: none yet)
+      this.handlers = {};
+      this.retry = 0;
+      this.closed = false;
+      this.ws = null;
+    }
+    on(type, fn) { (this.handlers[type] = this.handlers[type] || []).push(fn); return this; }
+    emit(type, ev) {
+      for (const fn of this.handlers[type] || []) fn(ev);
+      for (const fn of this.handlers["*"] || []) fn(ev);
+    }
+    url() {
+      const base = this.opts.base || ((location.protocol === "https:" ? "wss://" : "ws://") + location.host);
+      let u = base + "/ws?room=" + encodeURIComponent(this.room) + "&lang=" + encodeURIComponent(this.opts.lang);
+      if (this.lastSeq > 0) u += "&since=" + this.lastSeq;
+      return u;
+    }
+    connect() {
+      this.closed = false;
+      const ws = new WebSocket(this.url());
+      this.ws = ws;
+      ws.onopen = () => { this.retry = 0; this.emit("open", {}); };
+      ws.onmessage = (m) => {
+        let data;
+        try { data = JSON.parse(m.data); } catch (e) { return; }
+        for (const ev of Array.isArray(data) ? data : [data]) this.deliver(ev);
+      };
+      ws.onclose = (e) => {
+        this.emit("close", { code: e.code, reason: e.reason });
+        if (this.closed) return;
+        // Jittered backoff; a server going away asks for a quick return.
+        const base = Math.min(30000, 500 * Math.pow(2, this.retry++));
+        setTimeout(() => this.connect(), base / 2 + Math.random() * base / 2);
+      };
+    }
+    deliver(ev) {
+      if (ev.seq > 0) {
+        if (ev.seq <= this.lastSeq) return;  // already seen
+        this.lastSeq = ev.seq;
+      }
+      if (ev.type === "hello" && ev.data && ev.data.seq > this.lastSeq) this.lastSeq = ev.data.seq;
+      if (ev.type === "resume" && ev.data && !ev.data.recovered && ev.data.state) this.lastSeq = ev.data.state.seq;
+      this.emit(ev.type, ev);
+    }
+    send(type, data) {
+      if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+        this.ws.send(JSON.stringify({ type: type, data: data || {} }));
+        return true;
+      }
+      return false;
+    }
+    close() { this.closed = true; if (this.ws) this.ws.close(1000, "bye"); }
+  }
+  global.AvatarClient = AvatarClient;
+})(window);
