@@ -44,6 +44,9 @@ type claimPattern struct {
 	re     *regexp.Regexp
 	code   string
 	reason string
+	// pre lists substrings (lower case) one of which the text must hold
+	// for re to be tried at all: a cheap filter, since most lines hold none.
+	pre []string
 	// ok, when set, reports whether a match is harmless given the text
 	// after it (a false positive such as 第一次 or "best before").
 	ok func(after string) bool
@@ -53,18 +56,18 @@ type claimPattern struct {
 // adjective of quality, price or rank, so 最近, 最后, 最终, 最初, 最多 and
 // 最少 pass; 第一 before a measure word (第一次, 第一步) is an ordinal.
 var claimPatterns = []claimPattern{
-	{re: regexp.MustCompile(`(全网|史上|全国|行业|全球)最低(价)?`), code: "absolute-claim", reason: "claims the lowest price anywhere"},
-	{re: regexp.MustCompile(`最(好|佳|优|低|便宜|强|大|高|棒|美|先进|划算|实惠|超值|畅销|受欢迎|火|热|正宗|安全|有效|专业|权威|纯|完美|顶)`), code: "absolute-claim", reason: "uses 最 (most/best) as a superlative claim"},
-	{re: regexp.MustCompile(`第一`), code: "absolute-claim", reason: "claims first place (第一)"},
-	{re: regexp.MustCompile(`国家级|世界级|顶级|顶尖|唯一|极品|万能|首选|独一无二|绝无仅有|无敌|极致|王牌|冠军`), code: "absolute-claim", reason: "uses an absolute term"},
-	{re: regexp.MustCompile(`(?i)\b(the |our |world'?s |simply )?best\b`), code: "absolute-claim", reason: `claims to be the best`},
-	{re: regexp.MustCompile(`(?i)(\bno\.?\s?1\b|#\s?1\b|\bnumber[ -]one\b)`), code: "absolute-claim", reason: "claims first place"},
-	{re: regexp.MustCompile(`(?i)\b(cheapest|unbeatable|lowest[- ]prices?(\s+(ever|online|anywhere|guaranteed))?|lowest ever)\b`), code: "absolute-claim", reason: "claims the lowest price"},
-	{re: regexp.MustCompile(`(?i)\b(world[- ]class|top[- ]of[- ]the[- ]line|second to none|the only one)\b`), code: "absolute-claim", reason: "uses an absolute term"},
+	{pre: []string{"最低"}, re: regexp.MustCompile(`(全网|史上|全国|行业|全球)最低(价)?`), code: "absolute-claim", reason: "claims the lowest price anywhere"},
+	{pre: []string{"最"}, re: regexp.MustCompile(`最(好|佳|优|低|便宜|强|大|高|棒|美|先进|划算|实惠|超值|畅销|受欢迎|火|热|正宗|安全|有效|专业|权威|纯|完美|顶)`), code: "absolute-claim", reason: "uses 最 (most/best) as a superlative claim"},
+	{pre: []string{"第一"}, re: regexp.MustCompile(`第一`), code: "absolute-claim", reason: "claims first place (第一)"},
+	{pre: []string{"国家级", "世界级", "顶级", "顶尖", "唯一", "极品", "万能", "首选", "独一无二", "绝无仅有", "无敌", "极致", "王牌", "冠军"}, re: regexp.MustCompile(`国家级|世界级|顶级|顶尖|唯一|极品|万能|首选|独一无二|绝无仅有|无敌|极致|王牌|冠军`), code: "absolute-claim", reason: "uses an absolute term"},
+	{pre: []string{"best"}, re: regexp.MustCompile(`(?i)\b(the |our |world'?s |simply )?best\b`), code: "absolute-claim", reason: `claims to be the best`},
+	{pre: []string{"no", "#", "number"}, re: regexp.MustCompile(`(?i)(\bno\.?\s?1\b|#\s?1\b|\bnumber[ -]one\b)`), code: "absolute-claim", reason: "claims first place"},
+	{pre: []string{"cheapest", "unbeatable", "lowest"}, re: regexp.MustCompile(`(?i)\b(cheapest|unbeatable|lowest[- ]prices?(\s+(ever|online|anywhere|guaranteed))?|lowest ever)\b`), code: "absolute-claim", reason: "claims the lowest price"},
+	{pre: []string{"world", "top", "second", "only one"}, re: regexp.MustCompile(`(?i)\b(world[- ]class|top[- ]of[- ]the[- ]line|second to none|the only one)\b`), code: "absolute-claim", reason: "uses an absolute term"},
 
-	{re: regexp.MustCompile(`治愈|包治百病|包治|根治|药到病除|降血压|降血糖|降血脂|治疗|疗效|抗癌|防癌|消炎|排毒|治病|祛病|百病|延年益寿|处方`), code: "medical-claim", reason: "promises a medical effect"},
-	{re: regexp.MustCompile(`(?i)\b(guaranteed to (cure|heal)|miracle cure|cure[- ]all|anti-?cancer|(lowers?|reduces?|cuts?) (your )?(blood pressure|blood sugar|cholesterol))\b`), code: "medical-claim", reason: "promises a medical effect"},
-	{re: regexp.MustCompile(`(?i)\b(cures?|cured|curing|heals?|healing|treats?|treating|prevents?|preventing|reverses?|fights?) ((your|the|a|an|all|any|most|chronic|high|low|bad) )*(cancer|diabetes|diseases?|illness(es)?|insomnia|arthritis|acne|hypertension|blood pressure|infections?|inflammation|pain|colds?|flu|covid|headaches?|depression|anxiety|obesity|tumou?rs?|eczema|asthma)\b`), code: "medical-claim", reason: "promises a medical effect"},
+	{pre: []string{"治愈", "包治百病", "包治", "根治", "药到病除", "降血压", "降血糖", "降血脂", "治疗", "疗效", "抗癌", "防癌", "消炎", "排毒", "治病", "祛病", "百病", "延年益寿", "处方"}, re: regexp.MustCompile(`治愈|包治百病|包治|根治|药到病除|降血压|降血糖|降血脂|治疗|疗效|抗癌|防癌|消炎|排毒|治病|祛病|百病|延年益寿|处方`), code: "medical-claim", reason: "promises a medical effect"},
+	{pre: []string{"guaranteed", "miracle", "cure", "cancer", "blood", "cholesterol"}, re: regexp.MustCompile(`(?i)\b(guaranteed to (cure|heal)|miracle cure|cure[- ]all|anti-?cancer|(lowers?|reduces?|cuts?) (your )?(blood pressure|blood sugar|cholesterol))\b`), code: "medical-claim", reason: "promises a medical effect"},
+	{pre: []string{"cur", "heal", "treat", "prevent", "revers", "fight"}, re: regexp.MustCompile(`(?i)\b(cures?|cured|curing|heals?|healing|treats?|treating|prevents?|preventing|reverses?|fights?) ((your|the|a|an|all|any|most|chronic|high|low|bad) )*(cancer|diabetes|diseases?|illness(es)?|insomnia|arthritis|acne|hypertension|blood pressure|infections?|inflammation|pain|colds?|flu|covid|headaches?|depression|anxiety|obesity|tumou?rs?|eczema|asthma)\b`), code: "medical-claim", reason: "promises a medical effect"},
 }
 
 func init() {
@@ -91,8 +94,15 @@ var zuiOK = []string{"最好在", "最好趁", "最好别", "最好不要", "最
 // language, since mixed text is common in livestreams.
 func FindClaims(text string) []Claim {
 	var out []Claim
-	okSpans := bestPhrases.FindAllStringIndex(text, -1)
+	lower := strings.ToLower(text)
+	var okSpans [][]int
+	if strings.Contains(lower, "best") {
+		okSpans = bestPhrases.FindAllStringIndex(text, -1)
+	}
 	for _, cp := range claimPatterns {
+		if !slices.ContainsFunc(cp.pre, func(s string) bool { return strings.Contains(lower, s) }) {
+			continue
+		}
 		for _, m := range cp.re.FindAllStringIndex(text, -1) {
 			phrase, after := text[m[0]:m[1]], text[m[1]:]
 			if cp.ok != nil && cp.ok(after) {
