@@ -48,6 +48,7 @@ type Show struct {
 	Vars      []Var
 	Catalog   []Product
 	Coupons   []Coupon
+	Sales     []Sale // flash sales, started by a [sale:ID] cue or a sale step
 	Exhibits  []Exhibit
 	FAQ       []FAQ
 	Idle      []Line    // attract lines spoken when nothing else is due
@@ -89,6 +90,7 @@ type Coupon struct {
 
 // Sale is a flash sale of one product.
 type Sale struct {
+	ID       string // referenced by [sale:ID] cues and sale steps
 	SKU      string
 	Price    Money
 	Stock    int

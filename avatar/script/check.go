@@ -1,0 +1,374 @@
+package script
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Placeholder kinds: {KIND:ID} in a line's text is kept as written, and the
+// director replaces it with the live value when the line is spoken.
+var placeholderKinds = map[string]string{
+	"price":      "sku",    // current price of a product
+	"list_price": "sku",    // list price of a product
+	"stock":      "sku",    // units left of a product
+	"title":      "sku",    // product title in the line's language
+	"sale_price": "sale",   // price of a flash sale
+	"sale_stock": "sale",   // units left in a flash sale
+	"coupon":     "coupon", // amount a coupon takes off
+}
+
+// placeholderRE matches {kind:ref}; other braces are plain text.
+var placeholderRE = regexp.MustCompile(`\{([a-z_]+):([^{}\s]*)\}`)
+
+// Placeholders returns the placeholders in text as [kind, ref] pairs, in
+// order, including unknown kinds.
+func Placeholders(text string) [][2]string {
+	var out [][2]string
+	for _, m := range placeholderRE.FindAllStringSubmatch(text, -1) {
+		out = append(out, [2]string{m[1], m[2]})
+	}
+	return out
+}
+
+// ExpandPlaceholders replaces each {kind:ref} in text with value(kind, ref);
+// where value returns false the placeholder is left as written.
+func ExpandPlaceholders(text string, value func(kind, ref string) (string, bool)) string {
+	return placeholderRE.ReplaceAllStringFunc(text, func(m string) string {
+		sub := placeholderRE.FindStringSubmatch(m)
+		if v, ok := value(sub[1], sub[2]); ok {
+			return v
+		}
+		return m
+	})
+}
+
+// index is the show's definitions by ID, for reference checks.
+type index struct {
+	products map[string]*Product
+	coupons  map[string]*Coupon
+	sales    map[string]*Sale
+	exhibits map[string]*Exhibit
+	segments map[string]*Segment
+	vars     map[string]bool
+	lines    map[string]*Line
+}
+
+func newIndex(s *Show) *index {
+	ix := &index{
+		products: map[string]*Product{}, coupons: map[string]*Coupon{}, sales: map[string]*Sale{},
+		exhibits: map[string]*Exhibit{}, segments: map[string]*Segment{}, vars: map[string]bool{},
+		lines: map[string]*Line{},
+	}
+	for i := range s.Catalog {
+		ix.products[s.Catalog[i].SKU] = &s.Catalog[i]
+	}
+	for i := range s.Coupons {
+		ix.coupons[s.Coupons[i].ID] = &s.Coupons[i]
+	}
+	for i := range s.Sales {
+		ix.sales[s.Sales[i].ID] = &s.Sales[i]
+	}
+	for i := range s.Exhibits {
+		ix.exhibits[s.Exhibits[i].ID] = &s.Exhibits[i]
+	}
+	for i := range s.Segments {
+		if _, dup := ix.segments[s.Segments[i].ID]; !dup {
+			ix.segments[s.Segments[i].ID] = &s.Segments[i]
+		}
+	}
+	for _, v := range s.Vars {
+		ix.vars[v.Name] = true
+	}
+	return ix
+}
+
+// check resolves and checks references, sales, reachability, translations
+// and placeholders; it fills Action.Sale of sale actions and cues.
+func (p *parser) check(s *Show) {
+	ix := newIndex(s)
+	for _, r := range p.lines {
+		ix.lines[r.line.ID] = r.line
+	}
+	used := map[string]bool{} // "sale:ID", "coupon:ID"
+	for i := range s.Sales {
+		sl := &s.Sales[i]
+		pr := ix.products[sl.SKU]
+		switch {
+		case sl.SKU == "":
+		case pr == nil:
+			p.add(sl.Pos, SevError, "unknown-sku", "", "sale %s: product %q is not in the catalog", sl.ID, sl.SKU)
+		default:
+			if sl.Stock > pr.Stock {
+				p.add(sl.Pos, SevError, "sale-stock", "", "sale %s offers %d units but %s has only %d in stock", sl.ID, sl.Stock, pr.SKU, pr.Stock)
+			}
+			if pr.ListPrice > 0 && sl.Price > pr.ListPrice {
+				p.add(sl.Pos, SevError, "sale-above-list", rulePrice, "sale %s price %s is above the list price %s of %s", sl.ID, sl.Price, pr.ListPrice, pr.SKU)
+			} else if sl.Price >= pr.Price {
+				p.add(sl.Pos, SevWarning, "sale-not-cheaper", "", "sale %s price %s is not below the regular price %s of %s", sl.ID, sl.Price, pr.Price, pr.SKU)
+			}
+		}
+	}
+	checkAction := func(pos Pos, a *Action) {
+		var ok bool
+		var what string
+		switch a.Kind {
+		case ActShowProduct, ActHideProduct:
+			ok, what = ix.products[a.Ref] != nil, "unknown-sku"
+		case ActSale:
+			if sl := ix.sales[a.Ref]; sl != nil {
+				cp := *sl
+				a.Sale, ok = &cp, true
+			}
+			what = "unknown-sale"
+		case ActCoupon:
+			ok, what = ix.coupons[a.Ref] != nil, "unknown-coupon"
+		case ActFocus:
+			ok, what = ix.exhibits[a.Ref] != nil, "unknown-exhibit"
+		case ActExpression, ActGesture:
+			if !nameRE.MatchString(a.Ref) {
+				p.add(pos, SevError, "bad-name", "", "%s %q: use lower-case letters, digits, '_' or '-'", a.Kind, a.Ref)
+			}
+			return
+		}
+		used[string(a.Kind)+":"+a.Ref] = true
+		if !ok && a.Ref != "" {
+			p.add(pos, SevError, what, "", "%s: %q is not defined in the show", a.Kind, a.Ref)
+		}
+	}
+	for i := range s.Segments {
+		seg := &s.Segments[i]
+		if seg.Product != "" && ix.products[seg.Product] == nil {
+			p.add(seg.Pos, SevError, "unknown-sku", "", "segment %s: product %q is not in the catalog", seg.ID, seg.Product)
+		}
+		if seg.Exhibit != "" && ix.exhibits[seg.Exhibit] == nil {
+			p.add(seg.Pos, SevError, "unknown-exhibit", "", "segment %s: exhibit %q is not defined", seg.ID, seg.Exhibit)
+		}
+		for j := range seg.Steps {
+			st := &seg.Steps[j]
+			switch st.Kind {
+			case StepAction:
+				checkAction(st.Pos, st.Action)
+			case StepIf, StepGoto:
+				if st.Goto != "" && ix.segments[st.Goto] == nil {
+					p.add(st.Pos, SevError, "unknown-segment", "", "goto: segment %q is not defined", st.Goto)
+				}
+				if st.If != nil {
+					p.checkVar(st.Pos, st.If.Var, ix, false)
+				}
+			case StepSet:
+				if st.Set != nil && st.Set.Var != "" {
+					p.checkVar(st.Pos, st.Set.Var, ix, true)
+				}
+			}
+		}
+	}
+	for _, r := range p.lines {
+		for _, lang := range slices.Sorted(mapKeys(r.line.Say)) {
+			u := r.line.Say[lang]
+			for k := range u.Cues {
+				checkAction(u.Cues[k].Pos, &u.Cues[k].Action)
+			}
+			for _, m := range placeholderRE.FindAllStringSubmatchIndex(u.Text, -1) {
+				kind, ref := u.Text[m[2]:m[3]], u.Text[m[4]:m[5]]
+				pos := p.linePos(r.line.ID, lang, u, m[0])
+				ns, ok := placeholderKinds[kind]
+				var found bool
+				switch ns {
+				case "sku":
+					found = ix.products[ref] != nil
+				case "sale":
+					found = ix.sales[ref] != nil
+				case "coupon":
+					found = ix.coupons[ref] != nil
+				}
+				switch {
+				case !ok:
+					p.add(pos, SevError, "unknown-placeholder", "", "placeholder {%s:%s}: want one of %s", kind, ref, strings.Join(slices.Sorted(mapKeys(placeholderKinds)), ", "))
+				case !found:
+					p.add(pos, SevError, "unknown-"+ns, "", "placeholder {%s:%s}: %s %q is not defined", kind, ref, ns, ref)
+				}
+			}
+			r.line.Say[lang] = u
+		}
+	}
+	for _, sl := range s.Sales {
+		if !used["sale:"+sl.ID] {
+			p.add(sl.Pos, SevWarning, "unused-sale", "", "sale %s is never started by a sale step or [sale:%s] cue", sl.ID, sl.ID)
+		}
+	}
+	for _, c := range s.Coupons {
+		if !used["coupon:"+c.ID] {
+			p.add(c.Pos, SevWarning, "unused-coupon", "", "coupon %s is never handed out by a coupon step or [coupon:%s] cue", c.ID, c.ID)
+		}
+	}
+	switch {
+	case s.Kind == KindLivestream && len(s.Catalog) == 0:
+		p.add(s.Pos, SevWarning, "no-products", "", "a livestream show with an empty catalog")
+	case s.Kind == KindMuseum && len(s.Exhibits) == 0:
+		p.add(s.Pos, SevWarning, "no-exhibits", "", "a museum show without exhibits")
+	}
+	p.checkFlow(s, ix)
+}
+
+func mapKeys[M ~map[K]V, K comparable, V any](m M) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// checkVar checks a variable a condition reads or a set step writes.
+func (p *parser) checkVar(pos Pos, name string, ix *index, write bool) {
+	if sku, ok := strings.CutPrefix(name, "stock("); ok {
+		sku = strings.TrimSuffix(sku, ")")
+		switch {
+		case write:
+			p.add(pos, SevError, "reserved-var", "", "set: %s is built in and read-only", name)
+		case ix.products[sku] == nil:
+			p.add(pos, SevError, "unknown-sku", "", "condition: product %q is not in the catalog", sku)
+		}
+		return
+	}
+	switch {
+	case slices.Contains(builtins, name):
+		if write {
+			p.add(pos, SevError, "reserved-var", "", "set: %s is built in and read-only", name)
+		}
+	case !ix.vars[name]:
+		p.add(pos, SevError, "unknown-var", "", "variable %q is not declared in vars", name)
+	}
+}
+
+// checkFlow finds segments that can never play and steps that follow an
+// unconditional goto. Segments play in order, and after the last the show
+// starts again from the first; a segment whose steps end in a goto does not
+// fall through to the next one.
+func (p *parser) checkFlow(s *Show, ix *index) {
+	if len(s.Segments) == 0 {
+		return
+	}
+	reached := make([]bool, len(s.Segments))
+	pos := map[*Segment]int{}
+	for i := range s.Segments {
+		pos[&s.Segments[i]] = i
+	}
+	work := []int{0}
+	reached[0] = true
+	visit := func(i int) {
+		if !reached[i] {
+			reached[i] = true
+			work = append(work, i)
+		}
+	}
+	for len(work) > 0 {
+		i := work[len(work)-1]
+		work = work[:len(work)-1]
+		seg := &s.Segments[i]
+		falls := true
+		for j, st := range seg.Steps {
+			if st.Kind == StepIf || st.Kind == StepGoto {
+				if t := ix.segments[st.Goto]; t != nil {
+					visit(pos[t])
+				}
+			}
+			if st.Kind == StepGoto {
+				falls = false
+				if j+1 < len(seg.Steps) && seg.Order == OrderSequence {
+					p.add(seg.Steps[j+1].Pos, SevWarning, "unreachable-step", "", "segment %s: this step follows an unconditional goto and never runs", seg.ID)
+				}
+				break
+			}
+		}
+		if seg.Order != OrderSequence {
+			// Shuffled and cycled segments reach every step in some pass.
+			falls = true
+		}
+		if falls {
+			visit((i + 1) % len(s.Segments))
+		}
+	}
+	for i, ok := range reached {
+		if !ok {
+			seg := &s.Segments[i]
+			p.add(seg.Pos, SevWarning, "unreachable-segment", "", "segment %s never plays: the segment before it ends in a goto and nothing jumps to it", seg.ID)
+		}
+	}
+}
+
+// linePos returns the position of byte off of u.Text. It is exact when the
+// text had no cue marks and sits on one line, and the text's start otherwise.
+func (p *parser) linePos(lineID, lang string, u Utterance, off int) Pos {
+	n := p.nodes[lineID+"\x00"+lang]
+	if n == nil || n.Value != u.Text {
+		return u.Pos
+	}
+	return p.textPos(n, off)
+}
+
+// breaths splits text at pauses (punctuation) and returns, per piece, its
+// byte offset, CJK characters and other words.
+func breaths(text string) (offs, cjk, words []int) {
+	start, c, w, inWord := 0, 0, 0, false
+	flush := func(end int) {
+		if c+w > 0 {
+			offs, cjk, words = append(offs, start), append(cjk, c), append(words, w)
+		}
+		start, c, w, inWord = end, 0, 0, false
+	}
+	for i, r := range text {
+		switch {
+		case isPause(r):
+			flush(i + utf8.RuneLen(r))
+		case isCJK(r):
+			c++
+			inWord = false
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '{' || r == '}' || r == ':' || r == '_' || r == '-':
+			if !inWord {
+				w++
+				inWord = true
+			}
+		default:
+			inWord = false
+		}
+	}
+	flush(len(text))
+	return offs, cjk, words
+}
+
+func isPause(r rune) bool {
+	return strings.ContainsRune("，。！？；、…—,.!?;\n", r) || r == '：'
+}
+
+func isCJK(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+}
+
+// checkBreath warns about a piece of text too long to say in one breath.
+func (p *parser) checkBreath(r lineRef, lang string, u Utterance) {
+	maxC, maxW := cmp0(p.cfg.MaxBreathChars, 60), cmp0(p.cfg.MaxBreathWords, 35)
+	offs, cjk, words := breaths(u.Text)
+	for i := range offs {
+		if cjk[i] > maxC || words[i] > maxW {
+			n := fmt.Sprintf("%d characters", cjk[i])
+			if words[i] > maxW {
+				n = fmt.Sprintf("%d words", words[i])
+			}
+			p.finding(r.line.ID, p.linePos(r.line.ID, lang, u, offs[i]), SevWarning, "long-breath", "",
+				"line %s (%s): %s without a pause is too long for one breath; add punctuation or split the line", r.line.ID, lang, n)
+		}
+	}
+}
+
+func cmp0(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
