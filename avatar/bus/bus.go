@@ -31,6 +31,9 @@ type Config struct {
 	EventsMaxBytes int64
 	// Name is the client connection name shown by the server.
 	Name string
+	// Replicas is how many servers of a cluster keep each stream and bucket
+	// (default 1; 3 on the docker-compose cluster).
+	Replicas int
 }
 
 // Bus is a connection to NATS with avatarcast's stream and buckets ready.
@@ -153,6 +156,7 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 		Duplicates:  2 * time.Minute,
 		Compression: jetstream.S2Compression,
 		AllowDirect: true,
+		Replicas:    max(cfg.Replicas, 1),
 	})
 	if err != nil {
 		return fmt.Errorf("bus: create stream %s: %w", avatar.EventsStream, err)
@@ -160,6 +164,7 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 	kv := func(name, desc string, history uint8) (jetstream.KeyValue, error) {
 		k, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 			Bucket: name, Description: desc, History: history, Storage: jetstream.FileStorage,
+			Replicas: max(cfg.Replicas, 1),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("bus: create bucket %s: %w", name, err)

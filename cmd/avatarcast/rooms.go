@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"go.uber.org/zap"
+	"go.yaml.in/yaml/v4"
+
+	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/bus"
+	"github.com/avatarcast/avatarcast/avatar/director"
+	"github.com/avatarcast/avatarcast/avatar/script"
+)
+
+// loadPersonas reads the personas file: YAML with a top-level "personas"
+// list whose fields are those of avatar.Persona. Unknown fields are errors.
+func loadPersonas(path string) (map[string]avatar.Persona, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("personas: %w", err)
+	}
+	var doc any
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, fmt.Errorf("personas: %s: %w", path, err)
+	}
+	// Go through JSON so avatar.Persona needs only its wire tags.
+	js, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("personas: %s: %w", path, err)
+	}
+	var file struct {
+		Personas []avatar.Persona `json:"personas"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&file); err != nil {
+		return nil, fmt.Errorf("personas: %s: %w", path, err)
+	}
+	out := make(map[string]avatar.Persona, len(file.Personas))
+	for _, p := range file.Personas {
+		if _, dup := out[p.ID]; dup {
+			return nil, fmt.Errorf("personas: %s: persona %q defined twice", path, p.ID)
+		}
+		out[p.ID] = p
+	}
+	return out, nil
+}
+
+// loadRooms parses the show scripts in dir and makes one room per valid
+// show, named after it, whose persona is known and licensed for it. A script
+// with problems is reported and left out; the others still play.
+func loadRooms(dir string, personas map[string]avatar.Persona, now time.Time, log *zap.Logger) ([]director.Assignment, error) {
+	shows, problems := script.LoadDir(dir)
+	for _, p := range problems {
+		if p.Severity == script.SevError {
+			log.Error("script problem", zap.String("script", p.File), zap.String("problem", p.String()))
+		} else {
+			log.Debug("script note", zap.String("script", p.File), zap.String("problem", p.String()))
+		}
+	}
+	var out []director.Assignment
+	for _, s := range shows {
+		id, err := avatar.ParseRoomID(s.ID)
+		if err != nil {
+			log.Error("show id is not a room id; not played", zap.String("script", s.ID), zap.Error(err))
+			continue
+		}
+		p, ok := personas[s.Persona]
+		if !ok {
+			log.Error("unknown persona; not played", zap.String("script", s.ID), zap.String("persona", s.Persona))
+			continue
+		}
+		if err := p.Check(string(s.Kind), now); err != nil {
+			log.Error("persona may not present this show; not played", zap.String("script", s.ID), zap.Error(err))
+			continue
+		}
+		out = append(out, director.Assignment{
+			Room: avatar.Room{ID: id, Kind: string(s.Kind), Title: s.Title.Get(firstLang(s), ""), Show: s.ID, Persona: p},
+			Show: s,
+		})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no playable show scripts in %s", dir)
+	}
+	return out, nil
+}
+
+func firstLang(s *script.Show) string {
+	if len(s.Languages) > 0 {
+		return s.Languages[0]
+	}
+	return ""
+}
+
+// publishRooms records each room in the rooms bucket for the gateway.
+func publishRooms(ctx context.Context, b *bus.Bus, rooms []director.Assignment) error {
+	for _, a := range rooms {
+		v, err := json.Marshal(a.Room)
+		if err != nil {
+			return err
+		}
+		if _, err := b.Rooms.Put(ctx, string(a.Room.ID), v); err != nil {
+			return fmt.Errorf("record room %s: %w", a.Room.ID, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/avatarcast/avatarcast/avatar/bus"
+	"github.com/avatarcast/avatarcast/avatar/director"
+	"github.com/avatarcast/avatarcast/gateway"
+)
+
+// common holds the flags every long-running command shares.
+type common struct {
+	natsURL, logLevel, logFormat *string
+	replicas                     *int
+}
+
+func commonFlags(f *flags) common {
+	return common{
+		natsURL:   f.string("nats-url", "", "NATS server URL; empty starts an embedded server (serve only)"),
+		logLevel:  f.string("log-level", "info", "log level: debug, info, warn or error"),
+		logFormat: f.string("log-format", "console", "log format: console or json"),
+		replicas:  f.int("nats-replicas", 1, "servers of a NATS cluster that keep each stream and bucket"),
+	}
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("serve", getenv, stderr)
+	addr := f.string("addr", "127.0.0.1:8080", "HTTP and WebSocket listen address")
+	data := f.string("data", "./data", "directory where the embedded NATS server stores JetStream data")
+	scripts := f.string("scripts", "./scripts", "directory of show scripts to play, one room each")
+	personas := f.string("personas", "./configs/personas.yaml", "personas file")
+	natsListen := f.string("nats-listen", "", "also accept NATS clients on this host:port (empty: in process only)")
+	c := commonFlags(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, *c.logLevel, *c.logFormat)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+
+	ps, err := loadPersonas(*personas)
+	if err != nil {
+		return err
+	}
+	rooms, err := loadRooms(*scripts, ps, time.Now(), log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	b, err := bus.Open(ctx, bus.Config{URL: *c.natsURL, DataDir: *data, Listen: *natsListen, Name: "avatarcast-serve", Replicas: *c.replicas}, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if b.Embedded() {
+		log.Info("embedded NATS started", zap.String("data", *data), zap.String("nats", b.ClientURL()))
+	}
+	if err := publishRooms(ctx, b, rooms); err != nil {
+		ln.Close()
+		return errors.Join(err, b.Close())
+	}
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "avatarcast: serving %s\n", base)
+	for _, a := range rooms {
+		log.Info("room ready", zap.String("room", string(a.Room.ID)), zap.String("open", base+"/rooms/"+string(a.Room.ID)))
+	}
+	return errors.Join(serveParts(ctx, log,
+		func(ctx context.Context) error { return director.New(director.BusSink{B: b}, rooms, log).Run(ctx) },
+		func(ctx context.Context) error { return gateway.New(gateway.Config{}, b, log).Serve(ctx, ln) },
+	), b.Close())
+}
+
+// serveParts runs each part until ctx ends or one fails, and waits for all.
+func serveParts(ctx context.Context, log *zap.Logger, parts ...func(context.Context) error) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for _, p := range parts {
+		g.Go(func() error { return p(ctx) })
+	}
+	err := g.Wait()
+	log.Info("stopped", zap.Error(err))
+	return err
+}
+
+func runGateway(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("gateway", getenv, stderr)
+	addr := f.string("addr", "127.0.0.1:8080", "HTTP and WebSocket listen address")
+	c := commonFlags(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *c.natsURL == "" {
+		return errors.New("gateway: -nats-url (AVATARCAST_NATS_URL) is required; 'serve' runs everything in one process")
+	}
+	log, err := newLogger(stderr, *c.logLevel, *c.logFormat)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	b, err := bus.Open(ctx, bus.Config{URL: *c.natsURL, Name: "avatarcast-gateway", Replicas: *c.replicas}, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	fmt.Fprintf(stdout, "avatarcast: serving http://%s\n", ln.Addr())
+	return errors.Join(gateway.New(gateway.Config{}, b, log).Serve(ctx, ln), b.Close())
+}
+
+func runDirector(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	f := newFlags("director", getenv, stderr)
+	scripts := f.string("scripts", "./scripts", "directory of show scripts to play, one room each")
+	personas := f.string("personas", "./configs/personas.yaml", "personas file")
+	c := commonFlags(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *c.natsURL == "" {
+		return errors.New("director: -nats-url (AVATARCAST_NATS_URL) is required; 'serve' runs everything in one process")
+	}
+	log, err := newLogger(stderr, *c.logLevel, *c.logFormat)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	ps, err := loadPersonas(*personas)
+	if err != nil {
+		return err
+	}
+	rooms, err := loadRooms(*scripts, ps, time.Now(), log)
+	if err != nil {
+		return err
+	}
+	b, err := bus.Open(ctx, bus.Config{URL: *c.natsURL, Name: "avatarcast-director", Replicas: *c.replicas}, log)
+	if err != nil {
+		return err
+	}
+	if err := publishRooms(ctx, b, rooms); err != nil {
+		return errors.Join(err, b.Close())
+	}
+	return errors.Join(director.New(director.BusSink{B: b}, rooms, log).Run(ctx), b.Close())
+}
