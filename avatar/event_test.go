@@ -131,3 +131,14 @@ func TestPersonaCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestDisclosureFor(t *testing.T) {
+	p := avatar.Persona{Disclosure: map[string]string{"zh-CN": "AI生成", "en": "AI-generated", "fr": "généré par IA"}}
+	for _, tc := range []struct{ lang, want string }{
+		{"en", "AI-generated"}, {"en-US", "AI-generated"}, {"zh", "AI生成"}, {"zh-CN", "AI生成"}, {"FR-ca", "généré par IA"}, {"de", "AI-generated"}, {"", "AI-generated"},
+	} {
+		if got := p.DisclosureFor(tc.lang); got != tc.want {
+			t.Errorf("DisclosureFor(%q) = %q, want %q", tc.lang, got, tc.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -99,7 +100,9 @@ func (p Persona) Check(kind string, now time.Time) error {
 	return nil
 }
 
-// DisclosureFor returns the disclosure in lang, else in any language.
+// DisclosureFor returns the disclosure in lang, else in a language of the
+// same base ("en-US" finds "en", "zh" finds "zh-CN"), else in the first
+// language by name, so there is always a label to show.
 func (p Persona) DisclosureFor(lang string) string {
 	if s, ok := p.Disclosure[lang]; ok {
 		return s
@@ -109,6 +112,12 @@ func (p Persona) DisclosureFor(lang string) string {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	base, _, _ := strings.Cut(strings.ToLower(lang), "-")
+	for _, k := range keys {
+		if kb, _, _ := strings.Cut(strings.ToLower(k), "-"); kb == base {
+			return p.Disclosure[k]
+		}
+	}
 	if len(keys) == 0 {
 		return ""
 	}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// browser starts headless Chromium for one test. Without Chromium the test
+// is skipped, except in CI (CI=true), where it fails: make test installs it.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("chromium not installed; run make deps")
+		}
+		t.Skip("chromium not installed; make test installs it")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.WindowSize(1280, 800),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelB := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelB(); cancelA() })
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancelT)
+	return ctx
+}
+
+// screenshot saves the page to $AVATARCAST_SCREENSHOTS/name.png when that
+// directory is set, for a person to look at.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("AVATARCAST_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Errorf("screenshot: %v", err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestViewerPageInBrowser(t *testing.T) {
+	ctx := browser(t)
+	s := startServe(t, t.TempDir())
+
+	// hello replaces the page's label with the persona's disclosure.
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/rooms/demo-live")); err != nil {
+		t.Fatalf("open viewer page: %v", err)
+	}
+	waitJS(t, ctx, `document.getElementById("persona-name").textContent.includes("AI")`, 20*time.Second, "persona named as AI")
+	label := text(t, ctx, "#ai-label")
+	if !strings.Contains(label, "AI") {
+		t.Errorf("AI label = %q, want the persona's disclosure", label)
+	}
+	waitJS(t, ctx, `document.getElementById("subtitle").textContent.trim().length > 0`, 30*time.Second, "a subtitle")
+	// The product card appears when the pitch reaches it.
+	waitJS(t, ctx, `!document.getElementById("product").hidden`, 75*time.Second, "the product card")
+	title, price := text(t, ctx, "#product .title"), text(t, ctx, "#product .now")
+	if title == "" || !strings.Contains(price, "CNY") {
+		t.Errorf("product card title %q price %q", title, price)
+	}
+	screenshot(t, ctx, "viewer-demo-live")
+	// The label stays in view whatever else the page shows.
+	visible, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const r = document.getElementById("ai-label").getBoundingClientRect(); return r.height > 0 && r.top >= 0; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !visible {
+		t.Error("AI label is not visible")
+	}
+}
+
+// waitJS waits until expr is true in the page.
+func waitJS(t *testing.T, ctx context.Context, expr string, timeout time.Duration, what string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(timeout))); err != nil {
+		t.Fatalf("waiting for %s (%s): %v", what, expr, err)
+	}
+}
+
+// text returns the text of the first element matching sel.
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(sel))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
