@@ -27,13 +27,23 @@ func ParseRoomID(s string) (RoomID, error) {
 	return RoomID(s), nil
 }
 
-// Room is what the gateway needs to know of a room before the first event:
-// what it is, which show it plays and who presents it. It is stored in the
-// rooms bucket under the room ID.
+// Room is a room's record in the rooms bucket, under its ID: what it is,
+// whose it is, which script version it plays and who presents it. The
+// gateway needs it before the first event; the director plays from it.
 type Room struct {
-	ID      RoomID  `json:"id"`
-	Kind    string  `json:"kind"` // "livestream" or "museum"
-	Title   string  `json:"title"`
-	Show    string  `json:"show"` // show script ID
-	Persona Persona `json:"persona"`
+	ID       RoomID  `json:"id"`
+	Kind     string  `json:"kind"` // "livestream" or "museum"
+	Title    string  `json:"title"`
+	Merchant string  `json:"merchant"`
+	Show     string  `json:"show"`              // show script ID, under ScriptKey(Merchant, Show)
+	Version  uint64  `json:"version,omitempty"` // script version (KV revision); 0 = the latest
+	Status   string  `json:"status"`            // RoomPlaying, RoomPaused or RoomStopped
+	Persona  Persona `json:"persona"`
 }
+
+// Room statuses, as the merchant set them.
+const (
+	RoomPlaying = "playing"
+	RoomPaused  = "paused"
+	RoomStopped = "stopped"
+)

@@ -10,6 +10,14 @@ const (
 	RoomsBucket = "rooms"
 	// StateBucket maps a room ID to its latest State snapshot.
 	StateBucket = "room_state"
+	// ScriptsBucket maps ScriptKey(merchant, show) to the script's source;
+	// its history keeps the versions (a version is a KV revision).
+	ScriptsBucket = "scripts"
+	// LeasesBucket maps a room ID to the director that plays it; entries
+	// expire unless renewed, so a dead director's rooms are taken over.
+	LeasesBucket = "room_leases"
+	// AuditStream records every change merchants make, on AuditSubject.
+	AuditStream = "AUDIT"
 
 	// HeaderSeq carries an event's room sequence on its NATS message, so a
 	// reader can find an event without decoding it.
@@ -34,3 +42,13 @@ func AllInputSubject() string { return "live.room.*.in" }
 
 // ControlSubject carries merchant controls for room r to its director.
 func ControlSubject(r RoomID) string { return "live.room." + string(r) + ".ctl" }
+
+// ScriptKey is the scripts bucket key of a merchant's show script. Merchant
+// and show IDs are single tokens ([A-Za-z0-9_-]), so the key is unambiguous.
+func ScriptKey(merchant, show string) string { return merchant + "." + show }
+
+// AuditSubject is where a change by merchant is recorded.
+func AuditSubject(merchant string) string { return "audit." + merchant }
+
+// AllAuditSubject matches every merchant's audit subject.
+func AllAuditSubject() string { return "audit.*" }

@@ -31,6 +31,8 @@ type Config struct {
 	EventsMaxBytes int64
 	// Name is the client connection name shown by the server.
 	Name string
+	// LeaseTTL is how long a room lease lives unless renewed (default 5s).
+	LeaseTTL time.Duration
 	// Replicas is how many servers of a cluster keep each stream and bucket
 	// (default 1; 3 on the docker-compose cluster).
 	Replicas int
@@ -42,8 +44,12 @@ type Bus struct {
 	NC     *nats.Conn
 	JS     jetstream.JetStream
 	Events jetstream.Stream
-	// Rooms maps a room ID to its avatar.Room, State to its avatar.State.
-	Rooms, State jetstream.KeyValue
+	// Rooms maps a room ID to its avatar.Room, State to its avatar.State,
+	// Scripts a script key to its source (history = versions), Leases a room
+	// ID to the director playing it (expiring after LeaseTTL).
+	Rooms, State, Scripts, Leases jetstream.KeyValue
+	// Audit is the stream of merchants' changes.
+	Audit jetstream.Stream
 
 	ns  *server.Server // nil when connected to an external server
 	log *zap.Logger
@@ -161,21 +167,44 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("bus: create stream %s: %w", avatar.EventsStream, err)
 	}
-	kv := func(name, desc string, history uint8) (jetstream.KeyValue, error) {
+	kv := func(name, desc string, history uint8, ttl time.Duration) (jetstream.KeyValue, error) {
 		k, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 			Bucket: name, Description: desc, History: history, Storage: jetstream.FileStorage,
-			Replicas: max(cfg.Replicas, 1),
+			Replicas: max(cfg.Replicas, 1), TTL: ttl,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("bus: create bucket %s: %w", name, err)
 		}
 		return k, nil
 	}
-	if b.Rooms, err = kv(avatar.RoomsBucket, "room records", 1); err != nil {
+	if b.Rooms, err = kv(avatar.RoomsBucket, "room records", 1, 0); err != nil {
 		return err
 	}
-	if b.State, err = kv(avatar.StateBucket, "room state snapshots for late joiners", 1); err != nil {
+	if b.State, err = kv(avatar.StateBucket, "room state snapshots for late joiners", 1, 0); err != nil {
 		return err
+	}
+	if b.Scripts, err = kv(avatar.ScriptsBucket, "show script sources; history holds versions", 64, 0); err != nil {
+		return err
+	}
+	leaseTTL := cfg.LeaseTTL
+	if leaseTTL == 0 {
+		leaseTTL = 5 * time.Second
+	}
+	if b.Leases, err = kv(avatar.LeasesBucket, "which director plays each room", 1, leaseTTL); err != nil {
+		return err
+	}
+	b.Audit, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        avatar.AuditStream,
+		Description: "every change merchants make: who, when, what",
+		Subjects:    []string{avatar.AllAuditSubject()},
+		Storage:     jetstream.FileStorage,
+		MaxAge:      365 * 24 * time.Hour,
+		Compression: jetstream.S2Compression,
+		AllowDirect: true,
+		Replicas:    max(cfg.Replicas, 1),
+	})
+	if err != nil {
+		return fmt.Errorf("bus: create stream %s: %w", avatar.AuditStream, err)
 	}
 	return nil
 }
