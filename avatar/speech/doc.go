@@ -17,8 +17,8 @@
 // spelled out. Numbers take as long as reading them aloud: in Chinese,
 // Japanese and Korean lines "99" is 九十九 (3 syllables), "1,299" is
 // 一千二百九十九 (7), a year before 年 is read digit by digit; in other
-// languages "99" is ninety-nine (4). Long digit strings and ones with a leading
-// zero (phone numbers, codes) are read digit by digit. "%", "+", "&", "@", "=",
+// languages "99" is ninety-nine (3). Digit strings longer than nine digits or with a
+// leading zero (phone numbers, codes) are read digit by digit. "%", "+", "&", "@", "=",
 // "°" and currency signs take the time of their reading; other symbols and
 // emoji are silent.
 //

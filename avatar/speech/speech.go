@@ -67,24 +67,10 @@ type runeShape struct {
 // Time computes the track of text spoken in lang (BCP 47: "zh-CN", "en", "fr"...) by v.
 // Words and Visemes are never nil; Time is deterministic.
 func Time(text, lang string, v Voice) Track {
-	var wbuf [64]Word
-	var vbuf [160]Viseme
-	t := timer{
-		text:  text,
-		lang:  langOf(lang),
-		rate:  v.milli(),
-		words: wbuf[:0],
-		vis:   vbuf[:0],
-	}
+	var t timer
+	t.text, t.lang, t.rate = text, langOf(lang), v.milli()
 	t.run()
-	tr := Track{DurationMS: t.ms(t.now), Words: []Word{}}
-	if len(t.words) > 0 {
-		tr.Words = make([]Word, len(t.words))
-		copy(tr.Words, t.words)
-	}
-	tr.Visemes = make([]Viseme, len(t.vis))
-	copy(tr.Visemes, t.vis)
-	return tr
+	return Track{DurationMS: t.ms(t.now), Words: t.words.slice(), Visemes: t.vis.slice()}
 }
 
 // OffsetMS returns the time in ms at which speech reaches byte offset off of the
@@ -167,9 +153,97 @@ type timer struct {
 	rate  int64 // thousandths
 	now   int   // base ms
 	pause int   // pending pause, base ms
-	words []Word
-	vis   []Viseme
+	words wordBuf
+	vis   visemeBuf
 	units [64]uint8 // scratch: the visemes of the current word
+}
+
+// wordBuf and visemeBuf collect a track in fixed arrays inside the timer,
+// which lives on the stack, and move to the heap only for long lines. So
+// that Time allocates just the two slices it returns.
+type wordBuf struct {
+	n     int
+	fixed [48]Word
+	more  []Word // every word, once fixed has overflowed
+}
+
+func (b *wordBuf) add(w Word) {
+	switch {
+	case b.more != nil:
+		b.more = append(b.more, w)
+	case b.n < len(b.fixed):
+		b.fixed[b.n] = w
+		b.n++
+	default:
+		b.more = make([]Word, b.n, 4*b.n)
+		copy(b.more, b.fixed[:])
+		b.more = append(b.more, w)
+	}
+}
+
+// slice returns a new slice of the words, empty rather than nil.
+func (b *wordBuf) slice() []Word {
+	if b.more != nil {
+		return b.more
+	}
+	if b.n == 0 {
+		return []Word{}
+	}
+	out := make([]Word, b.n)
+	copy(out, b.fixed[:b.n])
+	return out
+}
+
+type visemeBuf struct {
+	n     int
+	fixed [96]Viseme
+	more  []Viseme // every viseme, once fixed has overflowed
+}
+
+func (b *visemeBuf) len() int {
+	if b.more != nil {
+		return len(b.more)
+	}
+	return b.n
+}
+
+func (b *visemeBuf) at(i int) Viseme {
+	if b.more != nil {
+		return b.more[i]
+	}
+	return b.fixed[i]
+}
+
+func (b *visemeBuf) truncate(n int) {
+	if b.more != nil {
+		b.more = b.more[:n]
+	} else {
+		b.n = n
+	}
+}
+
+func (b *visemeBuf) add(v Viseme) {
+	switch {
+	case b.more != nil:
+		b.more = append(b.more, v)
+	case b.n < len(b.fixed):
+		b.fixed[b.n] = v
+		b.n++
+	default:
+		b.more = make([]Viseme, b.n, 4*b.n)
+		copy(b.more, b.fixed[:])
+		b.more = append(b.more, v)
+	}
+}
+
+// slice returns a new slice of the visemes.
+func (b *visemeBuf) slice() []Viseme {
+	if b.more != nil {
+		return b.more
+	}
+	out := make([]Viseme, b.n)
+	copy(out, b.fixed[:b.n])
+	return out
 }
 
 // ms scales a base time by the rate. It is monotone, so order survives scaling.
@@ -184,16 +258,16 @@ func (t *timer) push(c uint8, at int) {
 		return
 	}
 	ms := t.ms(at)
-	n := len(t.vis)
-	if n > 0 && t.vis[n-1].AtMS >= ms {
+	n := t.vis.len()
+	if n > 0 && t.vis.at(n-1).AtMS >= ms {
 		// Same instant after rounding: the later shape wins.
-		t.vis = t.vis[:n-1]
 		n--
+		t.vis.truncate(n)
 	}
-	if n > 0 && t.vis[n-1].V == visemeNames[c] {
+	if n > 0 && t.vis.at(n-1).V == visemeNames[c] {
 		return
 	}
-	t.vis = append(t.vis, Viseme{V: visemeNames[c], AtMS: ms})
+	t.vis.add(Viseme{V: visemeNames[c], AtMS: ms})
 }
 
 // addPause records a pause of d base ms before the next word.
@@ -214,7 +288,7 @@ func (t *timer) word(i, j, d int) int {
 	t.flushPause()
 	start := t.now
 	t.now += d
-	t.words = append(t.words, Word{Text: t.text[i:j], Offset: i, StartMS: t.ms(start), EndMS: t.ms(t.now)})
+	t.words.add(Word{Text: t.text[i:j], Offset: i, StartMS: t.ms(start), EndMS: t.ms(t.now)})
 	return start
 }
 
@@ -279,7 +353,7 @@ func (t *timer) run() {
 			i = t.cjk(r, c, i, size)
 		}
 	}
-	if t.pause > 0 || len(t.vis) == 0 || t.vis[len(t.vis)-1].V != "rest" {
+	if n := t.vis.len(); t.pause > 0 || n == 0 || t.vis.at(n-1).V != "rest" {
 		t.push(vRest, t.now)
 	}
 	t.now += t.pause

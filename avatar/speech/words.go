@@ -269,10 +269,10 @@ func latinUnits(dst []uint8, w string, silent bool) []uint8 {
 		if u != vNone {
 			dst = append(dst, u)
 		}
-		vowel = vowel || u == vA || u == vE || u == vO || u == vU
 		if u2 != vNone && len(dst) < cap(dst) {
 			dst = append(dst, u2)
 		}
+		vowel = vowel || isVowel(r)
 		i += adv
 	}
 	return dst
