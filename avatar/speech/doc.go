@@ -13,14 +13,14 @@
 // brisk livestream pace), a kana mora 130 ms, a Hangul syllable 170 ms, and a
 // syllable of a Latin-script word 210 ms. Latin syllables are counted as vowel
 // groups, with English and French silent-e rules; a word takes at least one
-// syllable, and an all-capital word of two or three letters ("TV", "USB") is
-// spelled out. Numbers take as long as reading them aloud: in Chinese,
-// Japanese and Korean lines "99" is 九十九 (3 syllables), "1,299" is
-// 一千二百九十九 (7), a year before 年 is read digit by digit; in other
-// languages "99" is ninety-nine (3). Digit strings longer than nine digits or with a
-// leading zero (phone numbers, codes) are read digit by digit. "%", "+", "&", "@", "=",
-// "°" and currency signs take the time of their reading; other symbols and
-// emoji are silent.
+// syllable, and an all-capital word of two or three letters ("TV", "USB"),
+// or up to five without a vowel ("HTML"), is spelled out. Numbers take as
+// long as reading them aloud: in Chinese, Japanese and Korean lines "99" is
+// 九十九 (3 syllables), "1,299" is 一千二百九十九 (7), and a year before 年 is
+// read digit by digit; in other languages "99" is ninety-nine (3). Numbers
+// longer than nine digits or with a leading zero (phone numbers, codes) are
+// read digit by digit. "%", "+", "&", "@", "=", "°" and currency signs take
+// the time of their reading; other symbols and emoji are silent.
 //
 // Punctuation pauses: a comma, enumeration comma, semicolon, colon, dash or
 // line break adds 250 ms; a full stop, question or exclamation mark or

@@ -1,7 +1,9 @@
 package speech
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -277,6 +279,9 @@ func FuzzTime(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text, lang string, rate float64) {
 		tr := Time(text, lang, Voice{Rate: rate})
 		check(t, text, tr)
+		if again := Time(text, lang, Voice{Rate: rate}); !reflect.DeepEqual(tr, again) {
+			t.Fatalf("Time(%q, %q, %v) is not deterministic", text, lang, rate)
+		}
 	})
 }
 
@@ -294,5 +299,24 @@ func BenchmarkTime(b *testing.B) {
 				sink = Time(l.text, l.lang, Voice{})
 			}
 		})
+	}
+}
+
+// TestDocExample keeps the track shown in docs/speech-timing.md true.
+func TestDocExample(t *testing.T) {
+	b, err := os.ReadFile("../../docs/speech-timing.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	start := strings.Index(doc, "```json\n")
+	end := strings.Index(doc[start+8:], "```")
+	var want Track
+	if err := json.Unmarshal([]byte(doc[start+8:start+8+end]), &want); err != nil {
+		t.Fatalf("docs/speech-timing.md: example track: %v", err)
+	}
+	const text = "宝宝们，只要99元！"
+	if got := Time(text, "zh-CN", Voice{}); !reflect.DeepEqual(got, want) {
+		t.Errorf("Time(%q, %q):\n got %+v\nwant %+v (docs/speech-timing.md)", text, "zh-CN", got, want)
 	}
 }
