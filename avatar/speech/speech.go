@@ -65,7 +65,10 @@ type runeShape struct {
 }
 
 // Time computes the track of text spoken in lang (BCP 47: "zh-CN", "en", "fr"...) by v.
-// Words and Visemes are never nil; Time is deterministic.
+// The tag's primary subtag picks the rules: zh, ja, ko (and yue, cmn...) read
+// numbers the Chinese way; en and fr drop silent e; an empty tag means en.
+// Words and Visemes are never nil and are new slices owned by the caller.
+// Time is deterministic and safe for concurrent use.
 func Time(text, lang string, v Voice) Track {
 	var t timer
 	t.text, t.lang, t.rate = text, langOf(lang), v.milli()
@@ -128,8 +131,7 @@ func langOf(tag string) lang {
 		eq(base, "wuu"), eq(base, "hak"), eq(base, "nan"), eq(base, "lzh"):
 		return langCJK
 	}
-	// An unknown tag keeps English rules only if it is not a known Latin-script one;
-	// others default to neutral rules. Most tags we meet are covered above.
+	// Other tags (de, es, it, ru...) get no silent-e rule and English number reading.
 	return langOther
 }
 
@@ -327,7 +329,13 @@ func (t *timer) run() {
 			r, size = utf8.DecodeRuneInString(s[i:])
 		}
 		switch c := classOf(r); c {
-		case cSpace, cSilent:
+		case cSpace:
+			i += size
+		case cSilent:
+			// " - " is a dash; a hyphen elsewhere is silent.
+			if r == '-' && i > 0 && s[i-1] == ' ' && i+1 < len(s) && s[i+1] == ' ' {
+				t.addPause(commaMS)
+			}
 			i += size
 		case cComma:
 			t.addPause(commaMS)

@@ -72,6 +72,8 @@ func TestTime(t *testing.T) {
 		{"spanish", "¿Cómo estás?", "es", 0, 4*latinMS + stopMS, "Cómo|estás"},
 		{"mixed zh en digits", "这款iPhone 15只要5999元", "zh-CN",
 			0, 2*hanMS + 2*latinMS + 2*hanMS + 2*hanMS + 7*hanMS + hanMS, "这|款|iPhone|15|只|要|5999|元"},
+		{"ascii dash", "Tea - today", "en", 0, 3*latinMS + commaMS, "Tea|today"},
+		{"hyphen silent", "010-1234", "zh", 0, (3 + 7) * hanMS, "010|1234"},
 		{"punctuation run", "好!!!", "zh", 0, hanMS + stopMS, "好"},
 		{"ellipsis", "好……", "zh", 0, hanMS + stopMS, "好"},
 		{"comma then stop", "好，。", "zh", 0, hanMS + stopMS, "好"},
@@ -177,6 +179,27 @@ func TestNumberSyllables(t *testing.T) {
 	for _, tc := range tests {
 		if got := numberSyllables(tc.in, tc.cjk, false); got != tc.want {
 			t.Errorf("numberSyllables(%q, cjk=%v) = %d, want %d", tc.in, tc.cjk, got, tc.want)
+		}
+	}
+}
+
+func TestHanShapes(t *testing.T) {
+	for i := 1; i < len(hanShapes); i++ {
+		if hanShapes[i-1].r >= hanShapes[i].r {
+			t.Fatalf("hanShapes[%d] = %q after %q: not sorted; run go generate", i, hanShapes[i].r, hanShapes[i-1].r)
+		}
+	}
+	tests := []struct {
+		r    rune
+		want string
+	}{
+		{'的', "LE"}, {'我', "UO"}, {'妈', "MA"}, {'是', "SE"}, {'过', "UO"}, {'发', "FA"}, {'一', "E"}, {'五', "U"},
+	}
+	for _, tc := range tests {
+		s := hanShape(tc.r)
+		got := visemeNames[s>>4] + visemeNames[s&0x0f]
+		if got != tc.want {
+			t.Errorf("hanShape(%q) = %q, want %q", tc.r, got, tc.want)
 		}
 	}
 }
