@@ -46,7 +46,9 @@
 // Each shape starts at AtMS and holds until the next one. Latin words get
 // shapes from their spelling (a letter or a digraph such as th, sh, ch, ph,
 // oo, ee at a time; k, g and h leave the mouth as it was), spread evenly over
-// the word and thinned to at most one every 50 ms. A Han character gets its
+// the word and thinned to at most one every 50 ms; words in scripts without
+// letter shapes here (Arabic, Thai...) get one of A, E, O per syllable,
+// chosen from the code point. A Han character gets its
 // initial consonant's shape and then its vowel's, taken from the pinyin of
 // about 640 common characters; any other character gets A, E or O chosen
 // from its code point, which is deterministic but not phonetic. Kana and
