@@ -155,68 +155,35 @@ type timer struct {
 	rate  int64 // thousandths
 	now   int   // base ms
 	pause int   // pending pause, base ms
-	words wordBuf
-	vis   visemeBuf
+	words buf[Word]
+	vis   buf[Viseme]
 	units [64]uint8 // scratch: the visemes of the current word
 }
 
-// wordBuf and visemeBuf collect a track in fixed arrays inside the timer,
-// which lives on the stack, and move to the heap only for long lines. So
-// that Time allocates just the two slices it returns.
-type wordBuf struct {
+// buf collects a track's words or visemes in an array inside the timer,
+// which lives on the stack, and moves them to the heap only for long lines,
+// so that Time allocates just the two slices it returns.
+type buf[T any] struct {
 	n     int
-	fixed [48]Word
-	more  []Word // every word, once fixed has overflowed
+	fixed [96]T
+	more  []T // every element, once fixed has overflowed
 }
 
-func (b *wordBuf) add(w Word) {
-	switch {
-	case b.more != nil:
-		b.more = append(b.more, w)
-	case b.n < len(b.fixed):
-		b.fixed[b.n] = w
-		b.n++
-	default:
-		b.more = make([]Word, b.n, 4*b.n)
-		copy(b.more, b.fixed[:])
-		b.more = append(b.more, w)
-	}
-}
-
-// slice returns a new slice of the words, empty rather than nil.
-func (b *wordBuf) slice() []Word {
-	if b.more != nil {
-		return b.more
-	}
-	if b.n == 0 {
-		return []Word{}
-	}
-	out := make([]Word, b.n)
-	copy(out, b.fixed[:b.n])
-	return out
-}
-
-type visemeBuf struct {
-	n     int
-	fixed [96]Viseme
-	more  []Viseme // every viseme, once fixed has overflowed
-}
-
-func (b *visemeBuf) len() int {
+func (b *buf[T]) len() int {
 	if b.more != nil {
 		return len(b.more)
 	}
 	return b.n
 }
 
-func (b *visemeBuf) at(i int) Viseme {
+func (b *buf[T]) at(i int) T {
 	if b.more != nil {
 		return b.more[i]
 	}
 	return b.fixed[i]
 }
 
-func (b *visemeBuf) truncate(n int) {
+func (b *buf[T]) truncate(n int) {
 	if b.more != nil {
 		b.more = b.more[:n]
 	} else {
@@ -224,26 +191,26 @@ func (b *visemeBuf) truncate(n int) {
 	}
 }
 
-func (b *visemeBuf) add(v Viseme) {
+func (b *buf[T]) add(x T) {
 	switch {
 	case b.more != nil:
-		b.more = append(b.more, v)
+		b.more = append(b.more, x)
 	case b.n < len(b.fixed):
-		b.fixed[b.n] = v
+		b.fixed[b.n] = x
 		b.n++
 	default:
-		b.more = make([]Viseme, b.n, 4*b.n)
+		b.more = make([]T, b.n, 4*b.n)
 		copy(b.more, b.fixed[:])
-		b.more = append(b.more, v)
+		b.more = append(b.more, x)
 	}
 }
 
-// slice returns a new slice of the visemes.
-func (b *visemeBuf) slice() []Viseme {
+// slice returns the elements in a new slice, empty rather than nil.
+func (b *buf[T]) slice() []T {
 	if b.more != nil {
 		return b.more
 	}
-	out := make([]Viseme, b.n)
+	out := make([]T, b.n) // no allocation when n is 0
 	copy(out, b.fixed[:b.n])
 	return out
 }
