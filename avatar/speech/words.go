@@ -43,8 +43,8 @@ func (t *timer) latin(i int) int {
 		syl = latinSyllables(w, t.lang)
 		units = latinUnits(units, w, t.lang != langOther)
 		if len(units) == 0 {
-			// A script with no letter shapes here (Arabic, Thai...): open and
-			// close the mouth once per syllable, with vowels picked by code point.
+			// A script with no letter shapes here (Arabic, Thai...): move the
+			// mouth once per syllable, with vowels picked by code point.
 			r, _ := utf8.DecodeRuneInString(w)
 			for k := 0; k < syl && len(units) < cap(units); k++ {
 				units = append(units, vA+uint8((int(r)+k)%3))
