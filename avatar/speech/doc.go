@@ -13,14 +13,14 @@
 // brisk livestream pace), a kana mora 130 ms, a Hangul syllable 170 ms, and a
 // syllable of a Latin-script word 210 ms. Latin syllables are counted as vowel
 // groups, with English and French silent-e rules; a word takes at least one
-// syllable, and an all-capital word of two or three letters ("TV", "USB") is
-// spelled out. Numbers take as long as reading them aloud: in Chinese,
-// Japanese and Korean lines "99" is 九十九 (3 syllables), "1,299" is
-// 一千二百九十九 (7), a year before 年 is read digit by digit; in other
-// languages "99" is ninety-nine (4). Long digit strings and ones with a leading
-// zero (phone numbers, codes) are read digit by digit. "%", "+", "&", "@", "=",
-// "°" and currency signs take the time of their reading; other symbols and
-// emoji are silent.
+// syllable, and an all-capital word of two or three letters ("TV", "USB"),
+// or up to five without a vowel ("HTML"), is spelled out. Numbers take as
+// long as reading them aloud: in Chinese, Japanese and Korean lines "99" is
+// 九十九 (3 syllables), "1,299" is 一千二百九十九 (7), and a year before 年 is
+// read digit by digit; in other languages "99" is ninety-nine (3). Numbers
+// longer than nine digits or with a leading zero (phone numbers, codes) are
+// read digit by digit. "%", "+", "&", "@", "=", "°" and currency signs take
+// the time of their reading; other symbols and emoji are silent.
 //
 // Punctuation pauses: a comma, enumeration comma, semicolon, colon, dash or
 // line break adds 250 ms; a full stop, question or exclamation mark or
@@ -46,7 +46,9 @@
 // Each shape starts at AtMS and holds until the next one. Latin words get
 // shapes from their spelling (a letter or a digraph such as th, sh, ch, ph,
 // oo, ee at a time; k, g and h leave the mouth as it was), spread evenly over
-// the word and thinned to at most one every 50 ms. A Han character gets its
+// the word and thinned to at most one every 50 ms; words in scripts without
+// letter shapes here (Arabic, Thai...) get one of A, E, O per syllable,
+// chosen from the code point. A Han character gets its
 // initial consonant's shape and then its vowel's, taken from the pinyin of
 // about 640 common characters; any other character gets A, E or O chosen
 // from its code point, which is deterministic but not phonetic. Kana and

@@ -155,7 +155,7 @@ func (g *group) syllables(cjk, year bool) int {
 	switch {
 	case g.digits == 0:
 		return 0
-	case g.digits > 12, g.unknown, g.lead0 && g.digits > 1, year && g.digits == 4:
+	case g.digits > 9, g.unknown, g.lead0 && g.digits > 1, year && g.digits == 4:
 		return g.single
 	case cjk:
 		return zhInt(g.n)

@@ -65,26 +65,15 @@ type runeShape struct {
 }
 
 // Time computes the track of text spoken in lang (BCP 47: "zh-CN", "en", "fr"...) by v.
-// Words and Visemes are never nil; Time is deterministic.
+// The tag's primary subtag picks the rules: zh, ja, ko (and yue, cmn...) read
+// numbers the Chinese way; en and fr drop silent e; an empty tag means en.
+// Words and Visemes are never nil and are new slices owned by the caller.
+// Time is deterministic and safe for concurrent use.
 func Time(text, lang string, v Voice) Track {
-	var wbuf [64]Word
-	var vbuf [160]Viseme
-	t := timer{
-		text:  text,
-		lang:  langOf(lang),
-		rate:  v.milli(),
-		words: wbuf[:0],
-		vis:   vbuf[:0],
-	}
+	var t timer
+	t.text, t.lang, t.rate = text, langOf(lang), v.milli()
 	t.run()
-	tr := Track{DurationMS: t.ms(t.now), Words: []Word{}}
-	if len(t.words) > 0 {
-		tr.Words = make([]Word, len(t.words))
-		copy(tr.Words, t.words)
-	}
-	tr.Visemes = make([]Viseme, len(t.vis))
-	copy(tr.Visemes, t.vis)
-	return tr
+	return Track{DurationMS: t.ms(t.now), Words: t.words.slice(), Visemes: t.vis.slice()}
 }
 
 // OffsetMS returns the time in ms at which speech reaches byte offset off of the
@@ -142,8 +131,7 @@ func langOf(tag string) lang {
 		eq(base, "wuu"), eq(base, "hak"), eq(base, "nan"), eq(base, "lzh"):
 		return langCJK
 	}
-	// An unknown tag keeps English rules only if it is not a known Latin-script one;
-	// others default to neutral rules. Most tags we meet are covered above.
+	// Other tags (de, es, it, ru...) get no silent-e rule and English number reading.
 	return langOther
 }
 
@@ -167,9 +155,64 @@ type timer struct {
 	rate  int64 // thousandths
 	now   int   // base ms
 	pause int   // pending pause, base ms
-	words []Word
-	vis   []Viseme
+	words buf[Word]
+	vis   buf[Viseme]
 	units [64]uint8 // scratch: the visemes of the current word
+}
+
+// buf collects a track's words or visemes in an array inside the timer,
+// which lives on the stack, and moves them to the heap only for long lines,
+// so that Time allocates just the two slices it returns.
+type buf[T any] struct {
+	n     int
+	fixed [96]T
+	more  []T // every element, once fixed has overflowed
+}
+
+func (b *buf[T]) len() int {
+	if b.more != nil {
+		return len(b.more)
+	}
+	return b.n
+}
+
+func (b *buf[T]) at(i int) T {
+	if b.more != nil {
+		return b.more[i]
+	}
+	return b.fixed[i]
+}
+
+func (b *buf[T]) truncate(n int) {
+	if b.more != nil {
+		b.more = b.more[:n]
+	} else {
+		b.n = n
+	}
+}
+
+func (b *buf[T]) add(x T) {
+	switch {
+	case b.more != nil:
+		b.more = append(b.more, x)
+	case b.n < len(b.fixed):
+		b.fixed[b.n] = x
+		b.n++
+	default:
+		b.more = make([]T, b.n, 4*b.n)
+		copy(b.more, b.fixed[:])
+		b.more = append(b.more, x)
+	}
+}
+
+// slice returns the elements in a new slice, empty rather than nil.
+func (b *buf[T]) slice() []T {
+	if b.more != nil {
+		return b.more
+	}
+	out := make([]T, b.n) // no allocation when n is 0
+	copy(out, b.fixed[:b.n])
+	return out
 }
 
 // ms scales a base time by the rate. It is monotone, so order survives scaling.
@@ -184,16 +227,16 @@ func (t *timer) push(c uint8, at int) {
 		return
 	}
 	ms := t.ms(at)
-	n := len(t.vis)
-	if n > 0 && t.vis[n-1].AtMS >= ms {
+	n := t.vis.len()
+	if n > 0 && t.vis.at(n-1).AtMS >= ms {
 		// Same instant after rounding: the later shape wins.
-		t.vis = t.vis[:n-1]
 		n--
+		t.vis.truncate(n)
 	}
-	if n > 0 && t.vis[n-1].V == visemeNames[c] {
+	if n > 0 && t.vis.at(n-1).V == visemeNames[c] {
 		return
 	}
-	t.vis = append(t.vis, Viseme{V: visemeNames[c], AtMS: ms})
+	t.vis.add(Viseme{V: visemeNames[c], AtMS: ms})
 }
 
 // addPause records a pause of d base ms before the next word.
@@ -214,7 +257,7 @@ func (t *timer) word(i, j, d int) int {
 	t.flushPause()
 	start := t.now
 	t.now += d
-	t.words = append(t.words, Word{Text: t.text[i:j], Offset: i, StartMS: t.ms(start), EndMS: t.ms(t.now)})
+	t.words.add(Word{Text: t.text[i:j], Offset: i, StartMS: t.ms(start), EndMS: t.ms(t.now)})
 	return start
 }
 
@@ -253,7 +296,13 @@ func (t *timer) run() {
 			r, size = utf8.DecodeRuneInString(s[i:])
 		}
 		switch c := classOf(r); c {
-		case cSpace, cSilent:
+		case cSpace:
+			i += size
+		case cSilent:
+			// " - " is a dash; a hyphen elsewhere is silent.
+			if r == '-' && i > 0 && s[i-1] == ' ' && i+1 < len(s) && s[i+1] == ' ' {
+				t.addPause(commaMS)
+			}
 			i += size
 		case cComma:
 			t.addPause(commaMS)
@@ -279,7 +328,7 @@ func (t *timer) run() {
 			i = t.cjk(r, c, i, size)
 		}
 	}
-	if t.pause > 0 || len(t.vis) == 0 || t.vis[len(t.vis)-1].V != "rest" {
+	if n := t.vis.len(); t.pause > 0 || n == 0 || t.vis.at(n-1).V != "rest" {
 		t.push(vRest, t.now)
 	}
 	t.now += t.pause

@@ -42,6 +42,14 @@ func (t *timer) latin(i int) int {
 	} else {
 		syl = latinSyllables(w, t.lang)
 		units = latinUnits(units, w, t.lang != langOther)
+		if len(units) == 0 {
+			// A script with no letter shapes here (Arabic, Thai...): move the
+			// mouth once per syllable, with vowels picked by code point.
+			r, _ := utf8.DecodeRuneInString(w)
+			for k := 0; k < syl && len(units) < cap(units); k++ {
+				units = append(units, vA+uint8((int(r)+k)%3))
+			}
+		}
 	}
 	d := syl * latinMS
 	start := t.word(i, j, d)
@@ -269,10 +277,10 @@ func latinUnits(dst []uint8, w string, silent bool) []uint8 {
 		if u != vNone {
 			dst = append(dst, u)
 		}
-		vowel = vowel || u == vA || u == vE || u == vO || u == vU
 		if u2 != vNone && len(dst) < cap(dst) {
 			dst = append(dst, u2)
 		}
+		vowel = vowel || isVowel(r)
 		i += adv
 	}
 	return dst
