@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
+	"sort"
 	"time"
 
 	"go.uber.org/zap"
@@ -51,23 +53,50 @@ func loadPersonas(path string) (map[string]avatar.Persona, error) {
 	return out, nil
 }
 
+// demoMerchant owns the rooms that serve and director make from -scripts.
+const demoMerchant = "demo"
+
+// showFile is a valid show script read from disk, with its source.
+type showFile struct {
+	show *script.Show
+	src  []byte
+}
+
 // loadRooms parses the show scripts in dir and makes one room per valid
 // show, named after it, whose persona is known and licensed for it. A script
 // with problems is reported and left out; the others still play.
-func loadRooms(dir string, personas map[string]avatar.Persona, now time.Time, log *zap.Logger) ([]director.Assignment, error) {
-	shows, problems := script.LoadDir(dir)
-	for _, p := range problems {
-		if p.Severity == script.SevError {
-			log.Error("script problem", zap.String("script", p.File), zap.String("problem", p.String()))
-		} else {
-			log.Debug("script note", zap.String("script", p.File), zap.String("problem", p.String()))
-		}
+func loadRooms(dir string, personas map[string]avatar.Persona, now time.Time, log *zap.Logger) ([]director.Assignment, map[string][]byte, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return nil, nil, err
 	}
+	yml, _ := filepath.Glob(filepath.Join(dir, "*.yml"))
+	files = append(files, yml...)
+	sort.Strings(files)
 	var out []director.Assignment
-	for _, s := range shows {
+	sources := map[string][]byte{}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return nil, nil, err
+		}
+		s, problems := script.Parse(f, src)
+		for _, p := range problems {
+			if p.Severity == script.SevError {
+				log.Error("script problem", zap.String("script", f), zap.String("problem", p.String()))
+			}
+		}
+		if s == nil {
+			log.Error("script has errors; not played (avatarcast lint "+f+")", zap.String("script", f))
+			continue
+		}
 		id, err := avatar.ParseRoomID(s.ID)
 		if err != nil {
 			log.Error("show id is not a room id; not played", zap.String("script", s.ID), zap.Error(err))
+			continue
+		}
+		if _, dup := sources[s.ID]; dup {
+			log.Error("two scripts with one show id; the second is not played", zap.String("script", f))
 			continue
 		}
 		p, ok := personas[s.Persona]
@@ -79,15 +108,19 @@ func loadRooms(dir string, personas map[string]avatar.Persona, now time.Time, lo
 			log.Error("persona may not present this show; not played", zap.String("script", s.ID), zap.Error(err))
 			continue
 		}
+		sources[s.ID] = src
 		out = append(out, director.Assignment{
-			Room: avatar.Room{ID: id, Kind: string(s.Kind), Title: s.Title.Get(firstLang(s), ""), Show: s.ID, Persona: p},
+			Room: avatar.Room{
+				ID: id, Kind: string(s.Kind), Title: s.Title.Get(firstLang(s), ""),
+				Merchant: demoMerchant, Show: s.ID, Status: avatar.RoomPlaying, Persona: p,
+			},
 			Show: s,
 		})
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no playable show scripts in %s", dir)
+		return nil, nil, fmt.Errorf("no playable show scripts in %s", dir)
 	}
-	return out, nil
+	return out, sources, nil
 }
 
 func firstLang(s *script.Show) string {
@@ -97,14 +130,21 @@ func firstLang(s *script.Show) string {
 	return ""
 }
 
-// publishRooms records each room in the rooms bucket for the gateway.
-func publishRooms(ctx context.Context, b *bus.Bus, rooms []director.Assignment) error {
-	for _, a := range rooms {
-		v, err := json.Marshal(a.Room)
+// publishRooms stores each room's script as a version in the scripts
+// bucket and records the room, playing that version, in the rooms bucket.
+func publishRooms(ctx context.Context, b *bus.Bus, rooms []director.Assignment, sources map[string][]byte) error {
+	for i := range rooms {
+		a := &rooms[i]
+		v, err := b.PutScript(ctx, a.Room.Merchant, a.Room.Show, sources[a.Room.Show])
 		if err != nil {
 			return err
 		}
-		if _, err := b.Rooms.Put(ctx, string(a.Room.ID), v); err != nil {
+		a.Room.Version = v
+		rec, err := json.Marshal(a.Room)
+		if err != nil {
+			return err
+		}
+		if _, err := b.Rooms.Put(ctx, string(a.Room.ID), rec); err != nil {
 			return fmt.Errorf("record room %s: %w", a.Room.ID, err)
 		}
 	}

@@ -52,7 +52,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	rooms, err := loadRooms(*scripts, ps, time.Now(), log)
+	rooms, sources, err := loadRooms(*scripts, ps, time.Now(), log)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if b.Embedded() {
 		log.Info("embedded NATS started", zap.String("data", *data), zap.String("nats", b.ClientURL()))
 	}
-	if err := publishRooms(ctx, b, rooms); err != nil {
+	if err := publishRooms(ctx, b, rooms, sources); err != nil {
 		ln.Close()
 		return errors.Join(err, b.Close())
 	}
@@ -142,7 +142,7 @@ func runDirector(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	rooms, err := loadRooms(*scripts, ps, time.Now(), log)
+	rooms, sources, err := loadRooms(*scripts, ps, time.Now(), log)
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func runDirector(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	if err := publishRooms(ctx, b, rooms); err != nil {
+	if err := publishRooms(ctx, b, rooms, sources); err != nil {
 		return errors.Join(err, b.Close())
 	}
 	return errors.Join(director.New(director.BusSink{B: b}, rooms, log).Run(ctx), b.Close())
