@@ -6,14 +6,16 @@ import "time"
 // between the merchant API and the director.
 type ControlType string
 
-// Controls, sent as a NATS request on ControlSubject; the director answers
-// with a ControlReply. Show controls take effect at the next line boundary;
+// Live controls, sent as a NATS request on ControlSubject; the director
+// playing the room answers with a ControlReply (no responder: no director
+// plays the room). Show controls take effect at the next line boundary;
 // stock, price and notice at once.
+//
+// A room's lifecycle is not a control: start, pause, resume, stop and the
+// script version it plays are its Room record's Status and Version in the
+// rooms bucket, which every director watches, so they survive restarts and
+// takeovers.
 const (
-	CtlStart  ControlType = "start"  // play the room's assigned script from the top
-	CtlPause  ControlType = "pause"  // hold after the current line
-	CtlResume ControlType = "resume" // go on from the exact cursor
-	CtlStop   ControlType = "stop"   // end the show
 	CtlSkip   ControlType = "skip"   // leave the current segment
 	CtlPitch  ControlType = "pitch"  // pitch SKU next
 	CtlSale   ControlType = "sale"   // start flash sale SaleID (or of SKU at Price, Stock, Duration) now
@@ -21,7 +23,6 @@ const (
 	CtlPrice  ControlType = "price"  // set SKU's price to Price
 	CtlSay    ControlType = "say"    // speak Text (in Lang) as the next line
 	CtlNotice ControlType = "notice" // show a banner: Text, Ref
-	CtlReload ControlType = "reload" // switch to script version Version at the next segment
 )
 
 // Control is one merchant control of one room.
@@ -37,7 +38,6 @@ type Control struct {
 	Text     string        `json:"text,omitempty"`
 	Lang     string        `json:"lang,omitempty"`
 	Ref      string        `json:"ref,omitempty"`
-	Version  uint64        `json:"version,omitempty"`
 	TS       time.Time     `json:"ts"`
 }
 

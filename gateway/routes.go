@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"encoding/json"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -25,7 +24,6 @@ var pages = template.Must(template.ParseFS(web.FS, "*.html"))
 //	GET /healthz          200 once rooms and state are loaded, else 503
 //	GET /ws?room=R        a viewer's WebSocket (&since=SEQ to resume)
 //	GET /rooms/{room}     the viewer page of a room
-//	GET /api/v1/rooms     the rooms, as JSON
 //	GET /static/...       the pages' scripts and styles
 //	GET /                 the list of rooms
 func (g *Gateway) Handler() http.Handler {
@@ -33,7 +31,6 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", g.serveHealth)
 	mux.HandleFunc("GET /ws", g.serveWS)
 	mux.HandleFunc("GET /rooms/{room}", g.serveRoomPage)
-	mux.HandleFunc("GET /api/v1/rooms", g.serveRooms)
 	static, _ := fs.Sub(web.FS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", g.serveIndex)
@@ -64,11 +61,6 @@ func (g *Gateway) sortedRooms() []avatar.Room {
 	rooms := g.hub.roomList()
 	slices.SortFunc(rooms, func(a, b avatar.Room) int { return strings.Compare(string(a.ID), string(b.ID)) })
 	return rooms
-}
-
-func (g *Gateway) serveRooms(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(g.sortedRooms())
 }
 
 func (g *Gateway) serveIndex(w http.ResponseWriter, _ *http.Request) {
