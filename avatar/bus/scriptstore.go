@@ -1,0 +1,91 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/avatarcast/avatarcast/avatar"
+)
+
+// ScriptVersion is one stored version of a show script.
+type ScriptVersion struct {
+	Show    string    `json:"id"`
+	Version uint64    `json:"version"`
+	Created time.Time `json:"created"`
+	Size    int       `json:"size"`
+}
+
+// ScriptVersions returns the versions of merchant's show script that the
+// bucket still holds (it keeps the last 64), oldest first. Versions before
+// the script's last deletion are not listed. It returns ErrNotFound when the
+// script does not exist or was deleted.
+func (b *Bus) ScriptVersions(ctx context.Context, merchant, show string) ([]ScriptVersion, error) {
+	key := avatar.ScriptKey(merchant, show)
+	hist, err := b.Scripts.History(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, fmt.Errorf("bus: versions of script %s: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bus: versions of script %s: %w", key, err)
+	}
+	var out []ScriptVersion
+	for _, e := range hist {
+		if e.Operation() != jetstream.KeyValuePut {
+			out = out[:0] // a delete or purge ends the versions before it
+			continue
+		}
+		out = append(out, ScriptVersion{Show: show, Version: e.Revision(), Created: e.Created(), Size: len(e.Value())})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("bus: versions of script %s: %w", key, ErrNotFound)
+	}
+	return out, nil
+}
+
+// LatestScripts returns the newest version of each of merchant's show
+// scripts, by show ID.
+func (b *Bus) LatestScripts(ctx context.Context, merchant string) ([]ScriptVersion, error) {
+	lister, err := b.Scripts.ListKeysFiltered(ctx, avatar.ScriptKey(merchant, "*"))
+	if err != nil {
+		return nil, fmt.Errorf("bus: list scripts of %s: %w", merchant, err)
+	}
+	var keys []string
+	for k := range lister.Keys() {
+		keys = append(keys, k)
+	}
+	_ = lister.Stop() // the lister stops itself once the keys are listed
+	slices.Sort(keys)
+	out := make([]ScriptVersion, 0, len(keys))
+	for _, k := range keys {
+		e, err := b.Scripts.Get(ctx, k)
+		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+			continue // deleted since listed
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bus: read script %s: %w", k, err)
+		}
+		show := strings.TrimPrefix(k, merchant+".")
+		out = append(out, ScriptVersion{Show: show, Version: e.Revision(), Created: e.Created(), Size: len(e.Value())})
+	}
+	return out, nil
+}
+
+// DeleteScript deletes merchant's show script. Its history stays in the
+// bucket (up to its limit) for the record but is no longer served. It
+// returns ErrNotFound when there is no such script.
+func (b *Bus) DeleteScript(ctx context.Context, merchant, show string) error {
+	key := avatar.ScriptKey(merchant, show)
+	if _, _, err := b.GetScript(ctx, merchant, show, 0); err != nil {
+		return err
+	}
+	if err := b.Scripts.Delete(ctx, key); err != nil {
+		return fmt.Errorf("bus: delete script %s: %w", key, err)
+	}
+	return nil
+}
