@@ -1,0 +1,353 @@
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+
+	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/bus"
+	"github.com/avatarcast/avatarcast/avatar/script"
+)
+
+// Config sets up the API. Merchants is required; the rest have defaults.
+type Config struct {
+	// Merchants are the accounts, each with its token's SHA-256.
+	Merchants []Merchant
+	// Personas are the personas rooms and scripts may name, by ID.
+	Personas map[string]avatar.Persona
+	// Schema is served at /schema/show-script.json when set.
+	Schema []byte
+	// MaxScriptBytes bounds a script upload (default 1 MiB); larger is 413.
+	MaxScriptBytes int64
+	// ControlTimeout bounds the wait for a director's answer (default 3s).
+	ControlTimeout time.Duration
+	// Now returns the time, for licence checks and records (default time.Now).
+	Now func() time.Time
+}
+
+// API serves the merchant API. Its handler is safe for concurrent use.
+type API struct {
+	cfg       Config
+	bus       *bus.Bus
+	log       *zap.Logger
+	merchants []merchantKey
+	parse     script.Config
+
+	mu    sync.Mutex
+	shows map[string]*script.Show // parsed script versions, by key@version
+}
+
+type merchantKey struct {
+	id   string
+	hash [32]byte
+}
+
+// New returns the API over b. It fails if the merchants are not valid.
+func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
+	if err := checkMerchants(cfg.Merchants); err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
+	if cfg.MaxScriptBytes <= 0 {
+		cfg.MaxScriptBytes = 1 << 20
+	}
+	if cfg.ControlTimeout <= 0 {
+		cfg.ControlTimeout = 3 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	a := &API{cfg: cfg, bus: b, log: log.Named("api"), shows: map[string]*script.Show{}}
+	for _, m := range cfg.Merchants {
+		var k merchantKey
+		k.id = m.ID
+		if _, err := hex.Decode(k.hash[:], []byte(m.TokenSHA256)); err != nil {
+			return nil, fmt.Errorf("api: merchant %s: %w", m.ID, err)
+		}
+		a.merchants = append(a.merchants, k)
+	}
+	a.parse.Personas = make([]string, 0, len(cfg.Personas))
+	for id := range cfg.Personas {
+		a.parse.Personas = append(a.parse.Personas, id)
+	}
+	return a, nil
+}
+
+// Handler returns the API's routes (see docs/api.md):
+//
+//	GET    /schema/show-script.json          the show-script JSON Schema (no auth)
+//	PUT    /api/v1/scripts/{id}              store a new version (YAML or JSON)
+//	GET    /api/v1/scripts                   the merchant's scripts, latest versions
+//	GET    /api/v1/scripts/{id}              the latest version
+//	DELETE /api/v1/scripts/{id}
+//	GET    /api/v1/scripts/{id}/versions     every version kept
+//	GET    /api/v1/scripts/{id}/versions/{v} one version
+//	POST   /api/v1/rooms                     create a room (stopped)
+//	GET    /api/v1/rooms, /api/v1/rooms/{room}
+//	PUT    /api/v1/rooms/{room}/script       assign a script version
+//	POST   /api/v1/rooms/{room}/{start,pause,resume,stop}
+//	POST   /api/v1/rooms/{room}/{pitch,sale,stock,price,say,notice,skip}
+//	GET    /api/v1/audit                     the merchant's audit trail, newest first
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("PUT /api/v1/scripts/{id}", a.putScript)
+	mux.HandleFunc("GET /api/v1/scripts", a.listScripts)
+	mux.HandleFunc("GET /api/v1/scripts/{id}", a.getScript)
+	mux.HandleFunc("DELETE /api/v1/scripts/{id}", a.deleteScript)
+	mux.HandleFunc("GET /api/v1/scripts/{id}/versions", a.listVersions)
+	mux.HandleFunc("GET /api/v1/scripts/{id}/versions/{v}", a.getVersion)
+	mux.HandleFunc("POST /api/v1/rooms", a.createRoom)
+	mux.HandleFunc("GET /api/v1/rooms", a.listRooms)
+	mux.HandleFunc("GET /api/v1/rooms/{room}", a.getRoom)
+	mux.HandleFunc("PUT /api/v1/rooms/{room}/script", a.assignScript)
+	for _, op := range lifecycle {
+		mux.HandleFunc("POST /api/v1/rooms/{room}/"+op.name, a.lifecycleHandler(op))
+	}
+	for _, t := range []avatar.ControlType{avatar.CtlSkip, avatar.CtlPitch, avatar.CtlSale, avatar.CtlStock, avatar.CtlPrice, avatar.CtlSay, avatar.CtlNotice} {
+		mux.HandleFunc("POST /api/v1/rooms/{room}/"+string(t), a.controlHandler(t))
+	}
+	mux.HandleFunc("GET /api/v1/audit", a.audit)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		a.fail(w, r, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
+	})
+	authed := a.authenticate(mux)
+
+	root := http.NewServeMux()
+	root.Handle("/api/", authed)
+	root.HandleFunc("GET /schema/show-script.json", a.serveSchema)
+	return a.logRequests(root)
+}
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyMerchant
+)
+
+func requestID(r *http.Request) string {
+	s, _ := r.Context().Value(keyRequestID).(string)
+	return s
+}
+
+func merchantOf(r *http.Request) string {
+	s, _ := r.Context().Value(keyMerchant).(*string)
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// statusWriter remembers the status a handler sent, for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// logRequests gives each request an ID (X-Request-Id) and logs it when done:
+// method, path, status, time and merchant. It never logs headers, bodies or
+// query strings, so tokens and script text stay out of the log.
+func (a *API) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := uuid.NewString()
+		w.Header().Set("X-Request-Id", id)
+		var merchant string
+		ctx := context.WithValue(r.Context(), keyRequestID, id)
+		ctx = context.WithValue(ctx, keyMerchant, &merchant)
+		sw := &statusWriter{ResponseWriter: w}
+		start := time.Now()
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		a.log.Info("request",
+			zap.String("request_id", id), zap.String("method", r.Method), zap.String("path", r.URL.Path),
+			zap.Int("status", sw.status), zap.Duration("took", time.Since(start)), zap.String("merchant", merchant))
+	})
+}
+
+// authenticate lets a request through only with a merchant's bearer token;
+// it answers 401 before routing, so unauthenticated callers learn nothing
+// of which routes or records exist.
+func (a *API) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		scheme, token, ok := strings.Cut(h, " ")
+		if h == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="avatarcast"`)
+			a.fail(w, r, http.StatusUnauthorized, "unauthorized", "missing bearer token: send Authorization: Bearer <token>")
+			return
+		}
+		id := ""
+		if ok && strings.EqualFold(scheme, "Bearer") {
+			id = a.merchantFor(strings.TrimSpace(token))
+		}
+		if id == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="avatarcast", error="invalid_token"`)
+			a.fail(w, r, http.StatusUnauthorized, "unauthorized", "invalid bearer token")
+			return
+		}
+		if p, _ := r.Context().Value(keyMerchant).(*string); p != nil {
+			*p = id
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// merchantFor returns the merchant whose token is token, or "". It compares
+// the token's hash with every merchant's, in constant time, and does not
+// stop at a match.
+func (a *API) merchantFor(token string) string {
+	if token == "" {
+		return ""
+	}
+	sum := sha256Sum(token)
+	found := ""
+	for _, m := range a.merchants {
+		if subtle.ConstantTimeCompare(sum[:], m.hash[:]) == 1 {
+			found = m.id
+		}
+	}
+	return found
+}
+
+func (a *API) serveSchema(w http.ResponseWriter, r *http.Request) {
+	if len(a.cfg.Schema) == 0 {
+		a.fail(w, r, http.StatusNotFound, "not_found", "no schema is configured")
+		return
+	}
+	w.Header().Set("Content-Type", "application/schema+json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Write(a.cfg.Schema)
+}
+
+// Problem is one thing wrong with a request: a script problem at Line:Col,
+// or a body field that is missing or bad.
+type Problem struct {
+	Line     int    `json:"line"`
+	Col      int    `json:"col"`
+	Field    string `json:"field,omitempty"`
+	Severity string `json:"severity"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	Rule     string `json:"rule"`
+}
+
+func scriptProblems(ps script.Problems) []Problem {
+	out := make([]Problem, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, Problem{Line: p.Line, Col: p.Col, Severity: p.Severity.String(), Code: p.Code, Message: p.Msg, Rule: p.Rule})
+	}
+	return out
+}
+
+func fieldProblem(field, code, format string, args ...any) Problem {
+	return Problem{Field: field, Severity: "error", Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+	Problems  []Problem `json:"problems,omitempty"`
+	RequestID string    `json:"request_id"`
+}
+
+func (a *API) writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// fail answers with the JSON error body.
+func (a *API) fail(w http.ResponseWriter, r *http.Request, status int, code, msg string, problems ...Problem) {
+	var b errorBody
+	b.Error.Code, b.Error.Message = code, msg
+	b.Problems = problems
+	b.RequestID = requestID(r)
+	a.writeJSON(w, status, b)
+}
+
+// internal logs err once, with the request ID, and tells the caller only
+// that something failed and which request it was.
+func (a *API) internal(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.Error("internal error", zap.String("request_id", requestID(r)), zap.String("merchant", merchantOf(r)), zap.Error(err))
+	a.fail(w, r, http.StatusInternalServerError, "internal", "internal error (request "+requestID(r)+")")
+}
+
+// record writes an audit record of a change the request made. The change is
+// done by then, so a failure to record is logged, not returned.
+func (a *API) record(r *http.Request, action, target string, detail any) {
+	rec := bus.AuditRecord{TS: a.cfg.Now().UTC(), Merchant: merchantOf(r), Action: action, Target: target, RequestID: requestID(r)}
+	if detail != nil {
+		d, err := json.Marshal(detail)
+		if err == nil {
+			rec.Detail = d
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+	defer cancel()
+	if err := a.bus.RecordAudit(ctx, rec); err != nil {
+		a.log.Error("audit record lost", zap.String("request_id", rec.RequestID), zap.String("merchant", rec.Merchant),
+			zap.String("action", action), zap.String("target", target), zap.Error(err))
+	}
+}
+
+// decodeJSON reads a small JSON request body into v, refusing unknown
+// fields; on failure it has answered 400 (or 413, 415) and returns false.
+func (a *API) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if ct := mediaType(r); ct != "" && ct != "application/json" {
+		a.fail(w, r, http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	var maxErr *http.MaxBytesError
+	switch {
+	case errors.As(err, &maxErr):
+		a.fail(w, r, http.StatusRequestEntityTooLarge, "too_large", "the body is over 64 KiB")
+		return false
+	case errors.Is(err, io.EOF):
+		a.fail(w, r, http.StatusBadRequest, "bad_request", "the body is empty; send a JSON object")
+		return false
+	case err != nil:
+		a.fail(w, r, http.StatusBadRequest, "bad_request", "the body is not valid: "+err.Error())
+		return false
+	case dec.More():
+		a.fail(w, r, http.StatusBadRequest, "bad_request", "the body holds more than one JSON value")
+		return false
+	}
+	return true
+}
+
+func mediaType(r *http.Request) string {
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	return strings.ToLower(strings.TrimSpace(ct))
+}

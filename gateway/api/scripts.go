@@ -1,0 +1,290 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v4"
+
+	"github.com/avatarcast/avatarcast/avatar/bus"
+	"github.com/avatarcast/avatarcast/avatar/script"
+)
+
+// scriptInfo describes one stored version of a script.
+type scriptInfo struct {
+	ID      string    `json:"id"`
+	Version uint64    `json:"version"`
+	Created time.Time `json:"created"`
+	Size    int       `json:"size"`
+}
+
+func infoOf(v bus.ScriptVersion) scriptInfo {
+	return scriptInfo{ID: v.Show, Version: v.Version, Created: v.Created.UTC(), Size: v.Size}
+}
+
+// pathID returns the {name} path value if it is an ID, else answers 404.
+func (a *API) pathID(w http.ResponseWriter, r *http.Request, name string) (string, bool) {
+	id := r.PathValue(name)
+	if !idRE.MatchString(id) {
+		a.fail(w, r, http.StatusNotFound, "not_found", fmt.Sprintf("no %s %q (IDs are 1-64 of A-Z a-z 0-9 _ -)", name, id))
+		return "", false
+	}
+	return id, true
+}
+
+// scriptFile names an uploaded script in problems and logs.
+func scriptFile(id string) string { return id + ".yaml" }
+
+func (a *API) putScript(w http.ResponseWriter, r *http.Request) {
+	id, ok := a.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	ct := mediaType(r)
+	isJSON := ct == "application/json" || strings.HasSuffix(ct, "+json")
+	switch {
+	case isJSON, ct == "", ct == "application/yaml", ct == "application/x-yaml", ct == "text/yaml", ct == "text/x-yaml", ct == "text/plain":
+	default:
+		a.fail(w, r, http.StatusUnsupportedMediaType, "unsupported_media_type",
+			fmt.Sprintf("a script is YAML (Content-Type: application/yaml) or JSON (application/json), not %s", ct))
+		return
+	}
+	if r.ContentLength > a.cfg.MaxScriptBytes {
+		a.fail(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("a script may be at most %d bytes", a.cfg.MaxScriptBytes))
+		return
+	}
+	src, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.cfg.MaxScriptBytes))
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		a.fail(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("a script may be at most %d bytes", a.cfg.MaxScriptBytes))
+		return
+	}
+	if err != nil {
+		a.fail(w, r, http.StatusBadRequest, "bad_request", "could not read the body: "+err.Error())
+		return
+	}
+	if len(src) == 0 {
+		a.fail(w, r, http.StatusBadRequest, "bad_request", "the body is empty; send the script")
+		return
+	}
+	// JSON is YAML, so the parser reads it as is and its problems point
+	// into what the merchant sent; what is stored is the same script as
+	// block YAML, so every stored version is in one format.
+	show, probs := a.parse.Parse(scriptFile(id), src)
+	if show == nil {
+		a.fail(w, r, http.StatusUnprocessableEntity, "invalid_script", problemsSummary(probs), scriptProblems(probs)...)
+		return
+	}
+	if show.ID != id {
+		p := Problem{Line: show.Pos.Line, Col: show.Pos.Col, Field: "id", Severity: "error", Code: "id-mismatch",
+			Message: fmt.Sprintf("the script's id is %q but it is stored as %q: make them the same", show.ID, id)}
+		a.fail(w, r, http.StatusUnprocessableEntity, "invalid_script", p.Message, append([]Problem{p}, scriptProblems(probs)...)...)
+		return
+	}
+	if err := a.cfg.Personas[show.Persona].Check(string(show.Kind), a.cfg.Now()); err != nil {
+		pr := Problem{Line: show.Pos.Line, Col: show.Pos.Col, Field: "persona", Severity: "error", Code: "persona-unlicensed", Message: err.Error()}
+		a.fail(w, r, http.StatusUnprocessableEntity, "invalid_script", err.Error(), append([]Problem{pr}, scriptProblems(probs)...)...)
+		return
+	}
+	if isJSON {
+		y, err := jsonToYAML(src)
+		if err != nil {
+			a.internal(w, r, fmt.Errorf("convert script %s to YAML: %w", id, err))
+			return
+		}
+		if s2, p2 := a.parse.Parse(scriptFile(id), y); s2 == nil {
+			a.internal(w, r, fmt.Errorf("script %s converted to YAML does not parse: %v", id, p2))
+			return
+		}
+		src = y
+	}
+	m := merchantOf(r)
+	_, prev, err := a.bus.GetScript(r.Context(), m, id, 0)
+	if err != nil && !errors.Is(err, bus.ErrNotFound) {
+		a.internal(w, r, err)
+		return
+	}
+	v, err := a.bus.PutScript(r.Context(), m, id, src)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if prev == 0 {
+		status = http.StatusCreated
+	}
+	if v != prev {
+		a.record(r, "script.put", id, map[string]any{"version": v, "previous": prev, "size": len(src), "warnings": len(probs)})
+	}
+	w.Header().Set("Location", "/api/v1/scripts/"+id+"/versions/"+strconv.FormatUint(v, 10))
+	a.writeJSON(w, status, map[string]any{
+		"id": id, "version": v, "changed": v != prev, "problems": scriptProblems(probs),
+	})
+}
+
+func problemsSummary(ps script.Problems) string {
+	n := len(ps.Errors())
+	first := ""
+	for _, p := range ps {
+		if p.Severity == script.SevError {
+			first = fmt.Sprintf("line %d:%d: %s", p.Line, p.Col, p.Msg)
+			break
+		}
+	}
+	if n == 1 {
+		return "the script has 1 error, nothing was stored: " + first
+	}
+	return fmt.Sprintf("the script has %d errors, nothing was stored; the first: %s", n, first)
+}
+
+// jsonToYAML re-encodes a JSON document as block-style YAML, keeping the
+// order of keys and the type of every value.
+func jsonToYAML(src []byte) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, err
+	}
+	var plain func(n *yaml.Node)
+	plain = func(n *yaml.Node) {
+		n.Style = 0 // the encoder quotes a string that would read as another type
+		for _, c := range n.Content {
+			plain(c)
+		}
+	}
+	plain(&doc)
+	return yaml.Marshal(&doc)
+}
+
+func (a *API) listScripts(w http.ResponseWriter, r *http.Request) {
+	vs, err := a.bus.LatestScripts(r.Context(), merchantOf(r))
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	out := make([]scriptInfo, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, infoOf(v))
+	}
+	a.writeJSON(w, http.StatusOK, map[string]any{"scripts": out})
+}
+
+func (a *API) getScript(w http.ResponseWriter, r *http.Request) {
+	id, ok := a.pathID(w, r, "id")
+	if ok {
+		a.serveVersion(w, r, id, 0)
+	}
+}
+
+func (a *API) getVersion(w http.ResponseWriter, r *http.Request) {
+	id, ok := a.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	v, err := strconv.ParseUint(r.PathValue("v"), 10, 64)
+	if err != nil || v == 0 {
+		a.fail(w, r, http.StatusNotFound, "not_found", fmt.Sprintf("no version %q of script %s (versions are numbers from 1)", r.PathValue("v"), id))
+		return
+	}
+	a.serveVersion(w, r, id, v)
+}
+
+// serveVersion answers with a version of a script (0: the latest): JSON
+// with the source, or the YAML source itself if the client accepts YAML.
+func (a *API) serveVersion(w http.ResponseWriter, r *http.Request, id string, version uint64) {
+	m := merchantOf(r)
+	if version != 0 {
+		// Only versions since the script was last created are served.
+		vs, err := a.bus.ScriptVersions(r.Context(), m, id)
+		if err != nil && !errors.Is(err, bus.ErrNotFound) {
+			a.internal(w, r, err)
+			return
+		}
+		found := false
+		for _, x := range vs {
+			found = found || x.Version == version
+		}
+		if !found {
+			a.fail(w, r, http.StatusNotFound, "not_found", fmt.Sprintf("no version %d of script %s", version, id))
+			return
+		}
+	}
+	src, v, err := a.bus.GetScript(r.Context(), m, id, version)
+	if errors.Is(err, bus.ErrNotFound) {
+		a.fail(w, r, http.StatusNotFound, "not_found", "no script "+id)
+		return
+	}
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, v))
+	if acc := r.Header.Get("Accept"); strings.Contains(acc, "yaml") {
+		w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+		w.Header().Set("Script-Version", strconv.FormatUint(v, 10))
+		w.Write(src)
+		return
+	}
+	a.writeJSON(w, http.StatusOK, map[string]any{"id": id, "version": v, "source": string(src)})
+}
+
+func (a *API) listVersions(w http.ResponseWriter, r *http.Request) {
+	id, ok := a.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	vs, err := a.bus.ScriptVersions(r.Context(), merchantOf(r), id)
+	if errors.Is(err, bus.ErrNotFound) {
+		a.fail(w, r, http.StatusNotFound, "not_found", "no script "+id)
+		return
+	}
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	out := make([]scriptInfo, 0, len(vs))
+	for i := len(vs) - 1; i >= 0; i-- {
+		out = append(out, infoOf(vs[i]))
+	}
+	a.writeJSON(w, http.StatusOK, map[string]any{"id": id, "versions": out})
+}
+
+func (a *API) deleteScript(w http.ResponseWriter, r *http.Request) {
+	id, ok := a.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	m := merchantOf(r)
+	rooms, err := a.merchantRooms(r, m)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	var users []string
+	for _, rm := range rooms {
+		if rm.Show == id {
+			users = append(users, string(rm.ID))
+		}
+	}
+	if len(users) > 0 {
+		if _, _, err := a.bus.GetScript(r.Context(), m, id, 0); err == nil {
+			a.fail(w, r, http.StatusConflict, "in_use", fmt.Sprintf("script %s is assigned to room(s) %s; assign them another script first", id, strings.Join(users, ", ")))
+			return
+		}
+	}
+	err = a.bus.DeleteScript(r.Context(), m, id)
+	if errors.Is(err, bus.ErrNotFound) {
+		a.fail(w, r, http.StatusNotFound, "not_found", "no script "+id)
+		return
+	}
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	a.record(r, "script.delete", id, nil)
+	w.WriteHeader(http.StatusNoContent)
+}
