@@ -33,6 +33,9 @@ type Config struct {
 	AllowedOrigins []string
 	// ShutdownTimeout bounds the graceful shutdown (default 10s).
 	ShutdownTimeout time.Duration
+	// API, when set, serves /api/ and /schema/ (the merchant API,
+	// gateway/api); the gateway only mounts it.
+	API http.Handler
 }
 
 func (c Config) withDefaults() Config {

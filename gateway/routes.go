@@ -26,6 +26,7 @@ var pages = template.Must(template.ParseFS(web.FS, "*.html"))
 //	GET /rooms/{room}     the viewer page of a room
 //	GET /static/...       the pages' scripts and styles
 //	GET /                 the list of rooms
+//	/api/, /schema/       the merchant API, when Config.API is set
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", g.serveHealth)
@@ -34,6 +35,10 @@ func (g *Gateway) Handler() http.Handler {
 	static, _ := fs.Sub(web.FS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", g.serveIndex)
+	if g.cfg.API != nil {
+		mux.Handle("/api/", g.cfg.API)
+		mux.Handle("/schema/", g.cfg.API)
+	}
 	return securityHeaders(mux)
 }
 

@@ -38,6 +38,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	scripts := f.string("scripts", "./scripts", "directory of show scripts to play, one room each")
 	personas := f.string("personas", "./configs/personas.yaml", "personas file")
 	natsListen := f.string("nats-listen", "", "also accept NATS clients on this host:port (empty: in process only)")
+	merchants := f.string("merchants", "./configs/merchants.yaml", "merchant API accounts and their token hashes")
 	c := commonFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
@@ -72,6 +73,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ln.Close()
 		return errors.Join(err, b.Close())
 	}
+	merchantAPI, err := newMerchantAPI(b, *merchants, ps, getenv, log)
+	if err != nil {
+		ln.Close()
+		return errors.Join(err, b.Close())
+	}
+	gwCfg := gateway.Config{API: merchantAPI}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "avatarcast: serving %s\n", base)
 	for _, a := range rooms {
@@ -79,7 +86,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	return errors.Join(serveParts(ctx, log,
 		func(ctx context.Context) error { return director.New(director.BusSink{B: b}, rooms, log).Run(ctx) },
-		func(ctx context.Context) error { return gateway.New(gateway.Config{}, b, log).Serve(ctx, ln) },
+		func(ctx context.Context) error { return gateway.New(gwCfg, b, log).Serve(ctx, ln) },
 	), b.Close())
 }
 

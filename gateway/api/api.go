@@ -59,6 +59,9 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 	if err := checkMerchants(cfg.Merchants); err != nil {
 		return nil, fmt.Errorf("api: %w", err)
 	}
+	if len(cfg.Merchants) == 0 {
+		return nil, errors.New("api: no merchants")
+	}
 	if cfg.MaxScriptBytes <= 0 {
 		cfg.MaxScriptBytes = 1 << 20
 	}

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/avatarcast/avatarcast/gateway/api"
+)
+
+// startServeEnv is startServe with environment variables env (flags'
+// twins and AVATARCAST_DEMO_TOKEN), writing the server's log to logw too.
+func startServeEnv(t *testing.T, dataDir string, env map[string]string, logw io.Writer, extra ...string) *server {
+	t.Helper()
+	root := repoRoot(t)
+	args := append([]string{"avatarcast", "serve",
+		"-addr", "127.0.0.1:0",
+		"-data", dataDir,
+		"-scripts", filepath.Join(root, "scripts"),
+		"-personas", filepath.Join(root, "configs", "personas.yaml"),
+		"-log-level", "info",
+	}, extra...)
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	errc := make(chan error, 1)
+	stderr := io.MultiWriter(testWriter{t}, logw)
+	go func() {
+		err := run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), pw, stderr)
+		pw.CloseWithError(fmt.Errorf("run returned: %v", err))
+		errc <- err
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		cancel()
+		t.Fatalf("serve did not start: %v", err)
+	}
+	go io.Copy(io.Discard, pr)
+	base, ok := strings.CutPrefix(strings.TrimSpace(line), "avatarcast: serving ")
+	if !ok {
+		cancel()
+		t.Fatalf("serve printed %q, want the address", line)
+	}
+	s := &server{base: base}
+	var once bool
+	s.stop = func() error {
+		if once {
+			return nil
+		}
+		once = true
+		cancel()
+		select {
+		case err := <-errc:
+			return err
+		case <-time.After(20 * time.Second):
+			return fmt.Errorf("serve did not stop within 20s")
+		}
+	}
+	t.Cleanup(func() {
+		if err := s.stop(); err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/healthz not ready after 15s: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func apiCall(t *testing.T, s *server, token, method, path, ctype, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, s.base+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	_ = json.Unmarshal(data, &m)
+	return resp.StatusCode, m
+}
+
+// TestMerchantAPIServe stores script versions through the API of a real
+// serve, restarts it on the same data directory, and finds them all again.
+// The tokens never reach the log.
+func TestMerchantAPIServe(t *testing.T) {
+	const demoToken = "demo-token-for-tests-0123456789"
+	const acmeToken = "acme-token-for-tests-0123456789"
+	dir := t.TempDir()
+	merchants := filepath.Join(dir, "merchants.yaml")
+	if err := os.WriteFile(merchants, []byte("merchants:\n  - id: acme\n    token_sha256: "+api.HashToken(acmeToken)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"AVATARCAST_DEMO_TOKEN": demoToken, "AVATARCAST_MERCHANTS": merchants}
+	src, err := os.ReadFile(filepath.Join(repoRoot(t), "scripts", "demo-live.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spring := strings.Replace(string(src), "id: demo-live", "id: spring", 1)
+	data := filepath.Join(dir, "data")
+	var log syncBuffer
+
+	s := startServeEnv(t, data, env, &log)
+	if code, _ := apiCall(t, s, "", "GET", "/api/v1/scripts", "", ""); code != 401 {
+		t.Errorf("no token: HTTP %d, want 401", code)
+	}
+	code, m := apiCall(t, s, demoToken, "PUT", "/api/v1/scripts/spring", "application/yaml", spring)
+	if code != 201 {
+		t.Fatalf("PUT spring: HTTP %d %v", code, m)
+	}
+	v1 := m["version"]
+	code, m = apiCall(t, s, demoToken, "PUT", "/api/v1/scripts/spring", "application/yaml", strings.Replace(spring, "Spring Tea Live", "Spring Tea Live 2", 1))
+	if code != 200 {
+		t.Fatalf("PUT spring v2: HTTP %d %v", code, m)
+	}
+	v2 := m["version"]
+	if code, _ := apiCall(t, s, acmeToken, "GET", "/api/v1/scripts/spring", "", ""); code != 404 {
+		t.Errorf("acme GET demo's script: HTTP %d, want 404", code)
+	}
+	if code, _ := apiCall(t, s, acmeToken, "GET", "/api/v1/rooms/demo-live", "", ""); code != 404 {
+		t.Errorf("acme GET demo's room: HTTP %d, want 404", code)
+	}
+	code, m = apiCall(t, s, demoToken, "GET", "/api/v1/rooms", "", "")
+	if rooms, _ := m["rooms"].([]any); code != 200 || len(rooms) != 2 {
+		t.Errorf("demo's rooms: HTTP %d %v, want demo-live and demo-museum", code, m)
+	}
+	code, m = apiCall(t, s, demoToken, "POST", "/api/v1/rooms", "application/json", `{"id":"spring-live","kind":"livestream","title":"Spring","script":"spring"}`)
+	if code != 201 {
+		t.Errorf("create room: HTTP %d %v", code, m)
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = startServeEnv(t, data, env, &log)
+	code, m = apiCall(t, s, demoToken, "GET", "/api/v1/scripts/spring/versions", "", "")
+	vs, _ := m["versions"].([]any)
+	if code != 200 || len(vs) != 2 || vs[0].(map[string]any)["version"] != v2 || vs[1].(map[string]any)["version"] != v1 {
+		t.Fatalf("versions after restart: HTTP %d %v, want %v and %v", code, m, v2, v1)
+	}
+	code, m = apiCall(t, s, demoToken, "GET", "/api/v1/scripts/spring", "", "")
+	if code != 200 || m["version"] != v2 || !strings.Contains(m["source"].(string), "Spring Tea Live 2") {
+		t.Errorf("latest after restart: HTTP %d version %v, want %v with the new title", code, m["version"], v2)
+	}
+	if code, m = apiCall(t, s, demoToken, "GET", "/api/v1/rooms/spring-live", "", ""); code != 200 || m["show"] != "spring" {
+		t.Errorf("room after restart: HTTP %d %v", code, m)
+	}
+	code, m = apiCall(t, s, demoToken, "GET", "/api/v1/audit", "", "")
+	if recs, _ := m["records"].([]any); code != 200 || len(recs) != 3 {
+		t.Errorf("audit after restart: HTTP %d %v, want 3 records", code, m)
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	out := log.String()
+	if !strings.Contains(out, "/api/v1/scripts/spring") {
+		t.Errorf("the request log has no API requests:\n%s", out)
+	}
+	for _, tok := range []string{demoToken, acmeToken} {
+		if strings.Contains(out, tok) {
+			t.Errorf("the log holds a token")
+		}
+	}
+}
