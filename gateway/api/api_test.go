@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/avatarcast/avatarcast/avatar"
@@ -34,12 +35,12 @@ var personas = map[string]avatar.Persona{
 }
 
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	b   *bus.Bus
 	srv *httptest.Server
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	b := bustest.Start(t)
 	a, err := api.New(api.Config{
@@ -51,7 +52,7 @@ func newEnv(t *testing.T) *env {
 		Schema:         []byte(`{"$schema":"https://json-schema.org/draft/2020-12/schema"}`),
 		MaxScriptBytes: 64 << 10,
 		ControlTimeout: time.Second,
-	}, b, zaptest.NewLogger(t))
+	}, b, logger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,13 +61,21 @@ func newEnv(t *testing.T) *env {
 	return &env{t: t, b: b, srv: srv}
 }
 
+// logger logs to the test, and not at all in benchmarks.
+func logger(t testing.TB) *zap.Logger {
+	if tt, ok := t.(*testing.T); ok {
+		return zaptest.NewLogger(tt)
+	}
+	return zap.NewNop()
+}
+
 type resp struct {
 	status int
 	header http.Header
 	body   []byte
 }
 
-func (r resp) json(t *testing.T) map[string]any {
+func (r resp) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -75,7 +84,7 @@ func (r resp) json(t *testing.T) map[string]any {
 	return m
 }
 
-func (r resp) errCode(t *testing.T) string {
+func (r resp) errCode(t testing.TB) string {
 	t.Helper()
 	e, _ := r.json(t)["error"].(map[string]any)
 	s, _ := e["code"].(string)
@@ -112,7 +121,7 @@ func (e *env) want(r resp, status int, what string) resp {
 	return r
 }
 
-func teaScript(t *testing.T) []byte {
+func teaScript(t testing.TB) []byte {
 	src, err := os.ReadFile("testdata/tea.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +315,7 @@ type fakeDirector struct {
 	got []avatar.Control
 }
 
-func startDirector(t *testing.T, b *bus.Bus, room avatar.RoomID) *fakeDirector {
+func startDirector(t testing.TB, b *bus.Bus, room avatar.RoomID) *fakeDirector {
 	d := &fakeDirector{}
 	sub, err := b.NC.Subscribe(avatar.ControlSubject(room), func(m *nats.Msg) {
 		var c avatar.Control

@@ -39,7 +39,7 @@ func (a *API) audit(w http.ResponseWriter, r *http.Request) {
 		recs = []bus.AuditRecord{}
 	}
 	out := map[string]any{"records": recs}
-	if len(recs) == limit {
+	if len(recs) == limit && recs[len(recs)-1].Seq > 1 {
 		out["next"] = "/api/v1/audit?limit=" + strconv.Itoa(limit) + "&before=" + strconv.FormatUint(recs[len(recs)-1].Seq, 10)
 	}
 	a.writeJSON(w, http.StatusOK, out)
