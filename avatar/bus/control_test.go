@@ -45,6 +45,27 @@ func TestControl(t *testing.T) {
 	if r, err := b.Control(ctx, c); err != nil || r.OK || r.Error != "no such sku" {
 		t.Errorf("Control(pitch) = %+v, %v; want the director's refusal", r, err)
 	}
+
+	// A director that listens but never answers is no director either.
+	mute, err := b.NC.Subscribe(avatar.ControlSubject("r2"), func(*nats.Msg) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mute.Unsubscribe()
+	short, cancel2 := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel2()
+	if _, err := b.Control(short, avatar.Control{Type: avatar.CtlSkip, Room: "r2"}); !errors.Is(err, bus.ErrNoDirector) {
+		t.Errorf("Control to a mute director: err = %v, want ErrNoDirector", err)
+	}
+	// A reply that is not a ControlReply.
+	junk, err := b.NC.Subscribe(avatar.ControlSubject("r3"), func(m *nats.Msg) { _ = m.Respond([]byte("?")) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer junk.Unsubscribe()
+	if _, err := b.Control(ctx, avatar.Control{Type: avatar.CtlSkip, Room: "r3"}); !errors.Is(err, bus.ErrBadReply) {
+		t.Errorf("Control with a junk reply: err = %v, want ErrBadReply", err)
+	}
 }
 
 func TestScriptVersionsAndDelete(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
 	"github.com/avatarcast/avatarcast/gateway/api"
 )
 
@@ -207,5 +212,35 @@ func TestMerchantAPIServe(t *testing.T) {
 		if strings.Contains(out, tok) {
 			t.Errorf("the log holds a token")
 		}
+	}
+}
+
+// TestDemoToken: without AVATARCAST_DEMO_TOKEN, serve makes a token up and
+// logs it once, and it works; a short one is refused.
+func TestDemoToken(t *testing.T) {
+	b := bustest.Start(t)
+	core, logs := observer.New(zap.InfoLevel)
+	none := func(string) string { return "" }
+	h, err := newMerchantAPI(b, filepath.Join(t.TempDir(), "missing.yaml"), nil, none, zap.New(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := logs.FilterMessageSnippet("generated a token").All()
+	if len(gen) != 1 {
+		t.Fatalf("%d log lines with a generated token, want 1", len(gen))
+	}
+	tok, _ := gen[0].ContextMap()["token"].(string)
+	if len(tok) < api.MinTokenLen {
+		t.Fatalf("generated token %q is too short", tok)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	s := &server{base: srv.URL}
+	if code, m := apiCall(t, s, tok, "GET", "/api/v1/rooms", "", ""); code != 200 {
+		t.Errorf("GET rooms with the generated token: HTTP %d %v", code, m)
+	}
+	short := func(string) string { return "short" }
+	if _, err := newMerchantAPI(b, "missing.yaml", nil, short, zap.NewNop()); err == nil {
+		t.Errorf("a short AVATARCAST_DEMO_TOKEN was accepted")
 	}
 }

@@ -341,13 +341,44 @@ func (a *API) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		a.fail(w, r, http.StatusBadRequest, "bad_request", "the body is empty; send a JSON object")
 		return false
 	case err != nil:
-		a.fail(w, r, http.StatusBadRequest, "bad_request", "the body is not valid: "+err.Error())
+		p := jsonProblem(err)
+		a.fail(w, r, http.StatusBadRequest, "bad_request", p.Message, p)
 		return false
 	case dec.More():
 		a.fail(w, r, http.StatusBadRequest, "bad_request", "the body holds more than one JSON value")
 		return false
 	}
 	return true
+}
+
+// jsonProblem turns a JSON decoding error into a problem naming the field.
+func jsonProblem(err error) Problem {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		return fieldProblem(typeErr.Field, "bad-type", "%s must be a JSON %s, not %s", typeErr.Field, jsonKind(typeErr.Type.Kind().String()), typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return fieldProblem("", "bad-json", "the body is not JSON: %v (at byte %d)", err, syntaxErr.Offset)
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		f = strings.Trim(f, `"`)
+		return fieldProblem(f, "unknown-field", "unknown field %q", f)
+	}
+	return fieldProblem("", "bad-json", "the body is not valid: %s", msg)
+}
+
+func jsonKind(goKind string) string {
+	switch {
+	case strings.HasPrefix(goKind, "int"), strings.HasPrefix(goKind, "uint"), strings.HasPrefix(goKind, "float"):
+		return "number"
+	case goKind == "slice":
+		return "array"
+	case goKind == "struct", goKind == "map":
+		return "object"
+	}
+	return goKind
 }
 
 func mediaType(r *http.Request) string {

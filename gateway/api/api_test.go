@@ -354,18 +354,28 @@ func TestRoomsAndControls(t *testing.T) {
 		return e.do(tokenA, "POST", path, "application/json", b)
 	}
 	// Bad rooms.
-	r := e.want(post("/api/v1/rooms", `{"id":"bad id","kind":"show","title":"","script":"tea"}`), 400, "bad room")
+	r := e.want(post("/api/v1/rooms", `{"id":"bad id","kind":"show","title":"`+strings.Repeat("t", 201)+`","script":"tea"}`), 400, "bad room")
 	if n := len(r.json(t)["problems"].([]any)); n != 3 {
 		t.Errorf("bad room: %d problems, want 3 (id, kind, title): %s", n, r.body)
 	}
-	e.want(post("/api/v1/rooms", `{"id":"x","kind":"livestream","title":"X","script":"tea","extra":1}`), 400, "unknown field")
+	for _, tc := range []struct{ body, field, code string }{
+		{`{"id":"x","kind":"livestream","script":"tea","extra":1}`, "extra", "unknown-field"},
+		{`{"id":"x","kind":"livestream","script":"tea","version":"7"}`, "version", "bad-type"},
+		{`{"id":"x",`, "", "bad-json"},
+	} {
+		var eb struct{ Problems []api.Problem }
+		_ = json.Unmarshal(e.want(post("/api/v1/rooms", tc.body), 400, tc.body).body, &eb)
+		if len(eb.Problems) != 1 || eb.Problems[0].Field != tc.field || eb.Problems[0].Code != tc.code {
+			t.Errorf("POST rooms %s: problems %+v, want %s on %q", tc.body, eb.Problems, tc.code, tc.field)
+		}
+	}
 	e.want(post("/api/v1/rooms", `{"id":"x","kind":"museum","title":"X","script":"tea"}`), 422, "kind mismatch")
 	e.want(post("/api/v1/rooms", `{"id":"x","kind":"livestream","title":"X","script":"tea","persona":"curator"}`), 422, "unlicensed persona")
 	e.want(post("/api/v1/rooms", `{"id":"x","kind":"livestream","title":"X","script":"tea","persona":"ghost"}`), 422, "unknown persona")
 
-	room := e.want(post("/api/v1/rooms", `{"id":"live1","kind":"livestream","title":"Live 1","script":"tea"}`), 201, "room").json(t)
-	if room["status"] != "stopped" || room["merchant"] != "a" || room["persona"].(map[string]any)["id"] != "xiaoya" {
-		t.Errorf("new room = %v, want stopped, merchant a, persona xiaoya", room)
+	room := e.want(post("/api/v1/rooms", `{"id":"live1","kind":"livestream","script":"tea"}`), 201, "room").json(t)
+	if room["status"] != "stopped" || room["title"] != "Tea sale" || room["merchant"] != "a" || room["persona"].(map[string]any)["id"] != "xiaoya" {
+		t.Errorf("new room = %v, want stopped, merchant a, persona xiaoya, the script's title", room)
 	}
 	e.want(post("/api/v1/rooms", `{"id":"live1","kind":"livestream","title":"Again","script":"tea"}`), 409, "duplicate room")
 

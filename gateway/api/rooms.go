@@ -84,7 +84,7 @@ func (a *API) loadShow(r *http.Request, m, show string, version uint64) (*script
 type roomRequest struct {
 	ID      string `json:"id"`
 	Kind    string `json:"kind"`
-	Title   string `json:"title"`
+	Title   string `json:"title"` // default: the script's, in its first language
 	Script  string `json:"script"`
 	Version uint64 `json:"version"`
 	Persona string `json:"persona"`
@@ -118,8 +118,8 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 		ps = append(ps, fieldProblem("kind", "bad-kind", "kind must be %q or %q, not %q", avatar.UseLivestream, avatar.UseMuseum, req.Kind))
 	}
 	req.Title = strings.TrimSpace(req.Title)
-	if req.Title == "" || utf8.RuneCountInString(req.Title) > 200 {
-		ps = append(ps, fieldProblem("title", "bad-title", "title must be 1-200 characters"))
+	if utf8.RuneCountInString(req.Title) > 200 {
+		ps = append(ps, fieldProblem("title", "bad-title", "title may be at most 200 characters"))
 	}
 	var show *script.Show
 	if !idRE.MatchString(req.Script) {
@@ -140,6 +140,13 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Persona == "" {
 		req.Persona = show.Persona
+	}
+	if req.Title == "" {
+		lang := ""
+		if len(show.Languages) > 0 {
+			lang = show.Languages[0]
+		}
+		req.Title = show.Title.Get(lang, "")
 	}
 	persona, ok := a.cfg.Personas[req.Persona]
 	if !ok {
