@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
@@ -42,6 +43,11 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvLog(t, logger(t))
+}
+
+func newEnvLog(t testing.TB, log *zap.Logger) *env {
+	t.Helper()
 	b := bustest.Start(t)
 	a, err := api.New(api.Config{
 		Merchants: []api.Merchant{
@@ -52,7 +58,7 @@ func newEnv(t testing.TB) *env {
 		Schema:         []byte(`{"$schema":"https://json-schema.org/draft/2020-12/schema"}`),
 		MaxScriptBytes: 64 << 10,
 		ControlTimeout: time.Second,
-	}, b, logger(t))
+	}, b, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -500,4 +506,22 @@ func TestRoomsAndControls(t *testing.T) {
 		t.Errorf("audit limit=2: %d records, next %v", n, page["next"])
 	}
 	e.want(e.do(tokenA, "GET", "/api/v1/audit?limit=0", "", nil), 400, "audit bad limit")
+}
+
+// TestInternalError: a failure behind the API is logged once with the
+// request ID, and the caller sees only "internal error" and that ID.
+func TestInternalError(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	e := newEnvLog(t, zap.New(core))
+	e.b.NC.Close()
+	r := e.want(e.do(tokenA, "GET", "/api/v1/scripts", "", nil), 500, "scripts with NATS gone")
+	m := r.json(t)
+	id, _ := m["request_id"].(string)
+	if r.errCode(t) != "internal" || id == "" || r.header.Get("X-Request-Id") != id || strings.Contains(string(r.body), "nats") {
+		t.Errorf("500 body %s, want only internal error and the request id", r.body)
+	}
+	errs := logs.FilterMessage("internal error").FilterField(zap.String("request_id", id)).All()
+	if len(errs) != 1 {
+		t.Errorf("%d internal error log entries for request %s, want 1", len(errs), id)
+	}
 }
