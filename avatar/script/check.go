@@ -302,14 +302,21 @@ func (p *parser) checkFlow(s *Show, ix *index) {
 	}
 }
 
-// linePos returns the position of byte off of u.Text. It is exact when the
-// text had no cue marks and sits on one line, and the text's start otherwise.
+// linePos returns the position of byte off of u.Text, the text of line
+// lineID in lang with its cue marks taken out. It is exact when the text
+// sits on one line without escapes, and the text's start otherwise.
 func (p *parser) linePos(lineID, lang string, u Utterance, off int) Pos {
 	n := p.nodes[lineID+"\x00"+lang]
-	if n == nil || n.Value != u.Text {
+	if n == nil {
 		return u.Pos
 	}
-	return p.textPos(n, off)
+	raw := off
+	for _, e := range p.edits[n] {
+		if e.at <= off {
+			raw += e.removed
+		}
+	}
+	return p.textPos(n, raw)
 }
 
 // breaths splits text at pauses (punctuation) and returns, per piece, its

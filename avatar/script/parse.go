@@ -123,6 +123,7 @@ type parser struct {
 	ids   map[string]map[string]Pos // namespace → id → first definition
 	lines []lineRef                 // every line, in file order
 	nodes map[string]*yaml.Node     // line ID + "\x00" + lang → its text node
+	edits map[*yaml.Node][]edit     // what utterance took out of a text node
 
 	findings []finding // lint findings an ack may acknowledge
 }
@@ -860,6 +861,10 @@ func (p *parser) textPos(n *yaml.Node, off int) Pos {
 	return pos
 }
 
+// edit records that bytes were taken out of a text at offset at of the
+// stripped text, so positions in it map back to the file.
+type edit struct{ at, removed int }
+
 // cueKinds are the actions a cue mark may fire.
 var cueKinds = map[string]ActionKind{
 	"show": ActShowProduct, "hide": ActHideProduct, "sale": ActSale, "coupon": ActCoupon,
@@ -870,6 +875,9 @@ var cueKinds = map[string]ActionKind{
 // is [kind:ref]; "[[" stands for a literal "[".
 func (p *parser) utterance(n *yaml.Node, s string) Utterance {
 	u := Utterance{Pos: p.pos(n)}
+	if p.edits == nil {
+		p.edits = map[*yaml.Node][]edit{}
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); {
@@ -880,6 +888,7 @@ func (p *parser) utterance(n *yaml.Node, s string) Utterance {
 			continue
 		}
 		if strings.HasPrefix(s[i:], "[[") {
+			p.edits[n] = append(p.edits[n], edit{at: b.Len(), removed: 1})
 			b.WriteByte('[')
 			i += 2
 			continue
@@ -914,6 +923,7 @@ func (p *parser) utterance(n *yaml.Node, s string) Utterance {
 			next++
 		}
 		u.Cues = append(u.Cues, Cue{At: b.Len(), Action: Action{Kind: act, Ref: ref}, Pos: p.textPos(n, i)})
+		p.edits[n] = append(p.edits[n], edit{at: b.Len(), removed: next - i})
 		i = next
 	}
 	u.Text = b.String()
