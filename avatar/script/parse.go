@@ -53,7 +53,7 @@ func LoadDir(dir string) ([]*Show, Problems) {
 
 // Parse is like the package-level Parse, with c's settings.
 func (c *Config) Parse(file string, src []byte) (*Show, Problems) {
-	p := &parser{cfg: c, file: file}
+	p := &parser{cfg: c, file: file, srcLines: strings.Split(string(src), "\n")}
 	show := p.parse(src)
 	if show != nil {
 		p.check(show)
@@ -119,6 +119,8 @@ type parser struct {
 	file  string
 	probs Problems
 	langs []string
+
+	srcLines []string // the source, to map offsets in a text to columns
 
 	ids   map[string]map[string]Pos // namespace → id → first definition
 	lines []lineRef                 // every line, in file order
@@ -846,18 +848,35 @@ func (p *parser) lineFrom(o *obj, what string) *Line {
 }
 
 // textPos returns the position of byte off of scalar n's value. It is exact
-// for one-line plain and quoted scalars without escapes and points at the
-// scalar's start otherwise.
+// when the value is written out on one line as it reads (plain, or quoted
+// without escapes) and points at the scalar's start otherwise.
 func (p *parser) textPos(n *yaml.Node, off int) Pos {
 	pos := p.pos(n)
-	if n == nil || strings.Contains(n.Value, "\n") || n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+	if n == nil || n.Line < 1 || n.Line > len(p.srcLines) || n.Column < 1 {
 		return pos
 	}
-	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
-		pos.Col++
+	raw := p.srcLines[n.Line-1]
+	for range n.Column - 1 {
+		_, size := utf8.DecodeRuneInString(raw)
+		if size == 0 {
+			return pos
+		}
+		raw = raw[size:]
+	}
+	want, col := n.Value, pos.Col
+	switch {
+	case n.Style&yaml.DoubleQuotedStyle != 0:
+		want, col = `"`+want+`"`, col+1
+	case n.Style&yaml.SingleQuotedStyle != 0:
+		want, col = "'"+want+"'", col+1
+	case n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+		return pos
+	}
+	if !strings.HasPrefix(raw, want) {
+		return pos
 	}
 	off = min(max(off, 0), len(n.Value))
-	pos.Col += utf8.RuneCountInString(n.Value[:off])
+	pos.Col = col + utf8.RuneCountInString(n.Value[:off])
 	return pos
 }
 
