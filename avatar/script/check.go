@@ -294,10 +294,64 @@ func (p *parser) checkFlow(s *Show, ix *index) {
 			visit((i + 1) % len(s.Segments))
 		}
 	}
+	p.checkSilentLoops(s, ix)
 	for i, ok := range reached {
 		if !ok {
 			seg := &s.Segments[i]
 			p.add(seg.Pos, SevWarning, "unreachable-segment", "", "segment %s never plays: the segment before it ends in a goto and nothing jumps to it", seg.ID)
+		}
+	}
+}
+
+// checkSilentLoops reports a cycle of segments that neither speak nor
+// pause: the director would spin through it without ever waiting.
+func (p *parser) checkSilentLoops(s *Show, ix *index) {
+	n := len(s.Segments)
+	silent := make([]bool, n)
+	next := make([][]int, n)
+	for i := range s.Segments {
+		seg := &s.Segments[i]
+		silent[i] = true
+		falls := true
+		for _, st := range seg.Steps {
+			if st.Kind == StepSay || st.Kind == StepPause {
+				silent[i] = false
+			}
+			if st.Kind == StepIf || st.Kind == StepGoto {
+				if t, j := s.Segment(st.Goto); t != nil && ix.segments[st.Goto] == t {
+					next[i] = append(next[i], j)
+				}
+			}
+			if st.Kind == StepGoto && seg.Order == OrderSequence {
+				falls = false
+				break
+			}
+		}
+		if falls {
+			next[i] = append(next[i], (i+1)%n)
+		}
+	}
+	// Depth-first search over silent segments only; a back edge is a loop.
+	state := make([]int, n) // 0 new, 1 on the stack, 2 done
+	var visit func(i int) bool
+	visit = func(i int) bool {
+		state[i] = 1
+		for _, j := range next[i] {
+			if !silent[j] {
+				continue
+			}
+			if state[j] == 1 || (state[j] == 0 && visit(j)) {
+				return true
+			}
+		}
+		state[i] = 2
+		return false
+	}
+	for i := range s.Segments {
+		if silent[i] && state[i] == 0 && visit(i) {
+			seg := &s.Segments[i]
+			p.add(seg.Pos, SevWarning, "silent-loop", "", "segment %s is in a loop of segments that never speak or pause; add a line or a pause", seg.ID)
+			return
 		}
 	}
 }
