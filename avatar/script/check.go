@@ -54,14 +54,12 @@ type index struct {
 	exhibits map[string]*Exhibit
 	segments map[string]*Segment
 	vars     map[string]bool
-	lines    map[string]*Line
 }
 
 func newIndex(s *Show) *index {
 	ix := &index{
 		products: map[string]*Product{}, coupons: map[string]*Coupon{}, sales: map[string]*Sale{},
 		exhibits: map[string]*Exhibit{}, segments: map[string]*Segment{}, vars: map[string]bool{},
-		lines: map[string]*Line{},
 	}
 	for i := range s.Catalog {
 		ix.products[s.Catalog[i].SKU] = &s.Catalog[i]
@@ -86,13 +84,11 @@ func newIndex(s *Show) *index {
 	return ix
 }
 
-// check resolves and checks references, sales, reachability, translations
-// and placeholders; it fills Action.Sale of sale actions and cues.
+// check resolves and checks references, sales, reachability and
+// placeholders. It points Action.Sale of sale actions and cues at the sale
+// in s.Sales, so s must not grow after it.
 func (p *parser) check(s *Show) {
 	ix := newIndex(s)
-	for _, r := range p.lines {
-		ix.lines[r.line.ID] = r.line
-	}
 	used := map[string]bool{} // "sale:ID", "coupon:ID"
 	for i := range s.Sales {
 		sl := &s.Sales[i]
@@ -119,10 +115,8 @@ func (p *parser) check(s *Show) {
 		case ActShowProduct, ActHideProduct:
 			ok, what = ix.products[a.Ref] != nil, "unknown-sku"
 		case ActSale:
-			if sl := ix.sales[a.Ref]; sl != nil {
-				cp := *sl
-				a.Sale, ok = &cp, true
-			}
+			a.Sale = ix.sales[a.Ref]
+			ok = a.Sale != nil
 			what = "unknown-sale"
 		case ActCoupon:
 			ok, what = ix.coupons[a.Ref] != nil, "unknown-coupon"
