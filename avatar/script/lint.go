@@ -52,35 +52,46 @@ type claimPattern struct {
 	ok func(after string) bool
 }
 
+// terms builds a pattern matching any of the literal words.
+func terms(code, reason string, words ...string) claimPattern {
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		quoted[i] = regexp.QuoteMeta(w)
+	}
+	return claimPattern{pre: words, re: regexp.MustCompile(strings.Join(quoted, "|")), code: code, reason: reason}
+}
+
+// ordinalAfter reports whether 第一 is followed by a measure word, which
+// makes it an ordinal (第一次, 第一步, 第一件) rather than a ranking.
+func ordinalAfter(after string) bool {
+	r, _ := utf8.DecodeRuneInString(after)
+	return strings.ContainsRune("次步天个件款批期轮站节部章场段页条句眼口份位遍单号时排道", r)
+}
+
+// bestOKAfter reports whether "best" is followed by words that make it no
+// claim: "best before", "best wishes", "best regards".
+func bestOKAfter(after string) bool {
+	a := strings.ToLower(after)
+	return strings.HasPrefix(a, " before") || strings.HasPrefix(a, "-before") ||
+		strings.HasPrefix(a, " wishes") || strings.HasPrefix(a, " regards")
+}
+
 // claimPatterns are the restricted phrases. 最 is a claim only before an
 // adjective of quality, price or rank, so 最近, 最后, 最终, 最初, 最多 and
 // 最少 pass; 第一 before a measure word (第一次, 第一步) is an ordinal.
 var claimPatterns = []claimPattern{
 	{pre: []string{"最低"}, re: regexp.MustCompile(`(全网|史上|全国|行业|全球)最低(价)?`), code: "absolute-claim", reason: "claims the lowest price anywhere"},
 	{pre: []string{"最"}, re: regexp.MustCompile(`最(好|佳|优|低|便宜|强|大|高|棒|美|先进|划算|实惠|超值|畅销|受欢迎|火|热|正宗|安全|有效|专业|权威|纯|完美|顶)`), code: "absolute-claim", reason: "uses 最 (most/best) as a superlative claim"},
-	{pre: []string{"第一"}, re: regexp.MustCompile(`第一`), code: "absolute-claim", reason: "claims first place (第一)"},
-	{pre: []string{"国家级", "世界级", "顶级", "顶尖", "唯一", "极品", "万能", "首选", "独一无二", "绝无仅有", "无敌", "极致", "王牌", "冠军"}, re: regexp.MustCompile(`国家级|世界级|顶级|顶尖|唯一|极品|万能|首选|独一无二|绝无仅有|无敌|极致|王牌|冠军`), code: "absolute-claim", reason: "uses an absolute term"},
-	{pre: []string{"best"}, re: regexp.MustCompile(`(?i)\b(the |our |world'?s |simply )?best\b`), code: "absolute-claim", reason: `claims to be the best`},
+	{pre: []string{"第一"}, re: regexp.MustCompile(`第一`), code: "absolute-claim", reason: "claims first place (第一)", ok: ordinalAfter},
+	terms("absolute-claim", "uses an absolute term", "国家级", "世界级", "顶级", "顶尖", "唯一", "极品", "万能", "首选", "独一无二", "绝无仅有", "无敌", "极致", "王牌", "冠军"),
+	{pre: []string{"best"}, re: regexp.MustCompile(`(?i)\b(the |our |world'?s |simply )?best\b`), code: "absolute-claim", reason: "claims to be the best", ok: bestOKAfter},
 	{pre: []string{"no", "#", "number"}, re: regexp.MustCompile(`(?i)(\bno\.?\s?1\b|#\s?1\b|\bnumber[ -]one\b)`), code: "absolute-claim", reason: "claims first place"},
 	{pre: []string{"cheapest", "unbeatable", "lowest"}, re: regexp.MustCompile(`(?i)\b(cheapest|unbeatable|lowest[- ]prices?(\s+(ever|online|anywhere|guaranteed))?|lowest ever)\b`), code: "absolute-claim", reason: "claims the lowest price"},
 	{pre: []string{"world", "top", "second", "only one"}, re: regexp.MustCompile(`(?i)\b(world[- ]class|top[- ]of[- ]the[- ]line|second to none|the only one)\b`), code: "absolute-claim", reason: "uses an absolute term"},
 
-	{pre: []string{"治愈", "包治百病", "包治", "根治", "药到病除", "降血压", "降血糖", "降血脂", "治疗", "疗效", "抗癌", "防癌", "消炎", "排毒", "治病", "祛病", "百病", "延年益寿", "处方"}, re: regexp.MustCompile(`治愈|包治百病|包治|根治|药到病除|降血压|降血糖|降血脂|治疗|疗效|抗癌|防癌|消炎|排毒|治病|祛病|百病|延年益寿|处方`), code: "medical-claim", reason: "promises a medical effect"},
+	terms("medical-claim", "promises a medical effect", "治愈", "包治百病", "包治", "根治", "药到病除", "降血压", "降血糖", "降血脂", "治疗", "疗效", "抗癌", "防癌", "消炎", "排毒", "治病", "祛病", "百病", "延年益寿", "处方"),
 	{pre: []string{"guaranteed", "miracle", "cure", "cancer", "blood", "cholesterol"}, re: regexp.MustCompile(`(?i)\b(guaranteed to (cure|heal)|miracle cure|cure[- ]all|anti-?cancer|(lowers?|reduces?|cuts?) (your )?(blood pressure|blood sugar|cholesterol))\b`), code: "medical-claim", reason: "promises a medical effect"},
 	{pre: []string{"cur", "heal", "treat", "prevent", "revers", "fight"}, re: regexp.MustCompile(`(?i)\b(cures?|cured|curing|heals?|healing|treats?|treating|prevents?|preventing|reverses?|fights?) ((your|the|a|an|all|any|most|chronic|high|low|bad) )*(cancer|diabetes|diseases?|illness(es)?|insomnia|arthritis|acne|hypertension|blood pressure|infections?|inflammation|pain|colds?|flu|covid|headaches?|depression|anxiety|obesity|tumou?rs?|eczema|asthma)\b`), code: "medical-claim", reason: "promises a medical effect"},
-}
-
-func init() {
-	// Harmless uses, judged by the text right after the match.
-	claimPatterns[2].ok = func(after string) bool {
-		r, _ := utf8.DecodeRuneInString(after)
-		return strings.ContainsRune("次步天个件款批期轮站节部章场段页条句眼口份位遍单号时排道", r)
-	}
-	claimPatterns[4].ok = func(after string) bool {
-		a := strings.ToLower(after)
-		return strings.HasPrefix(a, " before") || strings.HasPrefix(a, "-before") ||
-			strings.HasPrefix(a, " wishes") || strings.HasPrefix(a, " regards")
-	}
 }
 
 // bestPhrases are English phrases with "best" that make no claim.

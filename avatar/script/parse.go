@@ -565,7 +565,8 @@ func keysInOrder(o *obj) (keys, vals []*yaml.Node) {
 	return keys, vals
 }
 
-// strList parses a per-language mapping of string lists.
+// strLists parses a per-language mapping of string lists; a missing
+// language is a problem of severity sev.
 func (p *parser) strLists(n *yaml.Node, what string, sev Severity) map[string][]string {
 	o := p.object(n, what)
 	if o == nil {
