@@ -150,6 +150,9 @@ func FindClaims(text string) []Claim {
 // breath check.
 func (p *parser) lint(s *Show) {
 	ix := newIndex(s)
+	if s.Kind == KindLivestream {
+		p.lintCatalog(s)
+	}
 	for _, r := range p.lines {
 		for _, lang := range slices.Sorted(mapKeys(r.line.Say)) {
 			u := r.line.Say[lang]
@@ -164,6 +167,26 @@ func (p *parser) lint(s *Show) {
 					"line %s (%s): %q %s", r.line.ID, lang, c.Phrase, c.Reason)
 			}
 			p.lintPrices(s, ix, r, lang, u)
+		}
+	}
+}
+
+// lintCatalog looks for restricted claims in product titles and selling
+// points, which the product card shows on screen. An ack names the SKU in
+// place of a line ID.
+func (p *parser) lintCatalog(s *Show) {
+	for _, pr := range s.Catalog {
+		for _, lang := range p.langs {
+			texts := append([]string{pr.Title[lang]}, pr.Points[lang]...)
+			for i, t := range texts {
+				what := "title"
+				if i > 0 {
+					what = "selling point"
+				}
+				for _, c := range FindClaims(t) {
+					p.finding(pr.SKU, pr.Pos, SevError, c.Code, c.Rule, "product %s %s (%s): %q %s", pr.SKU, what, lang, c.Phrase, c.Reason)
+				}
+			}
 		}
 	}
 }
@@ -367,6 +390,9 @@ func (p *parser) applyAcks(s *Show) {
 	for _, r := range p.lines {
 		lineIDs[r.line.ID] = true
 	}
+	for _, pr := range s.Catalog {
+		lineIDs[pr.SKU] = true
+	}
 	for i, a := range s.Acks {
 		switch {
 		case a.Code != "" && !slices.Contains(ackable, a.Code):
@@ -374,7 +400,7 @@ func (p *parser) applyAcks(s *Show) {
 			p.add(a.Pos, SevError, "ack-not-allowed", "", "code %q cannot be acknowledged; only %s can", a.Code, strings.Join(ackable, ", "))
 		case a.LineID != "" && !lineIDs[a.LineID]:
 			used[i] = true
-			p.add(a.Pos, SevError, "unknown-line", "", "ack: line %q is not defined", a.LineID)
+			p.add(a.Pos, SevError, "unknown-line", "", "ack: line %q is not defined (nor a SKU)", a.LineID)
 		}
 	}
 	for _, f := range p.findings {
