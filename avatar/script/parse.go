@@ -520,14 +520,11 @@ func (p *parser) langKey(k *yaml.Node, what string) bool {
 	return false
 }
 
-// missing reports the declared languages a per-language mapping lacks.
-func (p *parser) missing(o *obj, what string, sev Severity) {
+// missing reports, with code and sev, the declared languages a
+// per-language mapping lacks.
+func (p *parser) missing(o *obj, what, code string, sev Severity) {
 	for _, l := range p.langs {
 		if _, ok := o.keys[l]; !ok {
-			code := "missing-translation"
-			if sev == SevWarning {
-				code = "missing-match"
-			}
 			p.add(p.pos(o.node), sev, code, "", "%s has no %s text", what, l)
 		}
 	}
@@ -549,7 +546,7 @@ func (p *parser) text(n *yaml.Node, what string) Text {
 			t[k.Value] = s
 		}
 	}
-	p.missing(o, what, SevError)
+	p.missing(o, what, "missing-translation", SevError)
 	return t
 }
 
@@ -566,8 +563,8 @@ func keysInOrder(o *obj) (keys, vals []*yaml.Node) {
 }
 
 // strLists parses a per-language mapping of string lists; a missing
-// language is a problem of severity sev.
-func (p *parser) strLists(n *yaml.Node, what string, sev Severity) map[string][]string {
+// language is a problem with code and sev.
+func (p *parser) strLists(n *yaml.Node, what, code string, sev Severity) map[string][]string {
 	o := p.object(n, what)
 	if o == nil {
 		return nil
@@ -590,7 +587,7 @@ func (p *parser) strLists(n *yaml.Node, what string, sev Severity) map[string][]
 		})
 		m[k.Value] = list
 	}
-	p.missing(o, what, sev)
+	p.missing(o, what, code, sev)
 	return m
 }
 
@@ -647,7 +644,7 @@ func (p *parser) parseProduct(s *Show, n *yaml.Node) {
 		pr.Image, _ = p.str(n, "image")
 	}
 	if n := o.get("points"); n != nil {
-		pr.Points = p.strLists(n, "points of "+pr.SKU, SevError)
+		pr.Points = p.strLists(n, "points of "+pr.SKU, "missing-translation", SevError)
 	}
 	if pr.ListPrice > 0 && pr.Price > pr.ListPrice {
 		p.errorf(o.get("price"), "price-above-list", "price %s of %s is above its list price %s", pr.Price, pr.SKU, pr.ListPrice)
@@ -755,7 +752,7 @@ func (p *parser) parseFAQ(s *Show, n *yaml.Node) {
 	if f.ID = p.id(o.get("id"), "faq", "faq id"); f.ID == "" {
 		return
 	}
-	f.Match = p.strLists(o.get("match"), "match of faq "+f.ID, SevWarning)
+	f.Match = p.strLists(o.get("match"), "match of faq "+f.ID, "missing-match", SevWarning)
 	p.each(o.get("answer"), "answer", func(c *yaml.Node) {
 		if l := p.parseLine(c, "answer line"); l != nil {
 			f.Answer = append(f.Answer, *l)
