@@ -191,12 +191,72 @@ func (p *parser) lintCatalog(s *Show) {
 	}
 }
 
-// Amounts a line may state: "只要99", "99元", "¥99", "$99", "only 99".
+// discountRE finds 五折, 8.5折, 八五折, 半价, half price and 30% off.
+var discountRE = regexp.MustCompile(`(?i)([一二三四五六七八九]{1,2}|\d(?:\.\d)?|\d{2})\s*折|半价|\bhalf[- ](price|off)\b|\b(\d{1,2})\s*% off\b`)
+
+// Words that make the number after them a price: 只要99, only 99.
 var (
-	priceRE = regexp.MustCompile(`(?i)(只要|只需|仅需|仅要|仅售|仅|到手价?|秒杀价|售价|现价|原价|券后价?|才|[¥￥$]|\bonly\s+|\bjust\s+)\s*[¥￥$]?\s*(\d+(?:\.\d{1,2})?)|(\d+(?:\.\d{1,2})?)\s*(元|块钱|块|\s*yuan\b|\s*RMB\b|\s*CNY\b|\s*dollars?\b)`)
-	// discountRE finds 五折, 8.5折, 八五折, 半价, half price and 30% off.
-	discountRE = regexp.MustCompile(`(?i)([一二三四五六七八九]{1,2}|\d(?:\.\d)?|\d{2})\s*折|半价|\bhalf[- ](price|off)\b|\b(\d{1,2})\s*% off\b`)
+	zhPriceWords = []string{"只要", "只需", "仅需", "仅要", "仅售", "仅", "到手价", "到手", "秒杀价", "售价", "现价", "原价", "券后价", "券后", "才"}
+	enPriceWords = []string{"only", "just"}
+	// Units that make the number before them a price: 99元, 99 yuan.
+	zhUnits = []string{"元", "块"}
+	enUnits = []string{"yuan", "rmb", "cny", "dollar"}
 )
+
+// findAmounts returns the byte spans of the amounts text states as prices:
+// a number after a price word (只要99, only 99) or a currency sign (¥99,
+// $99), or before a unit (99元, 99块, 99 yuan). A number after a price word
+// that a measure word or noun follows is a count, not a price (只要3件,
+// only 3 left). It scans once, without regular expressions, since it runs
+// on every line.
+func findAmounts(text string) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < '0' || c > '9' || (i > 0 && (isDigit(text[i-1]) || text[i-1] == '.')) {
+			i++
+			continue
+		}
+		end := i
+		for end < len(text) && isDigit(text[end]) {
+			end++
+		}
+		if end+1 < len(text) && text[end] == '.' && isDigit(text[end+1]) {
+			d := end + 1
+			for d < len(text) && isDigit(text[d]) && d < end+3 {
+				d++
+			}
+			end = d
+		}
+		before, after := strings.TrimRight(text[:i], " "), text[end:]
+		sign := false
+		for _, cur := range []string{"¥", "￥", "$"} {
+			if b, ok := strings.CutSuffix(before, cur); ok {
+				before, sign = strings.TrimRight(b, " "), true
+				break
+			}
+		}
+		word := slices.ContainsFunc(zhPriceWords, func(w string) bool { return strings.HasSuffix(before, w) }) ||
+			slices.ContainsFunc(enPriceWords, func(w string) bool {
+				lb := strings.ToLower(before)
+				return strings.HasSuffix(lb, w) && (len(lb) == len(w) || !isLetter(lb[len(lb)-len(w)-1]))
+			})
+		a := strings.TrimLeft(after, " ")
+		la := strings.ToLower(a)
+		unit := slices.ContainsFunc(zhUnits, func(u string) bool { return strings.HasPrefix(a, u) }) ||
+			slices.ContainsFunc(enUnits, func(u string) bool {
+				return strings.HasPrefix(la, u) && (len(la) == len(u) || !isLetter(la[len(u)]) || u == "dollar")
+			})
+		if sign || unit || (word && !isCountAfter(after)) {
+			out = append(out, [2]int{i, end})
+		}
+		i = end
+	}
+	return out
+}
+
+func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 var zhDigit = map[rune]int{'一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
 
@@ -314,20 +374,17 @@ func (p *parser) lintPrices(s *Show, ix *index, r lineRef, lang string, u Uttera
 		allowed[c.Discount] = true
 		allowed[c.MinSpend] = true
 	}
-	for _, m := range priceRE.FindAllStringSubmatchIndex(text, -1) {
-		ns, ne := m[4], m[5]
-		if ns < 0 {
-			ns, ne = m[6], m[7]
-		} else if isCountAfter(text[ne:]) {
-			continue // 只要3件, only 3 left
-		}
-		amount, err := ParseMoney(text[ns:ne])
+	for _, m := range findAmounts(text) {
+		amount, err := ParseMoney(text[m[0]:m[1]])
 		if err != nil || allowed[amount] {
 			continue
 		}
-		p.finding(r.line.ID, p.linePos(r.line.ID, lang, u, ns), SevError, "price-claim", rulePrice,
+		p.finding(r.line.ID, p.linePos(r.line.ID, lang, u, m[0]), SevError, "price-claim", rulePrice,
 			"line %s (%s) states %s, which matches no price, list price, sale or coupon: %s",
 			r.line.ID, lang, amount, strings.Join(known, "; "))
+	}
+	if !strings.ContainsAny(text, "折半%") && !strings.Contains(strings.ToLower(text), "half") {
+		return
 	}
 	for _, m := range discountRE.FindAllStringSubmatchIndex(text, -1) {
 		sub := make([]string, len(m)/2)
