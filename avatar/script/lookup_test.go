@@ -42,3 +42,15 @@ func TestLookups(t *testing.T) {
 		t.Errorf("ExpandPlaceholders(%q) = %q, want %q", text, got, want)
 	}
 }
+
+func TestShowIDHasNoDot(t *testing.T) {
+	src := "id: a.b\nkind: museum\ntitle: {en: T}\npersona: p\nlanguages: [en]\nsegments: []\n"
+	_, ps := Parse("dot.yaml", []byte(src))
+	found := false
+	for _, p := range ps {
+		found = found || (p.Code == "bad-id" && p.Line == 1)
+	}
+	if !found {
+		t.Errorf("Parse(%q): problems %v, want bad-id at line 1", src, ps)
+	}
+}

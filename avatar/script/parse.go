@@ -195,6 +195,10 @@ func (p *parser) parse(src []byte) *Show {
 	p.require(o, "show", "id", "kind", "title", "persona", "languages", "segments")
 	s := &Show{Pos: p.pos(root)}
 	s.ID = p.id(o.get("id"), "show", "show id")
+	if strings.Contains(s.ID, ".") {
+		// A show id names a room and a scripts-bucket key token.
+		p.errorf(o.get("id"), "bad-id", "show id %q: use letters, digits, '_' or '-' (no '.')", s.ID)
+	}
 	if n := o.get("kind"); n != nil {
 		k, _ := p.str(n, "kind")
 		switch Kind(k) {
