@@ -54,14 +54,12 @@ type index struct {
 	exhibits map[string]*Exhibit
 	segments map[string]*Segment
 	vars     map[string]bool
-	lines    map[string]*Line
 }
 
 func newIndex(s *Show) *index {
 	ix := &index{
 		products: map[string]*Product{}, coupons: map[string]*Coupon{}, sales: map[string]*Sale{},
 		exhibits: map[string]*Exhibit{}, segments: map[string]*Segment{}, vars: map[string]bool{},
-		lines: map[string]*Line{},
 	}
 	for i := range s.Catalog {
 		ix.products[s.Catalog[i].SKU] = &s.Catalog[i]
@@ -86,13 +84,11 @@ func newIndex(s *Show) *index {
 	return ix
 }
 
-// check resolves and checks references, sales, reachability, translations
-// and placeholders; it fills Action.Sale of sale actions and cues.
+// check resolves and checks references, sales, reachability and
+// placeholders. It points Action.Sale of sale actions and cues at the sale
+// in s.Sales, so s must not grow after it.
 func (p *parser) check(s *Show) {
 	ix := newIndex(s)
-	for _, r := range p.lines {
-		ix.lines[r.line.ID] = r.line
-	}
 	used := map[string]bool{} // "sale:ID", "coupon:ID"
 	for i := range s.Sales {
 		sl := &s.Sales[i]
@@ -119,10 +115,8 @@ func (p *parser) check(s *Show) {
 		case ActShowProduct, ActHideProduct:
 			ok, what = ix.products[a.Ref] != nil, "unknown-sku"
 		case ActSale:
-			if sl := ix.sales[a.Ref]; sl != nil {
-				cp := *sl
-				a.Sale, ok = &cp, true
-			}
+			a.Sale = ix.sales[a.Ref]
+			ok = a.Sale != nil
 			what = "unknown-sale"
 		case ActCoupon:
 			ok, what = ix.coupons[a.Ref] != nil, "unknown-coupon"
@@ -294,6 +288,7 @@ func (p *parser) checkFlow(s *Show, ix *index) {
 			visit((i + 1) % len(s.Segments))
 		}
 	}
+	p.checkSilentLoops(s, ix)
 	for i, ok := range reached {
 		if !ok {
 			seg := &s.Segments[i]
@@ -302,14 +297,74 @@ func (p *parser) checkFlow(s *Show, ix *index) {
 	}
 }
 
-// linePos returns the position of byte off of u.Text. It is exact when the
-// text had no cue marks and sits on one line, and the text's start otherwise.
+// checkSilentLoops reports a cycle of segments that neither speak nor
+// pause: the director would spin through it without ever waiting.
+func (p *parser) checkSilentLoops(s *Show, ix *index) {
+	n := len(s.Segments)
+	silent := make([]bool, n)
+	next := make([][]int, n)
+	for i := range s.Segments {
+		seg := &s.Segments[i]
+		silent[i] = true
+		falls := true
+		for _, st := range seg.Steps {
+			if st.Kind == StepSay || st.Kind == StepPause {
+				silent[i] = false
+			}
+			if st.Kind == StepIf || st.Kind == StepGoto {
+				if t, j := s.Segment(st.Goto); t != nil && ix.segments[st.Goto] == t {
+					next[i] = append(next[i], j)
+				}
+			}
+			if st.Kind == StepGoto && seg.Order == OrderSequence {
+				falls = false
+				break
+			}
+		}
+		if falls {
+			next[i] = append(next[i], (i+1)%n)
+		}
+	}
+	// Depth-first search over silent segments only; a back edge is a loop.
+	state := make([]int, n) // 0 new, 1 on the stack, 2 done
+	var visit func(i int) bool
+	visit = func(i int) bool {
+		state[i] = 1
+		for _, j := range next[i] {
+			if !silent[j] {
+				continue
+			}
+			if state[j] == 1 || (state[j] == 0 && visit(j)) {
+				return true
+			}
+		}
+		state[i] = 2
+		return false
+	}
+	for i := range s.Segments {
+		if silent[i] && state[i] == 0 && visit(i) {
+			seg := &s.Segments[i]
+			p.add(seg.Pos, SevWarning, "silent-loop", "", "segment %s is in a loop of segments that never speak or pause; add a line or a pause", seg.ID)
+			return
+		}
+	}
+}
+
+// linePos returns the position of byte off of u.Text, the text of line
+// lineID in lang with its cue marks taken out. It is exact when the text
+// sits on one line without escapes, and the text's start otherwise.
 func (p *parser) linePos(lineID, lang string, u Utterance, off int) Pos {
 	n := p.nodes[lineID+"\x00"+lang]
-	if n == nil || n.Value != u.Text {
+	if n == nil {
 		return u.Pos
 	}
-	return p.textPos(n, off)
+	raw := off
+	for _, e := range p.edits[n] {
+		if e.at <= off {
+			raw += e.removed
+		}
+	}
+	return p.textPos(n, raw)
 }
 
 // breaths splits text at pauses (punctuation) and returns, per piece, its

@@ -127,3 +127,35 @@ func TestCommerceClaims(t *testing.T) {
 		}
 	}
 }
+
+func TestFindAmounts(t *testing.T) {
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"只要99元", []string{"99"}},
+		{"只要 ¥ 99.5，快来", []string{"99.5"}},
+		{"原价129元，今天只要99", []string{"129", "99"}},
+		{"$99.50 only", []string{"99.50"}},
+		{"only 64.50 yuan", []string{"64.50"}},
+		{"just 10 dollars", []string{"10"}},
+		{"10 RMB off", []string{"10"}},
+		{"只要3件", nil},
+		{"仅剩3罐", nil},
+		{"only 3 left", nil},
+		{"within 48 hours", nil},
+		{"二百五十克, 250 g", nil},
+		{"pause 1.5s", nil},
+		{"jumbo 99", nil},
+		{"99 yuanbao", nil},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, m := range findAmounts(tt.text) {
+			got = append(got, tt.text[m[0]:m[1]])
+		}
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("findAmounts(%q) = %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}

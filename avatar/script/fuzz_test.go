@@ -30,3 +30,29 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzText checks the text scanners on arbitrary text: every span they
+// report lies inside the text and starts where they say.
+func FuzzText(f *testing.F) {
+	for _, s := range []string{"只要99元", "全网最低价，第一次", "The best tea, only $89!", "半价 八五折 30% off", "¥ 1.5", "[show:x]{price:y}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, c := range FindClaims(text) {
+			if c.At < 0 || c.At+len(c.Phrase) > len(text) {
+				t.Fatalf("FindClaims(%q): claim %q at %d out of range", text, c.Phrase, c.At)
+			}
+		}
+		for _, m := range findAmounts(text) {
+			if m[0] < 0 || m[0] >= m[1] || m[1] > len(text) {
+				t.Fatalf("findAmounts(%q): span %v out of range", text, m)
+			}
+		}
+		offs, _, _ := breaths(text)
+		for _, o := range offs {
+			if o < 0 || o > len(text) {
+				t.Fatalf("breaths(%q): offset %d out of range", text, o)
+			}
+		}
+	})
+}

@@ -52,35 +52,46 @@ type claimPattern struct {
 	ok func(after string) bool
 }
 
+// terms builds a pattern matching any of the literal words.
+func terms(code, reason string, words ...string) claimPattern {
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		quoted[i] = regexp.QuoteMeta(w)
+	}
+	return claimPattern{pre: words, re: regexp.MustCompile(strings.Join(quoted, "|")), code: code, reason: reason}
+}
+
+// ordinalAfter reports whether 第一 is followed by a measure word, which
+// makes it an ordinal (第一次, 第一步, 第一件) rather than a ranking.
+func ordinalAfter(after string) bool {
+	r, _ := utf8.DecodeRuneInString(after)
+	return strings.ContainsRune("次步天个件款批期轮站节部章场段页条句眼口份位遍单号时排道", r)
+}
+
+// bestOKAfter reports whether "best" is followed by words that make it no
+// claim: "best before", "best wishes", "best regards".
+func bestOKAfter(after string) bool {
+	a := strings.ToLower(after)
+	return strings.HasPrefix(a, " before") || strings.HasPrefix(a, "-before") ||
+		strings.HasPrefix(a, " wishes") || strings.HasPrefix(a, " regards")
+}
+
 // claimPatterns are the restricted phrases. 最 is a claim only before an
 // adjective of quality, price or rank, so 最近, 最后, 最终, 最初, 最多 and
 // 最少 pass; 第一 before a measure word (第一次, 第一步) is an ordinal.
 var claimPatterns = []claimPattern{
 	{pre: []string{"最低"}, re: regexp.MustCompile(`(全网|史上|全国|行业|全球)最低(价)?`), code: "absolute-claim", reason: "claims the lowest price anywhere"},
 	{pre: []string{"最"}, re: regexp.MustCompile(`最(好|佳|优|低|便宜|强|大|高|棒|美|先进|划算|实惠|超值|畅销|受欢迎|火|热|正宗|安全|有效|专业|权威|纯|完美|顶)`), code: "absolute-claim", reason: "uses 最 (most/best) as a superlative claim"},
-	{pre: []string{"第一"}, re: regexp.MustCompile(`第一`), code: "absolute-claim", reason: "claims first place (第一)"},
-	{pre: []string{"国家级", "世界级", "顶级", "顶尖", "唯一", "极品", "万能", "首选", "独一无二", "绝无仅有", "无敌", "极致", "王牌", "冠军"}, re: regexp.MustCompile(`国家级|世界级|顶级|顶尖|唯一|极品|万能|首选|独一无二|绝无仅有|无敌|极致|王牌|冠军`), code: "absolute-claim", reason: "uses an absolute term"},
-	{pre: []string{"best"}, re: regexp.MustCompile(`(?i)\b(the |our |world'?s |simply )?best\b`), code: "absolute-claim", reason: `claims to be the best`},
+	{pre: []string{"第一"}, re: regexp.MustCompile(`第一`), code: "absolute-claim", reason: "claims first place (第一)", ok: ordinalAfter},
+	terms("absolute-claim", "uses an absolute term", "国家级", "世界级", "顶级", "顶尖", "唯一", "极品", "万能", "首选", "独一无二", "绝无仅有", "无敌", "极致", "王牌", "冠军"),
+	{pre: []string{"best"}, re: regexp.MustCompile(`(?i)\b(the |our |world'?s |simply )?best\b`), code: "absolute-claim", reason: "claims to be the best", ok: bestOKAfter},
 	{pre: []string{"no", "#", "number"}, re: regexp.MustCompile(`(?i)(\bno\.?\s?1\b|#\s?1\b|\bnumber[ -]one\b)`), code: "absolute-claim", reason: "claims first place"},
 	{pre: []string{"cheapest", "unbeatable", "lowest"}, re: regexp.MustCompile(`(?i)\b(cheapest|unbeatable|lowest[- ]prices?(\s+(ever|online|anywhere|guaranteed))?|lowest ever)\b`), code: "absolute-claim", reason: "claims the lowest price"},
 	{pre: []string{"world", "top", "second", "only one"}, re: regexp.MustCompile(`(?i)\b(world[- ]class|top[- ]of[- ]the[- ]line|second to none|the only one)\b`), code: "absolute-claim", reason: "uses an absolute term"},
 
-	{pre: []string{"治愈", "包治百病", "包治", "根治", "药到病除", "降血压", "降血糖", "降血脂", "治疗", "疗效", "抗癌", "防癌", "消炎", "排毒", "治病", "祛病", "百病", "延年益寿", "处方"}, re: regexp.MustCompile(`治愈|包治百病|包治|根治|药到病除|降血压|降血糖|降血脂|治疗|疗效|抗癌|防癌|消炎|排毒|治病|祛病|百病|延年益寿|处方`), code: "medical-claim", reason: "promises a medical effect"},
+	terms("medical-claim", "promises a medical effect", "治愈", "包治百病", "包治", "根治", "药到病除", "降血压", "降血糖", "降血脂", "治疗", "疗效", "抗癌", "防癌", "消炎", "排毒", "治病", "祛病", "百病", "延年益寿", "处方"),
 	{pre: []string{"guaranteed", "miracle", "cure", "cancer", "blood", "cholesterol"}, re: regexp.MustCompile(`(?i)\b(guaranteed to (cure|heal)|miracle cure|cure[- ]all|anti-?cancer|(lowers?|reduces?|cuts?) (your )?(blood pressure|blood sugar|cholesterol))\b`), code: "medical-claim", reason: "promises a medical effect"},
 	{pre: []string{"cur", "heal", "treat", "prevent", "revers", "fight"}, re: regexp.MustCompile(`(?i)\b(cures?|cured|curing|heals?|healing|treats?|treating|prevents?|preventing|reverses?|fights?) ((your|the|a|an|all|any|most|chronic|high|low|bad) )*(cancer|diabetes|diseases?|illness(es)?|insomnia|arthritis|acne|hypertension|blood pressure|infections?|inflammation|pain|colds?|flu|covid|headaches?|depression|anxiety|obesity|tumou?rs?|eczema|asthma)\b`), code: "medical-claim", reason: "promises a medical effect"},
-}
-
-func init() {
-	// Harmless uses, judged by the text right after the match.
-	claimPatterns[2].ok = func(after string) bool {
-		r, _ := utf8.DecodeRuneInString(after)
-		return strings.ContainsRune("次步天个件款批期轮站节部章场段页条句眼口份位遍单号时排道", r)
-	}
-	claimPatterns[4].ok = func(after string) bool {
-		a := strings.ToLower(after)
-		return strings.HasPrefix(a, " before") || strings.HasPrefix(a, "-before") ||
-			strings.HasPrefix(a, " wishes") || strings.HasPrefix(a, " regards")
-	}
 }
 
 // bestPhrases are English phrases with "best" that make no claim.
@@ -139,6 +150,9 @@ func FindClaims(text string) []Claim {
 // breath check.
 func (p *parser) lint(s *Show) {
 	ix := newIndex(s)
+	if s.Kind == KindLivestream {
+		p.lintCatalog(s)
+	}
 	for _, r := range p.lines {
 		for _, lang := range slices.Sorted(mapKeys(r.line.Say)) {
 			u := r.line.Say[lang]
@@ -157,12 +171,92 @@ func (p *parser) lint(s *Show) {
 	}
 }
 
-// Amounts a line may state: "只要99", "99元", "¥99", "$99", "only 99".
+// lintCatalog looks for restricted claims in product titles and selling
+// points, which the product card shows on screen. An ack names the SKU in
+// place of a line ID.
+func (p *parser) lintCatalog(s *Show) {
+	for _, pr := range s.Catalog {
+		for _, lang := range p.langs {
+			texts := append([]string{pr.Title[lang]}, pr.Points[lang]...)
+			for i, t := range texts {
+				what := "title"
+				if i > 0 {
+					what = "selling point"
+				}
+				for _, c := range FindClaims(t) {
+					p.finding(pr.SKU, pr.Pos, SevError, c.Code, c.Rule, "product %s %s (%s): %q %s", pr.SKU, what, lang, c.Phrase, c.Reason)
+				}
+			}
+		}
+	}
+}
+
+// discountRE finds 五折, 8.5折, 八五折, 半价, half price and 30% off.
+var discountRE = regexp.MustCompile(`(?i)([一二三四五六七八九]{1,2}|\d(?:\.\d)?|\d{2})\s*折|半价|\bhalf[- ](price|off)\b|\b(\d{1,2})\s*% off\b`)
+
+// Words that make the number after them a price: 只要99, only 99.
 var (
-	priceRE = regexp.MustCompile(`(?i)(只要|只需|仅需|仅要|仅售|仅|到手价?|秒杀价|售价|现价|原价|券后价?|才|[¥￥$]|\bonly\s+|\bjust\s+)\s*[¥￥$]?\s*(\d+(?:\.\d{1,2})?)|(\d+(?:\.\d{1,2})?)\s*(元|块钱|块|\s*yuan\b|\s*RMB\b|\s*CNY\b|\s*dollars?\b)`)
-	// discountRE finds 五折, 8.5折, 八五折, 半价, half price and 30% off.
-	discountRE = regexp.MustCompile(`(?i)([一二三四五六七八九]{1,2}|\d(?:\.\d)?|\d{2})\s*折|半价|\bhalf[- ](price|off)\b|\b(\d{1,2})\s*% off\b`)
+	zhPriceWords = []string{"只要", "只需", "仅需", "仅要", "仅售", "仅", "到手价", "到手", "秒杀价", "售价", "现价", "原价", "券后价", "券后", "才"}
+	enPriceWords = []string{"only", "just"}
+	// Units that make the number before them a price: 99元, 99 yuan.
+	zhUnits = []string{"元", "块"}
+	enUnits = []string{"yuan", "rmb", "cny", "dollar"}
 )
+
+// findAmounts returns the byte spans of the amounts text states as prices:
+// a number after a price word (只要99, only 99) or a currency sign (¥99,
+// $99), or before a unit (99元, 99块, 99 yuan). A number after a price word
+// that a measure word or noun follows is a count, not a price (只要3件,
+// only 3 left). It scans once, without regular expressions, since it runs
+// on every line.
+func findAmounts(text string) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < '0' || c > '9' || (i > 0 && (isDigit(text[i-1]) || text[i-1] == '.')) {
+			i++
+			continue
+		}
+		end := i
+		for end < len(text) && isDigit(text[end]) {
+			end++
+		}
+		if end+1 < len(text) && text[end] == '.' && isDigit(text[end+1]) {
+			d := end + 1
+			for d < len(text) && isDigit(text[d]) && d < end+3 {
+				d++
+			}
+			end = d
+		}
+		before, after := strings.TrimRight(text[:i], " "), text[end:]
+		sign := false
+		for _, cur := range []string{"¥", "￥", "$"} {
+			if b, ok := strings.CutSuffix(before, cur); ok {
+				before, sign = strings.TrimRight(b, " "), true
+				break
+			}
+		}
+		word := slices.ContainsFunc(zhPriceWords, func(w string) bool { return strings.HasSuffix(before, w) }) ||
+			slices.ContainsFunc(enPriceWords, func(w string) bool {
+				lb := strings.ToLower(before)
+				return strings.HasSuffix(lb, w) && (len(lb) == len(w) || !isLetter(lb[len(lb)-len(w)-1]))
+			})
+		a := strings.TrimLeft(after, " ")
+		la := strings.ToLower(a)
+		unit := slices.ContainsFunc(zhUnits, func(u string) bool { return strings.HasPrefix(a, u) }) ||
+			slices.ContainsFunc(enUnits, func(u string) bool {
+				return strings.HasPrefix(la, u) && (len(la) == len(u) || !isLetter(la[len(u)]) || u == "dollar")
+			})
+		if sign || unit || (word && !isCountAfter(after)) {
+			out = append(out, [2]int{i, end})
+		}
+		i = end
+	}
+	return out
+}
+
+func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 var zhDigit = map[rune]int{'一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
 
@@ -235,7 +329,8 @@ func lineProducts(s *Show, ix *index, r lineRef, u Utterance) []*Product {
 // catalog, its sales and coupons.
 func (p *parser) lintPrices(s *Show, ix *index, r lineRef, lang string, u Utterance) {
 	text := placeholderRE.ReplaceAllStringFunc(u.Text, func(m string) string { return strings.Repeat(" ", len(m)) })
-	if !priceRE.MatchString(text) && !discountRE.MatchString(text) {
+	// Most lines state no amount; skip the regular expressions for them.
+	if !strings.ContainsAny(text, "0123456789半折%") && !strings.Contains(strings.ToLower(text), "half") {
 		return
 	}
 	prods := lineProducts(s, ix, r, u)
@@ -279,20 +374,17 @@ func (p *parser) lintPrices(s *Show, ix *index, r lineRef, lang string, u Uttera
 		allowed[c.Discount] = true
 		allowed[c.MinSpend] = true
 	}
-	for _, m := range priceRE.FindAllStringSubmatchIndex(text, -1) {
-		ns, ne := m[4], m[5]
-		if ns < 0 {
-			ns, ne = m[6], m[7]
-		} else if isCountAfter(text[ne:]) {
-			continue // 只要3件, only 3 left
-		}
-		amount, err := ParseMoney(text[ns:ne])
+	for _, m := range findAmounts(text) {
+		amount, err := ParseMoney(text[m[0]:m[1]])
 		if err != nil || allowed[amount] {
 			continue
 		}
-		p.finding(r.line.ID, p.linePos(r.line.ID, lang, u, ns), SevError, "price-claim", rulePrice,
+		p.finding(r.line.ID, p.linePos(r.line.ID, lang, u, m[0]), SevError, "price-claim", rulePrice,
 			"line %s (%s) states %s, which matches no price, list price, sale or coupon: %s",
 			r.line.ID, lang, amount, strings.Join(known, "; "))
+	}
+	if !strings.ContainsAny(text, "折半%") && !strings.Contains(strings.ToLower(text), "half") {
+		return
 	}
 	for _, m := range discountRE.FindAllStringSubmatchIndex(text, -1) {
 		sub := make([]string, len(m)/2)
@@ -356,6 +448,9 @@ func (p *parser) applyAcks(s *Show) {
 	for _, r := range p.lines {
 		lineIDs[r.line.ID] = true
 	}
+	for _, pr := range s.Catalog {
+		lineIDs[pr.SKU] = true
+	}
 	for i, a := range s.Acks {
 		switch {
 		case a.Code != "" && !slices.Contains(ackable, a.Code):
@@ -363,7 +458,7 @@ func (p *parser) applyAcks(s *Show) {
 			p.add(a.Pos, SevError, "ack-not-allowed", "", "code %q cannot be acknowledged; only %s can", a.Code, strings.Join(ackable, ", "))
 		case a.LineID != "" && !lineIDs[a.LineID]:
 			used[i] = true
-			p.add(a.Pos, SevError, "unknown-line", "", "ack: line %q is not defined", a.LineID)
+			p.add(a.Pos, SevError, "unknown-line", "", "ack: line %q is not defined (nor a SKU)", a.LineID)
 		}
 	}
 	for _, f := range p.findings {

@@ -53,7 +53,7 @@ func LoadDir(dir string) ([]*Show, Problems) {
 
 // Parse is like the package-level Parse, with c's settings.
 func (c *Config) Parse(file string, src []byte) (*Show, Problems) {
-	p := &parser{cfg: c, file: file}
+	p := &parser{cfg: c, file: file, srcLines: strings.Split(string(src), "\n")}
 	show := p.parse(src)
 	if show != nil {
 		p.check(show)
@@ -120,9 +120,12 @@ type parser struct {
 	probs Problems
 	langs []string
 
+	srcLines []string // the source, to map offsets in a text to columns
+
 	ids   map[string]map[string]Pos // namespace → id → first definition
 	lines []lineRef                 // every line, in file order
 	nodes map[string]*yaml.Node     // line ID + "\x00" + lang → its text node
+	edits map[*yaml.Node][]edit     // what utterance took out of a text node
 
 	findings []finding // lint findings an ack may acknowledge
 }
@@ -192,6 +195,10 @@ func (p *parser) parse(src []byte) *Show {
 	p.require(o, "show", "id", "kind", "title", "persona", "languages", "segments")
 	s := &Show{Pos: p.pos(root)}
 	s.ID = p.id(o.get("id"), "show", "show id")
+	if strings.Contains(s.ID, ".") {
+		// A show id names a room and a scripts-bucket key token.
+		p.errorf(o.get("id"), "bad-id", "show id %q: use letters, digits, '_' or '-' (no '.')", s.ID)
+	}
 	if n := o.get("kind"); n != nil {
 		k, _ := p.str(n, "kind")
 		switch Kind(k) {
@@ -517,14 +524,11 @@ func (p *parser) langKey(k *yaml.Node, what string) bool {
 	return false
 }
 
-// missing reports the declared languages a per-language mapping lacks.
-func (p *parser) missing(o *obj, what string, sev Severity) {
+// missing reports, with code and sev, the declared languages a
+// per-language mapping lacks.
+func (p *parser) missing(o *obj, what, code string, sev Severity) {
 	for _, l := range p.langs {
 		if _, ok := o.keys[l]; !ok {
-			code := "missing-translation"
-			if sev == SevWarning {
-				code = "missing-match"
-			}
 			p.add(p.pos(o.node), sev, code, "", "%s has no %s text", what, l)
 		}
 	}
@@ -546,7 +550,7 @@ func (p *parser) text(n *yaml.Node, what string) Text {
 			t[k.Value] = s
 		}
 	}
-	p.missing(o, what, SevError)
+	p.missing(o, what, "missing-translation", SevError)
 	return t
 }
 
@@ -562,8 +566,9 @@ func keysInOrder(o *obj) (keys, vals []*yaml.Node) {
 	return keys, vals
 }
 
-// strList parses a per-language mapping of string lists.
-func (p *parser) strLists(n *yaml.Node, what string, sev Severity) map[string][]string {
+// strLists parses a per-language mapping of string lists; a missing
+// language is a problem with code and sev.
+func (p *parser) strLists(n *yaml.Node, what, code string, sev Severity) map[string][]string {
 	o := p.object(n, what)
 	if o == nil {
 		return nil
@@ -586,7 +591,7 @@ func (p *parser) strLists(n *yaml.Node, what string, sev Severity) map[string][]
 		})
 		m[k.Value] = list
 	}
-	p.missing(o, what, sev)
+	p.missing(o, what, code, sev)
 	return m
 }
 
@@ -643,7 +648,7 @@ func (p *parser) parseProduct(s *Show, n *yaml.Node) {
 		pr.Image, _ = p.str(n, "image")
 	}
 	if n := o.get("points"); n != nil {
-		pr.Points = p.strLists(n, "points of "+pr.SKU, SevError)
+		pr.Points = p.strLists(n, "points of "+pr.SKU, "missing-translation", SevError)
 	}
 	if pr.ListPrice > 0 && pr.Price > pr.ListPrice {
 		p.errorf(o.get("price"), "price-above-list", "price %s of %s is above its list price %s", pr.Price, pr.SKU, pr.ListPrice)
@@ -751,7 +756,7 @@ func (p *parser) parseFAQ(s *Show, n *yaml.Node) {
 	if f.ID = p.id(o.get("id"), "faq", "faq id"); f.ID == "" {
 		return
 	}
-	f.Match = p.strLists(o.get("match"), "match of faq "+f.ID, SevWarning)
+	f.Match = p.strLists(o.get("match"), "match of faq "+f.ID, "missing-match", SevWarning)
 	p.each(o.get("answer"), "answer", func(c *yaml.Node) {
 		if l := p.parseLine(c, "answer line"); l != nil {
 			f.Answer = append(f.Answer, *l)
@@ -845,20 +850,41 @@ func (p *parser) lineFrom(o *obj, what string) *Line {
 }
 
 // textPos returns the position of byte off of scalar n's value. It is exact
-// for one-line plain and quoted scalars without escapes and points at the
-// scalar's start otherwise.
+// when the value is written out on one line as it reads (plain, or quoted
+// without escapes) and points at the scalar's start otherwise.
 func (p *parser) textPos(n *yaml.Node, off int) Pos {
 	pos := p.pos(n)
-	if n == nil || strings.Contains(n.Value, "\n") || n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+	if n == nil || n.Line < 1 || n.Line > len(p.srcLines) || n.Column < 1 {
 		return pos
 	}
-	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
-		pos.Col++
+	raw := p.srcLines[n.Line-1]
+	for range n.Column - 1 {
+		_, size := utf8.DecodeRuneInString(raw)
+		if size == 0 {
+			return pos
+		}
+		raw = raw[size:]
+	}
+	want, col := n.Value, pos.Col
+	switch {
+	case n.Style&yaml.DoubleQuotedStyle != 0:
+		want, col = `"`+want+`"`, col+1
+	case n.Style&yaml.SingleQuotedStyle != 0:
+		want, col = "'"+want+"'", col+1
+	case n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+		return pos
+	}
+	if !strings.HasPrefix(raw, want) {
+		return pos
 	}
 	off = min(max(off, 0), len(n.Value))
-	pos.Col += utf8.RuneCountInString(n.Value[:off])
+	pos.Col = col + utf8.RuneCountInString(n.Value[:off])
 	return pos
 }
+
+// edit records that bytes were taken out of a text at offset at of the
+// stripped text, so positions in it map back to the file.
+type edit struct{ at, removed int }
 
 // cueKinds are the actions a cue mark may fire.
 var cueKinds = map[string]ActionKind{
@@ -870,6 +896,9 @@ var cueKinds = map[string]ActionKind{
 // is [kind:ref]; "[[" stands for a literal "[".
 func (p *parser) utterance(n *yaml.Node, s string) Utterance {
 	u := Utterance{Pos: p.pos(n)}
+	if p.edits == nil {
+		p.edits = map[*yaml.Node][]edit{}
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); {
@@ -880,6 +909,7 @@ func (p *parser) utterance(n *yaml.Node, s string) Utterance {
 			continue
 		}
 		if strings.HasPrefix(s[i:], "[[") {
+			p.edits[n] = append(p.edits[n], edit{at: b.Len(), removed: 1})
 			b.WriteByte('[')
 			i += 2
 			continue
@@ -914,6 +944,7 @@ func (p *parser) utterance(n *yaml.Node, s string) Utterance {
 			next++
 		}
 		u.Cues = append(u.Cues, Cue{At: b.Len(), Action: Action{Kind: act, Ref: ref}, Pos: p.textPos(n, i)})
+		p.edits[n] = append(p.edits[n], edit{at: b.Len(), removed: next - i})
 		i = next
 	}
 	u.Text = b.String()

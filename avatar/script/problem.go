@@ -125,7 +125,7 @@ func (ps Problems) Error() string {
 		if len(ps) == 0 {
 			return "no problems"
 		}
-		return fmt.Sprintf("%d warnings", len(ps))
+		return fmt.Sprintf("%d problems, none an error", len(ps))
 	case 1:
 		return errs[0].String()
 	}

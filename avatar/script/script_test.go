@@ -218,3 +218,33 @@ func TestPersonas(t *testing.T) {
 		t.Errorf("ParseFile with personas %v: %v, want one unknown-persona at line 8", c.Personas, ps)
 	}
 }
+
+func TestLoadDir(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile("../../scripts/demo-museum.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.yaml", "b.yml", "c.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "d.yaml"), []byte("id: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	shows, ps := LoadDir(dir)
+	if len(shows) != 1 || shows[0].Pos.File != filepath.Join(dir, "a.yaml") {
+		t.Errorf("LoadDir: %d shows, want only a.yaml's", len(shows))
+	}
+	var codes []string
+	for _, p := range ps {
+		codes = append(codes, filepath.Base(p.File)+":"+p.Code)
+	}
+	if got, want := strings.Join(codes, " "), "b.yml:duplicate-show d.yaml:yaml-syntax"; got != want {
+		t.Errorf("LoadDir problems = %q, want %q\n%s", got, want, ps)
+	}
+	if _, ps := LoadDir(filepath.Join(dir, "nope")); len(ps) != 1 || ps[0].Code != "read-error" {
+		t.Errorf("LoadDir(missing dir) = %v, want one read-error", ps)
+	}
+}
