@@ -10,6 +10,7 @@ import (
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
+	"github.com/avatarcast/avatarcast/avatar/script"
 	"github.com/avatarcast/avatarcast/gateway/api"
 )
 
@@ -52,7 +53,7 @@ func newMerchantAPI(b *bus.Bus, path string, personas map[string]avatar.Persona,
 		log.Warn("merchant API: generated a token for merchant demo for this run; set "+demoTokenEnv+" to choose one",
 			zap.String("token", tok))
 	}
-	a, err := api.New(api.Config{Merchants: ms, Personas: personas}, b, log)
+	a, err := api.New(api.Config{Merchants: ms, Personas: personas, Schema: script.Schema}, b, log)
 	if err != nil {
 		return nil, err
 	}

@@ -156,6 +156,9 @@ func TestMerchantAPIServe(t *testing.T) {
 	if code, _ := apiCall(t, s, "", "GET", "/api/v1/scripts", "", ""); code != 401 {
 		t.Errorf("no token: HTTP %d, want 401", code)
 	}
+	if code, m := apiCall(t, s, "", "GET", "/schema/show-script.json", "", ""); code != 200 || m["$schema"] == nil {
+		t.Errorf("schema: HTTP %d %v, want the JSON Schema", code, m)
+	}
 	code, m := apiCall(t, s, demoToken, "PUT", "/api/v1/scripts/spring", "application/yaml", spring)
 	if code != 201 {
 		t.Fatalf("PUT spring: HTTP %d %v", code, m)
