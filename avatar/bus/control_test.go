@@ -95,7 +95,19 @@ func TestScriptVersionsAndDelete(t *testing.T) {
 	if _, err := b.ScriptVersions(ctx, "m", "s"); !errors.Is(err, bus.ErrNotFound) {
 		t.Errorf("ScriptVersions(deleted) err = %v, want ErrNotFound", err)
 	}
+	if _, err := b.PutScriptAt(ctx, "m", "s", []byte("x"), v2); !errors.Is(err, bus.ErrChanged) {
+		t.Errorf("PutScriptAt(deleted, at v2) err = %v, want ErrChanged", err)
+	}
 	v3, _ := b.PutScript(ctx, "m", "s", []byte("three"))
+	if _, err := b.PutScriptAt(ctx, "m", "s", []byte("four"), v2); !errors.Is(err, bus.ErrChanged) {
+		t.Errorf("PutScriptAt(at an old version) err = %v, want ErrChanged", err)
+	}
+	if _, err := b.PutScriptAt(ctx, "m", "new", []byte("x"), 0); err != nil {
+		t.Errorf("PutScriptAt(new, 0) err = %v", err)
+	}
+	if _, err := b.PutScriptAt(ctx, "m", "new", []byte("y"), 0); !errors.Is(err, bus.ErrChanged) {
+		t.Errorf("PutScriptAt(existing, 0) err = %v, want ErrChanged", err)
+	}
 	if vs, err := b.ScriptVersions(ctx, "m", "s"); err != nil || len(vs) != 1 || vs[0].Version != v3 {
 		t.Errorf("ScriptVersions(recreated) = %+v, %v; want only %d", vs, err, v3)
 	}

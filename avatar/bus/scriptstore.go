@@ -89,3 +89,25 @@ func (b *Bus) DeleteScript(ctx context.Context, merchant, show string) error {
 	}
 	return nil
 }
+
+// PutScriptAt stores src as the newest version of merchant's show script
+// only if the newest version is still expect (0: only if there is none), and
+// returns the new version; ErrChanged if another version came first. Unlike
+// PutScript it always stores a version.
+func (b *Bus) PutScriptAt(ctx context.Context, merchant, show string, src []byte, expect uint64) (uint64, error) {
+	key := avatar.ScriptKey(merchant, show)
+	var rev uint64
+	var err error
+	if expect == 0 {
+		rev, err = b.Scripts.Create(ctx, key, src)
+	} else {
+		rev, err = b.Scripts.Update(ctx, key, src, expect)
+	}
+	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		return 0, fmt.Errorf("bus: store script %s after version %d: %w", key, expect, ErrChanged)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("bus: store script %s: %w", key, err)
+	}
+	return rev, nil
+}

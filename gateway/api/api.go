@@ -122,6 +122,20 @@ func (a *API) Handler() http.Handler {
 	}
 	mux.HandleFunc("GET /api/v1/audit", a.audit)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		// The catch-all also gets known paths asked with another method.
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/api/" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			a.fail(w, r, http.StatusMethodNotAllowed, "method_not_allowed", r.URL.Path+" takes "+strings.Join(allow, ", "))
+			return
+		}
 		a.fail(w, r, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
 	})
 	authed := a.authenticate(mux)

@@ -168,6 +168,9 @@ func TestAuth(t *testing.T) {
 	// Unknown routes are 401 too without a token: nothing leaks before auth.
 	e.want(e.do("", "GET", "/api/v1/nothing", "", nil), 401, "unknown route without token")
 	e.want(e.do(tokenA, "GET", "/api/v1/nothing", "", nil), 404, "unknown route with token")
+	if r := e.want(e.do(tokenA, "PATCH", "/api/v1/scripts/x", "", nil), 405, "PATCH a script"); r.header.Get("Allow") != "GET, PUT, DELETE" {
+		t.Errorf("405 Allow = %q, want GET, PUT, DELETE", r.header.Get("Allow"))
+	}
 	e.want(e.do(tokenA, "GET", "/api/v1/scripts", "", nil), 200, "list with token")
 	// The schema is public.
 	r := e.want(e.do("", "GET", "/schema/show-script.json", "", nil), 200, "schema")
@@ -211,6 +214,41 @@ func TestScriptLifecycle(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(string(y), "id: tea\n") || !strings.Contains(string(y), `price: "99.00"`) {
 		t.Errorf("GET as YAML: HTTP %d:\n%s\nwant block YAML with price \"99.00\"", res.StatusCode, y)
 	}
+	// Conditional stores: If-Match the newest version, If-None-Match for new.
+	cond := func(h, v string, body string) int {
+		req, _ := http.NewRequest("PUT", e.srv.URL+"/api/v1/scripts/tea", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tokenA)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(h, v)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	js2 := strings.Replace(js, "Tea sale 2", "Tea sale 3", 1)
+	for _, tc := range []struct {
+		h, v string
+		want int
+	}{
+		{"If-Match", `"` + jsonNum(v1) + `"`, 412},
+		{"If-None-Match", "*", 412},
+		{"If-Match", "x", 400},
+		{"If-Match", `"` + jsonNum(v2) + `"`, 200},
+	} {
+		if got := cond(tc.h, tc.v, js2); got != tc.want {
+			t.Errorf("PUT with %s: %s: HTTP %d, want %d", tc.h, tc.v, got, tc.want)
+		}
+	}
+	v3 := e.want(e.do(tokenA, "GET", "/api/v1/scripts/tea", "", nil), 200, "latest").json(t)["version"].(float64)
+	if v3 <= v2 {
+		t.Fatalf("after a conditional PUT, latest %v, want above %v", v3, v2)
+	}
+	// Put the second version back, as the rest of the test expects.
+	js = strings.Replace(js, "Tea sale 2", "Tea sale 2b", 1)
+	v2 = e.want(e.do(tokenA, "PUT", "/api/v1/scripts/tea", "application/json", []byte(js)), 200, "json version").json(t)["version"].(float64)
+
 	// A bad version is refused with every problem, and nothing is stored.
 	bad := strings.Replace(string(teaScript(t)), "[show:tea-01]", "[show:tea-99]", 1)
 	bad = strings.Replace(bad, "persona: xiaoya", "persona: nobody", 1)
@@ -247,8 +285,8 @@ func TestScriptLifecycle(t *testing.T) {
 
 	// Versions, newest first, and each one.
 	vs := e.want(e.do(tokenA, "GET", "/api/v1/scripts/tea/versions", "", nil), 200, "versions").json(t)["versions"].([]any)
-	if len(vs) != 2 || vs[0].(map[string]any)["version"] != v2 || vs[1].(map[string]any)["version"] != v1 {
-		t.Fatalf("versions %v, want %v then %v", vs, v2, v1)
+	if len(vs) != 4 || vs[0].(map[string]any)["version"] != v2 || vs[1].(map[string]any)["version"] != v3 || vs[3].(map[string]any)["version"] != v1 {
+		t.Fatalf("versions %v, want %v, %v, ..., %v", vs, v2, v3, v1)
 	}
 	old := e.want(e.do(tokenA, "GET", "/api/v1/scripts/tea/versions/"+jsonNum(v1), "", nil), 200, "version 1").json(t)
 	if old["source"] != string(teaScript(t)) {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -104,12 +105,30 @@ func (a *API) putScript(w http.ResponseWriter, r *http.Request) {
 		src = y
 	}
 	m := merchantOf(r)
-	_, prev, err := a.bus.GetScript(r.Context(), m, id, 0)
+	prevSrc, prev, err := a.bus.GetScript(r.Context(), m, id, 0)
 	if err != nil && !errors.Is(err, bus.ErrNotFound) {
 		a.internal(w, r, err)
 		return
 	}
-	v, err := a.bus.PutScript(r.Context(), m, id, src)
+	// If-Match: "N" stores only over version N, If-None-Match: * only a new
+	// script, so two editors cannot overwrite each other unknowingly.
+	expect, conditional, ok := a.precondition(w, r, prev)
+	if !ok {
+		return
+	}
+	var v uint64
+	switch {
+	case conditional && !bytes.Equal(prevSrc, src):
+		v, err = a.bus.PutScriptAt(r.Context(), m, id, src, expect)
+		if errors.Is(err, bus.ErrChanged) {
+			a.fail(w, r, http.StatusPreconditionFailed, "changed", "the script changed meanwhile; fetch the newest version and try again")
+			return
+		}
+	case conditional:
+		v = prev
+	default:
+		v, err = a.bus.PutScript(r.Context(), m, id, src)
+	}
 	if err != nil {
 		a.internal(w, r, err)
 		return
@@ -122,9 +141,48 @@ func (a *API) putScript(w http.ResponseWriter, r *http.Request) {
 		a.record(r, "script.put", id, map[string]any{"version": v, "previous": prev, "size": len(src), "warnings": len(probs)})
 	}
 	w.Header().Set("Location", "/api/v1/scripts/"+id+"/versions/"+strconv.FormatUint(v, 10))
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, v))
 	a.writeJSON(w, status, map[string]any{
 		"id": id, "version": v, "changed": v != prev, "problems": scriptProblems(probs),
 	})
+}
+
+// precondition checks If-Match and If-None-Match against prev, the newest
+// version (0: none). It returns the version a conditional store must find,
+// whether the store is conditional, and false after answering 412 or 400.
+func (a *API) precondition(w http.ResponseWriter, r *http.Request, prev uint64) (uint64, bool, bool) {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		if strings.TrimSpace(inm) != "*" {
+			a.fail(w, r, http.StatusBadRequest, "bad_request", `If-None-Match takes only "*" here`)
+			return 0, false, false
+		}
+		if prev != 0 {
+			a.fail(w, r, http.StatusPreconditionFailed, "exists", fmt.Sprintf("script exists (version %d)", prev))
+			return 0, false, false
+		}
+		return 0, true, true
+	}
+	im := strings.TrimSpace(r.Header.Get("If-Match"))
+	if im == "" {
+		return 0, false, true
+	}
+	if im == "*" {
+		if prev == 0 {
+			a.fail(w, r, http.StatusPreconditionFailed, "not_found", "there is no version to replace")
+			return 0, false, false
+		}
+		return prev, true, true
+	}
+	want, err := strconv.ParseUint(strings.Trim(strings.TrimPrefix(im, "W/"), `"`), 10, 64)
+	if err != nil {
+		a.fail(w, r, http.StatusBadRequest, "bad_request", `If-Match takes a version as its ETag, such as "7"`)
+		return 0, false, false
+	}
+	if want != prev {
+		a.fail(w, r, http.StatusPreconditionFailed, "changed", fmt.Sprintf("the newest version is %d, not %d; fetch it and try again", prev, want))
+		return 0, false, false
+	}
+	return prev, true, true
 }
 
 func problemsSummary(ps script.Problems) string {
