@@ -72,29 +72,50 @@ func (b *Bus) UpdateRoomRecord(ctx context.Context, r avatar.Room, rev uint64) (
 }
 
 // RoomRecords returns every room record, by ID. Records that do not decode
-// are skipped.
+// are skipped. It reads the bucket in one pass, not one get per room.
 func (b *Bus) RoomRecords(ctx context.Context) ([]avatar.Room, error) {
-	lister, err := b.Rooms.ListKeys(ctx)
+	var out []avatar.Room
+	err := snapshot(ctx, b.Rooms, nil, func(e jetstream.KeyValueEntry) {
+		var r avatar.Room
+		if err := json.Unmarshal(e.Value(), &r); err != nil {
+			b.log.Warn("skip room record", zap.String("room", e.Key()), zap.Error(err))
+			return
+		}
+		out = append(out, r)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("bus: list rooms: %w", err)
 	}
-	var keys []string
-	for k := range lister.Keys() {
-		keys = append(keys, k)
-	}
-	_ = lister.Stop()
-	var out []avatar.Room
-	for _, k := range keys {
-		r, _, err := b.RoomRecord(ctx, avatar.RoomID(k))
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			b.log.Warn("skip room record", zap.String("room", k), zap.Error(err))
-			continue
-		}
-		out = append(out, r)
-	}
 	slices.SortFunc(out, func(a, b avatar.Room) int { return strings.Compare(string(a.ID), string(b.ID)) })
 	return out, nil
+}
+
+// snapshot calls fn with the current entry of every key of kv (matching
+// filters, if any), skipping deleted keys, and returns once all are given.
+func snapshot(ctx context.Context, kv jetstream.KeyValue, filters []string, fn func(jetstream.KeyValueEntry)) error {
+	var w jetstream.KeyWatcher
+	var err error
+	if len(filters) > 0 {
+		w, err = kv.WatchFiltered(ctx, filters, jetstream.IgnoreDeletes())
+	} else {
+		w, err = kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	}
+	if err != nil {
+		return err
+	}
+	defer func() { _ = w.Stop() }()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case e, ok := <-w.Updates():
+			if !ok {
+				return errors.New("watcher closed")
+			}
+			if e == nil {
+				return nil // the initial values are all given
+			}
+			fn(e)
+		}
+	}
 }

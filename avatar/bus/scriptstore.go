@@ -49,30 +49,17 @@ func (b *Bus) ScriptVersions(ctx context.Context, merchant, show string) ([]Scri
 }
 
 // LatestScripts returns the newest version of each of merchant's show
-// scripts, by show ID.
+// scripts, by show ID. It reads them in one pass.
 func (b *Bus) LatestScripts(ctx context.Context, merchant string) ([]ScriptVersion, error) {
-	lister, err := b.Scripts.ListKeysFiltered(ctx, avatar.ScriptKey(merchant, "*"))
+	var out []ScriptVersion
+	err := snapshot(ctx, b.Scripts, []string{avatar.ScriptKey(merchant, "*")}, func(e jetstream.KeyValueEntry) {
+		show := strings.TrimPrefix(e.Key(), merchant+".")
+		out = append(out, ScriptVersion{Show: show, Version: e.Revision(), Created: e.Created(), Size: len(e.Value())})
+	})
 	if err != nil {
 		return nil, fmt.Errorf("bus: list scripts of %s: %w", merchant, err)
 	}
-	var keys []string
-	for k := range lister.Keys() {
-		keys = append(keys, k)
-	}
-	_ = lister.Stop() // the lister stops itself once the keys are listed
-	slices.Sort(keys)
-	out := make([]ScriptVersion, 0, len(keys))
-	for _, k := range keys {
-		e, err := b.Scripts.Get(ctx, k)
-		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
-			continue // deleted since listed
-		}
-		if err != nil {
-			return nil, fmt.Errorf("bus: read script %s: %w", k, err)
-		}
-		show := strings.TrimPrefix(k, merchant+".")
-		out = append(out, ScriptVersion{Show: show, Version: e.Revision(), Created: e.Created(), Size: len(e.Value())})
-	}
+	slices.SortFunc(out, func(a, b ScriptVersion) int { return strings.Compare(a.Show, b.Show) })
 	return out, nil
 }
 
