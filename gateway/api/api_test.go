@@ -462,6 +462,8 @@ func TestRoomsAndControls(t *testing.T) {
 		{"say", `{"text":"Thanks for watching!","lang":"en"}`, 200},
 		{"say", `{"text":"Thanks!","lang":"fr"}`, 400},
 		{"say", `{"text":""}`, 400},
+		{"say", `{"text":"two\nlines"}`, 400},
+		{"sale", `{"sale_id":"flash-tea","sku":"tea-01"}`, 400},
 		{"say", `{"text":"` + strings.Repeat("a", 501) + `"}`, 400},
 		{"say", `{"text":"The best tea in the world, it cures insomnia!"}`, 422},
 		{"say", `{"text":"The best tea in the world!","reason":"quoting an award name"}`, 200},

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/avatarcast/avatarcast/avatar"
@@ -135,6 +136,8 @@ func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.S
 			bad("text", "too-long", "text may be at most %d characters, not %d", max, n)
 		case !utf8.ValidString(req.Text):
 			bad("text", "bad-text", "text is not valid UTF-8")
+		case strings.ContainsFunc(req.Text, unicode.IsControl):
+			bad("text", "bad-text", "text may not hold control characters such as line breaks")
 		}
 		c.Text = strings.TrimSpace(req.Text)
 		claims = script.FindClaims(c.Text)
@@ -154,6 +157,9 @@ func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.S
 		needPrice()
 	case avatar.CtlSale:
 		if req.SaleID != "" {
+			if req.SKU != "" || len(req.Price) > 0 || req.Stock != nil || len(req.Duration) > 0 {
+				bad("sale_id", "sale-conflict", "give sale_id for a sale of the script, or sku, price, stock and duration for a new one, not both")
+			}
 			if show == nil || !slices.ContainsFunc(show.Sales, func(s script.Sale) bool { return s.ID == req.SaleID }) {
 				bad("sale_id", "unknown-sale", "sale %q is not in the script", req.SaleID)
 			}
