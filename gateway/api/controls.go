@@ -59,6 +59,10 @@ func (a *API) controlHandler(t avatar.ControlType) http.HandlerFunc {
 			return
 		}
 		show, _, err := a.loadShow(r, rm.Merchant, rm.Show, rm.Version)
+		if errors.Is(err, errStale) {
+			a.fail(w, r, http.StatusConflict, "invalid_script", "the room's script cannot be played: "+err.Error())
+			return
+		}
 		if err != nil {
 			a.internal(w, r, err)
 			return

@@ -49,6 +49,9 @@ func (a *API) ownRoom(w http.ResponseWriter, r *http.Request) (avatar.Room, uint
 	return rm, rev, true
 }
 
+// errStale is a stored script version that no longer parses.
+var errStale = errors.New("no longer valid with this server's personas")
+
 // loadShow returns the merchant's script show at version (0: the latest)
 // parsed, and the version it is. A missing script or version is a nil Show.
 func (a *API) loadShow(r *http.Request, m, show string, version uint64) (*script.Show, uint64, error) {
@@ -70,7 +73,7 @@ func (a *API) loadShow(r *http.Request, m, show string, version uint64) (*script
 	if s == nil {
 		// Stored scripts were valid when stored; a persona dropped from
 		// the config since can make one invalid.
-		return nil, 0, fmt.Errorf("stored script %s version %d no longer parses: %v", show, v, probs)
+		return nil, 0, fmt.Errorf("script %s version %d: %w: %v", show, v, errStale, probs.Error())
 	}
 	a.mu.Lock()
 	if len(a.shows) >= 256 {
@@ -126,6 +129,11 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 		ps = append(ps, fieldProblem("script", "bad-script", "script must name one of your scripts"))
 	} else {
 		show, _, err = a.loadShow(r, m, req.Script, req.Version)
+		if errors.Is(err, errStale) {
+			p := fieldProblem("script", "invalid-script", "the script cannot be played: %v", err)
+			a.fail(w, r, http.StatusUnprocessableEntity, "invalid_room", p.Message, p)
+			return
+		}
 		if err != nil {
 			a.internal(w, r, err)
 			return
