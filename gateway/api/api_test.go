@@ -565,3 +565,24 @@ func TestInternalError(t *testing.T) {
 		t.Errorf("%d internal error log entries for request %s, want 1", len(errs), id)
 	}
 }
+
+// TestStaleScript: a stored version whose persona left the config cannot be
+// steered or assigned, and says so, rather than failing inside.
+func TestStaleScript(t *testing.T) {
+	e := newEnv(t)
+	e.want(e.putTea(tokenA), 201, "script")
+	e.want(e.do(tokenA, "POST", "/api/v1/rooms", "application/json", []byte(`{"id":"live1","kind":"livestream","script":"tea"}`)), 201, "room")
+	e.want(e.do(tokenA, "POST", "/api/v1/rooms/live1/start", "", nil), 200, "start")
+	a, err := api.New(api.Config{
+		Merchants: []api.Merchant{{ID: "a", TokenSHA256: api.HashToken(tokenA)}},
+		Personas:  map[string]avatar.Persona{"curator": personas["curator"]},
+	}, e.b, logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	e2 := &env{t: t, b: e.b, srv: srv}
+	e2.want(e2.do(tokenA, "POST", "/api/v1/rooms/live1/skip", "", nil), 409, "skip with a stale script")
+	e2.want(e2.do(tokenA, "POST", "/api/v1/rooms", "application/json", []byte(`{"id":"live2","kind":"livestream","script":"tea"}`)), 422, "room with a stale script")
+}
