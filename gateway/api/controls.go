@@ -36,8 +36,8 @@ type controlRequest struct {
 
 // Limits on what a merchant types live.
 const (
-	maxSayRunes    = 500
-	maxNoticeRunes = 280
+	maxSayBytes    = 500 // as the director takes: about 166 Chinese characters
+	maxNoticeBytes = 840 // 280 Chinese characters
 	maxRefLen      = 128
 	maxSale        = 24 * time.Hour
 )
@@ -132,12 +132,12 @@ func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.S
 	}
 	var claims []script.Claim
 	needText := func(max int) {
-		n := utf8.RuneCountInString(strings.TrimSpace(req.Text))
+		n := len(strings.TrimSpace(req.Text))
 		switch {
 		case n == 0:
 			bad("text", "required", "text is required")
 		case n > max:
-			bad("text", "too-long", "text may be at most %d characters, not %d", max, n)
+			bad("text", "too-long", "text may be at most %d bytes of UTF-8 (a Chinese character takes 3), not %d", max, n)
 		case !utf8.ValidString(req.Text):
 			bad("text", "bad-text", "text is not valid UTF-8")
 		case strings.ContainsFunc(req.Text, unicode.IsControl):
@@ -182,13 +182,13 @@ func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.S
 		}
 		c.Duration = d
 	case avatar.CtlSay:
-		needText(maxSayRunes)
+		needText(maxSayBytes)
 		c.Lang = req.Lang
 		if c.Lang != "" && show != nil && !slices.Contains(show.Languages, c.Lang) {
 			bad("lang", "unknown-lang", "lang %q is not one of the script's languages %v", c.Lang, show.Languages)
 		}
 	case avatar.CtlNotice:
-		needText(maxNoticeRunes)
+		needText(maxNoticeBytes)
 		if len(req.Ref) > maxRefLen {
 			bad("ref", "too-long", "ref may be at most %d bytes", maxRefLen)
 		}
