@@ -247,3 +247,56 @@ func TestDemoToken(t *testing.T) {
 		t.Errorf("a short AVATARCAST_DEMO_TOKEN was accepted")
 	}
 }
+
+// TestMerchantAPIControlsServe sends a notice through the API of a real
+// serve and waits for the director's notice event on a viewer's socket,
+// then runs the room's lifecycle. Until serve's director answers controls
+// it is skipped.
+func TestMerchantAPIControlsServe(t *testing.T) {
+	const tok = "demo-token-for-tests-0123456789"
+	var log syncBuffer
+	s := startServeEnv(t, filepath.Join(t.TempDir(), "data"), map[string]string{"AVATARCAST_DEMO_TOKEN": tok}, &log, "-log-level", "warn")
+	v := dial(t, s, "room=demo-live")
+	var code int
+	var m map[string]any
+	for range 20 {
+		code, m = apiCall(t, s, tok, "POST", "/api/v1/rooms/demo-live/notice", "application/json", `{"text":"Free shipping today","ref":"e2e-1"}`)
+		if code != http.StatusServiceUnavailable {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if code == http.StatusServiceUnavailable {
+		t.Skip("no director answers controls in serve yet")
+	}
+	if code != 200 {
+		t.Fatalf("notice: HTTP %d %v", code, m)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ev := v.next(5 * time.Second)
+		if ev.Type == "notice" && strings.Contains(string(ev.Data), "e2e-1") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no notice event with ref e2e-1 within 5s")
+		}
+	}
+	for _, c := range []struct{ path, body, status string }{
+		{"pitch", `{"sku":"cup-02"}`, ""},
+		{"say", `{"text":"Thanks for watching","lang":"en"}`, ""},
+		{"pause", "", "paused"},
+		{"resume", "", "playing"},
+		{"stop", "", "stopped"},
+		{"start", "", "playing"},
+	} {
+		code, m := apiCall(t, s, tok, "POST", "/api/v1/rooms/demo-live/"+c.path, "application/json", c.body)
+		if code != 200 || (c.status != "" && m["status"] != c.status) {
+			t.Errorf("%s: HTTP %d %v, want 200 %s", c.path, code, m, c.status)
+		}
+		if c.status == "playing" {
+			// The director picks the room up again from the bucket.
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+}
