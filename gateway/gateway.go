@@ -22,6 +22,9 @@ import (
 
 // Config tunes a gateway. The zero value is ready to use.
 type Config struct {
+	// API, when set, serves /api/ and /schema/ (the merchant API,
+	// gateway/api); the gateway only mounts it.
+	API http.Handler
 	// QueueSize is how many frames a viewer may have waiting before it is
 	// dropped as a slow consumer (default 256).
 	QueueSize int
@@ -33,9 +36,6 @@ type Config struct {
 	AllowedOrigins []string
 	// ShutdownTimeout bounds the graceful shutdown (default 10s).
 	ShutdownTimeout time.Duration
-	// API, when set, serves /api/ and /schema/ (the merchant API,
-	// gateway/api); the gateway only mounts it.
-	API http.Handler
 }
 
 func (c Config) withDefaults() Config {
