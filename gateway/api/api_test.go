@@ -518,6 +518,12 @@ func TestRoomsAndControls(t *testing.T) {
 	}
 	e.want(e.do(tokenA, "PUT", "/api/v1/rooms/live1/script", "application/json", []byte(`{"version":999}`)), 422, "assign missing version")
 	e.want(e.do(tokenA, "DELETE", "/api/v1/scripts/tea", "", nil), 409, "delete a script in use")
+	// A room following the newest version refuses a new one of another kind.
+	e.want(e.do(tokenA, "PUT", "/api/v1/rooms/live1/script", "application/json", []byte(`{"version":0}`)), 200, "follow the newest")
+	museum := strings.Replace(string(teaScript(t)), "kind: livestream", "kind: museum", 1)
+	if r := e.do(tokenA, "PUT", "/api/v1/scripts/tea", "application/yaml", []byte(museum)); r.status != 422 || !strings.Contains(string(r.body), "kind-mismatch") {
+		t.Errorf("a museum version under a livestream room: HTTP %d %s, want 422 kind-mismatch", r.status, r.body)
+	}
 	for _, step := range []struct{ op, status string }{{"pause", "paused"}, {"resume", "playing"}, {"stop", "stopped"}} {
 		if s := e.want(post("/api/v1/rooms/live1/"+step.op, ""), 200, step.op).json(t)["status"]; s != step.status {
 			t.Errorf("%s: status %v, want %s", step.op, s, step.status)
@@ -537,7 +543,7 @@ func TestRoomsAndControls(t *testing.T) {
 		}
 		actions = append(actions, m["action"].(string))
 	}
-	wantActions := "room.stop room.resume room.pause room.assign control.notice control.say control.say control.price control.stock control.sale control.sale control.sale control.pitch control.skip room.start room.create script.put"
+	wantActions := "room.stop room.resume room.pause room.assign room.assign control.notice control.say control.say control.price control.stock control.sale control.sale control.sale control.pitch control.skip room.start room.create script.put"
 	if strings.Join(actions, " ") != wantActions {
 		t.Errorf("audit actions:\n got %s\nwant %s", strings.Join(actions, " "), wantActions)
 	}

@@ -105,6 +105,26 @@ func (a *API) putScript(w http.ResponseWriter, r *http.Request) {
 		src = y
 	}
 	m := merchantOf(r)
+	// Rooms that follow the newest version (version 0) will play this one:
+	// it must suit them.
+	rooms, err := a.merchantRooms(r, m)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	var ps []Problem
+	for _, rm := range rooms {
+		if rm.Show == id && rm.Version == 0 {
+			for _, p := range a.checkAssignment(rm, show) {
+				p.Message = fmt.Sprintf("room %s follows this script's newest version: %s", rm.ID, p.Message)
+				ps = append(ps, p)
+			}
+		}
+	}
+	if len(ps) > 0 {
+		a.fail(w, r, http.StatusUnprocessableEntity, "invalid_script", ps[0].Message+"; pin the room to a version or change it first", ps...)
+		return
+	}
 	prevSrc, prev, err := a.bus.GetScript(r.Context(), m, id, 0)
 	if err != nil && !errors.Is(err, bus.ErrNotFound) {
 		a.internal(w, r, err)
