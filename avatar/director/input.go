@@ -139,10 +139,19 @@ func (p *Player) cart(ctx context.Context, viewer, sku string) error {
 	s.ev.Stock--
 	s.dirty = true
 	p.setStock(sku, max(p.stockOf(sku)-1, 0))
-	if s.ev.Stock == 0 {
-		p.setStock(sku, min(p.stockOf(sku), 0))
-		return p.stockChanged(ctx, sku, false)
+	if s.ev.Stock > 0 && p.stockOf(sku) > 0 {
+		return nil
 	}
+	// The sale's units are gone: end it, update the card, say so.
+	if err := p.endSale(ctx, "sold_out"); err != nil {
+		return err
+	}
+	if card := p.state.Product; card != nil && card.SKU == sku {
+		if err := p.act(ctx, script.Action{Kind: script.ActShowProduct, Ref: sku}); err != nil {
+			return err
+		}
+	}
+	p.announceSoldOut(saleSoldOut + sku)
 	return nil
 }
 
@@ -232,8 +241,22 @@ func (p *Player) onControl(ctx context.Context, c *avatar.Control) (avatar.Contr
 	return bad("unknown control %q", c.Type)
 }
 
-// soldOutLine is the sell-out announcement of a product titled title.
-func soldOutLine(title, lang string) (string, string) {
+// saleSoldOut prefixes a SKU in Player.soldOut when only its flash sale,
+// not the product, sold out.
+const saleSoldOut = "sale:"
+
+// soldOutLine is the sell-out announcement of a product titled title, or
+// of its flash sale.
+func soldOutLine(title, lang string, sale bool) (string, string) {
+	if sale {
+		switch {
+		case strings.HasPrefix(lang, "zh"):
+			return title + "的秒杀已经抢光了，手慢的朋友别走开！", lang
+		case strings.HasPrefix(lang, "fr"):
+			return "La vente flash de " + title + " est épuisée !", lang
+		}
+		return "The flash sale of " + title + " is sold out!", "en"
+	}
 	switch {
 	case strings.HasPrefix(lang, "zh"):
 		return title + "已经全部卖完了，谢谢大家！", lang

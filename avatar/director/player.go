@@ -451,14 +451,18 @@ func (p *Player) interject(ctx context.Context) (bool, error) {
 		return true, p.speak(ctx, spoken{id: id, text: c.Text, lang: lang})
 	}
 	if len(p.soldOut) > 0 {
-		sku := p.soldOut[0]
+		sku, sale := strings.CutPrefix(p.soldOut[0], saleSoldOut)
 		p.soldOut = p.soldOut[1:]
 		pr := p.prog.products[sku]
 		if pr == nil {
 			return false, nil
 		}
-		text, lang := soldOutLine(pr.Title.Get(p.cur.Lang, p.defaultLang()), p.cur.Lang)
-		return true, p.speak(ctx, spoken{id: "sold-out-" + sku, text: text, lang: lang, emotion: "excited"})
+		text, lang := soldOutLine(pr.Title.Get(p.cur.Lang, p.defaultLang()), p.cur.Lang, sale)
+		id := "sold-out-" + sku
+		if sale {
+			id = "sale-sold-out-" + sku
+		}
+		return true, p.speak(ctx, spoken{id: id, text: text, lang: lang, emotion: "excited"})
 	}
 	capped := p.burst >= AnswerBurst && p.scriptDue()
 	if capped {
@@ -1078,6 +1082,13 @@ func (p *Player) startSale(ctx context.Context, s *script.Sale) error {
 	if s == nil || p.prog.products[s.SKU] == nil {
 		return nil
 	}
+	id := s.ID
+	if id == "" {
+		id = s.SKU
+	}
+	if p.sale != nil && p.sale.ev.ID == id {
+		return nil // already counting down: a looping pitch does not restart it
+	}
 	if err := p.endSale(ctx, "stopped"); err != nil {
 		return err
 	}
@@ -1088,10 +1099,6 @@ func (p *Player) startSale(ctx context.Context, s *script.Sale) error {
 		return nil
 	}
 	ends := time.Now().Add(s.Duration)
-	id := s.ID
-	if id == "" {
-		id = s.SKU
-	}
 	p.sale = &saleRun{ends: ends, updated: time.Now(), ev: avatar.Sale{
 		ID: id, SKU: s.SKU, Price: formatMoney(s.Price), Currency: pr.Currency, Stock: stock, Ends: avatar.Time(ends),
 	}}
