@@ -26,18 +26,22 @@ type ControlServer struct {
 	mu   sync.Mutex
 	subs map[avatar.RoomID]*nats.Subscription
 	wg   sync.WaitGroup
+	done chan struct{}
+	once sync.Once
 }
 
 // ServeControls starts answering controls with fn until ctx ends or Close.
 // A room gets controls only between Add and Remove, so a request for a
 // room no one serves gets "no responders".
 func (b *Bus) ServeControls(ctx context.Context, fn ControlFunc) *ControlServer {
-	s := &ControlServer{b: b, fn: fn, ch: make(chan *nats.Msg, 4096), subs: map[avatar.RoomID]*nats.Subscription{}}
+	s := &ControlServer{b: b, fn: fn, ch: make(chan *nats.Msg, 4096), subs: map[avatar.RoomID]*nats.Subscription{}, done: make(chan struct{})}
 	for range 2 {
 		s.wg.Go(func() {
 			for {
 				select {
 				case <-ctx.Done():
+					return
+				case <-s.done:
 					return
 				case m, ok := <-s.ch:
 					if !ok {
@@ -94,8 +98,8 @@ func (s *ControlServer) Remove(r avatar.RoomID) {
 	}
 }
 
-// Close unsubscribes every room and waits for the workers, which stop once
-// the context given to ServeControls ends.
+// Close unsubscribes every room, stops the workers and waits for them.
+// Controls not yet handled get no reply (the requester times out).
 func (s *ControlServer) Close() {
 	s.mu.Lock()
 	for r, sub := range s.subs {
@@ -103,6 +107,7 @@ func (s *ControlServer) Close() {
 		delete(s.subs, r)
 	}
 	s.mu.Unlock()
+	s.once.Do(func() { close(s.done) })
 	s.wg.Wait()
 }
 

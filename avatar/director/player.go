@@ -44,7 +44,7 @@ const (
 
 const (
 	recentLines = 3   // spoken lines kept in the state snapshot
-	inboxSize   = 256 // viewer inputs and controls waiting for the player
+	inboxSize   = 64  // viewer inputs and controls waiting for the player
 	maxSayText  = 500 // bytes of a merchant's typed line
 )
 
@@ -79,6 +79,7 @@ type Player struct {
 	state  avatar.State
 	want   string // the room record's status
 	sale   *saleRun
+	next   *Program // a new script version, played from the next segment
 
 	says      []avatar.Control // merchant's typed lines, first in first out
 	soldOut   []string         // SKUs whose sell-out is to be announced
@@ -268,14 +269,19 @@ func (p *Player) restore(ctx context.Context) error {
 	return nil
 }
 
-// fitCursor makes the cursor point into the current program: a cursor of
-// another script version goes to the start of the segment of the same ID.
+// fitCursor makes the cursor point into the current program. A cursor of
+// another script version goes to the segment of the same ID if it had not
+// started it, else to the one after (a new version plays from the next
+// segment, and no line is said twice).
 func (p *Player) fitCursor(version uint64) {
 	segs := p.prog.Show.Segments
 	if version != p.prog.Version && version != 0 && p.prog.Version != 0 {
 		i, ok := p.prog.segByID[p.cur.SegID]
-		if !ok {
+		switch {
+		case !ok:
 			i = 0
+		case p.cur.Step > 0:
+			i++
 		}
 		p.cur.Segment, p.cur.Step = i, 0
 	}
@@ -297,7 +303,7 @@ func (p *Player) boundary(ctx context.Context) error {
 			p.want = u.room.Status
 			p.room.Title, p.room.Version = u.room.Title, u.room.Version
 			if u.prog != nil && u.prog != p.prog {
-				p.switchProgram(u.prog)
+				p.next = u.prog // from the next segment on
 			}
 		}
 		if err := p.lifecycle(ctx); err != nil {
@@ -365,28 +371,23 @@ func (p *Player) lifecycle(ctx context.Context) error {
 	return nil
 }
 
-// switchProgram makes prog the script played from the next segment on.
+// switchProgram makes prog the script played from here, the start of a
+// segment: the segment of the same ID in prog, else prog's first.
 func (p *Player) switchProgram(prog *Program) {
 	p.log.Info("new script version", zap.Uint64("version", prog.Version))
-	old := p.cur.Version
-	p.prog = prog
-	if p.cur.Step > 0 {
-		// Finish nothing of the old segment: the new version starts at the
-		// segment after it, found by ID.
-		segs := prog.Show.Segments
-		if i, ok := prog.segByID[p.cur.SegID]; ok {
-			p.cur.Segment = i + 1
-		}
-		p.cur.Step = 0
-		if p.cur.Segment >= len(segs) {
-			p.cur.Segment = 0
-			p.cur.Pass++
-		}
+	oldID := ""
+	if segs := p.prog.Show.Segments; p.cur.Segment < len(segs) {
+		oldID = segs[p.cur.Segment].ID
 	}
-	p.fitCursor(old)
+	p.prog, p.next = prog, nil
+	i, ok := prog.segByID[oldID]
+	if !ok {
+		i = 0
+	}
+	p.cur.Segment, p.cur.Step = i, 0
 	p.cur.Version = prog.Version
-	p.answers, p.interlude = nil, nil // they index the old FAQ and exhibits
-	p.answered = nil
+	p.setSegID()
+	p.answers, p.interlude, p.answered = nil, nil, nil // they index the old FAQ and exhibits
 	for sku := range p.cur.Stock {
 		if prog.products[sku] == nil {
 			delete(p.cur.Stock, sku)
@@ -397,7 +398,6 @@ func (p *Player) switchProgram(prog *Program) {
 			delete(p.cur.Price, sku)
 		}
 	}
-	p.curStr = ""
 }
 
 func (p *Player) applyShowControls(ctx context.Context) error {
@@ -569,6 +569,9 @@ func (p *Player) answer(ctx context.Context, a *answer) error {
 // step plays the step under the cursor and moves the cursor on.
 func (p *Player) step(ctx context.Context) error {
 	p.burst = 0
+	if p.next != nil && (p.cur.Step == 0 || p.cur.Attract || len(p.prog.Show.Segments) == 0) {
+		p.switchProgram(p.next)
+	}
 	segs := p.prog.Show.Segments
 	if p.cur.Attract || len(segs) == 0 {
 		return p.attract(ctx)

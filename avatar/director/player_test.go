@@ -1,6 +1,8 @@
 package director
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -8,6 +10,7 @@ import (
 	"time"
 
 	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/script"
 )
 
 // baseline is the order of scripted lines of demo-live, uninterrupted.
@@ -522,6 +525,38 @@ func TestRestoreFromCursorAndState(t *testing.T) {
 			if e.Type == avatar.EventProductShow {
 				t.Errorf("takeover showed card %s again: state not restored", e.Data)
 			}
+		}
+	})
+}
+
+func TestNewVersionAtNextSegment(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		prog := loadShow(t, "demo-live.yaml")
+		src, err := os.ReadFile(filepath.Join("..", "..", "scripts", "demo-live.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = []byte(strings.Replace(string(src), "配茶的杯子也给大家准备好了。", "新版本的杯子来了。", 1))
+		show, probs := script.Parse("v2.yaml", src)
+		if show == nil {
+			t.Fatal(probs.Err())
+		}
+		v2 := Compile(show, 2)
+		room := liveRoom("r", "livestream")
+		r := start(t, prog, room, &memSink{})
+		r.untilSpeech(time.Minute, "tea-intro")
+		room.Version = 2
+		r.p.Update(room, v2)
+		evs := r.untilSpeech(time.Minute, "cup-intro")
+		if err := r.stop(); err != nil {
+			t.Fatal(err)
+		}
+		// The tea segment finishes on version 1; the next segment is version 2's.
+		if got, want := spokenLines(after(evs, isLine("tea-intro"))), []string{"tea-taste", "tea-price", "tea-flash", "cup-intro"}; !slices.Equal(got, want) {
+			t.Errorf("lines after the new version came %v, want %v", got, want)
+		}
+		if sp := decode[avatar.Speech](t, evs[len(evs)-1]); sp.Text != "新版本的杯子来了。" {
+			t.Errorf("cup-intro says %q, want version 2's text", sp.Text)
 		}
 	})
 }
