@@ -135,18 +135,16 @@ func (d *Director) onRoom(ctx context.Context, key string, value []byte) {
 // the room is deleted.
 func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 	log := d.log.With(zap.String("room", string(rr.id)))
-	defer func() {
-		d.mu.Lock()
-		delete(d.rooms, rr.id)
-		d.mu.Unlock()
-	}()
 	for ctx.Err() == nil {
 		d.mu.Lock()
-		deleted := rr.deleted
-		d.mu.Unlock()
-		if deleted {
+		if rr.deleted {
+			// Decided under the lock, so a record put after this starts
+			// a new runRoom.
+			delete(d.rooms, rr.id)
+			d.mu.Unlock()
 			return
 		}
+		d.mu.Unlock()
 		lease, info, err := d.b.AcquireLease(ctx, rr.id, d.cfg.ID)
 		if err != nil {
 			retry := d.cfg.LeaseTTL / 4

@@ -55,6 +55,7 @@ func (p *Player) onInput(ctx context.Context, in *avatar.Input) error {
 			p.touch()
 			p.cur.Lang = in.Data.Lang
 			p.curStr = ""
+			p.relang = true
 		}
 	case avatar.MsgCart:
 		return p.cart(ctx, in.Viewer, in.Data.SKU)

@@ -90,6 +90,7 @@ type Player struct {
 	thank     string            // name to thank for likes, "" if none due
 	lastThank time.Time
 	skip      bool
+	relang    bool // the language changed: show the card and exhibit again in it
 	pitch     string
 	saleNow   *script.Sale
 	burst     int // interjections since the last scripted line
@@ -401,6 +402,23 @@ func (p *Player) switchProgram(prog *Program) {
 }
 
 func (p *Player) applyShowControls(ctx context.Context) error {
+	if p.relang {
+		p.relang = false
+		if card := p.state.Product; card != nil {
+			if err := p.act(ctx, script.Action{Kind: script.ActShowProduct, Ref: card.SKU}); err != nil {
+				return err
+			}
+		}
+		if ex := p.state.Exhibit; ex != nil {
+			if err := p.act(ctx, script.Action{Kind: script.ActFocus, Ref: ex.ID}); err != nil {
+				return err
+			}
+		}
+		p.state.Lang = p.cur.Lang
+		if err := p.saveState(ctx); err != nil {
+			return err
+		}
+	}
 	if p.skip {
 		p.skip = false
 		p.interlude = nil

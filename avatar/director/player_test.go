@@ -560,3 +560,26 @@ func TestNewVersionAtNextSegment(t *testing.T) {
 		}
 	})
 }
+
+func TestLanguageSwitchRelabelsExhibit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := start(t, loadShow(t, "demo-museum.yaml"), liveRoom("m", "museum"), &memSink{})
+		r.untilSpeech(time.Minute, "tour-ding-intro")
+		r.p.Input(avatar.Input{Viewer: "kiosk", Type: avatar.MsgLang, Data: avatar.MessageData{Lang: "fr"}})
+		evs := r.untilSpeech(time.Minute, "tour-ding-tap")
+		if err := r.stop(); err != nil {
+			t.Fatal(err)
+		}
+		rest := after(evs, isLine("tour-ding-intro"))
+		i := slices.IndexFunc(rest, func(e avatar.Envelope) bool { return e.Type == avatar.EventExhibit })
+		if i < 0 || decode[avatar.Exhibit](t, rest[i]).Title != "Le ding Houmuwu" {
+			t.Fatalf("after lang fr: %s, want the exhibit again in French", summary(rest))
+		}
+		if sp := decode[avatar.Speech](t, evs[len(evs)-1]); sp.Lang != "fr" || !strings.HasPrefix(sp.Text, "Pour savoir") {
+			t.Errorf("next line %+v, want its French text", sp)
+		}
+		if st := r.sink.snapshot(); st.Exhibit == nil || st.Exhibit.Title != "Le ding Houmuwu" || st.Lang != "fr" {
+			t.Errorf("state %+v, want the French exhibit", st)
+		}
+	})
+}
