@@ -1,6 +1,7 @@
 package director
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/bus"
 	"github.com/avatarcast/avatarcast/avatar/script"
 )
 
@@ -580,6 +582,35 @@ func TestLanguageSwitchRelabelsExhibit(t *testing.T) {
 		}
 		if st := r.sink.snapshot(); st.Exhibit == nil || st.Exhibit.Title != "Le ding Houmuwu" || st.Lang != "fr" {
 			t.Errorf("state %+v, want the French exhibit", st)
+		}
+	})
+}
+
+// TestStaleDirectorIsFenced: a player that lost the room (another one took
+// it over from the stored event) is refused its next publish and stops
+// with bus.ErrFenced; the room's seq stays gap-free.
+func TestStaleDirectorIsFenced(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		prog := loadShow(t, "demo-live.yaml")
+		sink := &memSink{}
+		old := start(t, prog, liveRoom("r", "livestream"), sink)
+		old.untilSpeech(time.Minute, "greet-hello")
+		// A second player takes the room while the first still runs.
+		taker := start(t, prog, liveRoom("r", "livestream"), sink)
+		evs := taker.untilSpeech(time.Minute, "greet-coupon")
+		err := old.stop()
+		if !errors.Is(err, bus.ErrFenced) {
+			t.Fatalf("stale player stopped with %v, want bus.ErrFenced", err)
+		}
+		if err := taker.stop(); err != nil {
+			t.Fatal(err)
+		}
+		checkSeqs(t, sink.all())
+		lines := spokenLines(evs)
+		for i := 1; i < len(lines); i++ {
+			if lines[i] == lines[i-1] {
+				t.Errorf("line %s twice in a row across the fencing: %v", lines[i], lines)
+			}
 		}
 	})
 }
