@@ -1167,7 +1167,14 @@ func (p *Player) publishSale(ctx context.Context) error {
 	s.dirty, s.updated = false, time.Now()
 	ev := s.ev
 	p.state.Sale = &ev
-	return p.emitState(ctx, avatar.EventSaleUpdate, ev)
+	if err := p.emitState(ctx, avatar.EventSaleUpdate, ev); err != nil {
+		return err
+	}
+	// Cart claims took units from the product too: keep its card true.
+	if card := p.state.Product; card != nil && card.SKU == ev.SKU && card.Stock != p.stockOf(ev.SKU) {
+		return p.act(ctx, script.Action{Kind: script.ActShowProduct, Ref: ev.SKU})
+	}
+	return nil
 }
 
 // stockChanged publishes what follows from SKU's live stock changing:

@@ -296,6 +296,9 @@ func TestFlashSaleStockAndSoldOut(t *testing.T) {
 		if upd.Stock != 1 {
 			t.Errorf("sale.update stock %d, want 1", upd.Stock)
 		}
+		if st := r.sink.snapshot(); st.Product == nil || st.Product.Stock != 198 || st.Sale == nil || st.Sale.Stock != 1 {
+			t.Errorf("state after two claims: card %+v sale %+v, want 198 left and 1 on sale", st.Product, st.Sale)
+		}
 		// The last unit sells: the sale ends sold out, the card shows 0, and
 		// the avatar says so.
 		r.p.Input(avatar.Input{Viewer: "c", Type: avatar.MsgCart, Data: avatar.MessageData{SKU: "cup-02"}})
