@@ -3,6 +3,7 @@ package director
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
@@ -218,5 +220,78 @@ func BenchmarkNoticeNATS(b *testing.B) {
 				break
 			}
 		}
+	}
+}
+
+// BenchmarkDirectorNATS runs the whole Director against embedded NATS: it
+// watches n room records, leases every room (renewing each lease every
+// TTL/3), loads the script from KV and plays. Figures are for the whole
+// process, NATS server included.
+func BenchmarkDirectorNATS(b *testing.B) {
+	for _, n := range []int{1000, 5000} {
+		b.Run(fmt.Sprintf("rooms=%d", n), func(b *testing.B) {
+			bs := bustest.StartConfig(b, bus.Config{})
+			ctx, cancel := context.WithCancel(context.Background())
+			v, err := bs.PutScript(ctx, "m", "bench", []byte(benchScript))
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := range n {
+				rec := avatar.Room{ID: avatar.RoomID(fmt.Sprintf("bench-%d", i)), Kind: "livestream", Merchant: "m", Show: "bench",
+					Version: v, Status: avatar.RoomPlaying, Persona: avatar.Persona{Voice: avatar.Voice{Rate: 2.9}}}
+				data, _ := json.Marshal(rec)
+				if _, err := bs.Rooms.Put(ctx, string(rec.ID), data); err != nil {
+					b.Fatal(err)
+				}
+			}
+			sink := &countSink{next: BusSink{B: bs}}
+			base := liveBytes()
+			core, logs := observer.New(zap.WarnLevel)
+			d := New(Config{ID: "bench", Sink: sink}, bs, zap.New(core))
+			done := make(chan error, 1)
+			go func() { done <- d.Run(ctx) }()
+			// Wait until every room is playing, then let it settle.
+			for deadline := time.Now().Add(time.Minute); ; {
+				d.mu.Lock()
+				playing := 0
+				for _, rr := range d.rooms {
+					if rr.player != nil {
+						playing++
+					}
+				}
+				d.mu.Unlock()
+				if playing == n {
+					break
+				}
+				if time.Now().After(deadline) {
+					b.Fatalf("%d of %d rooms playing after a minute", playing, n)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			time.Sleep(3 * time.Second)
+			mem := liveBytes() - base
+			lines0, events0, cpu0, t0 := sink.lines.Load(), sink.events.Load(), cpuTime(), time.Now()
+			// The rooms started together and speak in step, so a longer
+			// window keeps lines/s/room from aliasing.
+			b.ResetTimer()
+			time.Sleep(10 * time.Second)
+			b.StopTimer()
+			lines, events, cpu, wall := sink.lines.Load()-lines0, sink.events.Load()-events0, cpuTime()-cpu0, time.Since(t0)
+			cancel()
+			if err := <-done; err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(cpu.Microseconds())/float64(lines), "cpu-µs/line")
+			b.ReportMetric(float64(lines)/wall.Seconds()/float64(n), "lines/s/room")
+			b.ReportMetric(float64(events)/float64(lines), "events/line")
+			b.ReportMetric(cpu.Seconds()/wall.Seconds(), "cores")
+			b.ReportMetric(float64(mem)/float64(n), "bytes/room")
+			if w := logs.Len(); w > 0 {
+				b.Logf("%d warnings, first: %v", w, logs.All()[0].Message)
+				for _, e := range logs.All()[:min(5, w)] {
+					b.Log(e.Message, e.ContextMap())
+				}
+			}
+		})
 	}
 }
