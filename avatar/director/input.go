@@ -37,7 +37,7 @@ func (p *Player) onInput(ctx context.Context, in *avatar.Input) error {
 	}
 	switch in.Type {
 	case avatar.MsgQuestion, avatar.MsgComment:
-		i, lang := p.prog.match(in.Data.Text)
+		i, lang := p.prog.match(in.Data.Text, p.cur.Lang)
 		if i < 0 {
 			return nil
 		}

@@ -1,6 +1,8 @@
 package director
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -74,8 +76,16 @@ func Compile(show *script.Show, version uint64) *Program {
 		p.exhibits[show.Exhibits[i].ID] = &show.Exhibits[i]
 	}
 	for i, f := range show.FAQ {
-		for lang, kws := range f.Match {
-			for _, kw := range kws {
+		// Languages in the script's order, so ties resolve the same way
+		// every time.
+		langs := slices.Clone(show.Languages)
+		for _, lang := range slices.Sorted(maps.Keys(f.Match)) {
+			if !slices.Contains(langs, lang) {
+				langs = append(langs, lang)
+			}
+		}
+		for _, lang := range langs {
+			for _, kw := range f.Match[lang] {
 				k := fold(kw)
 				if k == "" {
 					continue
@@ -117,14 +127,15 @@ func timeLine(text, lang string, v speech.Voice) timedLine {
 // match finds the FAQ entry a viewer's text asks about: the one with the
 // longest keyword found in it (the most specific), the first in the script
 // on a tie. It returns the entry's index and the keyword's language, or -1.
-func (p *Program) match(text string) (int, string) {
+// A keyword shared by several languages ("photo") counts as the room's
+// language lang if that is one of them.
+func (p *Program) match(text, lang string) (int, string) {
 	t := fold(text)
 	best, bestLang, bestLen := -1, "", 0
 	for _, k := range p.faq {
-		if k.runes < bestLen || (k.runes == bestLen && k.faq >= best) {
-			continue
-		}
-		if contains(t, k.kw, k.words) {
+		better := best < 0 || k.runes > bestLen ||
+			k.runes == bestLen && (k.faq < best || k.faq == best && k.lang == lang && bestLang != lang)
+		if better && contains(t, k.kw, k.words) {
 			best, bestLang, bestLen = k.faq, k.lang, k.runes
 		}
 	}

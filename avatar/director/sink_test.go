@@ -157,7 +157,7 @@ func (r *rig) until(limit time.Duration, what string, cond func([]avatar.Envelop
 		if time.Now().After(end) {
 			r.t.Fatalf("after %v: %s never happened; events: %s", limit, what, summary(evs))
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
