@@ -47,10 +47,10 @@ func TestMatchFAQ(t *testing.T) {
 
 func TestFold(t *testing.T) {
 	for in, want := range map[string]string{
-		"ＡＢＣ　ｄｅｆ！": "abc def!",
+		"ＡＢＣ　ｄｅｆ！":           "abc def!",
 		"  Hello\t\nWorld  ": "hello world",
-		"多少钱？":           "多少钱?",
-		"Ça coûte":       "ça coûte",
+		"多少钱？":               "多少钱?",
+		"Ça coûte":           "ça coûte",
 	} {
 		if got := fold(in); got != want {
 			t.Errorf("fold(%q) = %q, want %q", in, got, want)
