@@ -617,3 +617,45 @@ func TestStaleDirectorIsFenced(t *testing.T) {
 		}
 	})
 }
+
+// TestTakeoverKeepsSale: a flash sale survives a takeover, with its stock
+// and its wall-clock end.
+func TestTakeoverKeepsSale(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		prog := loadShow(t, "demo-live.yaml")
+		sink := &memSink{}
+		r := start(t, prog, liveRoom("r", "livestream"), sink)
+		evs := r.until(2*time.Minute, "sale.start", func(evs []avatar.Envelope) bool {
+			return slices.ContainsFunc(evs, func(e avatar.Envelope) bool { return e.Type == avatar.EventSaleStart })
+		})
+		sale := decode[avatar.Sale](t, evs[slices.IndexFunc(evs, func(e avatar.Envelope) bool { return e.Type == avatar.EventSaleStart })])
+		r.p.Input(avatar.Input{Viewer: "a", Type: avatar.MsgCart, Data: avatar.MessageData{SKU: "tea-01"}})
+		r.until(5*time.Second, "sale.update", func(evs []avatar.Envelope) bool {
+			return slices.ContainsFunc(evs, func(e avatar.Envelope) bool { return e.Type == avatar.EventSaleUpdate })
+		})
+		if err := r.stop(); err != nil {
+			t.Fatal(err)
+		}
+		n := len(sink.all())
+		taker := start(t, prog, liveRoom("r", "livestream"), sink)
+		evs = taker.until(6*time.Minute, "sale.end", func(evs []avatar.Envelope) bool {
+			return slices.ContainsFunc(evs[n:], func(e avatar.Envelope) bool { return e.Type == avatar.EventSaleEnd })
+		})
+		if err := taker.stop(); err != nil {
+			t.Fatal(err)
+		}
+		checkSeqs(t, evs)
+		for _, e := range evs[n:] {
+			switch e.Type {
+			case avatar.EventSaleStart:
+				t.Fatalf("taker started a sale while %s was running: %s", sale.ID, e.Data)
+			case avatar.EventSaleEnd:
+				end := decode[avatar.Sale](t, e)
+				if end.Reason != "time" || !time.Time(e.TS).Equal(time.Time(sale.Ends)) || end.Stock != sale.Stock-1 {
+					t.Fatalf("sale.end %+v at %v, want reason time at %v with %d left", end, time.Time(e.TS), time.Time(sale.Ends), sale.Stock-1)
+				}
+				return
+			}
+		}
+	})
+}
