@@ -170,6 +170,10 @@ func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 
 // play plays rr while it holds lease, and gives the lease up when done.
 func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *zap.Logger) {
+	select {
+	case <-rr.changed: // the record read below is the newest
+	default:
+	}
 	d.mu.Lock()
 	rec := rr.rec
 	d.mu.Unlock()
