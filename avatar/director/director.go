@@ -2,44 +2,351 @@ package director
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"time"
 
 	"go.uber.org/zap"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/bus"
 	"github.com/avatarcast/avatarcast/avatar/script"
 )
 
-// Assignment is one room and the show it plays.
-type Assignment struct {
-	Room avatar.Room
-	Show *script.Show
+// Config configures a Director. The zero value is ready to use.
+type Config struct {
+	// ID names this director in room leases (default host-pid-time).
+	ID string
+	// LeaseTTL must equal the leases bucket's TTL, bus.Config.LeaseTTL
+	// (default 5s). Leases are renewed every LeaseTTL/3.
+	LeaseTTL time.Duration
+	// Sink is where events and state go (default: the bus itself).
+	Sink Sink
 }
 
-// Director plays a set of rooms, one Player each.
+// Director plays every room of the rooms bucket that it can lease: it
+// watches the bucket, tries to lease each room, loads its script version
+// from the scripts bucket and plays it, serving the room's viewer input and
+// merchant controls, until it loses the lease or ctx ends. Rooms it cannot
+// lease it watches and takes over when their owner's lease expires.
 type Director struct {
-	sink  Sink
-	log   *zap.Logger
-	rooms []Assignment
+	cfg  Config
+	b    *bus.Bus
+	sink Sink
+	log  *zap.Logger
+
+	mu    sync.Mutex
+	rooms map[avatar.RoomID]*roomRun
+	progs map[string]*Program // by merchant.show@version
+	wg    sync.WaitGroup
+	ctl   *bus.ControlServer
 }
 
-// New returns a director that will play rooms through sink.
-func New(sink Sink, rooms []Assignment, log *zap.Logger) *Director {
-	return &Director{sink: sink, log: log.Named("director"), rooms: rooms}
+type roomRun struct {
+	id      avatar.RoomID
+	rec     avatar.Room // latest record; guarded by Director.mu
+	deleted bool        // guarded by Director.mu
+	player  *Player     // while playing; guarded by Director.mu
+	changed chan struct{}
 }
 
-// Run plays every room until ctx ends, then returns nil once all players
-// have stopped. If one room fails, Run stops the others and returns its error.
-func (d *Director) Run(ctx context.Context) error {
-	g, ctx := errgroup.WithContext(ctx)
-	for _, a := range d.rooms {
-		g.Go(func() error {
-			if err := NewPlayer(a.Room, a.Show, d.sink, d.log).Run(ctx); err != nil {
-				return fmt.Errorf("director: room %s: %w", a.Room.ID, err)
-			}
-			return nil
-		})
+// New returns a director playing the rooms of b's rooms bucket.
+func New(cfg Config, b *bus.Bus, log *zap.Logger) *Director {
+	if cfg.ID == "" {
+		host, _ := os.Hostname()
+		cfg.ID = host + "-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 	}
-	return g.Wait()
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = 5 * time.Second
+	}
+	d := &Director{cfg: cfg, b: b, sink: cfg.Sink, log: log.Named("director").With(zap.String("director", cfg.ID)),
+		rooms: map[avatar.RoomID]*roomRun{}, progs: map[string]*Program{}}
+	if d.sink == nil {
+		d.sink = BusSink{B: b}
+	}
+	return d
+}
+
+// ID is the name this director holds leases under.
+func (d *Director) ID() string { return d.cfg.ID }
+
+// Run plays rooms until ctx ends, then stops every player, releases its
+// leases and returns nil once all its goroutines have ended. It returns an
+// error if it cannot watch the rooms bucket.
+func (d *Director) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	d.ctl = d.b.ServeControls(ctx, d.control)
+	defer d.ctl.Close()
+	in, err := d.b.SubscribeAllInputs(d.input)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = in.Stop() }()
+	err = d.b.Watch(ctx, d.b.Rooms, func(key string, value []byte) { d.onRoom(ctx, key, value) }, nil)
+	cancel()
+	d.wg.Wait()
+	if err != nil {
+		return fmt.Errorf("director: %w", err)
+	}
+	return nil
+}
+
+func (d *Director) onRoom(ctx context.Context, key string, value []byte) {
+	id, err := avatar.ParseRoomID(key)
+	if err != nil {
+		return
+	}
+	var rec avatar.Room
+	if value != nil {
+		if err := json.Unmarshal(value, &rec); err != nil {
+			d.log.Error("bad room record", zap.String("room", key), zap.Error(err))
+			return
+		}
+		rec.ID = id
+	}
+	d.mu.Lock()
+	rr, ok := d.rooms[id]
+	switch {
+	case !ok && value == nil:
+		d.mu.Unlock()
+		return
+	case !ok:
+		rr = &roomRun{id: id, rec: rec, changed: make(chan struct{}, 1)}
+		d.rooms[id] = rr
+		d.wg.Go(func() { d.runRoom(ctx, rr) })
+	case value == nil:
+		rr.deleted = true
+	default:
+		rr.rec, rr.deleted = rec, false
+	}
+	d.mu.Unlock()
+	select {
+	case rr.changed <- struct{}{}:
+	default:
+	}
+}
+
+// runRoom leases room rr and plays it, again and again, until ctx ends or
+// the room is deleted.
+func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
+	log := d.log.With(zap.String("room", string(rr.id)))
+	for ctx.Err() == nil {
+		d.mu.Lock()
+		if rr.deleted {
+			// Decided under the lock, so a record put after this starts
+			// a new runRoom.
+			delete(d.rooms, rr.id)
+			d.mu.Unlock()
+			return
+		}
+		d.mu.Unlock()
+		lease, info, err := d.b.AcquireLease(ctx, rr.id, d.cfg.ID)
+		if err != nil {
+			retry := d.cfg.LeaseTTL / 4
+			if errors.Is(err, bus.ErrLeaseHeld) {
+				if !info.Written.IsZero() {
+					// Try again just after the holder's lease would expire.
+					retry = min(max(time.Until(info.Written.Add(d.cfg.LeaseTTL))+20*time.Millisecond, 50*time.Millisecond), retry)
+				} else {
+					retry = 50 * time.Millisecond
+				}
+			} else if ctx.Err() == nil {
+				log.Warn("acquire lease", zap.Error(err))
+			}
+			if !sleepOr(ctx, retry, rr.changed) {
+				return
+			}
+			continue
+		}
+		log.Info("room leased")
+		d.play(ctx, rr, lease, log)
+	}
+}
+
+// play plays rr while it holds lease, and gives the lease up when done.
+func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *zap.Logger) {
+	select {
+	case <-rr.changed: // the record read below is the newest
+	default:
+	}
+	d.mu.Lock()
+	rec := rr.rec
+	d.mu.Unlock()
+	prog, err := d.program(ctx, rec)
+	if err != nil {
+		// Never play a bad or missing script: let the room go and wait for
+		// its record to change.
+		log.Error("cannot play room", zap.Error(err))
+		d.release(ctx, lease, log)
+		select {
+		case <-ctx.Done():
+		case <-rr.changed:
+		}
+		return
+	}
+	pctx, stop := context.WithCancel(ctx)
+	defer stop()
+	p := NewPlayer(rec, prog, d.sink, d.log)
+	d.mu.Lock()
+	rr.player = p
+	d.mu.Unlock()
+	if err := d.ctl.Add(rr.id); err != nil {
+		log.Error("serve controls", zap.Error(err))
+	}
+	var (
+		wg   sync.WaitGroup
+		lost bool
+	)
+	wg.Go(func() {
+		// Renew the lease every TTL/3; on failure stop playing at once.
+		t := time.NewTicker(d.cfg.LeaseTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-pctx.Done():
+				return
+			case <-t.C:
+				l, err := d.b.RenewLease(pctx, lease)
+				if err != nil {
+					if pctx.Err() == nil {
+						log.Warn("lease lost; stop playing", zap.Error(err))
+						lost = true
+						stop()
+					}
+					return
+				}
+				lease = l
+			case <-rr.changed:
+				d.mu.Lock()
+				rec, deleted := rr.rec, rr.deleted
+				d.mu.Unlock()
+				if deleted {
+					stop()
+					return
+				}
+				var np *Program
+				if rec.Merchant != p.room.Merchant || rec.Show != p.room.Show || rec.Version != prog.Version {
+					np, err = d.program(pctx, rec)
+					if err != nil {
+						log.Error("new script version not played; the old one goes on", zap.Error(err))
+						np = nil
+					}
+				}
+				p.Update(rec, np)
+			}
+		}
+	})
+	err = p.Run(pctx)
+	stop()
+	wg.Wait()
+	d.ctl.Remove(rr.id)
+	d.mu.Lock()
+	rr.player = nil
+	d.mu.Unlock()
+	switch {
+	case errors.Is(err, bus.ErrFenced):
+		log.Warn("room written by another director; dropped", zap.Error(err))
+		// Let the fencing director's lease stand.
+		sleepOr(ctx, d.cfg.LeaseTTL, nil)
+		return
+	case err != nil:
+		log.Error("room stopped", zap.Error(err))
+	}
+	if !lost {
+		d.release(ctx, lease, log)
+	}
+	if err != nil {
+		sleepOr(ctx, d.cfg.LeaseTTL/4, nil)
+	}
+}
+
+func (d *Director) release(ctx context.Context, lease bus.Lease, log *zap.Logger) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := d.b.ReleaseLease(rctx, lease); err != nil {
+		log.Debug("release lease", zap.Error(err))
+	}
+}
+
+// program loads and compiles the script version rec plays, once per
+// version for all rooms.
+func (d *Director) program(ctx context.Context, rec avatar.Room) (*Program, error) {
+	key := avatar.ScriptKey(rec.Merchant, rec.Show) + "@" + strconv.FormatUint(rec.Version, 10)
+	d.mu.Lock()
+	prog, ok := d.progs[key]
+	d.mu.Unlock()
+	if ok && rec.Version != 0 {
+		return prog, nil
+	}
+	src, v, err := d.b.GetScript(ctx, rec.Merchant, rec.Show, rec.Version)
+	if err != nil {
+		return nil, fmt.Errorf("director: load script of room %s: %w", rec.ID, err)
+	}
+	vkey := avatar.ScriptKey(rec.Merchant, rec.Show) + "@" + strconv.FormatUint(v, 10)
+	d.mu.Lock()
+	prog, ok = d.progs[vkey]
+	d.mu.Unlock()
+	if ok {
+		return prog, nil
+	}
+	show, probs := script.Parse(avatar.ScriptKey(rec.Merchant, rec.Show), src)
+	if show == nil {
+		return nil, fmt.Errorf("director: script %s version %d of room %s: %w", avatar.ScriptKey(rec.Merchant, rec.Show), v, rec.ID, probs.Err())
+	}
+	prog = Compile(show, v)
+	d.mu.Lock()
+	d.progs[vkey] = prog
+	d.mu.Unlock()
+	return prog, nil
+}
+
+func (d *Director) player(id avatar.RoomID) *Player {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if rr := d.rooms[id]; rr != nil {
+		return rr.player
+	}
+	return nil
+}
+
+func (d *Director) input(r avatar.RoomID, data []byte) {
+	p := d.player(r)
+	if p == nil {
+		return // not ours
+	}
+	var in avatar.Input
+	if err := json.Unmarshal(data, &in); err != nil {
+		d.log.Warn("bad viewer input", zap.String("room", string(r)), zap.Error(err))
+		return
+	}
+	if !p.Input(in) {
+		d.log.Debug("viewer input dropped: player behind", zap.String("room", string(r)))
+	}
+}
+
+func (d *Director) control(c avatar.Control, reply func(avatar.ControlReply)) {
+	p := d.player(c.Room)
+	if p == nil {
+		reply(avatar.ControlReply{Error: "room not playing here"})
+		return
+	}
+	p.Control(c, reply)
+}
+
+// sleepOr waits d, or until ctx ends (false) or wake fires (nil: never).
+func sleepOr(ctx context.Context, d time.Duration, wake chan struct{}) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+	case <-wake:
+	}
+	return true
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -18,130 +19,582 @@ import (
 	"github.com/avatarcast/avatarcast/avatar/speech"
 )
 
-// LineGap is the breath between two spoken lines.
-const LineGap = 400 * time.Millisecond
+// Timing of the show engine; see docs/director.md.
+const (
+	// LineGap is the breath between two spoken lines.
+	LineGap = 400 * time.Millisecond
+	// AnswerBurst is how many viewer answers, taps or thanks may follow one
+	// another before one scripted line plays, so a busy chat never stalls
+	// the show for good.
+	AnswerBurst = 3
+	// MaxAnswers bounds the queue of questions waiting for an answer; when
+	// full, the oldest is dropped (it is the stalest).
+	MaxAnswers = 8
+	// AnswerCooldown: an FAQ answered this recently is not answered again.
+	AnswerCooldown = 20 * time.Second
+	// ThankEvery is the least time between two thank-yous for likes.
+	ThankEvery = 30 * time.Second
+	// AttractAfter is how long a museum kiosk stays quiet after the last
+	// interaction before an attract line.
+	AttractAfter = 15 * time.Second
+	// SaleUpdateEvery is the least time between two sale.update events
+	// caused by cart intents (merchant stock changes publish at once).
+	SaleUpdateEvery = time.Second
+)
 
-// recentLines is how many spoken lines a state snapshot keeps.
-const recentLines = 3
+const (
+	recentLines = 3   // spoken lines kept in the state snapshot
+	inboxSize   = 64  // viewer inputs and controls waiting for the player
+	maxSayText  = 500 // bytes of a merchant's typed line
+)
 
-// Player plays one show in one room, from the cursor stored with the room's
-// last event, until its context ends. It is not safe for concurrent use:
-// Run owns it.
+// Show statuses in avatar.State.
+const (
+	statusPlaying = "playing"
+	statusPaused  = "paused"
+	statusEnded   = "ended"
+)
+
+// Player plays one show in one room: the script as a timeline, viewer
+// input and merchant controls at line boundaries (notice, stock and price
+// at once), and the room record's lifecycle. Run owns its state; Input,
+// Control and Update may be called from any goroutine while Run runs.
 type Player struct {
 	room avatar.Room
-	show *script.Show
+	prog *Program
 	sink Sink
 	log  *zap.Logger
 
-	voice   speech.Voice
-	lang    string
-	seq     uint64 // last seq published
-	token   uint64 // sink token of the last event, for fencing
-	cur     cursor
-	state   avatar.State
-	stock   map[string]int
-	vars    map[string]int64
-	segByID map[string]int
-	sale    *saleRun
+	inbox chan item
+	mu    sync.Mutex // guards upd
+	upd   *update
+	updC  chan struct{}
+	timer *time.Timer
+
+	voice  speech.Voice
+	seq    uint64 // last seq published
+	token  uint64 // sink token of the last event, for fencing
+	cur    cursor
+	curStr string // cur encoded, "" when it changed
+	state  avatar.State
+	want   string // the room record's status
+	sale   *saleRun
+	next   *Program // a new script version, played from the next segment
+
+	says      []avatar.Control // merchant's typed lines, first in first out
+	soldOut   []string         // SKUs whose sell-out is to be announced
+	answers   []*answer
+	answered  map[int]time.Time // FAQ index → when last answered
+	interlude []*script.Line    // museum: narration of the tapped exhibit or option
+	tapFocus  string            // exhibit to focus before the interlude
+	thank     string            // name to thank for likes, "" if none due
+	lastThank time.Time
+	skip      bool
+	relang    bool // the language changed: show the card and exhibit again in it
+	pitch     string
+	saleNow   *script.Sale
+	burst     int // interjections since the last scripted line
+	lastTouch time.Time
+}
+
+type item struct {
+	input *avatar.Input
+	ctl   *avatar.Control
+	reply func(avatar.ControlReply)
+}
+
+type update struct {
+	room avatar.Room
+	prog *Program // nil: same script
 }
 
 type saleRun struct {
-	ev   avatar.Sale
-	ends time.Time
+	ev      avatar.Sale
+	ends    time.Time
+	dirty   bool // stock changed since the last sale event
+	updated time.Time
+	claims  map[string]bool // viewers who claimed a unit by a cart intent
 }
 
-// cursor is the next step to play: step Step of segment Segment in pass Pass.
-type cursor struct{ Pass, Segment, Step int }
-
-func (c cursor) String() string { return fmt.Sprintf("%d/%d/%d", c.Pass, c.Segment, c.Step) }
-
-func parseCursor(s string) (cursor, error) {
-	var c cursor
-	parts := strings.Split(s, "/")
-	if len(parts) != 3 {
-		return c, fmt.Errorf("cursor %q: want pass/segment/step", s)
-	}
-	var err error
-	for i, p := range []*int{&c.Pass, &c.Segment, &c.Step} {
-		if *p, err = strconv.Atoi(parts[i]); err != nil || *p < 0 {
-			return c, fmt.Errorf("cursor %q: bad number %q", s, parts[i])
-		}
-	}
-	return c, nil
+type answer struct {
+	faq      int
+	lang     string
+	viewers  []string
+	names    []string
+	question string
 }
 
-// NewPlayer returns a player of show in room, publishing to sink.
-func NewPlayer(room avatar.Room, show *script.Show, sink Sink, log *zap.Logger) *Player {
+// NewPlayer returns a player of prog in room, publishing to sink.
+func NewPlayer(room avatar.Room, prog *Program, sink Sink, log *zap.Logger) *Player {
 	p := &Player{
-		room:    room,
-		show:    show,
-		sink:    sink,
-		log:     log.With(zap.String("room", string(room.ID)), zap.String("script", show.ID)),
-		voice:   speech.Voice{Rate: room.Persona.Voice.Rate},
-		stock:   map[string]int{},
-		vars:    map[string]int64{},
-		segByID: map[string]int{},
+		room:  room,
+		prog:  prog,
+		sink:  sink,
+		log:   log.With(zap.String("room", string(room.ID)), zap.String("script", prog.Show.ID)),
+		inbox: make(chan item, inboxSize),
+		updC:  make(chan struct{}, 1),
+		voice: speech.Voice{Rate: room.Persona.Voice.Rate},
+		want:  room.Status,
 	}
-	if len(show.Languages) > 0 {
-		p.lang = show.Languages[0]
-	}
-	for _, pr := range show.Catalog {
-		p.stock[pr.SKU] = pr.Stock
-	}
-	for _, v := range show.Vars {
-		p.vars[v.Name] = v.Value
-	}
-	for i, s := range show.Segments {
-		p.segByID[s.ID] = i
-	}
-	p.state = avatar.State{Status: "playing", Lang: p.lang}
+	p.cur.Lang = p.defaultLang()
+	p.cur.Version = prog.Version
 	return p
+}
+
+// Input hands a viewer message to the player. It never blocks: if the
+// player is that far behind, the message is dropped and Input returns false.
+func (p *Player) Input(in avatar.Input) bool {
+	select {
+	case p.inbox <- item{input: &in}:
+		return true
+	default:
+		return false
+	}
+}
+
+// Control hands a merchant control to the player, which calls reply once
+// it is applied (notice, stock, price) or accepted for the next line
+// boundary (the others). It never blocks.
+func (p *Player) Control(c avatar.Control, reply func(avatar.ControlReply)) {
+	select {
+	case p.inbox <- item{ctl: &c, reply: reply}:
+	default:
+		reply(avatar.ControlReply{Error: "director busy, try again"})
+	}
+}
+
+// Update gives the player the room's new record; prog is the script
+// version it names if that changed (nil otherwise). The status applies at
+// the next line boundary, a new script at the next segment. Only the
+// latest update counts; Update never blocks.
+func (p *Player) Update(room avatar.Room, prog *Program) {
+	p.mu.Lock()
+	if p.upd != nil && prog == nil {
+		prog = p.upd.prog
+	}
+	p.upd = &update{room: room, prog: prog}
+	p.mu.Unlock()
+	select {
+	case p.updC <- struct{}{}:
+	default:
+	}
+}
+
+func (p *Player) takeUpdate() *update {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u := p.upd
+	p.upd = nil
+	return u
+}
+
+func (p *Player) hasUpdate() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.upd != nil
 }
 
 // Run plays the show until ctx ends; then it returns nil. It returns an
 // error if the sink fails, or bus.ErrFenced (wrapped) if another director
 // has written to the room.
 func (p *Player) Run(ctx context.Context) error {
-	seq, token, cur, err := p.sink.Last(ctx, p.room.ID)
-	if err != nil {
-		return err
-	}
-	p.seq, p.token = seq, token
-	if cur != "" {
-		if c, err := parseCursor(cur); err == nil {
-			p.cur = c
-		} else {
-			p.log.Warn("ignoring stored cursor", zap.Error(err))
-		}
-	}
-	if p.cur.Segment >= len(p.show.Segments) {
-		p.cur = cursor{Pass: p.cur.Pass + 1}
-	}
-	p.log.Info("playing", zap.Uint64("seq", p.seq), zap.Stringer("cursor", p.cur))
-	if err := p.emit(ctx, avatar.EventShowStart, avatar.ShowStatus{Show: p.show.ID, Title: p.show.Title.Get(p.lang, "")}); err != nil {
-		return p.stopped(ctx, err)
-	}
-	for {
-		if err := p.step(ctx); err != nil {
-			return p.stopped(ctx, err)
-		}
-	}
-}
-
-// stopped turns the end of the context into a clean return.
-func (p *Player) stopped(ctx context.Context, err error) error {
+	p.timer = time.NewTimer(time.Hour)
+	defer p.timer.Stop()
+	err := p.run(ctx)
 	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		return nil
 	}
 	return err
 }
 
+func (p *Player) run(ctx context.Context) error {
+	if err := p.restore(ctx); err != nil {
+		return err
+	}
+	p.log.Debug("playing", zap.Uint64("seq", p.seq), zap.String("cursor", p.cursor()))
+	for {
+		if err := p.boundary(ctx); err != nil {
+			return err
+		}
+		done, err := p.interject(ctx)
+		if err != nil {
+			return err
+		}
+		if !done {
+			if err := p.step(ctx); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// restore picks the room up where the last event left it: seq and cursor
+// from the event, product card, sale, exhibit and recent lines from the
+// state snapshot.
+func (p *Player) restore(ctx context.Context) error {
+	seq, token, cur, err := p.sink.Last(ctx, p.room.ID)
+	if err != nil {
+		return err
+	}
+	p.seq, p.token = seq, token
+	if cur != "" {
+		c, err := parseCursor(cur)
+		if err != nil {
+			p.log.Warn("ignoring stored cursor", zap.Error(err))
+		} else {
+			p.cur = c
+			if p.cur.Lang == "" || !p.hasLang(p.cur.Lang) {
+				p.cur.Lang = p.defaultLang()
+			}
+			p.fitCursor(p.cur.Version)
+		}
+	}
+	p.cur.Version = p.prog.Version
+	st, ok, err := p.sink.LoadState(ctx, p.room.ID)
+	if err != nil {
+		return err
+	}
+	if ok && seq > 0 && st.Seq <= seq {
+		p.state = st
+		p.state.Viewers = 0
+		if st.Sale != nil {
+			p.sale = &saleRun{ev: *st.Sale, ends: time.Time(st.Sale.Ends), updated: time.Now()}
+		}
+	}
+	p.state.Seq = p.seq
+	p.state.Lang = p.cur.Lang
+	if p.state.Status != statusPlaying && p.state.Status != statusPaused && p.state.Status != statusEnded {
+		p.state.Status = ""
+	}
+	p.curStr = ""
+	return nil
+}
+
+// fitCursor makes the cursor point into the current program. A cursor of
+// another script version goes to the segment of the same ID if it had not
+// started it, else to the one after (a new version plays from the next
+// segment, and no line is said twice).
+func (p *Player) fitCursor(version uint64) {
+	segs := p.prog.Show.Segments
+	if version != p.prog.Version && version != 0 && p.prog.Version != 0 {
+		i, ok := p.prog.segByID[p.cur.SegID]
+		switch {
+		case !ok:
+			i = 0
+		case p.cur.Step > 0:
+			i++
+		}
+		p.cur.Segment, p.cur.Step = i, 0
+	}
+	if p.cur.Segment >= len(segs) {
+		p.cur.Segment, p.cur.Step = 0, 0
+		p.cur.Pass++
+	}
+	if len(segs) > 0 {
+		p.cur.SegID = segs[p.cur.Segment].ID
+	}
+}
+
+// boundary applies what waits for a line boundary: the room record's
+// status and script, skip, pitch and sale controls. While the room is
+// paused or stopped it waits here, still serving controls.
+func (p *Player) boundary(ctx context.Context) error {
+	for {
+		if u := p.takeUpdate(); u != nil {
+			p.want = u.room.Status
+			p.room.Title, p.room.Version = u.room.Title, u.room.Version
+			if u.prog != nil && u.prog != p.prog {
+				p.next = u.prog // from the next segment on
+			}
+		}
+		if err := p.lifecycle(ctx); err != nil {
+			return err
+		}
+		if p.state.Status == statusPlaying {
+			break
+		}
+		if err := p.wait(ctx, time.Time{}, p.hasUpdate); err != nil {
+			return err
+		}
+	}
+	return p.applyShowControls(ctx)
+}
+
+func (p *Player) showStatus(reason string) avatar.ShowStatus {
+	return avatar.ShowStatus{Show: p.prog.Show.ID, Title: p.prog.Show.Title.Get(p.cur.Lang, p.defaultLang()), Reason: reason}
+}
+
+func (p *Player) lifecycle(ctx context.Context) error {
+	st := p.state.Status
+	switch p.want {
+	case avatar.RoomPaused:
+		switch st {
+		case statusPlaying:
+			p.state.Status = statusPaused
+			return p.emitState(ctx, avatar.EventShowPause, p.showStatus("merchant"))
+		case "":
+			p.state.Status = statusPaused
+			return p.saveState(ctx)
+		}
+	case avatar.RoomStopped:
+		switch st {
+		case statusPlaying, statusPaused:
+			if err := p.endSale(ctx, "stopped"); err != nil {
+				return err
+			}
+			if card := p.state.Product; card != nil {
+				p.state.Product = nil
+				if err := p.emit(ctx, avatar.EventProductHide, card); err != nil {
+					return err
+				}
+			}
+			p.state.Status = statusEnded
+			return p.emitState(ctx, avatar.EventShowEnd, p.showStatus("merchant"))
+		case "":
+			p.state.Status = statusEnded
+			return p.saveState(ctx)
+		}
+	default: // playing
+		switch st {
+		case statusPaused:
+			p.state.Status = statusPlaying
+			return p.emitState(ctx, avatar.EventShowResume, p.showStatus(""))
+		case statusEnded, "":
+			if st == statusEnded {
+				// A stopped show starts again from the top.
+				p.cur.Pass, p.cur.Segment, p.cur.Step, p.cur.Attract = p.cur.Pass+1, 0, 0, false
+				p.touch()
+			}
+			p.state.Status = statusPlaying
+			return p.emitState(ctx, avatar.EventShowStart, p.showStatus(""))
+		}
+	}
+	return nil
+}
+
+// switchProgram makes prog the script played from here, the start of a
+// segment: the segment of the same ID in prog, else prog's first.
+func (p *Player) switchProgram(prog *Program) {
+	p.log.Info("new script version", zap.Uint64("version", prog.Version))
+	oldID := ""
+	if segs := p.prog.Show.Segments; p.cur.Segment < len(segs) {
+		oldID = segs[p.cur.Segment].ID
+	}
+	p.prog, p.next = prog, nil
+	i, ok := prog.segByID[oldID]
+	if !ok {
+		i = 0
+	}
+	p.cur.Segment, p.cur.Step = i, 0
+	p.cur.Version = prog.Version
+	p.setSegID()
+	p.answers, p.interlude, p.answered = nil, nil, nil // they index the old FAQ and exhibits
+	for sku := range p.cur.Stock {
+		if prog.products[sku] == nil {
+			delete(p.cur.Stock, sku)
+		}
+	}
+	for sku := range p.cur.Price {
+		if prog.products[sku] == nil {
+			delete(p.cur.Price, sku)
+		}
+	}
+}
+
+func (p *Player) applyShowControls(ctx context.Context) error {
+	if p.relang {
+		p.relang = false
+		if card := p.state.Product; card != nil {
+			if err := p.act(ctx, script.Action{Kind: script.ActShowProduct, Ref: card.SKU}); err != nil {
+				return err
+			}
+		}
+		if ex := p.state.Exhibit; ex != nil {
+			if err := p.act(ctx, script.Action{Kind: script.ActFocus, Ref: ex.ID}); err != nil {
+				return err
+			}
+		}
+		p.state.Lang = p.cur.Lang
+		if err := p.saveState(ctx); err != nil {
+			return err
+		}
+	}
+	if p.skip {
+		p.skip = false
+		p.interlude = nil
+		p.nextSegment()
+	}
+	if sku := p.pitch; sku != "" {
+		p.pitch = ""
+		jumped := false
+		for i, seg := range p.prog.Show.Segments {
+			if seg.Product == sku {
+				p.jumpTo(i)
+				jumped = true
+				break
+			}
+		}
+		if !jumped {
+			if err := p.act(ctx, script.Action{Kind: script.ActShowProduct, Ref: sku}); err != nil {
+				return err
+			}
+		}
+	}
+	if s := p.saleNow; s != nil {
+		p.saleNow = nil
+		if p.state.Product == nil || p.state.Product.SKU != s.SKU {
+			if err := p.act(ctx, script.Action{Kind: script.ActShowProduct, Ref: s.SKU}); err != nil {
+				return err
+			}
+		}
+		if err := p.startSale(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// interject speaks one line that pre-empts the script, if one is due:
+// the merchant's typed line, a sell-out, an answer, a tapped exhibit's
+// narration, a thank-you. It reports whether it spoke.
+func (p *Player) interject(ctx context.Context) (bool, error) {
+	if len(p.says) > 0 {
+		c := p.says[0]
+		p.says = p.says[1:]
+		lang := c.Lang
+		if lang == "" {
+			lang = p.cur.Lang
+		}
+		id := "say-" + strconv.FormatUint(p.seq+1, 10)
+		return true, p.speak(ctx, spoken{id: id, text: c.Text, lang: lang})
+	}
+	if len(p.soldOut) > 0 {
+		sku, sale := strings.CutPrefix(p.soldOut[0], saleSoldOut)
+		p.soldOut = p.soldOut[1:]
+		pr := p.prog.products[sku]
+		if pr == nil {
+			return false, nil
+		}
+		text, lang := soldOutLine(pr.Title.Get(p.cur.Lang, p.defaultLang()), p.cur.Lang, sale)
+		id := "sold-out-" + sku
+		if sale {
+			id = "sale-sold-out-" + sku
+		}
+		return true, p.speak(ctx, spoken{id: id, text: text, lang: lang, emotion: "excited"})
+	}
+	capped := p.burst >= AnswerBurst && p.scriptDue()
+	if capped {
+		return false, nil
+	}
+	if len(p.answers) > 0 {
+		a := p.answers[0]
+		p.answers = p.answers[1:]
+		p.burst++
+		return true, p.answer(ctx, a)
+	}
+	if len(p.interlude) > 0 {
+		if f := p.tapFocus; f != "" {
+			p.tapFocus = ""
+			if p.state.Exhibit == nil || p.state.Exhibit.ID != f {
+				if err := p.act(ctx, script.Action{Kind: script.ActFocus, Ref: f}); err != nil {
+					return true, err
+				}
+			}
+		}
+		l := p.interlude[0]
+		p.interlude = p.interlude[1:]
+		p.burst++
+		err := p.sayLine(ctx, l, false)
+		if err == nil && len(p.interlude) == 0 {
+			err = p.refocus(ctx)
+		}
+		return true, err
+	}
+	if p.thank != "" {
+		name := p.thank
+		p.thank = ""
+		p.lastThank = time.Now()
+		p.burst++
+		text, lang := thanksLine(name, p.cur.Lang)
+		return true, p.speak(ctx, spoken{id: "thanks", text: text, lang: lang, emotion: "happy"})
+	}
+	return false, nil
+}
+
+// scriptDue reports whether a scripted line is waiting (not the museum's
+// attract loop, which never pre-empts a viewer).
+func (p *Player) scriptDue() bool {
+	return !p.cur.Attract && len(p.prog.Show.Segments) > 0
+}
+
+// refocus turns back to the current segment's exhibit after a tapped one.
+func (p *Player) refocus(ctx context.Context) error {
+	segs := p.prog.Show.Segments
+	if p.cur.Attract || p.cur.Step == 0 || p.cur.Segment >= len(segs) {
+		return nil
+	}
+	if ex := segs[p.cur.Segment].Exhibit; ex != "" && (p.state.Exhibit == nil || p.state.Exhibit.ID != ex) {
+		return p.act(ctx, script.Action{Kind: script.ActFocus, Ref: ex})
+	}
+	return nil
+}
+
+func (p *Player) answer(ctx context.Context, a *answer) error {
+	f := &p.prog.Show.FAQ[a.faq]
+	lang := a.lang
+	if len(f.Answer) == 0 {
+		return nil
+	}
+	if _, ok := f.Answer[0].Say[lang]; !ok {
+		lang = p.cur.Lang
+	}
+	var text strings.Builder
+	cjk := strings.HasPrefix(lang, "zh") || strings.HasPrefix(lang, "ja")
+	for i, n := range a.names {
+		if i == 3 {
+			break
+		}
+		if i > 0 {
+			text.WriteByte(' ')
+		}
+		text.WriteString("@" + n)
+	}
+	if cjk {
+		text.WriteString("，")
+	} else {
+		text.WriteString(", ")
+	}
+	var cues []script.Cue
+	for i := range f.Answer {
+		u, _ := pick(&f.Answer[i], lang, p.prog.Show.Languages)
+		t, c := p.fill(u)
+		if i > 0 && !cjk {
+			text.WriteByte(' ')
+		}
+		for _, cue := range c {
+			cue.At += text.Len()
+			cues = append(cues, cue)
+		}
+		text.WriteString(t)
+	}
+	p.answered[a.faq] = time.Now()
+	return p.speak(ctx, spoken{
+		id: f.Answer[0].ID, text: text.String(), lang: lang, cues: cues, emotion: f.Answer[0].Emotion,
+		reply: &avatar.Reply{Viewer: a.viewers[0], Name: a.names[0], Question: a.question, FAQ: f.ID},
+	})
+}
+
 // step plays the step under the cursor and moves the cursor on.
 func (p *Player) step(ctx context.Context) error {
-	if len(p.show.Segments) == 0 {
-		return p.idle(ctx)
+	p.burst = 0
+	if p.next != nil && (p.cur.Step == 0 || p.cur.Attract || len(p.prog.Show.Segments) == 0) {
+		p.switchProgram(p.next)
 	}
-	seg := &p.show.Segments[p.cur.Segment]
+	segs := p.prog.Show.Segments
+	if p.cur.Attract || len(segs) == 0 {
+		return p.attract(ctx)
+	}
+	seg := &segs[p.cur.Segment]
 	if p.cur.Step == 0 {
 		if err := p.enterSegment(ctx, seg); err != nil {
 			return err
@@ -149,19 +602,18 @@ func (p *Player) step(ctx context.Context) error {
 	}
 	order := p.order(seg)
 	if p.cur.Step >= len(order) {
-		p.next()
+		p.nextSegment()
 		return nil
 	}
 	st := &seg.Steps[order[p.cur.Step]]
-	p.cur.Step++
-	if err := p.endSaleIfDue(ctx); err != nil {
-		return err
+	if st.Kind != script.StepSay {
+		p.advance()
 	}
 	switch st.Kind {
 	case script.StepSay:
-		return p.say(ctx, seg, st.Line)
+		return p.sayLine(ctx, st.Line, true)
 	case script.StepPause:
-		return sleep(ctx, st.Pause)
+		return p.wait(ctx, time.Now().Add(st.Pause), p.interjectionDue)
 	case script.StepAction:
 		return p.act(ctx, *st.Action)
 	case script.StepIf:
@@ -171,34 +623,96 @@ func (p *Player) step(ctx context.Context) error {
 	case script.StepGoto:
 		return p.jump(st.Goto)
 	case script.StepSet:
+		if p.cur.Vars == nil {
+			p.cur.Vars = map[string]int64{}
+		}
 		if st.Set.Add {
-			p.vars[st.Set.Var] += st.Set.Value
+			p.cur.Vars[st.Set.Var] = p.varValue(st.Set.Var) + st.Set.Value
 		} else {
-			p.vars[st.Set.Var] = st.Set.Value
+			p.cur.Vars[st.Set.Var] = st.Set.Value
 		}
 	}
 	return nil
 }
 
-// next moves the cursor past the end of the current segment.
-func (p *Player) next() {
+// interjectionDue reports whether something waits to pre-empt a scripted
+// pause: pauses are cut short for viewers and the merchant.
+func (p *Player) interjectionDue() bool {
+	return len(p.says) > 0 || len(p.soldOut) > 0 || len(p.answers) > 0 || len(p.interlude) > 0 ||
+		p.skip || p.pitch != "" || p.saleNow != nil || p.hasUpdate()
+}
+
+func (p *Player) advance() {
+	p.cur.Step++
+	p.curStr = ""
+}
+
+// attract plays the idle loop: an idle line when the kiosk has been quiet
+// for AttractAfter, else a wait for a viewer.
+func (p *Player) attract(ctx context.Context) error {
+	idle := p.prog.Show.Idle
+	quietUntil := p.lastTouch.Add(AttractAfter)
+	if len(idle) == 0 || time.Now().Before(quietUntil) {
+		until := quietUntil
+		if len(idle) == 0 || !time.Now().Before(until) {
+			until = time.Now().Add(AttractAfter)
+		}
+		return p.wait(ctx, until, p.interjectionDue)
+	}
+	l := &idle[p.cur.Idle%len(idle)]
+	p.cur.Idle = (p.cur.Idle + 1) % len(idle)
+	p.curStr = ""
+	if err := p.emit(ctx, avatar.EventIdle, avatar.Idle{Reason: "attract"}); err != nil {
+		return err
+	}
+	if err := p.sayLine(ctx, l, false); err != nil {
+		return err
+	}
+	// The next attract line comes after another quiet spell.
+	p.lastTouch = time.Now()
+	return nil
+}
+
+func (p *Player) touch() { p.lastTouch = time.Now() }
+
+// nextSegment moves the cursor past the end of the current segment. A
+// museum tour ends after its last segment and turns to the attract loop.
+func (p *Player) nextSegment() {
 	p.cur.Segment++
 	p.cur.Step = 0
-	if p.cur.Segment >= len(p.show.Segments) {
-		p.cur = cursor{Pass: p.cur.Pass + 1}
+	if p.cur.Segment >= len(p.prog.Show.Segments) {
+		p.cur.Segment = 0
+		p.cur.Pass++
+		if p.prog.Show.Kind == script.KindMuseum {
+			p.cur.Attract = true
+			p.touch()
+		}
 	}
+	p.setSegID()
+}
+
+func (p *Player) setSegID() {
+	if segs := p.prog.Show.Segments; p.cur.Segment < len(segs) {
+		p.cur.SegID = segs[p.cur.Segment].ID
+	}
+	p.curStr = ""
 }
 
 func (p *Player) jump(id string) error {
-	i, ok := p.segByID[id]
+	i, ok := p.prog.segByID[id]
 	if !ok {
 		return fmt.Errorf("director: room %s: jump to unknown segment %q", p.room.ID, id)
 	}
+	p.jumpTo(i)
+	return nil
+}
+
+func (p *Player) jumpTo(i int) {
 	if i <= p.cur.Segment {
 		p.cur.Pass++ // a jump back starts a new pass, so shuffles change
 	}
-	p.cur.Segment, p.cur.Step = i, 0
-	return nil
+	p.cur.Segment, p.cur.Step, p.cur.Attract = i, 0, false
+	p.setSegID()
 }
 
 // order returns the order of seg's steps in the current pass. A shuffled
@@ -224,6 +738,25 @@ func (p *Player) order(seg *script.Segment) []int {
 		}
 		return []int{p.cur.Pass % n}
 	}
+	return identity(n)
+}
+
+var identities = func() [][]int {
+	out := make([][]int, 64)
+	for n := range out {
+		out[n] = make([]int, n)
+		for i := range n {
+			out[n][i] = i
+		}
+	}
+	return out
+}()
+
+// identity returns 0..n-1; callers must not modify it.
+func identity(n int) []int {
+	if n < len(identities) {
+		return identities[n]
+	}
 	idx := make([]int, n)
 	for i := range idx {
 		idx[i] = i
@@ -242,13 +775,14 @@ func (p *Player) perm(seg *script.Segment, pass int) []int {
 
 func (p *Player) enterSegment(ctx context.Context, seg *script.Segment) error {
 	p.state.Segment = seg.ID
+	p.setSegID()
 	if seg.Product != "" {
 		if p.state.Product == nil || p.state.Product.SKU != seg.Product {
 			if err := p.act(ctx, script.Action{Kind: script.ActShowProduct, Ref: seg.Product}); err != nil {
 				return err
 			}
 		}
-	} else if p.state.Product != nil && p.show.Kind == script.KindLivestream {
+	} else if p.state.Product != nil && p.prog.Show.Kind == script.KindLivestream {
 		if err := p.act(ctx, script.Action{Kind: script.ActHideProduct, Ref: p.state.Product.SKU}); err != nil {
 			return err
 		}
@@ -261,67 +795,101 @@ func (p *Player) enterSegment(ctx context.Context, seg *script.Segment) error {
 	return nil
 }
 
-// say speaks line l: the speech event at once, each cue at its word, then a
-// wait until the line and a breath are over.
-func (p *Player) say(ctx context.Context, seg *script.Segment, l *script.Line) error {
-	u, lang := p.utterance(l)
+// spoken is a line about to be spoken.
+type spoken struct {
+	line             *script.Line // nil for lines not in the script
+	id, text, lang   string
+	cues             []script.Cue
+	emotion, gesture string
+	cached           bool           // text is the line's own: its timing may be shared
+	reply            *avatar.Reply  // sent as a reply event with the speech
+	advance          bool           // a script step: move the cursor on with the speech
+	_                [0]func() bool // not comparable
+}
+
+// sayLine speaks line l of the script in the room's language; advance says
+// it is the step under the cursor.
+func (p *Player) sayLine(ctx context.Context, l *script.Line, advance bool) error {
+	u, lang := pick(l, p.cur.Lang, p.prog.Show.Languages)
 	text, cues := p.fill(u)
-	tr := speech.Time(text, lang, p.voice)
+	return p.speak(ctx, spoken{
+		line: l, id: l.ID, text: text, lang: lang, cues: cues, emotion: l.Emotion, gesture: l.Gesture,
+		cached: text == u.Text, advance: advance,
+	})
+}
+
+// speak publishes a spoken line: expression and gesture, then the speech
+// (or reply) event, then each cue at its word, then waits until the line
+// and a breath are over, serving controls and input meanwhile.
+func (p *Player) speak(ctx context.Context, s spoken) error {
+	tl := p.prog.time(s.line, s.text, s.lang, p.voice, s.cached)
 	sp := avatar.Speech{
-		LineID: l.ID, Text: text, Lang: lang, Emotion: l.Emotion,
-		DurationMS: tr.DurationMS, Words: words(tr), Visemes: visemes(tr),
+		LineID: s.id, Text: s.text, Lang: s.lang, Emotion: s.emotion,
+		DurationMS: tl.tr.DurationMS, Words: tl.words, Visemes: tl.visemes,
 	}
 	start := time.Now()
-	if l.Emotion != "" {
-		if err := p.emit(ctx, avatar.EventExpression, avatar.Expression{Name: l.Emotion}); err != nil {
+	if s.emotion != "" {
+		if err := p.emit(ctx, avatar.EventExpression, avatar.Expression{Name: s.emotion}); err != nil {
 			return err
 		}
 	}
-	if l.Gesture != "" {
-		if err := p.emit(ctx, avatar.EventGesture, avatar.Gesture{Name: l.Gesture}); err != nil {
+	if s.gesture != "" {
+		if err := p.emit(ctx, avatar.EventGesture, avatar.Gesture{Name: s.gesture}); err != nil {
 			return err
 		}
 	}
-	p.state.LineID = l.ID
+	if s.advance {
+		p.advance()
+	}
+	p.state.LineID = s.id
+	p.state.Lang = p.cur.Lang
+	if len(p.state.Recent) >= recentLines {
+		copy(p.state.Recent, p.state.Recent[1:])
+		p.state.Recent = p.state.Recent[:recentLines-1]
+	}
 	p.state.Recent = append(p.state.Recent, sp)
-	if len(p.state.Recent) > recentLines {
-		p.state.Recent = p.state.Recent[len(p.state.Recent)-recentLines:]
+	var err error
+	if s.reply != nil {
+		r := *s.reply
+		r.Speech = sp
+		err = p.emitState(ctx, avatar.EventReply, r)
+	} else {
+		err = p.emitState(ctx, avatar.EventSpeech, sp)
 	}
-	if err := p.emit(ctx, avatar.EventSpeech, sp); err != nil {
+	if err != nil {
 		return err
 	}
-	for _, c := range cues {
-		if err := sleepUntil(ctx, start.Add(time.Duration(tr.OffsetMS(c.At))*time.Millisecond)); err != nil {
+	for _, c := range s.cues {
+		if err := p.wait(ctx, start.Add(time.Duration(tl.tr.OffsetMS(c.At))*time.Millisecond), nil); err != nil {
 			return err
 		}
 		if err := p.act(ctx, c.Action); err != nil {
 			return err
 		}
 	}
-	if err := p.saveState(ctx); err != nil {
-		return err
-	}
-	return sleepUntil(ctx, start.Add(time.Duration(tr.DurationMS)*time.Millisecond+LineGap))
+	return p.wait(ctx, start.Add(time.Duration(tl.tr.DurationMS)*time.Millisecond+LineGap), nil)
 }
 
-// utterance picks l's text in the room's language, else the show's default.
-func (p *Player) utterance(l *script.Line) (script.Utterance, string) {
-	if u, ok := l.Say[p.lang]; ok {
-		return u, p.lang
-	}
-	for _, lang := range p.show.Languages {
-		if u, ok := l.Say[lang]; ok {
-			return u, lang
-		}
-	}
-	for lang, u := range l.Say {
+// pick returns l's utterance in lang, else in the show's first language
+// that has it.
+func pick(l *script.Line, lang string, langs []string) (script.Utterance, string) {
+	if u, ok := l.Say[lang]; ok {
 		return u, lang
 	}
-	return script.Utterance{}, p.lang
+	for _, lg := range langs {
+		if u, ok := l.Say[lg]; ok {
+			return u, lg
+		}
+	}
+	for lg, u := range l.Say {
+		return u, lg
+	}
+	return script.Utterance{}, lang
 }
 
-// fill replaces catalog placeholders ({price:SKU}, {list_price:SKU},
-// {stock:SKU}, {title:SKU}) with live values and moves cue offsets to match.
+// fill replaces placeholders ({price:SKU}, {list_price:SKU}, {stock:SKU},
+// {title:SKU}, {sale_price:ID}, {sale_stock:ID}, {coupon:ID}) with live
+// values and moves cue offsets to match.
 func (p *Player) fill(u script.Utterance) (string, []script.Cue) {
 	if !strings.Contains(u.Text, "{") {
 		return u.Text, u.Cues
@@ -360,52 +928,111 @@ func (p *Player) fill(u script.Utterance) (string, []script.Cue) {
 }
 
 func (p *Player) placeholder(s string) (string, bool) {
-	name, sku, ok := strings.Cut(s, ":")
+	name, ref, ok := strings.Cut(s, ":")
 	if !ok {
 		return "", false
 	}
-	pr := p.product(sku)
+	switch name {
+	case "sale_price", "sale_stock":
+		sl := p.prog.sales[ref]
+		if sl == nil {
+			return "", false
+		}
+		if name == "sale_price" {
+			return formatMoney(sl.Price), true
+		}
+		if p.sale != nil && p.sale.ev.ID == ref {
+			return strconv.Itoa(p.sale.ev.Stock), true
+		}
+		return strconv.Itoa(min(sl.Stock, p.stockOf(sl.SKU))), true
+	case "coupon":
+		for _, c := range p.prog.Show.Coupons {
+			if c.ID == ref {
+				return formatMoney(c.Discount), true
+			}
+		}
+		return "", false
+	}
+	pr := p.prog.products[ref]
 	if pr == nil {
 		return "", false
 	}
 	switch name {
 	case "price":
-		if p.sale != nil && p.sale.ev.SKU == sku {
+		if p.sale != nil && p.sale.ev.SKU == ref {
 			return p.sale.ev.Price, true
 		}
-		return formatMoney(pr.Price), true
+		return formatMoney(p.priceOf(pr)), true
 	case "list_price":
 		return formatMoney(pr.ListPrice), true
 	case "stock":
-		return strconv.Itoa(p.stock[sku]), true
+		return strconv.Itoa(p.stockOf(ref)), true
 	case "title":
-		return pr.Title.Get(p.lang, p.defaultLang()), true
+		return pr.Title.Get(p.cur.Lang, p.defaultLang()), true
 	}
 	return "", false
 }
 
 func (p *Player) defaultLang() string {
-	if len(p.show.Languages) > 0 {
-		return p.show.Languages[0]
+	if len(p.prog.Show.Languages) > 0 {
+		return p.prog.Show.Languages[0]
 	}
 	return ""
 }
 
-func (p *Player) product(sku string) *script.Product {
-	for i := range p.show.Catalog {
-		if p.show.Catalog[i].SKU == sku {
-			return &p.show.Catalog[i]
+func (p *Player) hasLang(lang string) bool {
+	for _, l := range p.prog.Show.Languages {
+		if l == lang {
+			return true
 		}
 	}
-	return nil
+	return false
+}
+
+// stockOf is SKU's live stock: the catalog's unless changed.
+func (p *Player) stockOf(sku string) int {
+	if n, ok := p.cur.Stock[sku]; ok {
+		return n
+	}
+	if pr := p.prog.products[sku]; pr != nil {
+		return pr.Stock
+	}
+	return 0
+}
+
+func (p *Player) setStock(sku string, n int) {
+	if p.cur.Stock == nil {
+		p.cur.Stock = map[string]int{}
+	}
+	p.cur.Stock[sku] = n
+	p.curStr = ""
+}
+
+func (p *Player) priceOf(pr *script.Product) script.Money {
+	if m, ok := p.cur.Price[pr.SKU]; ok {
+		return m
+	}
+	return pr.Price
+}
+
+func (p *Player) varValue(name string) int64 {
+	if v, ok := p.cur.Vars[name]; ok {
+		return v
+	}
+	for _, v := range p.prog.Show.Vars {
+		if v.Name == name {
+			return v.Value
+		}
+	}
+	return 0
 }
 
 func (p *Player) productCard(pr *script.Product) *avatar.Product {
 	return &avatar.Product{
-		SKU: pr.SKU, Title: pr.Title.Get(p.lang, p.defaultLang()),
-		Price: formatMoney(pr.Price), ListPrice: formatMoney(pr.ListPrice),
-		Currency: pr.Currency, Stock: p.stock[pr.SKU], Image: pr.Image,
-		Points: pr.Points[p.lang],
+		SKU: pr.SKU, Title: pr.Title.Get(p.cur.Lang, p.defaultLang()),
+		Price: formatMoney(p.priceOf(pr)), ListPrice: formatMoney(pr.ListPrice),
+		Currency: pr.Currency, Stock: p.stockOf(pr.SKU), Image: pr.Image,
+		Points: pr.Points[p.cur.Lang],
 	}
 }
 
@@ -413,46 +1040,47 @@ func (p *Player) productCard(pr *script.Product) *avatar.Product {
 func (p *Player) act(ctx context.Context, a script.Action) error {
 	switch a.Kind {
 	case script.ActShowProduct:
-		pr := p.product(a.Ref)
+		pr := p.prog.products[a.Ref]
 		if pr == nil {
 			return nil // validated scripts name known SKUs
 		}
 		card := p.productCard(pr)
 		p.state.Product = card
-		return p.emit(ctx, avatar.EventProductShow, card)
+		return p.emitState(ctx, avatar.EventProductShow, card)
 	case script.ActHideProduct:
 		card := p.state.Product
 		if card == nil || card.SKU != a.Ref {
 			return nil
 		}
 		p.state.Product = nil
-		return p.emit(ctx, avatar.EventProductHide, card)
+		return p.emitState(ctx, avatar.EventProductHide, card)
 	case script.ActSale:
-		return p.startSale(ctx, a.Sale, a.Ref)
+		s := a.Sale
+		if s == nil {
+			s = p.prog.sales[a.Ref]
+		}
+		return p.startSale(ctx, s)
 	case script.ActCoupon:
-		for _, c := range p.show.Coupons {
+		for _, c := range p.prog.Show.Coupons {
 			if c.ID == a.Ref {
 				cur := ""
-				if len(p.show.Catalog) > 0 {
-					cur = p.show.Catalog[0].Currency
+				if len(p.prog.Show.Catalog) > 0 {
+					cur = p.prog.Show.Catalog[0].Currency
 				}
 				return p.emit(ctx, avatar.EventCoupon, avatar.Coupon{
-					ID: c.ID, Title: c.Title.Get(p.lang, p.defaultLang()), Discount: formatMoney(c.Discount),
+					ID: c.ID, Title: c.Title.Get(p.cur.Lang, p.defaultLang()), Discount: formatMoney(c.Discount),
 					MinSpend: formatMoney(c.MinSpend), Currency: cur, Count: c.Count,
 				})
 			}
 		}
 	case script.ActFocus:
-		for _, e := range p.show.Exhibits {
-			if e.ID == a.Ref {
-				ex := &avatar.Exhibit{ID: e.ID, Title: e.Title.Get(p.lang, p.defaultLang()), Era: e.Era.Get(p.lang, p.defaultLang()), Image: e.Image}
-				for _, o := range e.Options {
-					ex.Options = append(ex.Options, avatar.Option{ID: o.ID, Label: o.Label.Get(p.lang, p.defaultLang())})
-				}
-				p.state.Exhibit = ex
-				return p.emit(ctx, avatar.EventExhibit, ex)
-			}
+		e := p.prog.exhibits[a.Ref]
+		if e == nil {
+			return nil
 		}
+		ex := p.exhibitCard(e)
+		p.state.Exhibit = ex
+		return p.emitState(ctx, avatar.EventExhibit, ex)
 	case script.ActExpression:
 		return p.emit(ctx, avatar.EventExpression, avatar.Expression{Name: a.Ref})
 	case script.ActGesture:
@@ -461,46 +1089,140 @@ func (p *Player) act(ctx context.Context, a script.Action) error {
 	return nil
 }
 
-func (p *Player) startSale(ctx context.Context, s *script.Sale, id string) error {
-	if s == nil {
+func (p *Player) exhibitCard(e *script.Exhibit) *avatar.Exhibit {
+	ex := &avatar.Exhibit{ID: e.ID, Title: e.Title.Get(p.cur.Lang, p.defaultLang()), Era: e.Era.Get(p.cur.Lang, p.defaultLang()), Image: e.Image}
+	for _, o := range e.Options {
+		ex.Options = append(ex.Options, avatar.Option{ID: o.ID, Label: o.Label.Get(p.cur.Lang, p.defaultLang())})
+	}
+	return ex
+}
+
+// startSale starts flash sale s, ending any running one. Its stock is the
+// sale's, capped by the product's live stock; it ends at a wall-clock time.
+func (p *Player) startSale(ctx context.Context, s *script.Sale) error {
+	if s == nil || p.prog.products[s.SKU] == nil {
 		return nil
 	}
-	pr := p.product(s.SKU)
-	if pr == nil {
-		return nil
-	}
-	stock := min(s.Stock, p.stock[s.SKU])
-	ends := time.Now().Add(s.Duration)
+	id := s.ID
 	if id == "" {
 		id = s.SKU
 	}
-	p.sale = &saleRun{ends: ends, ev: avatar.Sale{
+	if p.sale != nil && p.sale.ev.ID == id {
+		return nil // already counting down: a looping pitch does not restart it
+	}
+	if err := p.endSale(ctx, "stopped"); err != nil {
+		return err
+	}
+	pr := p.prog.products[s.SKU]
+	stock := min(s.Stock, p.stockOf(s.SKU))
+	if stock <= 0 {
+		p.announceSoldOut(s.SKU)
+		return nil
+	}
+	ends := time.Now().Add(s.Duration)
+	p.sale = &saleRun{ends: ends, updated: time.Now(), ev: avatar.Sale{
 		ID: id, SKU: s.SKU, Price: formatMoney(s.Price), Currency: pr.Currency, Stock: stock, Ends: avatar.Time(ends),
 	}}
 	ev := p.sale.ev
 	p.state.Sale = &ev
-	return p.emit(ctx, avatar.EventSaleStart, ev)
+	return p.emitState(ctx, avatar.EventSaleStart, ev)
 }
 
-func (p *Player) endSaleIfDue(ctx context.Context) error {
-	if p.sale == nil || time.Now().Before(p.sale.ends) {
+// endSale ends the running sale, if any, for reason.
+func (p *Player) endSale(ctx context.Context, reason string) error {
+	if p.sale == nil {
 		return nil
 	}
 	ev := p.sale.ev
-	ev.Reason = "time"
+	ev.Reason = reason
 	p.sale, p.state.Sale = nil, nil
-	return p.emit(ctx, avatar.EventSaleEnd, ev)
+	return p.emitState(ctx, avatar.EventSaleEnd, ev)
+}
+
+// saleTick ends the sale at its end time and publishes stock changes from
+// cart intents at most every SaleUpdateEvery. It returns when it next has
+// something to do (zero: nothing).
+func (p *Player) saleTick(ctx context.Context, now time.Time) (time.Time, error) {
+	s := p.sale
+	if s == nil {
+		return time.Time{}, nil
+	}
+	if !now.Before(s.ends) {
+		return time.Time{}, p.endSale(ctx, "time")
+	}
+	next := s.ends
+	if s.dirty {
+		at := s.updated.Add(SaleUpdateEvery)
+		if now.Before(at) {
+			next = at
+		} else if err := p.publishSale(ctx); err != nil {
+			return time.Time{}, err
+		}
+	}
+	return next, nil
+}
+
+func (p *Player) publishSale(ctx context.Context) error {
+	s := p.sale
+	s.dirty, s.updated = false, time.Now()
+	ev := s.ev
+	p.state.Sale = &ev
+	if err := p.emitState(ctx, avatar.EventSaleUpdate, ev); err != nil {
+		return err
+	}
+	// Cart claims took units from the product too: keep its card true.
+	if card := p.state.Product; card != nil && card.SKU == ev.SKU && card.Stock != p.stockOf(ev.SKU) {
+		return p.act(ctx, script.Action{Kind: script.ActShowProduct, Ref: ev.SKU})
+	}
+	return nil
+}
+
+// stockChanged publishes what follows from SKU's live stock changing:
+// the card on screen, the running sale's stock, and a sell-out.
+func (p *Player) stockChanged(ctx context.Context, sku string, atOnce bool) error {
+	n := p.stockOf(sku)
+	if s := p.sale; s != nil && s.ev.SKU == sku && s.ev.Stock > n {
+		s.ev.Stock = n
+		s.dirty = true
+		if n == 0 {
+			if err := p.endSale(ctx, "sold_out"); err != nil {
+				return err
+			}
+		} else if atOnce {
+			if err := p.publishSale(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	if card := p.state.Product; card != nil && card.SKU == sku && (atOnce || n == 0) {
+		if err := p.act(ctx, script.Action{Kind: script.ActShowProduct, Ref: sku}); err != nil {
+			return err
+		}
+	}
+	if n == 0 {
+		p.announceSoldOut(sku)
+	}
+	return nil
+}
+
+func (p *Player) announceSoldOut(sku string) {
+	for _, s := range p.soldOut {
+		if s == sku {
+			return
+		}
+	}
+	p.soldOut = append(p.soldOut, sku)
 }
 
 func (p *Player) holds(c *script.Cond) bool {
 	var v int64
 	switch {
 	case strings.HasPrefix(c.Var, "stock(") && strings.HasSuffix(c.Var, ")"):
-		v = int64(p.stock[c.Var[len("stock("):len(c.Var)-1]])
+		v = int64(p.stockOf(c.Var[len("stock(") : len(c.Var)-1]))
 	case c.Var == "viewers":
 		v = int64(p.state.Viewers)
 	default:
-		v = p.vars[c.Var]
+		v = p.varValue(c.Var)
 	}
 	switch c.Op {
 	case "<":
@@ -519,11 +1241,40 @@ func (p *Player) holds(c *script.Cond) bool {
 	return false
 }
 
-func (p *Player) idle(ctx context.Context) error {
-	if err := p.emit(ctx, avatar.EventIdle, avatar.Idle{Reason: "no segments"}); err != nil {
-		return err
+// wait returns at deadline (zero: never) or as soon as until reports true
+// (nil: never), serving viewer input, controls and the sale clock meanwhile.
+func (p *Player) wait(ctx context.Context, deadline time.Time, until func() bool) error {
+	for {
+		if until != nil && until() {
+			return nil
+		}
+		now := time.Now()
+		if !deadline.IsZero() && !now.Before(deadline) {
+			return nil
+		}
+		next, err := p.saleTick(ctx, now)
+		if err != nil {
+			return err
+		}
+		if next.IsZero() || (!deadline.IsZero() && deadline.Before(next)) {
+			next = deadline
+		}
+		var tc <-chan time.Time
+		if !next.IsZero() {
+			p.timer.Reset(next.Sub(now))
+			tc = p.timer.C
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case it := <-p.inbox:
+			if err := p.handle(ctx, it); err != nil {
+				return err
+			}
+		case <-p.updC:
+		case <-tc:
+		}
 	}
-	return sleep(ctx, 10*time.Second)
 }
 
 // emit publishes one event with the next seq and the cursor after it.
@@ -536,7 +1287,7 @@ func (p *Player) emit(ctx context.Context, typ avatar.EventType, data any) error
 	if err != nil {
 		return fmt.Errorf("director: encode %s: %w", typ, err)
 	}
-	token, err := p.sink.Publish(ctx, p.room.ID, env.Seq, raw, p.cur.String(), p.token)
+	token, err := p.sink.Publish(ctx, p.room.ID, env.Seq, raw, p.cursor(), p.token)
 	if err != nil {
 		return err
 	}
@@ -545,24 +1296,24 @@ func (p *Player) emit(ctx context.Context, typ avatar.EventType, data any) error
 	return nil
 }
 
+// emitState is emit followed by a save of the state snapshot it changed.
+func (p *Player) emitState(ctx context.Context, typ avatar.EventType, data any) error {
+	if err := p.emit(ctx, typ, data); err != nil {
+		return err
+	}
+	return p.saveState(ctx)
+}
+
+func (p *Player) cursor() string {
+	if p.curStr == "" {
+		p.curStr = p.cur.String()
+	}
+	return p.curStr
+}
+
 func (p *Player) saveState(ctx context.Context) error {
+	p.state.Seq = p.seq
 	return p.sink.SaveState(ctx, p.room.ID, p.state)
-}
-
-func words(tr speech.Track) []avatar.Word {
-	out := make([]avatar.Word, len(tr.Words))
-	for i, w := range tr.Words {
-		out[i] = avatar.Word{Text: w.Text, Offset: w.Offset, StartMS: w.StartMS, EndMS: w.EndMS}
-	}
-	return out
-}
-
-func visemes(tr speech.Track) []avatar.Viseme {
-	out := make([]avatar.Viseme, len(tr.Visemes))
-	for i, v := range tr.Visemes {
-		out[i] = avatar.Viseme{V: v.V, AtMS: v.AtMS}
-	}
-	return out
 }
 
 // formatMoney writes hundredths as a decimal with two places: 9900 → "99.00".
@@ -573,19 +1324,3 @@ func formatMoney(m script.Money) string {
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, m/100, m%100)
 }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-func sleepUntil(ctx context.Context, t time.Time) error { return sleep(ctx, time.Until(t)) }

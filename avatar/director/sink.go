@@ -23,6 +23,8 @@ type Sink interface {
 	Publish(ctx context.Context, r avatar.RoomID, seq uint64, raw []byte, cursor string, expect uint64) (uint64, error)
 	// SaveState stores the room's snapshot for late joiners.
 	SaveState(ctx context.Context, r avatar.RoomID, st avatar.State) error
+	// LoadState returns the room's last saved snapshot; ok is false if none.
+	LoadState(ctx context.Context, r avatar.RoomID) (st avatar.State, ok bool, err error)
 }
 
 // BusSink is the Sink backed by NATS JetStream.
@@ -52,4 +54,9 @@ func (s BusSink) SaveState(ctx context.Context, r avatar.RoomID, st avatar.State
 		return fmt.Errorf("director: save state of room %s: %w", r, err)
 	}
 	return nil
+}
+
+// LoadState implements Sink.
+func (s BusSink) LoadState(ctx context.Context, r avatar.RoomID) (avatar.State, bool, error) {
+	return s.B.LoadState(ctx, r)
 }

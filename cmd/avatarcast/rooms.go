@@ -15,7 +15,6 @@ import (
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
-	"github.com/avatarcast/avatarcast/avatar/director"
 	"github.com/avatarcast/avatarcast/avatar/script"
 )
 
@@ -53,6 +52,12 @@ func loadPersonas(path string) (map[string]avatar.Persona, error) {
 	return out, nil
 }
 
+// assignment is a demo room and the show it plays.
+type assignment struct {
+	Room avatar.Room
+	Show *script.Show
+}
+
 // demoMerchant owns the rooms that serve and director make from -scripts.
 const demoMerchant = "demo"
 
@@ -65,7 +70,7 @@ type showFile struct {
 // loadRooms parses the show scripts in dir and makes one room per valid
 // show, named after it, whose persona is known and licensed for it. A script
 // with problems is reported and left out; the others still play.
-func loadRooms(dir string, personas map[string]avatar.Persona, now time.Time, log *zap.Logger) ([]director.Assignment, map[string][]byte, error) {
+func loadRooms(dir string, personas map[string]avatar.Persona, now time.Time, log *zap.Logger) ([]assignment, map[string][]byte, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil {
 		return nil, nil, err
@@ -73,7 +78,7 @@ func loadRooms(dir string, personas map[string]avatar.Persona, now time.Time, lo
 	yml, _ := filepath.Glob(filepath.Join(dir, "*.yml"))
 	files = append(files, yml...)
 	sort.Strings(files)
-	var out []director.Assignment
+	var out []assignment
 	sources := map[string][]byte{}
 	for _, f := range files {
 		src, err := os.ReadFile(f)
@@ -109,7 +114,7 @@ func loadRooms(dir string, personas map[string]avatar.Persona, now time.Time, lo
 			continue
 		}
 		sources[s.ID] = src
-		out = append(out, director.Assignment{
+		out = append(out, assignment{
 			Room: avatar.Room{
 				ID: id, Kind: string(s.Kind), Title: s.Title.Get(firstLang(s), ""),
 				Merchant: demoMerchant, Show: s.ID, Status: avatar.RoomPlaying, Persona: p,
@@ -132,7 +137,7 @@ func firstLang(s *script.Show) string {
 
 // publishRooms stores each room's script as a version in the scripts
 // bucket and records the room, playing that version, in the rooms bucket.
-func publishRooms(ctx context.Context, b *bus.Bus, rooms []director.Assignment, sources map[string][]byte) error {
+func publishRooms(ctx context.Context, b *bus.Bus, rooms []assignment, sources map[string][]byte) error {
 	for i := range rooms {
 		a := &rooms[i]
 		v, err := b.PutScript(ctx, a.Room.Merchant, a.Room.Show, sources[a.Room.Show])

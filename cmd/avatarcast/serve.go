@@ -85,7 +85,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Info("room ready", zap.String("room", string(a.Room.ID)), zap.String("open", base+"/rooms/"+string(a.Room.ID)))
 	}
 	return errors.Join(serveParts(ctx, log,
-		func(ctx context.Context) error { return director.New(director.BusSink{B: b}, rooms, log).Run(ctx) },
+		func(ctx context.Context) error { return director.New(director.Config{}, b, log).Run(ctx) },
 		func(ctx context.Context) error { return gateway.New(gwCfg, b, log).Serve(ctx, ln) },
 	), b.Close())
 }
@@ -131,7 +131,7 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 
 func runDirector(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	f := newFlags("director", getenv, stderr)
-	scripts := f.string("scripts", "./scripts", "directory of show scripts to play, one room each")
+	scripts := f.string("scripts", "", "if set, store this directory's show scripts and record a demo room for each (as serve does)")
 	personas := f.string("personas", "./configs/personas.yaml", "personas file")
 	c := commonFlags(f)
 	if err := f.parse(args); err != nil {
@@ -160,5 +160,5 @@ func runDirector(ctx context.Context, args []string, getenv func(string) string,
 	if err := publishRooms(ctx, b, rooms, sources); err != nil {
 		return errors.Join(err, b.Close())
 	}
-	return errors.Join(director.New(director.BusSink{B: b}, rooms, log).Run(ctx), b.Close())
+	return errors.Join(director.New(director.Config{}, b, log).Run(ctx), b.Close())
 }

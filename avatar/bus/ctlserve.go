@@ -1,0 +1,137 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/avatarcast/avatarcast/avatar"
+)
+
+// ControlFunc handles one merchant control; it must call reply exactly once,
+// from any goroutine, and should not block.
+type ControlFunc func(c avatar.Control, reply func(avatar.ControlReply))
+
+// ControlServer answers merchant controls for the rooms added to it. All its
+// rooms share one channel and a few workers, so a room costs one subscription
+// and no goroutine. Its methods are safe for concurrent use.
+type ControlServer struct {
+	b    *Bus
+	fn   ControlFunc
+	ch   chan *nats.Msg
+	mu   sync.Mutex
+	subs map[avatar.RoomID]*nats.Subscription
+	wg   sync.WaitGroup
+	done chan struct{}
+	once sync.Once
+}
+
+// ServeControls starts answering controls with fn until ctx ends or Close.
+// A room gets controls only between Add and Remove, so a request for a
+// room no one serves gets "no responders".
+func (b *Bus) ServeControls(ctx context.Context, fn ControlFunc) *ControlServer {
+	s := &ControlServer{b: b, fn: fn, ch: make(chan *nats.Msg, 4096), subs: map[avatar.RoomID]*nats.Subscription{}, done: make(chan struct{})}
+	for range 2 {
+		s.wg.Go(func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-s.done:
+					return
+				case m, ok := <-s.ch:
+					if !ok {
+						return
+					}
+					s.handle(m)
+				}
+			}
+		})
+	}
+	return s
+}
+
+func (s *ControlServer) handle(m *nats.Msg) {
+	var c avatar.Control
+	if err := json.Unmarshal(m.Data, &c); err != nil {
+		s.respond(m, avatar.ControlReply{Error: "bad control: " + err.Error()})
+		return
+	}
+	// The subject names the room; the body cannot redirect a control.
+	c.Room = roomOfSubject(m.Subject)
+	s.fn(c, func(r avatar.ControlReply) { s.respond(m, r) })
+}
+
+func (s *ControlServer) respond(m *nats.Msg, r avatar.ControlReply) {
+	data, _ := json.Marshal(r)
+	if err := m.Respond(data); err != nil {
+		s.b.log.Warn("control reply", logSubject(m.Subject))
+	}
+}
+
+// Add starts taking controls for room r.
+func (s *ControlServer) Add(r avatar.RoomID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.subs[r]; ok {
+		return nil
+	}
+	sub, err := s.b.NC.ChanSubscribe(avatar.ControlSubject(r), s.ch)
+	if err != nil {
+		return fmt.Errorf("bus: serve controls of room %s: %w", r, err)
+	}
+	s.subs[r] = sub
+	return nil
+}
+
+// Remove stops taking controls for room r.
+func (s *ControlServer) Remove(r avatar.RoomID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sub, ok := s.subs[r]; ok {
+		_ = sub.Unsubscribe()
+		delete(s.subs, r)
+	}
+}
+
+// Close unsubscribes every room, stops the workers and waits for them.
+// Controls not yet handled get no reply (the requester times out).
+func (s *ControlServer) Close() {
+	s.mu.Lock()
+	for r, sub := range s.subs {
+		_ = sub.Unsubscribe()
+		delete(s.subs, r)
+	}
+	s.mu.Unlock()
+	s.once.Do(func() { close(s.done) })
+	s.wg.Wait()
+}
+
+// SubscribeAllInputs calls fn for each viewer message of every room, one at
+// a time, with the room taken from the subject. One subscription serves all
+// rooms; the caller drops messages of rooms it does not play.
+func (b *Bus) SubscribeAllInputs(fn func(r avatar.RoomID, data []byte)) (*Subscription, error) {
+	sub, err := b.NC.Subscribe(avatar.AllInputSubject(), func(m *nats.Msg) { fn(roomOfSubject(m.Subject), m.Data) })
+	if err != nil {
+		return nil, fmt.Errorf("bus: subscribe inputs: %w", err)
+	}
+	if err := sub.SetPendingLimits(1<<16, 64<<20); err != nil {
+		_ = sub.Unsubscribe()
+		return nil, fmt.Errorf("bus: subscribe inputs: %w", err)
+	}
+	return &Subscription{sub: sub}, nil
+}
+
+// roomOfSubject returns the room token of a room subject: the one before
+// the last (see avatar.InputSubject and avatar.ControlSubject).
+func roomOfSubject(s string) avatar.RoomID {
+	t := strings.Split(s, ".")
+	if len(t) < 2 {
+		return ""
+	}
+	return avatar.RoomID(t[len(t)-2])
+}

@@ -1,0 +1,60 @@
+package director
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/avatarcast/avatarcast/avatar/script"
+)
+
+// cursor is a room's place in its show and the private state a director
+// taking the room over needs beyond the public avatar.State: it is stored
+// with every event (avatar.HeaderCursor), so the event and its checkpoint are
+// one write. Pass, Segment and Step name the next step to play.
+type cursor struct {
+	Pass    int    `json:"p"`
+	Segment int    `json:"s"`
+	Step    int    `json:"t"`
+	SegID   string `json:"sid,omitempty"` // Segment's ID, to find it in another version
+	Version uint64 `json:"v,omitempty"`   // script version played
+	Lang    string `json:"l,omitempty"`
+	Attract bool   `json:"a,omitempty"` // museum: the tour is over, attract loop
+	Idle    int    `json:"i,omitempty"` // next idle line
+
+	Vars  map[string]int64        `json:"vars,omitempty"`
+	Stock map[string]int          `json:"stock,omitempty"` // changed from the catalog
+	Price map[string]script.Money `json:"price,omitempty"` // changed from the catalog
+}
+
+func (c *cursor) String() string {
+	b, _ := json.Marshal(c)
+	return string(b)
+}
+
+// parseCursor reads a cursor as String writes it, or the first form
+// "pass/segment/step".
+func parseCursor(s string) (cursor, error) {
+	var c cursor
+	if strings.HasPrefix(s, "{") {
+		if err := json.Unmarshal([]byte(s), &c); err != nil {
+			return c, fmt.Errorf("cursor %q: %w", s, err)
+		}
+		if c.Pass < 0 || c.Segment < 0 || c.Step < 0 || c.Idle < 0 {
+			return cursor{}, fmt.Errorf("cursor %q: negative position", s)
+		}
+		return c, nil
+	}
+	parts := strings.Split(s, "/")
+	if len(parts) != 3 {
+		return c, fmt.Errorf("cursor %q: want pass/segment/step", s)
+	}
+	var err error
+	for i, p := range []*int{&c.Pass, &c.Segment, &c.Step} {
+		if *p, err = strconv.Atoi(parts[i]); err != nil || *p < 0 {
+			return c, fmt.Errorf("cursor %q: bad number %q", s, parts[i])
+		}
+	}
+	return c, nil
+}
