@@ -183,6 +183,9 @@ func TestMerchantAPIServe(t *testing.T) {
 	if code != 201 {
 		t.Errorf("create room: HTTP %d %v", code, m)
 	}
+	if code, m = apiCall(t, s, demoToken, "POST", "/api/v1/rooms/demo-live/pause", "", ""); code != 200 || m["status"] != "paused" {
+		t.Errorf("pause demo-live: HTTP %d %v", code, m)
+	}
 	if err := s.stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -200,9 +203,13 @@ func TestMerchantAPIServe(t *testing.T) {
 	if code, m = apiCall(t, s, demoToken, "GET", "/api/v1/rooms/spring-live", "", ""); code != 200 || m["show"] != "spring" {
 		t.Errorf("room after restart: HTTP %d %v", code, m)
 	}
+	// serve seeds the demo rooms again, but a merchant's pause stands.
+	if code, m = apiCall(t, s, demoToken, "GET", "/api/v1/rooms/demo-live", "", ""); code != 200 || m["status"] != "paused" {
+		t.Errorf("demo-live after restart: HTTP %d %v, want still paused", code, m)
+	}
 	code, m = apiCall(t, s, demoToken, "GET", "/api/v1/audit", "", "")
-	if recs, _ := m["records"].([]any); code != 200 || len(recs) != 3 {
-		t.Errorf("audit after restart: HTTP %d %v, want 3 records", code, m)
+	if recs, _ := m["records"].([]any); code != 200 || len(recs) != 4 {
+		t.Errorf("audit after restart: HTTP %d %v, want 4 records", code, m)
 	}
 	if err := s.stop(); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -136,20 +137,39 @@ func firstLang(s *script.Show) string {
 }
 
 // publishRooms stores each room's script as a version in the scripts
-// bucket and records the room, playing that version, in the rooms bucket.
+// publishRooms stores each room's script as a version in the scripts bucket
+// and records the room in the rooms bucket. A room recorded before keeps
+// its status (a merchant may have paused or stopped it) and a version it was
+// pinned to; it follows the file only if it was playing the file's previous
+// version.
 func publishRooms(ctx context.Context, b *bus.Bus, rooms []assignment, sources map[string][]byte) error {
 	for i := range rooms {
 		a := &rooms[i]
+		_, prev, err := b.GetScript(ctx, a.Room.Merchant, a.Room.Show, 0)
+		if err != nil && !errors.Is(err, bus.ErrNotFound) {
+			return err
+		}
 		v, err := b.PutScript(ctx, a.Room.Merchant, a.Room.Show, sources[a.Room.Show])
 		if err != nil {
 			return err
 		}
-		a.Room.Version = v
-		rec, err := json.Marshal(a.Room)
-		if err != nil {
+		old, rev, err := b.RoomRecord(ctx, a.Room.ID)
+		switch {
+		case errors.Is(err, bus.ErrNotFound):
+			a.Room.Version = v
+			if _, err := b.CreateRoomRecord(ctx, a.Room); err != nil {
+				return fmt.Errorf("record room %s: %w", a.Room.ID, err)
+			}
+			continue
+		case err != nil:
 			return err
 		}
-		if _, err := b.Rooms.Put(ctx, string(a.Room.ID), rec); err != nil {
+		a.Room.Status = old.Status
+		a.Room.Version = old.Version
+		if old.Version == 0 || old.Version == prev {
+			a.Room.Version = v
+		}
+		if _, err := b.UpdateRoomRecord(ctx, a.Room, rev); err != nil {
 			return fmt.Errorf("record room %s: %w", a.Room.ID, err)
 		}
 	}
