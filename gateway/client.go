@@ -1,15 +1,18 @@
 package gateway
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -50,9 +53,10 @@ type client struct {
 	room   *room
 	viewer string
 	ip     string
-	log    *zap.Logger
 	limit  *rate.Limiter
-	phase  uint8 // which of the pingPhases ticks pings this client
+	br     *bufio.Reader   // gorilla's read buffer, ours (see smallReader)
+	raw    syscall.RawConn // the socket, to wait for data with a shallow stack
+	phase  uint8           // which of the pingPhases ticks pings this client
 
 	// lastSent is the last room seq written: by the handler before join,
 	// then by whichever writer holds the client.
@@ -72,13 +76,38 @@ type client struct {
 	dead bool
 }
 
-func newClient(h *Hub, conn *websocket.Conn, rm *room, viewer, ip string, log *zap.Logger) *client {
+func newClient(h *Hub, conn *websocket.Conn, rm *room, viewer, ip string) *client {
 	return &client{
-		hub: h, conn: conn, room: rm, viewer: viewer, ip: ip, log: log,
+		hub: h, conn: conn, room: rm, viewer: viewer, ip: ip,
 		limit:    rate.NewLimiter(h.cfg.InputRate, h.cfg.InputBurst),
 		phase:    uint8(rand.IntN(pingPhases)),
 		finished: make(chan struct{}),
 	}
+}
+
+// smallReader is the ResponseWriter given to gorilla's Upgrade: its
+// Hijack hands over a small read buffer of ours, which gorilla then uses
+// as the connection's, so that the reader can see whether it holds data
+// before parking on the socket (waitReadable).
+type smallReader struct {
+	http.ResponseWriter
+	br *bufio.Reader
+}
+
+func (s *smallReader) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
+	if err != nil || brw.Reader.Buffered() > 0 {
+		return conn, brw, err // gorilla refuses the latter
+	}
+	// gorilla takes the hijacked reader if it is over 256 bytes.
+	s.br = bufio.NewReaderSize(conn, 384)
+	return conn, bufio.NewReadWriter(s.br, brw.Writer), nil
+}
+
+// logger returns a logger naming the client. It is built on demand: a
+// logger per viewer would cost an idle viewer about a kilobyte.
+func (c *client) logger() *zap.Logger {
+	return c.hub.log.With(zap.String("room", string(c.room.id)), zap.String("viewer", c.viewer))
 }
 
 // enqueue adds f to the client's queue without blocking, and reports
@@ -223,7 +252,7 @@ func (c *client) flush() {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() && !stopping {
 				c.hub.metrics.slowCloses.Inc()
-				c.log.Debug("write timed out: slow consumer")
+				c.logger().Debug("write timed out: slow consumer")
 			}
 			c.dead = true
 			c.conn.Close() // the reader fails and stops the client
@@ -312,6 +341,9 @@ func (c *client) readLoop(forward func(avatar.Input) error) {
 	c.conn.SetPongHandler(func(string) error { return c.conn.SetReadDeadline(time.Now().Add(pongWait)) })
 	strikes := 0
 	for {
+		if err := c.waitReadable(); err != nil {
+			return
+		}
 		typ, r, err := c.conn.NextReader()
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
@@ -391,7 +423,7 @@ func (c *client) handle(typ int, data []byte, forward func(avatar.Input) error) 
 	}
 	in := avatar.Input{Room: c.room.id, Viewer: c.viewer, Type: m.Type, Data: d, TS: time.Now().UTC()}
 	if err := forward(in); err != nil {
-		c.log.Warn("forward viewer input", zap.Error(err))
+		c.logger().Warn("forward viewer input", zap.Error(err))
 		return &avatar.Error{Code: avatar.CodeInternal, Message: "internal error; try again"}
 	}
 	c.hub.metrics.inputs.WithLabelValues(string(m.Type)).Inc()

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -116,7 +117,7 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) *Gateway {
 		// A viewer sends little: a small read buffer. Write buffers are
 		// taken from the pool only while writing, so an idle viewer holds
 		// none; batches bypass them (one writev of header and payload).
-		ReadBufferSize:  256,
+		ReadBufferSize:  0, // smallReader's
 		WriteBufferSize: 1024,
 		WriteBufferPool: writePool,
 		CheckOrigin:     func(*http.Request) bool { return true }, // checked before Upgrade
@@ -226,43 +227,57 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("too many connections from %s", ip), http.StatusTooManyRequests)
 		return
 	}
-	defer g.hub.releaseIP(ip)
 	rm, err := g.hub.room(r.Context(), id)
 	if err != nil {
+		g.hub.releaseIP(ip)
 		g.log.Error("open room", zap.String("room", string(id)), zap.Error(err))
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	conn, err := g.upgrader.Upgrade(w, r, nil)
+	sw := &smallReader{ResponseWriter: w}
+	conn, err := g.upgrader.Upgrade(sw, r, nil)
 	if err != nil {
+		g.hub.releaseIP(ip)
 		return // the upgrader has answered
 	}
-	viewer := uuid.NewString()
-	c := newClient(g.hub, conn, rm, viewer, ip, g.log.With(zap.String("room", string(id)), zap.String("viewer", viewer)))
+	c := newClient(g.hub, conn, rm, uuid.NewString(), ip)
+	if sc, ok := conn.NetConn().(syscall.Conn); ok && sw.br != nil {
+		if raw, err := sc.SyscallConn(); err == nil {
+			c.br, c.raw = sw.br, raw
+		}
+	}
 	if !g.hub.add(c) {
+		g.hub.releaseIP(ip)
 		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, closeReason("going_away", websocket.CloseGoingAway, 0)), time.Now().Add(time.Second))
 		conn.Close()
 		return
 	}
-	defer g.hub.remove(c)
 	if err := g.start(r.Context(), c, rm, info, since, lang); err != nil {
-		c.log.Debug("viewer lost during catch-up", zap.Error(err))
+		c.logger().Debug("viewer lost during catch-up", zap.Error(err))
 		conn.Close()
 		c.stop(websocket.CloseAbnormalClosure, "catch-up failed")
 		<-c.finished
+		g.hub.releaseIP(ip)
+		g.hub.remove(c)
 		return
 	}
-	// This goroutine is the viewer's only one: it reads until the socket
-	// fails; the hub's writers write.
-	c.readLoop(func(in avatar.Input) error { return g.forward(c, in) })
-	rm.leave(c)
-	c.stop(websocket.CloseNormalClosure, "bye")
-	<-c.finished
+	// The viewer's one goroutine reads until the socket fails; the hub's
+	// writers write. It is a new goroutine, not this handler's, so that
+	// the HTTP request, the server's 4 KiB read buffer and this goroutine's
+	// grown stack are freed: they would cost an idle viewer over 12 KiB.
+	go func() {
+		defer g.hub.remove(c)
+		defer g.hub.releaseIP(ip)
+		c.readLoop(func(in avatar.Input) error { return g.forward(in) })
+		rm.leave(c)
+		c.stop(websocket.CloseNormalClosure, "bye")
+		<-c.finished
+	}()
 }
 
 // forward sends a viewer's message to the room's director; a comment is
 // masked first and also shown to the room's viewers on every gateway.
-func (g *Gateway) forward(c *client, in avatar.Input) error {
+func (g *Gateway) forward(in avatar.Input) error {
 	if in.Type == avatar.MsgComment {
 		in.Data.Text = g.hub.filter.mask(in.Data.Text)
 		chat, err := json.Marshal(avatar.Comment{Viewer: in.Viewer, Name: in.Data.Name, Text: in.Data.Text})

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -93,6 +94,10 @@ func serveBench(ctx context.Context, kind, addr string, viewers int, rate float6
 	case err := <-done:
 		return err
 	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintf(stdout, "before publishing: %d goroutines, heap in use %.1f MiB, stacks %.1f MiB, runtime total %.1f MiB\n",
+		runtime.NumGoroutine(), float64(ms.HeapInuse)/(1<<20), float64(ms.StackInuse)/(1<<20), float64(ms.Sys-ms.HeapReleased)/(1<<20))
 	pad := strings.Repeat("x", max(0, size-200))
 	tick := time.NewTicker(time.Duration(float64(time.Second) / rate))
 	end := time.After(duration)
