@@ -39,6 +39,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	personas := f.string("personas", "./configs/personas.yaml", "personas file")
 	natsListen := f.string("nats-listen", "", "also accept NATS clients on this host:port (empty: in process only)")
 	c := commonFlags(f)
+	gw := gatewayFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -79,7 +80,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	return errors.Join(serveParts(ctx, log,
 		func(ctx context.Context) error { return director.New(director.BusSink{B: b}, rooms, log).Run(ctx) },
-		func(ctx context.Context) error { return gateway.New(gateway.Config{}, b, log).Serve(ctx, ln) },
+		func(ctx context.Context) error { return gateway.New(gw.config(), b, log).Serve(ctx, ln) },
 	), b.Close())
 }
 
@@ -98,6 +99,7 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 	f := newFlags("gateway", getenv, stderr)
 	addr := f.string("addr", "127.0.0.1:8080", "HTTP and WebSocket listen address")
 	c := commonFlags(f)
+	gw := gatewayFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -119,7 +121,7 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	fmt.Fprintf(stdout, "avatarcast: serving http://%s\n", ln.Addr())
-	return errors.Join(gateway.New(gateway.Config{}, b, log).Serve(ctx, ln), b.Close())
+	return errors.Join(gateway.New(gw.config(), b, log).Serve(ctx, ln), b.Close())
 }
 
 func runDirector(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
