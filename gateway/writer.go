@@ -44,7 +44,12 @@ func (w *writers) push(cs ...*client) {
 	}
 }
 
+// grab is how many clients a worker takes off the run queue at a time, so
+// that workers do not contend for its lock once per client.
+const grab = 16
+
 func (w *writers) run() {
+	var mine [grab]*client
 	for {
 		w.mu.Lock()
 		for w.head == len(w.ready) && !w.closed {
@@ -54,14 +59,19 @@ func (w *writers) run() {
 			w.mu.Unlock()
 			return
 		}
-		c := w.ready[w.head]
-		w.ready[w.head] = nil
-		w.head++
+		// Take a fair share, so that the other workers get some too.
+		n := min(grab, max(1, (len(w.ready)-w.head)/4))
+		n = copy(mine[:n], w.ready[w.head:])
+		clear(w.ready[w.head : w.head+n])
+		w.head += n
 		if w.head == len(w.ready) {
 			w.ready, w.head = w.ready[:0], 0
 		}
 		w.mu.Unlock()
-		c.flush()
+		for i, c := range mine[:n] {
+			c.flush()
+			mine[i] = nil
+		}
 	}
 }
 

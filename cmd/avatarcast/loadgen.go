@@ -124,10 +124,10 @@ func raiseFDLimit(stderr io.Writer) {
 	}
 }
 
-// latencies is a histogram of latencies in 10 µs buckets up to 2 s; it is
-// safe for concurrent use.
+// latencies is a histogram of latencies in 50 µs buckets up to 30 s; it
+// is safe for concurrent use.
 type latencies struct {
-	b   [200_000]atomic.Int64
+	b   [600_000]atomic.Int64
 	max atomic.Int64 // µs
 	n   atomic.Int64
 }
@@ -138,7 +138,7 @@ func (l *latencies) add(d time.Duration) {
 		us = 0
 	}
 	l.n.Add(1)
-	l.b[min(us/10, int64(len(l.b)-1))].Add(1)
+	l.b[min(us/50, int64(len(l.b)-1))].Add(1)
 	for {
 		m := l.max.Load()
 		if us <= m || l.max.CompareAndSwap(m, us) {
@@ -157,7 +157,7 @@ func (l *latencies) quantile(q float64) float64 {
 	var sum int64
 	for i := range l.b {
 		if sum += l.b[i].Load(); sum >= want {
-			return float64(i*10+10) / 1000
+			return float64(i*50+50) / 1000
 		}
 	}
 	return float64(l.max.Load()) / 1000
@@ -291,8 +291,16 @@ loop:
 		}
 	}
 	tick.Stop()
-	fmt.Fprintln(stdout)
-	time.Sleep(2 * time.Second) // the last events are on their way
+	// The last events are on their way: wait until nothing more arrives
+	// for two seconds (at most a minute).
+	for prev, idle, waited := res.lat.n.Load(), 0, 0; idle < 4 && waited < 120 && ctx.Err() == nil; waited++ {
+		time.Sleep(500 * time.Millisecond)
+		if n := res.lat.n.Load(); n != prev {
+			prev, idle = n, 0
+		} else {
+			idle++
+		}
+	}
 	res.cpuTime = procCPU(res.pid) - cpu0
 	cancel()
 	pg.Wait()

@@ -10,7 +10,6 @@
 package wsclient
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -205,14 +204,7 @@ func (c *Client) session(ctx context.Context) (wait time.Duration, err error) {
 			}
 			return wait, nil
 		}
-		batch = batch[:0]
-		data = bytes.TrimSpace(data)
-		if len(data) > 0 && data[0] == '[' {
-			err = json.Unmarshal(data, &batch)
-		} else {
-			batch = append(batch, wireEvent{})
-			err = json.Unmarshal(data, &batch[0])
-		}
+		batch, err = decodeFrame(data, batch[:0])
 		if err != nil {
 			continue // not ours to judge; a gateway sends only JSON
 		}
