@@ -39,7 +39,7 @@ func BenchmarkBroadcast(b *testing.B) {
 func benchBroadcast(b *testing.B, viewers int, each bool) {
 	// A queue that holds a whole burst: here no viewer is slow, the
 	// writers are merely behind the publisher.
-	h := newHub(Config{QueueSize: 1 << 20}.withDefaults(), nil, zap.NewNop(), "bench")
+	h := newHub(Config{QueueSize: 1 << 20, Coalesce: -1}.withDefaults(), nil, zap.NewNop(), "bench")
 	defer h.writers.stop()
 	r := &room{id: "bench", hub: h, log: zap.NewNop(), ring: make([]*frame, 1024), index: map[*client]int{}, others: map[string]gatewayCount{}}
 	up := websocket.Upgrader{WriteBufferSize: 1024, WriteBufferPool: writePool}

@@ -62,6 +62,10 @@ type Config struct {
 	// BlockedWords are masked with '*' in comments before they are shown
 	// to the room or passed to the director (case-insensitive).
 	BlockedWords []string
+	// Coalesce is the burst window: an event that follows a room's previous
+	// one by less than this waits for the window's end and shares writes
+	// with the events that arrive meanwhile (default 10ms; negative: off).
+	Coalesce time.Duration
 	// ViewersEvery is how often each room's viewer count is published and,
 	// if it changed, pushed to viewers (default 5s).
 	ViewersEvery time.Duration
@@ -91,6 +95,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.InputBurst <= 0 {
 		c.InputBurst = 10
+	}
+	if c.Coalesce == 0 {
+		c.Coalesce = 10 * time.Millisecond
 	}
 	if c.ViewersEvery <= 0 {
 		c.ViewersEvery = 5 * time.Second

@@ -32,6 +32,11 @@ type room struct {
 	index   map[*client]int // position in clients
 	sched   []*client       // scratch: clients to put on the run queue
 
+	// Burst coalescing, under mu: see fanout.
+	lastPush time.Time
+	pending  []*client // queued clients waiting for the window to close
+	armed    bool      // a timer will push pending
+
 	// Viewer counts, under mu.
 	others  map[string]gatewayCount // other gateways' last reports
 	total   int                     // the room's last total, sent to viewers
@@ -145,16 +150,49 @@ func (r *room) deliver(ev bus.StoredEvent) {
 
 // fanout queues f for every client and wakes the writers once for all of
 // them. r.mu is held.
+//
+// Writes cost a system call each, whatever they carry, so in a burst it
+// pays to put several events in one: an event that follows the room's last
+// push by less than Config.Coalesce is held until that window closes, and
+// goes out with whatever else arrived meanwhile. An event after a quiet
+// spell goes out at once, so a room at 20 events/s gains no latency.
 func (r *room) fanout(f *frame) {
 	sched := r.sched[:0]
+	if r.armed {
+		sched = r.pending
+	}
 	for _, c := range r.clients {
 		if c.enqueue(f) {
 			sched = append(sched, c)
 		}
 	}
+	window := r.hub.cfg.Coalesce
+	since := time.Since(r.lastPush)
+	switch {
+	case r.armed:
+		r.pending = sched
+		return
+	case window > 0 && since < window:
+		r.pending, r.armed = sched, true
+		r.sched = nil
+		time.AfterFunc(window-since, r.pushPending)
+		return
+	}
+	r.lastPush = time.Now()
 	r.hub.writers.push(sched...)
 	clear(sched)
 	r.sched = sched[:0]
+}
+
+// pushPending ends a coalescing window: it hands the clients queued in it
+// to the writers.
+func (r *room) pushPending() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lastPush = time.Now()
+	r.hub.writers.push(r.pending...)
+	clear(r.pending)
+	r.sched, r.pending, r.armed = r.pending[:0], nil, false
 }
 
 // onChat shows a moderated comment, published by any gateway, to this
