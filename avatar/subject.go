@@ -52,3 +52,13 @@ func AuditSubject(merchant string) string { return "audit." + merchant }
 
 // AllAuditSubject matches every merchant's audit subject.
 func AllAuditSubject() string { return "audit.*" }
+
+// ChatSubject carries room r's moderated viewer comments (core NATS, not
+// stored): every gateway with viewers in r subscribes and shows them to
+// its viewers at once, like danmaku. The director reads comments on
+// InputSubject, not here.
+func ChatSubject(r RoomID) string { return "live.room." + string(r) + ".chat" }
+
+// ViewersSubject is where each gateway publishes its own viewer count of
+// room r every few seconds (core NATS); gateways sum what they hear.
+func ViewersSubject(r RoomID) string { return "live.room." + string(r) + ".viewers" }

@@ -1,11 +1,18 @@
 package gateway
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -17,169 +24,372 @@ import (
 )
 
 // Close codes sent to viewers, in the private range 4000-4999. Each close
-// reason says where to resume: "since=N".
+// reason reads "CODE; retry_after_ms=N; resume since=SEQ": wait N ms (a
+// jittered delay, so dropped viewers do not all return at once) and
+// reconnect with since=SEQ.
 const (
 	CloseSlowConsumer = 4008 // the viewer fell too far behind
 	CloseAbuse        = 4009 // too many bad or rate-limited frames
 )
 
 const (
-	writeWait   = 10 * time.Second
-	pongWait    = 60 * time.Second
-	pingEvery   = 25 * time.Second
-	maxFrame    = 2048 // bytes of one viewer frame
-	maxText     = 280  // runes of a comment or question
-	maxStrikes  = 20   // bad or limited frames before the socket is closed
-	batchFrames = 64   // events coalesced into one write at most
+	pongWait   = 60 * time.Second
+	pingEvery  = 25 * time.Second
+	pingPhases = 16
+	maxFrame   = 2048  // bytes of one viewer frame; larger ones get an error frame
+	hardFrame  = 65536 // bytes of one viewer frame past which the socket is closed
+	maxText    = 280   // runes of a comment or question
+	maxStrikes = 20    // bad or limited frames before the socket is closed
+	batchMax   = 64    // events coalesced into one write at most, during catch-up
 )
 
-// client is one viewer's connection. The handler goroutine reads; one writer
-// goroutine writes everything queued on send. Whoever wants the connection
-// gone calls stop, once or many times.
+// client is one viewer's connection. Its handler goroutine reads; the hub's
+// shared writers write what is queued. Whoever wants the connection gone
+// calls stop, once or many times; a writer then sends the close frame,
+// closes the socket and closes finished.
 type client struct {
+	hub    *Hub
 	conn   *websocket.Conn
 	room   *room
 	viewer string
-	log    *zap.Logger
-	send   chan *frame
+	ip     string
 	limit  *rate.Limiter
+	br     *bufio.Reader   // gorilla's read buffer, ours (see smallReader)
+	raw    syscall.RawConn // the socket, to wait for data with a shallow stack
+	phase  uint8           // which of the pingPhases ticks pings this client
 
-	// lastSent is the last room seq written, touched only by the goroutine
-	// writing (the handler before join, the writer after).
-	lastSent uint64
+	// lastSent is the last room seq written: by the handler before join,
+	// then by whichever writer holds the client.
+	lastSent atomic.Uint64
 
-	stopOnce  sync.Once
-	done      chan struct{}
+	mu        sync.Mutex
+	q, spare  []*frame // waiting frames (nil: merged away) and the other buffer
+	live      int      // non-nil frames in q
+	queued    bool     // on the run queue or being written
+	pingDue   bool
+	stopping  bool
 	closeCode int
 	closeMsg  string
+	finished  chan struct{} // closed once the socket is closed
+
+	// dead is touched only by the writer holding the client.
+	dead bool
 }
 
-func newClient(conn *websocket.Conn, rm *room, viewer string, queue int, log *zap.Logger) *client {
+func newClient(h *Hub, conn *websocket.Conn, rm *room, viewer, ip string) *client {
 	return &client{
-		conn: conn, room: rm, viewer: viewer, log: log,
-		send:  make(chan *frame, queue),
-		limit: rate.NewLimiter(rate.Limit(5), 10),
-		done:  make(chan struct{}),
+		hub: h, conn: conn, room: rm, viewer: viewer, ip: ip,
+		limit:    rate.NewLimiter(h.cfg.InputRate, h.cfg.InputBurst),
+		phase:    uint8(rand.IntN(pingPhases)),
+		finished: make(chan struct{}),
 	}
 }
 
-// enqueue hands f to the writer without blocking; a client whose queue is
-// full is dropped as a slow consumer.
-func (c *client) enqueue(f *frame) {
-	select {
-	case c.send <- f:
-	default:
-		c.stop(CloseSlowConsumer, "slow_consumer")
+// smallReader is the ResponseWriter given to gorilla's Upgrade: its
+// Hijack hands over a small read buffer of ours, which gorilla then uses
+// as the connection's, so that the reader can see whether it holds data
+// before parking on the socket (waitReadable).
+type smallReader struct {
+	http.ResponseWriter
+	br *bufio.Reader
+}
+
+func (s *smallReader) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
+	if err != nil || brw.Reader.Buffered() > 0 {
+		return conn, brw, err // gorilla refuses the latter
 	}
+	// gorilla takes the hijacked reader if it is over 256 bytes.
+	s.br = bufio.NewReaderSize(conn, 384)
+	return conn, bufio.NewReadWriter(s.br, brw.Writer), nil
 }
 
-// stop closes the connection with code and reason once; the writer sends
-// the close frame with the resume hint.
-func (c *client) stop(code int, reason string) {
-	c.stopOnce.Do(func() {
-		c.closeCode, c.closeMsg = code, reason
-		close(c.done)
-	})
+// logger returns a logger naming the client. It is built on demand: a
+// logger per viewer would cost an idle viewer about a kilobyte.
+func (c *client) logger() *zap.Logger {
+	return c.hub.log.With(zap.String("room", string(c.room.id)), zap.String("viewer", c.viewer))
 }
 
-// writeLoop writes queued frames, coalescing what is waiting into one JSON
-// array frame, and pings, until stop. It then sends the close frame.
-func (c *client) writeLoop() {
-	ping := time.NewTicker(pingEvery)
-	defer ping.Stop()
-	batch := make([]*frame, 0, batchFrames)
-	var buf []byte
-	for {
-		select {
-		case f := <-c.send:
-			batch = append(batch[:0], f)
-		drain:
-			for len(batch) < batchFrames {
-				select {
-				case f := <-c.send:
-					batch = append(batch, f)
-				default:
-					break drain
-				}
+// enqueue adds f to the client's queue without blocking, and reports
+// whether the caller must push the client on the run queue. A latest-wins
+// frame replaces a waiting one with its key; an ephemeral one is skipped
+// when the queue is half full; a must-arrive frame that finds the queue
+// full stops the client as a slow consumer.
+func (c *client) enqueue(f *frame) (schedule bool) {
+	m := c.hub.metrics
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopping {
+		return false
+	}
+	switch f.class {
+	case ephemeral:
+		if c.live >= c.hub.cfg.QueueSize/2 {
+			m.queueDrops.Inc()
+			return false
+		}
+	case latestWins:
+		for i := len(c.q) - 1; i >= 0; i-- {
+			if g := c.q[i]; g != nil && g.key == f.key {
+				// Drop the old one and append the new one, so frames
+				// stay in seq order.
+				c.q[i] = nil
+				c.live--
+				m.queueMerges.Inc()
+				break
 			}
-			var err error
-			buf, err = c.write(batch, buf)
-			if err != nil {
-				c.stop(websocket.CloseAbnormalClosure, "write failed")
-				c.conn.Close()
-				return
-			}
-		case <-ping.C:
-			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
-				c.stop(websocket.CloseAbnormalClosure, "ping failed")
-				c.conn.Close()
-				return
-			}
-		case <-c.done:
-			msg := websocket.FormatCloseMessage(c.closeCode, fmt.Sprintf("%s; resume since=%d", c.closeMsg, c.lastSent))
-			_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
-			c.conn.Close()
-			return
 		}
 	}
+	if c.live >= c.hub.cfg.QueueSize {
+		m.slowCloses.Inc()
+		return c.stopLocked(CloseSlowConsumer, "slow_consumer")
+	}
+	if len(c.q) >= 2*c.hub.cfg.QueueSize {
+		c.compact()
+	}
+	c.q = append(c.q, f)
+	c.live++
+	if c.queued {
+		return false
+	}
+	c.queued = true
+	return true
 }
 
-// write writes fs, skipping room events already sent, as one frame: the
-// shared prepared frame when there is one event, else a JSON array built in
-// buf, which it returns for reuse.
-func (c *client) write(fs []*frame, buf []byte) ([]byte, error) {
+// compact drops merged-away frames from q. c.mu is held.
+func (c *client) compact() {
 	n := 0
+	for _, f := range c.q {
+		if f != nil {
+			c.q[n] = f
+			n++
+		}
+	}
+	clear(c.q[n:])
+	c.q = c.q[:n]
+}
+
+// send queues f and schedules the client.
+func (c *client) send(f *frame) {
+	if c.enqueue(f) {
+		c.hub.writers.push(c)
+	}
+}
+
+// ping asks a writer to ping the client.
+func (c *client) ping() {
+	c.mu.Lock()
+	c.pingDue = true
+	sched := !c.queued && !c.stopping
+	c.queued = c.queued || sched
+	c.mu.Unlock()
+	if sched {
+		c.hub.writers.push(c)
+	}
+}
+
+// stop closes the connection with code and reason, once.
+func (c *client) stop(code int, reason string) {
+	c.mu.Lock()
+	sched := c.stopLocked(code, reason)
+	c.mu.Unlock()
+	if sched {
+		c.hub.writers.push(c)
+	}
+}
+
+func (c *client) stopLocked(code int, reason string) (schedule bool) {
+	if c.stopping {
+		return false
+	}
+	c.stopping, c.closeCode, c.closeMsg = true, code, reason
+	if c.queued {
+		return false
+	}
+	c.queued = true
+	return true
+}
+
+// retryAfter is how long a viewer closed with code should wait before it
+// reconnects, jittered so that they do not all come back at once.
+func retryAfter(code int) time.Duration {
+	lo, spread := 250*time.Millisecond, 2*time.Second // going away, and others
+	switch code {
+	case CloseSlowConsumer:
+		lo, spread = time.Second, 3*time.Second
+	case CloseAbuse:
+		lo, spread = 10*time.Second, 10*time.Second
+	}
+	return lo + rand.N(spread)
+}
+
+// closeReason is the close frame's reason: what happened, when to retry
+// and where to resume.
+func closeReason(reason string, code int, since uint64) string {
+	return fmt.Sprintf("%s; retry_after_ms=%d; resume since=%d", reason, retryAfter(code).Milliseconds(), since)
+}
+
+// flush is run by a writer: it writes everything waiting as one frame, a
+// ping if one is due, and the close frame once the client is stopping.
+func (c *client) flush() {
+	c.mu.Lock()
+	q := c.q
+	c.q, c.spare = c.spare[:0], nil
+	c.live = 0
+	ping, stopping := c.pingDue, c.stopping
+	c.pingDue = false
+	c.mu.Unlock()
+
+	if !c.dead {
+		var err error
+		if len(q) > 0 {
+			err = c.write(q)
+		}
+		if err == nil && ping {
+			err = c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.cfg.WriteTimeout))
+		}
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() && !stopping {
+				c.hub.metrics.slowCloses.Inc()
+				c.logger().Debug("write timed out: slow consumer")
+			}
+			c.dead = true
+			c.conn.Close() // the reader fails and stops the client
+		}
+	}
+	if stopping && !c.dead {
+		msg := websocket.FormatCloseMessage(c.closeCode, closeReason(c.closeMsg, c.closeCode, c.lastSent.Load()))
+		_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+		c.dead = true
+		c.conn.Close()
+	}
+
+	clear(q)
+	c.mu.Lock()
+	if cap(q) <= 32 {
+		c.spare = q[:0] // keep small buffers; let an idle viewer's big one go
+	}
+	finished := stopping && c.dead
+	again := !finished && (len(c.q) > 0 || c.pingDue || c.stopping)
+	c.queued = again
+	c.mu.Unlock()
+	if finished {
+		close(c.finished)
+		return
+	}
+	if again {
+		c.hub.writers.push(c)
+	}
+}
+
+// write writes fs, skipping merged-away frames and room events already
+// sent, as one frame: the shared prepared frame when there is one event,
+// else a JSON array built in a pooled buffer. It may reorder fs.
+func (c *client) write(fs []*frame) error {
+	n, last := 0, c.lastSent.Load()
 	for _, f := range fs {
+		if f == nil {
+			continue
+		}
 		if f.seq != 0 {
-			if f.seq <= c.lastSent {
+			if f.seq <= last {
 				continue // already sent during catch-up
 			}
-			c.lastSent = f.seq
+			last = f.seq
 		}
 		fs[n] = f
 		n++
 	}
 	fs = fs[:n]
 	if n == 0 {
-		return buf, nil
+		return nil
 	}
-	_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-	if n == 1 && fs[0].pm != nil {
-		return buf, c.conn.WritePreparedMessage(fs[0].pm)
+	c.lastSent.Store(last)
+	_ = c.conn.SetWriteDeadline(time.Now().Add(c.hub.cfg.WriteTimeout))
+	var err error
+	size := 0
+	switch {
+	case n == 1 && fs[0].pm != nil:
+		size = len(fs[0].raw)
+		err = c.conn.WritePreparedMessage(fs[0].pm)
+	case n == 1:
+		size = len(fs[0].raw)
+		err = c.conn.WriteMessage(websocket.TextMessage, fs[0].raw)
+	default:
+		buf := batchPool.Get().(*bytesBuffer)
+		b := appendBatch(buf.b[:0], fs)
+		size = len(b)
+		err = c.conn.WriteMessage(websocket.TextMessage, b)
+		buf.b = b
+		batchPool.Put(buf)
 	}
-	if n == 1 {
-		return buf, c.conn.WriteMessage(websocket.TextMessage, fs[0].raw)
+	if err != nil {
+		return err
 	}
-	buf = appendBatch(buf[:0], fs)
-	return buf, c.conn.WriteMessage(websocket.TextMessage, buf)
+	c.hub.metrics.wrote(fs, size)
+	return nil
 }
 
-// readLoop reads viewer frames until the connection fails or stop; each is
-// validated and forwarded, or answered with an error frame.
+// readLoop reads viewer frames until the connection fails; each is
+// validated and forwarded, or answered with an error frame. Frames over
+// maxFrame are skipped with an error frame; frames over hardFrame close
+// the socket.
 func (c *client) readLoop(forward func(avatar.Input) error) {
-	c.conn.SetReadLimit(maxFrame)
+	c.conn.SetReadLimit(hardFrame)
 	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	c.conn.SetPongHandler(func(string) error { return c.conn.SetReadDeadline(time.Now().Add(pongWait)) })
 	strikes := 0
 	for {
-		typ, data, err := c.conn.ReadMessage()
+		if err := c.waitReadable(); err != nil {
+			return
+		}
+		typ, r, err := c.conn.NextReader()
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
-				c.stop(websocket.CloseMessageTooBig, fmt.Sprintf("%s: frame over %d bytes", avatar.CodeTooLarge, maxFrame))
+				c.stop(websocket.CloseMessageTooBig, fmt.Sprintf("%s: frame over %d bytes", avatar.CodeTooLarge, hardFrame))
 			}
 			return
 		}
 		_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
-		e := c.handle(typ, data, forward)
+		e, err := c.readOne(typ, r, forward)
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				c.stop(websocket.CloseMessageTooBig, fmt.Sprintf("%s: frame over %d bytes", avatar.CodeTooLarge, hardFrame))
+			}
+			return
+		}
 		if e == nil {
 			continue
 		}
-		c.enqueue(directFrame(c.room.id, avatar.EventError, e))
+		c.send(directFrame(c.room.id, avatar.EventError, e))
+		c.hub.metrics.inputRefused.WithLabelValues(e.Code).Inc()
 		if strikes++; strikes > maxStrikes {
-			c.stop(CloseAbuse, "too many bad frames")
+			c.stop(CloseAbuse, "abuse: too many bad frames")
 			return
 		}
 	}
+}
+
+var readPool = sync.Pool{New: func() any { return new([maxFrame + 1]byte) }}
+
+// readOne reads one frame from r, at most maxFrame bytes of it, and handles
+// it. A longer frame is discarded and refused.
+func (c *client) readOne(typ int, r io.Reader, forward func(avatar.Input) error) (*avatar.Error, error) {
+	buf := readPool.Get().(*[maxFrame + 1]byte)
+	defer readPool.Put(buf)
+	n, err := io.ReadFull(r, buf[:])
+	switch {
+	case err == nil: // a full buffer: over maxFrame
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return nil, err
+		}
+		return &avatar.Error{Code: avatar.CodeTooLarge, Message: fmt.Sprintf("frame over %d bytes", maxFrame)}, nil
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	default:
+		return nil, err
+	}
+	return c.handle(typ, buf[:n], forward), nil
 }
 
 // handle checks one viewer frame and forwards it; it returns what to tell
@@ -208,14 +418,15 @@ func (c *client) handle(typ int, data []byte, forward func(avatar.Input) error) 
 		return e
 	}
 	if m.Type == avatar.MsgPing {
-		c.enqueue(directFrame(c.room.id, avatar.EventPong, avatar.Pong{}))
+		c.send(directFrame(c.room.id, avatar.EventPong, avatar.Pong{}))
 		return nil
 	}
 	in := avatar.Input{Room: c.room.id, Viewer: c.viewer, Type: m.Type, Data: d, TS: time.Now().UTC()}
 	if err := forward(in); err != nil {
-		c.log.Warn("forward viewer input", zap.Error(err))
+		c.logger().Warn("forward viewer input", zap.Error(err))
 		return &avatar.Error{Code: avatar.CodeInternal, Message: "internal error; try again"}
 	}
+	c.hub.metrics.inputs.WithLabelValues(string(m.Type)).Inc()
 	return nil
 }
 

@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -10,25 +11,82 @@ import (
 	"github.com/avatarcast/avatarcast/avatar"
 )
 
+// class says what a client's queue may do with a frame when the viewer is
+// behind.
+type class uint8
+
+const (
+	// mustArrive frames are delivered in order or the viewer is dropped
+	// (slow_consumer) and resumes: speech, product, sale start/end, replies.
+	mustArrive class = iota
+	// latestWins frames replace a waiting frame with the same key: only the
+	// newest viewer count or sale update matters. Their seqs may therefore
+	// skip; clients dedupe by seq and never expect consecutive ones.
+	latestWins
+	// ephemeral frames (viewer comments) are skipped for a viewer whose
+	// queue is over half full, like danmaku that scrolled past.
+	ephemeral
+)
+
 // frame is one encoded event, shared by every client of a room: it is
 // encoded once and framed once (pm) however many viewers receive it.
 type frame struct {
-	seq uint64 // room seq; 0 for a frame addressed to one client
-	raw []byte // the encoded envelope
-	pm  *websocket.PreparedMessage
+	seq   uint64 // room seq; 0 for a frame not in the room's sequence
+	raw   []byte // the encoded envelope
+	pm    *websocket.PreparedMessage
+	class class
+	key   string    // latest-wins key (the event type); "" for other classes
+	ts    time.Time // the envelope's ts, for the publish-to-write latency
 }
 
+// latestKey returns the merge key of latest-wins event types, else "".
+func latestKey(t avatar.EventType) string {
+	switch t {
+	case avatar.EventViewers, avatar.EventSaleUpdate:
+		return string(t)
+	}
+	return ""
+}
+
+// newFrame frames a room event once for all its viewers.
 func newFrame(seq uint64, raw []byte) (*frame, error) {
 	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, raw)
 	if err != nil {
 		return nil, err
 	}
-	return &frame{seq: seq, raw: raw, pm: pm}, nil
+	f := &frame{seq: seq, raw: raw, pm: pm}
+	var head struct {
+		Type avatar.EventType `json:"type"`
+		TS   avatar.Time      `json:"ts"`
+	}
+	if json.Unmarshal(raw, &head) == nil {
+		f.ts = time.Time(head.TS)
+		if f.key = latestKey(head.Type); f.key != "" {
+			f.class = latestWins
+		}
+	}
+	return f, nil
+}
+
+// sharedFrame encodes a gateway-made event (seq 0) for every viewer of a
+// room, framed once.
+func sharedFrame(room avatar.RoomID, typ avatar.EventType, data any, cl class) *frame {
+	f := directFrame(room, typ, data)
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, f.raw)
+	if err == nil {
+		f.pm = pm
+	}
+	f.class = cl
+	if cl == latestWins {
+		f.key = string(typ)
+	}
+	return f
 }
 
 // directFrame encodes an event for one client only (seq 0).
 func directFrame(room avatar.RoomID, typ avatar.EventType, data any) *frame {
-	env, err := avatar.NewEnvelope(room, 0, time.Now(), typ, data)
+	now := time.Now()
+	env, err := avatar.NewEnvelope(room, 0, now, typ, data)
 	if err != nil {
 		panic(fmt.Sprintf("gateway: encode %s: %v", typ, err)) // our own types always encode
 	}
@@ -36,7 +94,7 @@ func directFrame(room avatar.RoomID, typ avatar.EventType, data any) *frame {
 	if err != nil {
 		panic(fmt.Sprintf("gateway: encode %s: %v", typ, err))
 	}
-	return &frame{raw: raw}
+	return &frame{raw: raw, ts: now}
 }
 
 // appendBatch appends frames as one JSON array.
@@ -50,3 +108,9 @@ func appendBatch(buf []byte, fs []*frame) []byte {
 	}
 	return append(buf, ']')
 }
+
+// batchPool lends the buffers JSON arrays are built in, only while a
+// worker writes, so an idle viewer holds none.
+var batchPool = sync.Pool{New: func() any { return &bytesBuffer{b: make([]byte, 0, 4096)} }}
+
+type bytesBuffer struct{ b []byte }

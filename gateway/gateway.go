@@ -2,19 +2,27 @@ package gateway
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/gorilla/websocket"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
@@ -34,8 +42,36 @@ type Config struct {
 	// AllowedOrigins lists the browser origins ("https://shop.example") that
 	// may open sockets besides the gateway's own host; "*" allows any.
 	AllowedOrigins []string
+	// KioskTokens lists the SHA-256 hashes (hex) of kiosk device tokens. A
+	// socket opened with ?token=T whose hash is listed skips the origin
+	// check (kiosk apps have no web origin of their own); a token that is
+	// not listed is refused with 401.
+	KioskTokens []string
 	// ShutdownTimeout bounds the graceful shutdown (default 10s).
 	ShutdownTimeout time.Duration
+	// Writers is how many goroutines write to all viewers (default
+	// 4×GOMAXPROCS, at least 8).
+	Writers int
+	// WriteTimeout bounds one write to a viewer; a viewer whose socket
+	// takes longer is dropped as a slow consumer (default 2s).
+	WriteTimeout time.Duration
+	// MaxConnsPerIP caps the sockets from one IP address (default 256;
+	// negative: no cap). Behind a proxy every viewer has the proxy's IP.
+	MaxConnsPerIP int
+	// InputRate and InputBurst limit each viewer's messages (default 5 per
+	// second, burst 10).
+	InputRate  rate.Limit
+	InputBurst int
+	// BlockedWords are masked with '*' in comments before they are shown
+	// to the room or passed to the director (case-insensitive).
+	BlockedWords []string
+	// Coalesce is the burst window: an event that follows a room's previous
+	// one by less than this waits for the window's end and shares writes
+	// with the events that arrive meanwhile (default 10ms; negative: off).
+	Coalesce time.Duration
+	// ViewersEvery is how often each room's viewer count is published and,
+	// if it changed, pushed to viewers (default 5s).
+	ViewersEvery time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -47,6 +83,27 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second
+	}
+	if c.Writers <= 0 {
+		c.Writers = max(8, 4*runtime.GOMAXPROCS(0))
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 2 * time.Second
+	}
+	if c.MaxConnsPerIP == 0 {
+		c.MaxConnsPerIP = 256
+	}
+	if c.InputRate <= 0 {
+		c.InputRate = 5
+	}
+	if c.InputBurst <= 0 {
+		c.InputBurst = 10
+	}
+	if c.Coalesce == 0 {
+		c.Coalesce = 10 * time.Millisecond
+	}
+	if c.ViewersEvery <= 0 {
+		c.ViewersEvery = 5 * time.Second
 	}
 	return c
 }
@@ -65,14 +122,15 @@ type Gateway struct {
 func New(cfg Config, b *bus.Bus, log *zap.Logger) *Gateway {
 	cfg = cfg.withDefaults()
 	log = log.Named("gateway")
-	g := &Gateway{cfg: cfg, bus: b, log: log, hub: newHub(cfg, b, log)}
+	g := &Gateway{cfg: cfg, bus: b, log: log, hub: newHub(cfg, b, log, uuid.NewString())}
 	g.upgrader = websocket.Upgrader{
-		ReadBufferSize:  512,
+		// A viewer sends little: a small read buffer. Write buffers are
+		// taken from the pool only while writing, so an idle viewer holds
+		// none; batches bypass them (one writev of header and payload).
+		ReadBufferSize:  0, // smallReader's
 		WriteBufferSize: 1024,
-		// Write buffers are taken from the pool only while writing, so an
-		// idle viewer holds none.
 		WriteBufferPool: writePool,
-		CheckOrigin:     g.checkOrigin,
+		CheckOrigin:     func(*http.Request) bool { return true }, // checked before Upgrade
 	}
 	return g
 }
@@ -107,6 +165,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		return nil
 	})
+	eg.Go(func() error { g.hub.run(ctx); return nil })
 	eg.Go(func() error {
 		<-ctx.Done()
 		g.ready.Store(false)
@@ -123,6 +182,8 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	return eg.Wait()
 }
 
+// checkOrigin allows sockets from the gateway's own pages, the configured
+// origins, and non-browser clients (no Origin header).
 func (g *Gateway) checkOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
@@ -158,41 +219,112 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 		since = &n
 	}
 	lang := r.URL.Query().Get("lang")
+	if tok := r.URL.Query().Get("token"); tok != "" {
+		if !g.kioskToken(tok) {
+			g.hub.metrics.refusedConns.WithLabelValues("token").Inc()
+			http.Error(w, "unknown kiosk token", http.StatusUnauthorized)
+			return
+		}
+	} else if !g.checkOrigin(r) {
+		g.hub.metrics.refusedConns.WithLabelValues("origin").Inc()
+		http.Error(w, fmt.Sprintf("origin %q is not allowed; see -allowed-origins", r.Header.Get("Origin")), http.StatusForbidden)
+		return
+	}
+	ip := remoteIP(r)
+	if !g.hub.acquireIP(ip) {
+		g.hub.metrics.refusedConns.WithLabelValues("per_ip").Inc()
+		w.Header().Set("Retry-After", strconv.Itoa(5+rand.IntN(25)))
+		http.Error(w, fmt.Sprintf("too many connections from %s", ip), http.StatusTooManyRequests)
+		return
+	}
 	rm, err := g.hub.room(r.Context(), id)
 	if err != nil {
+		g.hub.releaseIP(ip)
 		g.log.Error("open room", zap.String("room", string(id)), zap.Error(err))
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	conn, err := g.upgrader.Upgrade(w, r, nil)
+	sw := &smallReader{ResponseWriter: w}
+	conn, err := g.upgrader.Upgrade(sw, r, nil)
 	if err != nil {
+		g.hub.releaseIP(ip)
 		return // the upgrader has answered
 	}
-	viewer := uuid.NewString()
-	c := newClient(conn, rm, viewer, g.cfg.QueueSize, g.log.With(zap.String("room", string(id)), zap.String("viewer", viewer)))
+	c := newClient(g.hub, conn, rm, uuid.NewString(), ip)
+	if sc, ok := conn.NetConn().(syscall.Conn); ok && sw.br != nil {
+		if raw, err := sc.SyscallConn(); err == nil {
+			c.br, c.raw = sw.br, raw
+		}
+	}
 	if !g.hub.add(c) {
-		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "going_away"), time.Now().Add(time.Second))
+		g.hub.releaseIP(ip)
+		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, closeReason("going_away", websocket.CloseGoingAway, 0)), time.Now().Add(time.Second))
 		conn.Close()
 		return
 	}
-	defer g.hub.remove(c)
 	if err := g.start(r.Context(), c, rm, info, since, lang); err != nil {
-		c.log.Debug("viewer lost during catch-up", zap.Error(err))
+		c.logger().Debug("viewer lost during catch-up", zap.Error(err))
 		conn.Close()
+		c.stop(websocket.CloseAbnormalClosure, "catch-up failed")
+		<-c.finished
+		g.hub.releaseIP(ip)
+		g.hub.remove(c)
 		return
 	}
-	done := make(chan struct{})
-	go func() { defer close(done); c.writeLoop() }()
-	c.readLoop(func(in avatar.Input) error {
-		b, err := json.Marshal(in)
+	// The viewer's one goroutine reads until the socket fails; the hub's
+	// writers write. It is a new goroutine, not this handler's, so that
+	// the HTTP request, the server's 4 KiB read buffer and this goroutine's
+	// grown stack are freed: they would cost an idle viewer over 12 KiB.
+	go func() {
+		defer g.hub.remove(c)
+		defer g.hub.releaseIP(ip)
+		c.readLoop(func(in avatar.Input) error { return g.forward(in) })
+		rm.leave(c)
+		c.stop(websocket.CloseNormalClosure, "bye")
+		<-c.finished
+	}()
+}
+
+// forward sends a viewer's message to the room's director; a comment is
+// masked first and also shown to the room's viewers on every gateway.
+func (g *Gateway) forward(in avatar.Input) error {
+	if in.Type == avatar.MsgComment {
+		in.Data.Text = g.hub.filter.mask(in.Data.Text)
+		chat, err := json.Marshal(avatar.Comment{Viewer: in.Viewer, Name: in.Data.Name, Text: in.Data.Text})
 		if err != nil {
 			return err
 		}
-		return g.bus.PublishInput(id, b)
-	})
-	rm.leave(c)
-	c.stop(websocket.CloseNormalClosure, "bye")
-	<-done
+		if err := g.bus.PublishChat(in.Room, chat); err != nil {
+			return err
+		}
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	return g.bus.PublishInput(in.Room, b)
+}
+
+// remoteIP is the address a request came from (the proxy's, behind one).
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// kioskToken reports whether tok's SHA-256 is one of Config.KioskTokens.
+func (g *Gateway) kioskToken(tok string) bool {
+	sum := sha256.Sum256([]byte(tok))
+	want := hex.EncodeToString(sum[:])
+	ok := false
+	for _, h := range g.cfg.KioskTokens {
+		if subtle.ConstantTimeCompare([]byte(strings.ToLower(h)), []byte(want)) == 1 {
+			ok = true
+		}
+	}
+	return ok
 }
 
 // start sends hello and brings c up to date, then adds it to the room.
@@ -237,8 +369,12 @@ func (g *Gateway) start(ctx context.Context, c *client, rm *room, info avatar.Ro
 	if err != nil {
 		return err
 	}
-	if since != nil && *since <= last && recovered {
-		c.enqueue(directFrame(rm.id, avatar.EventResume, avatar.Resume{Since: *since, Recovered: true}))
+	if since != nil {
+		recovered = recovered && *since <= last
+		g.hub.metrics.resumes.WithLabelValues(strconv.FormatBool(recovered)).Inc()
+		if recovered {
+			c.send(directFrame(rm.id, avatar.EventResume, avatar.Resume{Since: *since, Recovered: true}))
+		}
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -15,9 +16,13 @@ import (
 // concurrent use. Fan-out never blocks: a client with a full queue is
 // dropped (slow_consumer) and may resume.
 type Hub struct {
-	cfg Config
-	bus *bus.Bus
-	log *zap.Logger
+	cfg     Config
+	bus     *bus.Bus
+	log     *zap.Logger
+	id      string // this gateway, in viewer count reports
+	metrics *metrics
+	writers *writers
+	filter  *wordFilter
 
 	mu      sync.Mutex
 	rooms   map[avatar.RoomID]*room
@@ -25,18 +30,23 @@ type Hub struct {
 	known   map[avatar.RoomID]avatar.Room
 	states  map[avatar.RoomID]*avatar.State
 	clients map[*client]struct{}
+	perIP   map[string]int
 	closed  bool
 	conns   sync.WaitGroup
 }
 
-func newHub(cfg Config, b *bus.Bus, log *zap.Logger) *Hub {
+func newHub(cfg Config, b *bus.Bus, log *zap.Logger, id string) *Hub {
 	return &Hub{
-		cfg: cfg, bus: b, log: log,
+		cfg: cfg, bus: b, log: log, id: id,
+		metrics: newMetrics(),
+		writers: newWriters(cfg.Writers),
+		filter:  newWordFilter(cfg.BlockedWords),
 		rooms:   map[avatar.RoomID]*room{},
 		opening: map[avatar.RoomID]chan struct{}{},
 		known:   map[avatar.RoomID]avatar.Room{},
 		states:  map[avatar.RoomID]*avatar.State{},
 		clients: map[*client]struct{}{},
+		perIP:   map[string]int{},
 	}
 }
 
@@ -93,6 +103,7 @@ func (h *Hub) room(ctx context.Context, id avatar.RoomID) (*room, error) {
 		delete(h.opening, id)
 		if err == nil {
 			h.rooms[id] = r
+			h.metrics.rooms.Set(float64(len(h.rooms)))
 		}
 		h.mu.Unlock()
 		close(done)
@@ -134,6 +145,26 @@ func (h *Hub) onState(key string, value []byte) {
 	h.states[id] = &st
 }
 
+// acquireIP counts a connection from ip; it fails if ip has
+// Config.MaxConnsPerIP already. A success must be paired with releaseIP.
+func (h *Hub) acquireIP(ip string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.cfg.MaxConnsPerIP > 0 && h.perIP[ip] >= h.cfg.MaxConnsPerIP {
+		return false
+	}
+	h.perIP[ip]++
+	return true
+}
+
+func (h *Hub) releaseIP(ip string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.perIP[ip]--; h.perIP[ip] <= 0 {
+		delete(h.perIP, ip)
+	}
+}
+
 // add registers a live connection; it fails once the hub is closing.
 func (h *Hub) add(c *client) bool {
 	h.mu.Lock()
@@ -143,6 +174,7 @@ func (h *Hub) add(c *client) bool {
 	}
 	h.clients[c] = struct{}{}
 	h.conns.Add(1)
+	h.metrics.conns.Inc()
 	return true
 }
 
@@ -150,11 +182,57 @@ func (h *Hub) remove(c *client) {
 	h.mu.Lock()
 	delete(h.clients, c)
 	h.mu.Unlock()
+	h.metrics.conns.Dec()
 	h.conns.Done()
 }
 
+// run pings clients and reports and pushes viewer counts until ctx ends.
+// Pings are spread over pingPhases ticks so that 10k viewers are not all
+// pinged at once; a viewer that does not answer within pongWait is reaped
+// by its reader's deadline.
+func (h *Hub) run(ctx context.Context) {
+	pings := time.NewTicker(pingEvery / pingPhases)
+	defer pings.Stop()
+	counts := time.NewTicker(h.cfg.ViewersEvery)
+	defer counts.Stop()
+	var phase uint8
+	var batch []*client
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-pings.C:
+			phase = (phase + 1) % pingPhases
+			h.mu.Lock()
+			for c := range h.clients {
+				if c.phase == phase {
+					batch = append(batch, c)
+				}
+			}
+			h.mu.Unlock()
+			for _, c := range batch {
+				c.ping()
+			}
+			clear(batch)
+			batch = batch[:0]
+		case <-counts.C:
+			h.mu.Lock()
+			rooms := make([]*room, 0, len(h.rooms))
+			for _, r := range h.rooms {
+				rooms = append(rooms, r)
+			}
+			h.mu.Unlock()
+			now := time.Now()
+			for _, r := range rooms {
+				r.countViewers(now)
+			}
+		}
+	}
+}
+
 // Close tells every client the gateway is going away, with where to resume,
-// waits until their connections are closed, and unsubscribes from rooms.
+// waits until their connections are closed, unsubscribes from rooms and
+// stops the writers.
 func (h *Hub) Close() {
 	h.mu.Lock()
 	h.closed = true
@@ -165,8 +243,7 @@ func (h *Hub) Close() {
 	h.mu.Unlock()
 	h.conns.Wait()
 	for _, r := range rooms {
-		if err := r.sub.Stop(); err != nil {
-			h.log.Debug("unsubscribe", zap.String("room", string(r.id)), zap.Error(err))
-		}
+		r.unsubscribe()
 	}
+	h.writers.stop()
 }

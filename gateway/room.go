@@ -2,10 +2,13 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
 	"go.uber.org/zap"
 
 	"github.com/avatarcast/avatarcast/avatar"
@@ -15,24 +18,59 @@ import (
 // room is one room on this gateway: one NATS subscription however many
 // viewers, a ring of recent frames for resumes, and the clients to fan out to.
 type room struct {
-	id  avatar.RoomID
-	hub *Hub
-	log *zap.Logger
-	sub *bus.Subscription
+	id    avatar.RoomID
+	hub   *Hub
+	log   *zap.Logger
+	sub   *bus.Subscription // the room's events
+	chat  *bus.Subscription // moderated comments from every gateway
+	count *bus.Subscription // viewer counts from every gateway
 
 	mu      sync.Mutex
 	last    uint64   // last seq delivered
 	ring    []*frame // recent frames, ring[(i) % len] by seq
-	clients map[*client]struct{}
+	clients []*client
+	index   map[*client]int // position in clients
+	sched   []*client       // scratch: clients to put on the run queue
+
+	// Burst coalescing, under mu: see fanout.
+	lastPush time.Time
+	pending  []*client // queued clients waiting for the window to close
+	armed    bool      // a timer will push pending
+
+	// Viewer counts, under mu.
+	others  map[string]gatewayCount // other gateways' last reports
+	total   int                     // the room's last total, sent to viewers
+	viewers *frame                  // the last viewers frame, for joiners
+}
+
+// gatewayCount is what one gateway last said about a room.
+type gatewayCount struct {
+	n  int
+	at time.Time
+}
+
+// countReport is a gateway's viewer count of a room on ViewersSubject.
+type countReport struct {
+	Gateway string `json:"gateway"`
+	Count   int    `json:"count"`
 }
 
 // openRoom subscribes to room id and loads its recent events into the ring.
 func (h *Hub) openRoom(ctx context.Context, id avatar.RoomID) (*room, error) {
 	r := &room{
 		id: id, hub: h,
-		log:     h.log.With(zap.String("room", string(id))),
-		ring:    make([]*frame, h.cfg.RingSize),
-		clients: map[*client]struct{}{},
+		log:    h.log.With(zap.String("room", string(id))),
+		ring:   make([]*frame, h.cfg.RingSize),
+		index:  map[*client]int{},
+		others: map[string]gatewayCount{},
+	}
+	var err error
+	if r.chat, err = h.bus.SubscribeChat(id, r.onChat); err != nil {
+		return nil, err
+	}
+	if r.count, err = h.bus.SubscribeViewers(id, r.onCount); err != nil {
+		_ = r.chat.Stop()
+		return nil, err
 	}
 	// Hold the lock while subscribing and loading so that live events wait
 	// until the ring is filled; those already loaded are then skipped.
@@ -40,12 +78,13 @@ func (h *Hub) openRoom(ctx context.Context, id avatar.RoomID) (*room, error) {
 	defer r.mu.Unlock()
 	sub, err := h.bus.SubscribeEvents(id, r.onEvent)
 	if err != nil {
+		r.unsubscribe()
 		return nil, err
 	}
 	r.sub = sub
 	last, ok, err := h.bus.LastEvent(ctx, id)
 	if err != nil {
-		_ = sub.Stop()
+		r.unsubscribe()
 		return nil, err
 	}
 	if ok {
@@ -55,7 +94,7 @@ func (h *Hub) openRoom(ctx context.Context, id avatar.RoomID) (*room, error) {
 		}
 		r.last = from
 		if err := r.fill(ctx, last.Seq); err != nil {
-			_ = sub.Stop()
+			r.unsubscribe()
 			return nil, err
 		}
 	}
@@ -105,8 +144,121 @@ func (r *room) deliver(ev bus.StoredEvent) {
 	}
 	r.ring[ev.Seq%uint64(len(r.ring))] = f
 	r.last = ev.Seq
-	for c := range r.clients {
-		c.enqueue(f)
+	r.hub.metrics.eventsIn.Inc()
+	r.fanout(f)
+}
+
+// fanout queues f for every client and wakes the writers once for all of
+// them. r.mu is held.
+//
+// Writes cost a system call each, whatever they carry, so in a burst it
+// pays to put several events in one: an event that follows the room's last
+// push by less than Config.Coalesce is held until that window closes, and
+// goes out with whatever else arrived meanwhile. An event after a quiet
+// spell goes out at once, so a room at 20 events/s gains no latency.
+func (r *room) fanout(f *frame) {
+	sched := r.sched[:0]
+	if r.armed {
+		sched = r.pending
+	}
+	for _, c := range r.clients {
+		if c.enqueue(f) {
+			sched = append(sched, c)
+		}
+	}
+	window := r.hub.cfg.Coalesce
+	since := time.Since(r.lastPush)
+	switch {
+	case r.armed:
+		r.pending = sched
+		return
+	case window > 0 && since < window:
+		r.pending, r.armed = sched, true
+		r.sched = nil
+		time.AfterFunc(window-since, r.pushPending)
+		return
+	}
+	r.lastPush = time.Now()
+	r.hub.writers.push(sched...)
+	clear(sched)
+	r.sched = sched[:0]
+}
+
+// pushPending ends a coalescing window: it hands the clients queued in it
+// to the writers.
+func (r *room) pushPending() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lastPush = time.Now()
+	r.hub.writers.push(r.pending...)
+	clear(r.pending)
+	r.sched, r.pending, r.armed = r.pending[:0], nil, false
+}
+
+// onChat shows a moderated comment, published by any gateway, to this
+// gateway's viewers of the room: an ephemeral frame with seq 0.
+func (r *room) onChat(data []byte) {
+	env := avatar.Envelope{ID: uuid.NewString(), Room: r.id, TS: avatar.Time(time.Now()), Type: avatar.EventComment, Data: data}
+	raw, err := json.Marshal(env)
+	if err != nil {
+		r.log.Warn("bad chat message", zap.Error(err))
+		return
+	}
+	f := &frame{raw: raw, class: ephemeral, ts: time.Time(env.TS)}
+	if f.pm, err = websocket.NewPreparedMessage(websocket.TextMessage, raw); err != nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fanout(f)
+}
+
+// onCount records another gateway's viewer count of the room.
+func (r *room) onCount(data []byte) {
+	var rep countReport
+	if err := json.Unmarshal(data, &rep); err != nil || rep.Gateway == r.hub.id {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.others[rep.Gateway] = gatewayCount{n: rep.Count, at: time.Now()}
+}
+
+// countViewers publishes this gateway's count of the room and, if the
+// room's total changed, pushes a latest-wins viewers event to its viewers.
+// Reports older than three periods are forgotten (a gateway that died).
+func (r *room) countViewers(now time.Time) {
+	r.mu.Lock()
+	local := len(r.clients)
+	total := local
+	for gw, c := range r.others {
+		if now.Sub(c.at) > 3*r.hub.cfg.ViewersEvery {
+			delete(r.others, gw)
+			continue
+		}
+		total += c.n
+	}
+	if total != r.total || r.viewers == nil {
+		r.total = total
+		r.viewers = sharedFrame(r.id, avatar.EventViewers, avatar.Viewers{Count: total}, latestWins)
+		r.fanout(r.viewers)
+	}
+	r.mu.Unlock()
+	rep, _ := json.Marshal(countReport{Gateway: r.hub.id, Count: local})
+	if err := r.hub.bus.PublishViewers(r.id, rep); err != nil {
+		r.log.Debug("publish viewer count", zap.Error(err))
+	}
+}
+
+// unsubscribe ends the room's subscriptions.
+func (r *room) unsubscribe() {
+	for _, s := range []*bus.Subscription{r.sub, r.chat, r.count} {
+		if s == nil {
+			continue
+		}
+		if err := s.Stop(); err != nil {
+			r.log.Debug("unsubscribe", zap.Error(err))
+		}
 	}
 }
 
@@ -137,18 +289,27 @@ func (r *room) ringAfter(seq uint64) ([]*frame, bool) {
 // queued under the lock so no live event slips between. It returns whether
 // every event after 'after' was recovered.
 func (r *room) join(ctx context.Context, c *client, after uint64) (recovered bool, err error) {
-	c.lastSent = after
+	c.lastSent.Store(after)
 	recovered = true
 	restarted := false
 	for {
 		r.mu.Lock()
-		frames, ok := r.ringAfter(c.lastSent)
-		if ok && len(frames) <= cap(c.send)/2 {
+		frames, ok := r.ringAfter(c.lastSent.Load())
+		if ok && len(frames) <= r.hub.cfg.QueueSize/2 {
+			sched := false
 			for _, f := range frames {
-				c.send <- f // room for them: the queue is new and half empty
+				// The queue is new and has room for them.
+				sched = c.enqueue(f) || sched
 			}
-			r.clients[c] = struct{}{}
+			if r.viewers != nil {
+				sched = c.enqueue(r.viewers) || sched
+			}
+			r.index[c] = len(r.clients)
+			r.clients = append(r.clients, c)
 			r.mu.Unlock()
+			if sched {
+				r.hub.writers.push(c)
+			}
 			return recovered, nil
 		}
 		r.mu.Unlock()
@@ -161,9 +322,9 @@ func (r *room) join(ctx context.Context, c *client, after uint64) (recovered boo
 		// Older than the ring: read the stream, in batches.
 		var batch []*frame
 		gap, got := false, 0
-		err := r.hub.bus.Replay(ctx, r.id, c.lastSent, func(ev bus.StoredEvent) error {
+		err := r.hub.bus.Replay(ctx, r.id, c.lastSent.Load(), func(ev bus.StoredEvent) error {
 			got++
-			if len(batch) == 0 && ev.Seq > c.lastSent+1 {
+			if len(batch) == 0 && ev.Seq > c.lastSent.Load()+1 {
 				gap = true
 				return errStop
 			}
@@ -172,7 +333,7 @@ func (r *room) join(ctx context.Context, c *client, after uint64) (recovered boo
 				return err
 			}
 			batch = append(batch, f)
-			if len(batch) == batchFrames {
+			if len(batch) == batchMax {
 				if err := c.writeDirect(batch); err != nil {
 					return err
 				}
@@ -195,9 +356,10 @@ func (r *room) join(ctx context.Context, c *client, after uint64) (recovered boo
 			last := r.last
 			r.mu.Unlock()
 			if st == nil || restarted || st.Seq > last {
-				st, c.lastSent = nil, last
+				st = nil
+				c.lastSent.Store(last)
 			} else {
-				c.lastSent = st.Seq
+				c.lastSent.Store(st.Seq)
 			}
 			restarted = true
 			resume := avatar.Resume{Since: after, Recovered: false, State: st}
@@ -211,15 +373,17 @@ func (r *room) join(ctx context.Context, c *client, after uint64) (recovered boo
 // leave removes c from the fan-out.
 func (r *room) leave(c *client) {
 	r.mu.Lock()
-	delete(r.clients, c)
-	r.mu.Unlock()
-}
-
-// count returns the number of clients.
-func (r *room) count() int {
-	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.clients)
+	i, ok := r.index[c]
+	if !ok {
+		return
+	}
+	last := len(r.clients) - 1
+	r.clients[i] = r.clients[last]
+	r.index[r.clients[i]] = i
+	r.clients[last] = nil
+	r.clients = r.clients[:last]
+	delete(r.index, c)
 }
 
 type stopErr struct{}
@@ -229,12 +393,13 @@ func (stopErr) Error() string { return "stop" }
 // errStop ends a Replay early; it is not a failure.
 var errStop error = stopErr{}
 
-// writeDirect writes frames before the writer goroutine runs.
+// writeDirect writes frames before the client joins the fan-out, from its
+// handler goroutine.
 func (c *client) writeDirect(fs []*frame) error {
 	if len(fs) == 0 {
 		return nil
 	}
-	_, err := c.write(append([]*frame(nil), fs...), nil)
+	err := c.write(append([]*frame(nil), fs...))
 	if err != nil {
 		return fmt.Errorf("gateway: catch up viewer %s: %w", c.viewer, err)
 	}

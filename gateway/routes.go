@@ -22,6 +22,7 @@ var pages = template.Must(template.ParseFS(web.FS, "*.html"))
 // Handler returns the gateway's routes:
 //
 //	GET /healthz          200 once rooms and state are loaded, else 503
+//	GET /metrics          Prometheus metrics
 //	GET /ws?room=R        a viewer's WebSocket (&since=SEQ to resume)
 //	GET /rooms/{room}     the viewer page of a room
 //	GET /static/...       the pages' scripts and styles
@@ -30,6 +31,7 @@ var pages = template.Must(template.ParseFS(web.FS, "*.html"))
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", g.serveHealth)
+	mux.Handle("GET /metrics", g.hub.metrics.handler())
 	mux.HandleFunc("GET /ws", g.serveWS)
 	mux.HandleFunc("GET /rooms/{room}", g.serveRoomPage)
 	static, _ := fs.Sub(web.FS, "static")

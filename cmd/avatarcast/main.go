@@ -63,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runDirector(ctx, rest, getenv, stderr)
 	case "lint":
 		return runLint(rest, stdout, stderr)
+	case "loadgen":
+		return runLoadgen(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -40,6 +40,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	natsListen := f.string("nats-listen", "", "also accept NATS clients on this host:port (empty: in process only)")
 	merchants := f.string("merchants", "./configs/merchants.yaml", "merchant API accounts and their token hashes")
 	c := commonFlags(f)
+	gw := gatewayFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -78,7 +79,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ln.Close()
 		return errors.Join(err, b.Close())
 	}
-	gwCfg := gateway.Config{API: merchantAPI}
+	gwCfg := gw.config()
+	gwCfg.API = merchantAPI
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "avatarcast: serving %s\n", base)
 	for _, a := range rooms {
@@ -105,6 +107,7 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 	f := newFlags("gateway", getenv, stderr)
 	addr := f.string("addr", "127.0.0.1:8080", "HTTP and WebSocket listen address")
 	c := commonFlags(f)
+	gw := gatewayFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -126,7 +129,7 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	fmt.Fprintf(stdout, "avatarcast: serving http://%s\n", ln.Addr())
-	return errors.Join(gateway.New(gateway.Config{}, b, log).Serve(ctx, ln), b.Close())
+	return errors.Join(gateway.New(gw.config(), b, log).Serve(ctx, ln), b.Close())
 }
 
 func runDirector(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {

@@ -1,6 +1,13 @@
 // avatarcast browser client: one WebSocket to a room, with automatic
 // reconnect and resume from the last seq seen, so a viewer never misses or
 // repeats an event. Frames carry one event or a JSON array of events.
+// It behaves as the Go client (gateway/wsclient): when the gateway closes
+// the socket with "...; retry_after_ms=N; resume since=S" (going away 1001,
+// slow consumer 4008, abuse 4009) it waits N ms before reconnecting with
+// since=<last seq>; otherwise it backs off with jitter. Room events (seq > 0)
+// are handed on once each, in seq order; seqs may skip where the gateway
+// merged latest-wins events (viewers, sale.update) for a viewer behind.
+// opts.token is a kiosk device token, sent as ?token=.
 "use strict";
 (function (global) {
   class AvatarClient {
@@ -21,6 +28,7 @@
     url() {
       const base = this.opts.base || ((location.protocol === "https:" ? "wss://" : "ws://") + location.host);
       let u = base + "/ws?room=" + encodeURIComponent(this.room) + "&lang=" + encodeURIComponent(this.opts.lang);
+      if (this.opts.token) u += "&token=" + encodeURIComponent(this.opts.token);
       if (this.lastSeq > 0) u += "&since=" + this.lastSeq;
       return u;
     }
@@ -37,9 +45,18 @@
       ws.onclose = (e) => {
         this.emit("close", { code: e.code, reason: e.reason });
         if (this.closed) return;
-        // Jittered backoff; a server going away asks for a quick return.
-        const base = Math.min(30000, 500 * Math.pow(2, this.retry++));
-        setTimeout(() => this.connect(), base / 2 + Math.random() * base / 2);
+        // The gateway says when to come back (already jittered); else a
+        // jittered exponential backoff.
+        const m = /retry_after_ms=(\d+)/.exec(e.reason || "");
+        let wait;
+        if (m) {
+          wait = parseInt(m[1], 10);
+          this.retry = 0;
+        } else {
+          const base = Math.min(30000, 500 * Math.pow(2, this.retry++));
+          wait = base / 2 + Math.random() * base / 2;
+        }
+        setTimeout(() => this.connect(), wait);
       };
     }
     deliver(ev) {
