@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,72 +22,12 @@ type server struct {
 	stop func() error
 }
 
-// startServe runs 'avatarcast serve' on a free loopback port with a fresh
-// data directory and the repository's scripts and personas, and waits for
+// startServe runs 'avatarcast serve' through run on a free loopback port
+// with dataDir and the repository's scripts and personas, and waits for
 // /healthz. extra flags are appended.
 func startServe(t *testing.T, dataDir string, extra ...string) *server {
 	t.Helper()
-	root := repoRoot(t)
-	args := append([]string{"avatarcast", "serve",
-		"-addr", "127.0.0.1:0",
-		"-data", dataDir,
-		"-scripts", filepath.Join(root, "scripts"),
-		"-personas", filepath.Join(root, "configs", "personas.yaml"),
-		"-log-level", "warn",
-	}, extra...)
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	errc := make(chan error, 1)
-	go func() {
-		err := run(ctx, args, func(string) string { return "" }, strings.NewReader(""), pw, testWriter{t})
-		pw.CloseWithError(fmt.Errorf("run returned: %v", err))
-		errc <- err
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		cancel()
-		t.Fatalf("serve did not start: %v", err)
-	}
-	go io.Copy(io.Discard, pr)
-	base, ok := strings.CutPrefix(strings.TrimSpace(line), "avatarcast: serving ")
-	if !ok {
-		cancel()
-		t.Fatalf("serve printed %q, want the address", line)
-	}
-	s := &server{base: base}
-	var once bool
-	s.stop = func() error {
-		if once {
-			return nil
-		}
-		once = true
-		cancel()
-		select {
-		case err := <-errc:
-			return err
-		case <-time.After(20 * time.Second):
-			return fmt.Errorf("serve did not stop within 20s")
-		}
-	}
-	t.Cleanup(func() {
-		if err := s.stop(); err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/healthz not ready after 15s: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return startServeEnv(t, dataDir, nil, io.Discard, append([]string{"-log-level", "warn"}, extra...)...)
 }
 
 func repoRoot(t *testing.T) string {
