@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/avatarcast/avatarcast/avatar/script"
 )
 
 // browser starts headless Chromium for one test. Without Chromium the test
@@ -91,6 +93,47 @@ func TestViewerPageInBrowser(t *testing.T) {
 	if !visible {
 		t.Error("AI label is not visible")
 	}
+}
+
+// TestMuseumTapInBrowser taps an exhibit's question on the kiosk page: the
+// tap travels socket → gateway → NATS → director, and the answer comes back
+// as the next line, shown as the subtitle.
+func TestMuseumTapInBrowser(t *testing.T) {
+	ctx := browser(t)
+	s := startServe(t, t.TempDir())
+	show, problems := script.ParseFile(filepath.Join(repoRoot(t), "scripts", "demo-museum.yaml"))
+	if show == nil {
+		t.Fatalf("demo-museum: %v", problems)
+	}
+	answers := map[string]bool{} // line IDs
+	texts := map[string]bool{}   // their texts in every language
+	for _, ex := range show.Exhibits {
+		for _, o := range ex.Options {
+			for _, l := range o.Lines {
+				answers[l.ID] = true
+				for _, u := range l.Say {
+					texts[u.Text] = true
+				}
+			}
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/rooms/demo-museum")); err != nil {
+		t.Fatalf("open kiosk page: %v", err)
+	}
+	waitJS(t, ctx, `document.querySelectorAll("#exhibit .options button").length > 0`, 60*time.Second, "an exhibit with questions")
+	if err := chromedp.Do(ctx, chromedp.Click("#exhibit .options button")); err != nil {
+		t.Fatalf("tap: %v", err)
+	}
+	var list []string
+	for id := range answers {
+		list = append(list, `"`+id+`"`)
+	}
+	waitJS(t, ctx, `[`+strings.Join(list, ",")+`].includes(document.getElementById("subtitle").dataset.line)`, 60*time.Second, "the tapped question's answer")
+	// The subtitle shows the whole line, punctuation included.
+	if got := text(t, ctx, "#subtitle"); !texts[got] {
+		t.Errorf("subtitle %q is not the text of an answer line", got)
+	}
+	screenshot(t, ctx, "kiosk-demo-museum")
 }
 
 // waitJS waits until expr is true in the page.

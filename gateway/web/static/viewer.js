@@ -18,17 +18,26 @@
     clearTimers();
     const sub = $("subtitle");
     sub.textContent = "";
+    sub.dataset.line = sp.line_id || "";
     if (prefix) sub.append(prefix);
     const spans = [];
-    const words = sp.words && sp.words.length ? sp.words : [{ text: sp.text, start_ms: 0, end_ms: sp.duration_ms }];
+    const words = sp.words && sp.words.length ? sp.words : [{ text: sp.text, offset: 0, start_ms: 0, end_ms: sp.duration_ms }];
+    // Offsets are UTF-8 byte offsets: the text between words (spaces,
+    // punctuation) is shown as it is, unhighlighted.
+    const enc = new TextEncoder(), dec = new TextDecoder();
+    const bytes = enc.encode(sp.text);
+    let pos = 0;
     for (const w of words) {
+      const off = typeof w.offset === "number" ? w.offset : pos;
+      if (off > pos) sub.append(dec.decode(bytes.slice(pos, off)));
       const s = document.createElement("span");
       s.textContent = w.text;
       s.className = "word";
       sub.append(s);
       spans.push(s);
-      if (/[A-Za-z0-9]$/.test(w.text)) sub.append(" ");
+      pos = Math.max(pos, off + enc.encode(w.text).length);
     }
+    if (pos < bytes.length) sub.append(dec.decode(bytes.slice(pos)));
     words.forEach((w, i) => timers.push(setTimeout(() => spans[i].classList.add("spoken"), w.start_ms)));
     const av = $("avatar");
     for (const v of sp.visemes || []) timers.push(setTimeout(() => { av.dataset.viseme = v.v; }, v.at_ms));
