@@ -20,9 +20,10 @@ const demoTokenEnv = "AVATARCAST_DEMO_TOKEN"
 // newMerchantAPI returns the merchant API handler with the merchants of
 // path (a missing file is no merchants) and the demo merchant, which owns
 // the demo rooms. The demo token is $AVATARCAST_DEMO_TOKEN; without it, a
-// demo entry in the file keeps its hash, and otherwise a token is made up
-// and logged once. No other secret is ever logged.
-func newMerchantAPI(b *bus.Bus, path string, personas map[string]avatar.Persona, getenv func(string) string, log *zap.Logger) (http.Handler, error) {
+// demo entry in the file keeps its hash, and otherwise, if makeDemo, a
+// token is made up and logged once (serve); a gateway of a cluster makes
+// none, as each would make its own. No other secret is ever logged.
+func newMerchantAPI(b *bus.Bus, path string, personas map[string]avatar.Persona, getenv func(string) string, makeDemo bool, log *zap.Logger) (http.Handler, error) {
 	ms, err := api.LoadMerchants(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -36,6 +37,9 @@ func newMerchantAPI(b *bus.Bus, path string, personas map[string]avatar.Persona,
 		if m.ID == demoMerchant {
 			demo = i
 		}
+	}
+	if demo < 0 && !makeDemo && getenv(demoTokenEnv) == "" {
+		return newAPIHandler(b, ms, personas, log)
 	}
 	if demo < 0 {
 		ms = append(ms, api.Merchant{ID: demoMerchant, Name: "Demo"})
@@ -53,6 +57,10 @@ func newMerchantAPI(b *bus.Bus, path string, personas map[string]avatar.Persona,
 		log.Warn("merchant API: generated a token for merchant demo for this run; set "+demoTokenEnv+" to choose one",
 			zap.String("token", tok))
 	}
+	return newAPIHandler(b, ms, personas, log)
+}
+
+func newAPIHandler(b *bus.Bus, ms []api.Merchant, personas map[string]avatar.Persona, log *zap.Logger) (http.Handler, error) {
 	a, err := api.New(api.Config{Merchants: ms, Personas: personas, Schema: script.Schema}, b, log)
 	if err != nil {
 		return nil, err

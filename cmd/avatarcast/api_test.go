@@ -35,6 +35,14 @@ func startServeEnv(t *testing.T, dataDir string, env map[string]string, logw io.
 		"-personas", filepath.Join(root, "configs", "personas.yaml"),
 		"-log-level", "info",
 	}, extra...)
+	return startRun(t, args, env, logw)
+}
+
+// startRun runs args through run, as main would, with environment env and
+// its log to the test log and logw; it waits for the printed address and
+// /healthz, and stops the command when the test ends.
+func startRun(t *testing.T, args []string, env map[string]string, logw io.Writer) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	errc := make(chan error, 1)
@@ -231,7 +239,7 @@ func TestDemoToken(t *testing.T) {
 	b := bustest.Start(t)
 	core, logs := observer.New(zap.InfoLevel)
 	none := func(string) string { return "" }
-	h, err := newMerchantAPI(b, filepath.Join(t.TempDir(), "missing.yaml"), nil, none, zap.New(core))
+	h, err := newMerchantAPI(b, filepath.Join(t.TempDir(), "missing.yaml"), nil, none, true, zap.New(core))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +258,7 @@ func TestDemoToken(t *testing.T) {
 		t.Errorf("GET rooms with the generated token: HTTP %d %v", code, m)
 	}
 	short := func(string) string { return "short" }
-	if _, err := newMerchantAPI(b, "missing.yaml", nil, short, zap.NewNop()); err == nil {
+	if _, err := newMerchantAPI(b, "missing.yaml", nil, short, true, zap.NewNop()); err == nil {
 		t.Errorf("a short AVATARCAST_DEMO_TOKEN was accepted")
 	}
 }

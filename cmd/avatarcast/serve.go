@@ -74,7 +74,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ln.Close()
 		return errors.Join(err, b.Close())
 	}
-	merchantAPI, err := newMerchantAPI(b, *merchants, ps, getenv, log)
+	merchantAPI, err := newMerchantAPI(b, *merchants, ps, getenv, true, log)
 	if err != nil {
 		ln.Close()
 		return errors.Join(err, b.Close())
@@ -106,6 +106,8 @@ func serveParts(ctx context.Context, log *zap.Logger, parts ...func(context.Cont
 func runGateway(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("gateway", getenv, stderr)
 	addr := f.string("addr", "127.0.0.1:8080", "HTTP and WebSocket listen address")
+	personas := f.string("personas", "./configs/personas.yaml", "personas file, for the merchant API's checks")
+	merchants := f.string("merchants", "./configs/merchants.yaml", "merchant API accounts and their token hashes")
 	c := commonFlags(f)
 	gw := gatewayFlags(f)
 	if err := f.parse(args); err != nil {
@@ -113,6 +115,10 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	if *c.natsURL == "" {
 		return errors.New("gateway: -nats-url (AVATARCAST_NATS_URL) is required; 'serve' runs everything in one process")
+	}
+	ps, err := loadPersonas(*personas)
+	if err != nil {
+		return err
 	}
 	log, err := newLogger(stderr, *c.logLevel, *c.logFormat)
 	if err != nil {
@@ -128,8 +134,13 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 		ln.Close()
 		return err
 	}
+	cfg := gw.config()
+	if cfg.API, err = newMerchantAPI(b, *merchants, ps, getenv, false, log); err != nil {
+		ln.Close()
+		return errors.Join(err, b.Close())
+	}
 	fmt.Fprintf(stdout, "avatarcast: serving http://%s\n", ln.Addr())
-	return errors.Join(gateway.New(gw.config(), b, log).Serve(ctx, ln), b.Close())
+	return errors.Join(gateway.New(cfg, b, log).Serve(ctx, ln), b.Close())
 }
 
 func runDirector(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"io"
+	"net"
+	"strconv"
+	"testing"
+)
+
+// TestGatewayCommand runs a separate 'avatarcast gateway' against the NATS
+// server of a 'serve', as a cluster would: viewers on the second gateway see
+// the rooms played by serve's director, and merchants reach the API there.
+func TestGatewayCommand(t *testing.T) {
+	const token = "cluster-demo-token-0123456789"
+	port := freePort(t)
+	env := map[string]string{"AVATARCAST_DEMO_TOKEN": token}
+	startServeEnv(t, t.TempDir(), env, io.Discard, "-nats-listen", "127.0.0.1:"+strconv.Itoa(port), "-log-level", "warn")
+	gw := startRun(t, []string{"avatarcast", "gateway",
+		"-addr", "127.0.0.1:0",
+		"-nats-url", "nats://127.0.0.1:" + strconv.Itoa(port),
+		"-personas", repoRoot(t) + "/configs/personas.yaml",
+		"-merchants", t.TempDir() + "/none.yaml",
+		"-log-level", "warn",
+	}, env, io.Discard)
+
+	v := dial(t, gw, "room=demo-live")
+	h := v.hello()
+	if h.Persona.ID != "xiaoya" || !h.AIContent {
+		t.Fatalf("hello on the second gateway = %+v", h)
+	}
+	v.collect(h.Seq, 1)
+
+	if code, m := apiCall(t, gw, token, "GET", "/api/v1/rooms/demo-live", "", ""); code != 200 || m["id"] != "demo-live" {
+		t.Errorf("API on the second gateway: HTTP %d %v", code, m)
+	}
+	if code, _ := apiCall(t, gw, "", "GET", "/api/v1/rooms", "", ""); code != 401 {
+		t.Errorf("API without a token: HTTP %d, want 401", code)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
