@@ -40,6 +40,10 @@ const (
 	// SaleUpdateEvery is the least time between two sale.update events
 	// caused by cart intents (merchant stock changes publish at once).
 	SaleUpdateEvery = time.Second
+	// ViewersMaxAge is how long a gateway's viewer count report counts:
+	// three of the gateway's default 5 s periods, as the gateways do, so
+	// a gateway that died stops counting (see Config.ViewersMaxAge).
+	ViewersMaxAge = 15 * time.Second
 )
 
 const (
@@ -66,10 +70,13 @@ type Player struct {
 	log  *zap.Logger
 
 	inbox chan item
-	mu    sync.Mutex // guards upd
+	mu    sync.Mutex // guards upd and counts
 	upd   *update
-	updC  chan struct{}
-	timer *time.Timer
+	// counts holds each gateway's latest viewer count report, by gateway.
+	counts     map[string]viewerCount
+	viewersAge time.Duration
+	updC       chan struct{}
+	timer      *time.Timer
 
 	voice  speech.Voice
 	seq    uint64 // last seq published
@@ -101,6 +108,11 @@ type item struct {
 	input *avatar.Input
 	ctl   *avatar.Control
 	reply func(avatar.ControlReply)
+}
+
+type viewerCount struct {
+	n  int
+	at time.Time // when it arrived
 }
 
 type update struct {
@@ -135,6 +147,8 @@ func NewPlayer(room avatar.Room, prog *Program, sink Sink, log *zap.Logger) *Pla
 		updC:  make(chan struct{}, 1),
 		voice: speech.Voice{Rate: room.Persona.Voice.Rate},
 		want:  room.Status,
+
+		viewersAge: ViewersMaxAge,
 	}
 	p.cur.Lang = p.defaultLang()
 	p.cur.Version = prog.Version
@@ -178,6 +192,37 @@ func (p *Player) Update(room avatar.Room, prog *Program) {
 	case p.updC <- struct{}{}:
 	default:
 	}
+}
+
+// Viewers records gateway's latest count n of the room's viewers, as each
+// gateway reports it every few seconds. The room's viewer count, for
+// `viewers` conditions and State.Viewers, is the sum of every gateway's
+// latest report that is at most ViewersMaxAge old. Viewers may be called
+// from any goroutine and never blocks on the player.
+func (p *Player) Viewers(gateway string, n int) {
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.counts == nil {
+		p.counts = map[string]viewerCount{}
+	}
+	p.counts[gateway] = viewerCount{n: max(n, 0), at: now}
+}
+
+// viewers returns the room's viewer count at now and forgets reports that
+// are too old (a gateway that died or left the room).
+func (p *Player) viewers(now time.Time) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	total := 0
+	for gw, c := range p.counts {
+		if now.Sub(c.at) > p.viewersAge {
+			delete(p.counts, gw)
+			continue
+		}
+		total += c.n
+	}
+	return total
 }
 
 func (p *Player) takeUpdate() *update {
@@ -1220,6 +1265,7 @@ func (p *Player) holds(c *script.Cond) bool {
 	case strings.HasPrefix(c.Var, "stock(") && strings.HasSuffix(c.Var, ")"):
 		v = int64(p.stockOf(c.Var[len("stock(") : len(c.Var)-1]))
 	case c.Var == "viewers":
+		p.state.Viewers = p.viewers(time.Now())
 		v = int64(p.state.Viewers)
 	default:
 		v = p.varValue(c.Var)
@@ -1313,6 +1359,7 @@ func (p *Player) cursor() string {
 
 func (p *Player) saveState(ctx context.Context) error {
 	p.state.Seq = p.seq
+	p.state.Viewers = p.viewers(time.Now())
 	return p.sink.SaveState(ctx, p.room.ID, p.state)
 }
 
