@@ -256,6 +256,9 @@ func (p *Player) run(ctx context.Context) error {
 	if err := p.restore(ctx); err != nil {
 		return err
 	}
+	if err := p.resumeLine(ctx); err != nil {
+		return err
+	}
 	p.log.Debug("playing", zap.Uint64("seq", p.seq), zap.String("cursor", p.cursor()))
 	for {
 		if err := p.boundary(ctx); err != nil {
@@ -893,6 +896,17 @@ func (p *Player) speak(ctx context.Context, s spoken) error {
 		p.state.Recent = p.state.Recent[:recentLines-1]
 	}
 	p.state.Recent = append(p.state.Recent, sp)
+	// The cues go in the cursor with the speech, so a director taking the
+	// room over mid-line can fire those this one did not.
+	ends := start.Add(time.Duration(tl.tr.DurationMS) * time.Millisecond)
+	p.cur.Line, p.curStr = nil, ""
+	if len(s.cues) > 0 {
+		l := &lineCues{ID: s.id, Ends: ends, Cues: make([]cueAt, len(s.cues))}
+		for i, c := range s.cues {
+			l.Cues[i] = cueAt{At: start.Add(time.Duration(tl.tr.OffsetMS(c.At)) * time.Millisecond), Kind: c.Action.Kind, Ref: c.Action.Ref}
+		}
+		p.cur.Line = l
+	}
 	var err error
 	if s.reply != nil {
 		r := *s.reply
@@ -904,15 +918,53 @@ func (p *Player) speak(ctx context.Context, s spoken) error {
 	if err != nil {
 		return err
 	}
-	for _, c := range s.cues {
-		if err := p.wait(ctx, start.Add(time.Duration(tl.tr.OffsetMS(c.At))*time.Millisecond), nil); err != nil {
+	return p.finishLine(ctx, ends)
+}
+
+// finishLine fires the cues left in the cursor's line at their times, then
+// waits until the line ends and a breath is over, serving controls and
+// input meanwhile.
+func (p *Player) finishLine(ctx context.Context, ends time.Time) error {
+	for p.cur.Line != nil {
+		l := p.cur.Line
+		if len(l.Cues) == 0 {
+			p.cur.Line, p.curStr = nil, ""
+			break
+		}
+		c := l.Cues[0]
+		if err := p.wait(ctx, c.At, nil); err != nil {
 			return err
 		}
-		if err := p.act(ctx, c.Action); err != nil {
+		// Fired as soon as its first event is out: a successor does not
+		// fire it again.
+		l.Cues = l.Cues[1:]
+		if len(l.Cues) == 0 {
+			p.cur.Line = nil
+		}
+		p.curStr = ""
+		if err := p.act(ctx, script.Action{Kind: c.Kind, Ref: c.Ref}); err != nil {
 			return err
 		}
 	}
-	return p.wait(ctx, start.Add(time.Duration(tl.tr.DurationMS)*time.Millisecond+LineGap), nil)
+	return p.wait(ctx, ends.Add(LineGap), nil)
+}
+
+// resumeLine finishes, after a takeover, the line the last director was
+// speaking: the cues it had not fired fire at their times (at once if
+// already due) and the line is let end before the next one. A line already
+// over is left alone and its cues are dropped: out of their line they
+// would come out of context.
+func (p *Player) resumeLine(ctx context.Context) error {
+	l := p.cur.Line
+	if l == nil {
+		return nil
+	}
+	if !time.Now().Before(l.Ends) {
+		p.cur.Line, p.curStr = nil, ""
+		return nil
+	}
+	p.log.Debug("finishing the last director's line", zap.String("line", l.ID), zap.Int("cues", len(l.Cues)))
+	return p.finishLine(ctx, l.Ends)
 }
 
 // pick returns l's utterance in lang, else in the show's first language
