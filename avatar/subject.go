@@ -62,3 +62,6 @@ func ChatSubject(r RoomID) string { return "live.room." + string(r) + ".chat" }
 // ViewersSubject is where each gateway publishes its own viewer count of
 // room r every few seconds (core NATS); gateways sum what they hear.
 func ViewersSubject(r RoomID) string { return "live.room." + string(r) + ".viewers" }
+
+// AllViewersSubject matches every room's viewers subject.
+func AllViewersSubject() string { return "live.room.*.viewers" }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/avatarcast/avatarcast/avatar/script"
 )
@@ -26,6 +27,26 @@ type cursor struct {
 	Vars  map[string]int64        `json:"vars,omitempty"`
 	Stock map[string]int          `json:"stock,omitempty"` // changed from the catalog
 	Price map[string]script.Money `json:"price,omitempty"` // changed from the catalog
+
+	// Line is the line being spoken while some of its cues have not fired;
+	// a director taking the room over fires them (Player.resumeLine).
+	Line *lineCues `json:"line,omitempty"`
+}
+
+// lineCues is what is left of a spoken line: when it ends (without the
+// breath) and the cues it has not fired yet, in order. A cue leaves the list
+// just before its event goes out, so it never fires twice.
+type lineCues struct {
+	ID   string    `json:"id"`
+	Ends time.Time `json:"ends"`
+	Cues []cueAt   `json:"cues"`
+}
+
+// cueAt is a cue and when it fires, by the wall clock.
+type cueAt struct {
+	At   time.Time         `json:"at"`
+	Kind script.ActionKind `json:"k"`
+	Ref  string            `json:"r"`
 }
 
 func (c *cursor) String() string {

@@ -26,6 +26,10 @@ type Config struct {
 	LeaseTTL time.Duration
 	// Sink is where events and state go (default: the bus itself).
 	Sink Sink
+	// ViewersMaxAge is how long a gateway's viewer count report counts
+	// (default ViewersMaxAge, 15s). Keep it at three times the gateways'
+	// ViewersEvery.
+	ViewersMaxAge time.Duration
 }
 
 // Director plays every room of the rooms bucket that it can lease: it
@@ -63,6 +67,9 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) *Director {
 	if cfg.LeaseTTL <= 0 {
 		cfg.LeaseTTL = 5 * time.Second
 	}
+	if cfg.ViewersMaxAge <= 0 {
+		cfg.ViewersMaxAge = ViewersMaxAge
+	}
 	d := &Director{cfg: cfg, b: b, sink: cfg.Sink, log: log.Named("director").With(zap.String("director", cfg.ID)),
 		rooms: map[avatar.RoomID]*roomRun{}, progs: map[string]*Program{}}
 	if d.sink == nil {
@@ -87,6 +94,11 @@ func (d *Director) Run(ctx context.Context) error {
 		return err
 	}
 	defer func() { _ = in.Stop() }()
+	vw, err := d.b.SubscribeAllViewers(d.viewers)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = vw.Stop() }()
 	err = d.b.Watch(ctx, d.b.Rooms, func(key string, value []byte) { d.onRoom(ctx, key, value) }, nil)
 	cancel()
 	d.wg.Wait()
@@ -192,6 +204,7 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
 	p := NewPlayer(rec, prog, d.sink, d.log)
+	p.viewersAge = d.cfg.ViewersMaxAge
 	d.mu.Lock()
 	rr.player = p
 	d.mu.Unlock()
@@ -327,6 +340,26 @@ func (d *Director) input(r avatar.RoomID, data []byte) {
 	if !p.Input(in) {
 		d.log.Debug("viewer input dropped: player behind", zap.String("room", string(r)))
 	}
+}
+
+// viewerReport is one gateway's viewer count of a room on
+// avatar.ViewersSubject: the JSON the gateways publish and read.
+type viewerReport struct {
+	Gateway string `json:"gateway"`
+	Count   int    `json:"count"`
+}
+
+func (d *Director) viewers(r avatar.RoomID, data []byte) {
+	p := d.player(r)
+	if p == nil {
+		return // not ours
+	}
+	var rep viewerReport
+	if err := json.Unmarshal(data, &rep); err != nil || rep.Gateway == "" {
+		d.log.Debug("bad viewer count report", zap.String("room", string(r)), zap.Error(err))
+		return
+	}
+	p.Viewers(rep.Gateway, rep.Count)
 }
 
 func (d *Director) control(c avatar.Control, reply func(avatar.ControlReply)) {

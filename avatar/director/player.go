@@ -40,6 +40,10 @@ const (
 	// SaleUpdateEvery is the least time between two sale.update events
 	// caused by cart intents (merchant stock changes publish at once).
 	SaleUpdateEvery = time.Second
+	// ViewersMaxAge is how long a gateway's viewer count report counts:
+	// three of the gateway's default 5 s periods, as the gateways do, so
+	// a gateway that died stops counting (see Config.ViewersMaxAge).
+	ViewersMaxAge = 15 * time.Second
 )
 
 const (
@@ -66,10 +70,13 @@ type Player struct {
 	log  *zap.Logger
 
 	inbox chan item
-	mu    sync.Mutex // guards upd
+	mu    sync.Mutex // guards upd and counts
 	upd   *update
-	updC  chan struct{}
-	timer *time.Timer
+	// counts holds each gateway's latest viewer count report, by gateway.
+	counts     map[string]viewerCount
+	viewersAge time.Duration
+	updC       chan struct{}
+	timer      *time.Timer
 
 	voice  speech.Voice
 	seq    uint64 // last seq published
@@ -101,6 +108,11 @@ type item struct {
 	input *avatar.Input
 	ctl   *avatar.Control
 	reply func(avatar.ControlReply)
+}
+
+type viewerCount struct {
+	n  int
+	at time.Time // when it arrived
 }
 
 type update struct {
@@ -135,6 +147,8 @@ func NewPlayer(room avatar.Room, prog *Program, sink Sink, log *zap.Logger) *Pla
 		updC:  make(chan struct{}, 1),
 		voice: speech.Voice{Rate: room.Persona.Voice.Rate},
 		want:  room.Status,
+
+		viewersAge: ViewersMaxAge,
 	}
 	p.cur.Lang = p.defaultLang()
 	p.cur.Version = prog.Version
@@ -180,6 +194,37 @@ func (p *Player) Update(room avatar.Room, prog *Program) {
 	}
 }
 
+// Viewers records gateway's latest count n of the room's viewers, as each
+// gateway reports it every few seconds. The room's viewer count, for
+// `viewers` conditions and State.Viewers, is the sum of every gateway's
+// latest report that is at most ViewersMaxAge old. Viewers may be called
+// from any goroutine and never blocks on the player.
+func (p *Player) Viewers(gateway string, n int) {
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.counts == nil {
+		p.counts = map[string]viewerCount{}
+	}
+	p.counts[gateway] = viewerCount{n: max(n, 0), at: now}
+}
+
+// viewers returns the room's viewer count at now and forgets reports that
+// are too old (a gateway that died or left the room).
+func (p *Player) viewers(now time.Time) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	total := 0
+	for gw, c := range p.counts {
+		if now.Sub(c.at) > p.viewersAge {
+			delete(p.counts, gw)
+			continue
+		}
+		total += c.n
+	}
+	return total
+}
+
 func (p *Player) takeUpdate() *update {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -209,6 +254,9 @@ func (p *Player) Run(ctx context.Context) error {
 
 func (p *Player) run(ctx context.Context) error {
 	if err := p.restore(ctx); err != nil {
+		return err
+	}
+	if err := p.resumeLine(ctx); err != nil {
 		return err
 	}
 	p.log.Debug("playing", zap.Uint64("seq", p.seq), zap.String("cursor", p.cursor()))
@@ -848,6 +896,17 @@ func (p *Player) speak(ctx context.Context, s spoken) error {
 		p.state.Recent = p.state.Recent[:recentLines-1]
 	}
 	p.state.Recent = append(p.state.Recent, sp)
+	// The cues go in the cursor with the speech, so a director taking the
+	// room over mid-line can fire those this one did not.
+	ends := start.Add(time.Duration(tl.tr.DurationMS) * time.Millisecond)
+	p.cur.Line, p.curStr = nil, ""
+	if len(s.cues) > 0 {
+		l := &lineCues{ID: s.id, Ends: ends, Cues: make([]cueAt, len(s.cues))}
+		for i, c := range s.cues {
+			l.Cues[i] = cueAt{At: start.Add(time.Duration(tl.tr.OffsetMS(c.At)) * time.Millisecond), Kind: c.Action.Kind, Ref: c.Action.Ref}
+		}
+		p.cur.Line = l
+	}
 	var err error
 	if s.reply != nil {
 		r := *s.reply
@@ -859,15 +918,53 @@ func (p *Player) speak(ctx context.Context, s spoken) error {
 	if err != nil {
 		return err
 	}
-	for _, c := range s.cues {
-		if err := p.wait(ctx, start.Add(time.Duration(tl.tr.OffsetMS(c.At))*time.Millisecond), nil); err != nil {
+	return p.finishLine(ctx, ends)
+}
+
+// finishLine fires the cues left in the cursor's line at their times, then
+// waits until the line ends and a breath is over, serving controls and
+// input meanwhile.
+func (p *Player) finishLine(ctx context.Context, ends time.Time) error {
+	for p.cur.Line != nil {
+		l := p.cur.Line
+		if len(l.Cues) == 0 {
+			p.cur.Line, p.curStr = nil, ""
+			break
+		}
+		c := l.Cues[0]
+		if err := p.wait(ctx, c.At, nil); err != nil {
 			return err
 		}
-		if err := p.act(ctx, c.Action); err != nil {
+		// Fired as soon as its first event is out: a successor does not
+		// fire it again.
+		l.Cues = l.Cues[1:]
+		if len(l.Cues) == 0 {
+			p.cur.Line = nil
+		}
+		p.curStr = ""
+		if err := p.act(ctx, script.Action{Kind: c.Kind, Ref: c.Ref}); err != nil {
 			return err
 		}
 	}
-	return p.wait(ctx, start.Add(time.Duration(tl.tr.DurationMS)*time.Millisecond+LineGap), nil)
+	return p.wait(ctx, ends.Add(LineGap), nil)
+}
+
+// resumeLine finishes, after a takeover, the line the last director was
+// speaking: the cues it had not fired fire at their times (at once if
+// already due) and the line is let end before the next one. A line already
+// over is left alone and its cues are dropped: out of their line they
+// would come out of context.
+func (p *Player) resumeLine(ctx context.Context) error {
+	l := p.cur.Line
+	if l == nil {
+		return nil
+	}
+	if !time.Now().Before(l.Ends) {
+		p.cur.Line, p.curStr = nil, ""
+		return nil
+	}
+	p.log.Debug("finishing the last director's line", zap.String("line", l.ID), zap.Int("cues", len(l.Cues)))
+	return p.finishLine(ctx, l.Ends)
 }
 
 // pick returns l's utterance in lang, else in the show's first language
@@ -1220,6 +1317,7 @@ func (p *Player) holds(c *script.Cond) bool {
 	case strings.HasPrefix(c.Var, "stock(") && strings.HasSuffix(c.Var, ")"):
 		v = int64(p.stockOf(c.Var[len("stock(") : len(c.Var)-1]))
 	case c.Var == "viewers":
+		p.state.Viewers = p.viewers(time.Now())
 		v = int64(p.state.Viewers)
 	default:
 		v = p.varValue(c.Var)
@@ -1313,6 +1411,7 @@ func (p *Player) cursor() string {
 
 func (p *Player) saveState(ctx context.Context) error {
 	p.state.Seq = p.seq
+	p.state.Viewers = p.viewers(time.Now())
 	return p.sink.SaveState(ctx, p.room.ID, p.state)
 }
 
