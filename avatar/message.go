@@ -44,3 +44,11 @@ type Input struct {
 	Data   MessageData `json:"data"`
 	TS     time.Time   `json:"ts"`
 }
+
+// ViewerReport is one gateway's count of a room's viewers, published on
+// ViewersSubject every few seconds; summing the latest report of every
+// gateway gives the room's count (no member lists).
+type ViewerReport struct {
+	Gateway string `json:"gateway"`
+	Count   int    `json:"count"`
+}

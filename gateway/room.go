@@ -49,12 +49,6 @@ type gatewayCount struct {
 	at time.Time
 }
 
-// countReport is a gateway's viewer count of a room on ViewersSubject.
-type countReport struct {
-	Gateway string `json:"gateway"`
-	Count   int    `json:"count"`
-}
-
 // openRoom subscribes to room id and loads its recent events into the ring.
 func (h *Hub) openRoom(ctx context.Context, id avatar.RoomID) (*room, error) {
 	r := &room{
@@ -215,7 +209,7 @@ func (r *room) onChat(data []byte) {
 
 // onCount records another gateway's viewer count of the room.
 func (r *room) onCount(data []byte) {
-	var rep countReport
+	var rep avatar.ViewerReport
 	if err := json.Unmarshal(data, &rep); err != nil || rep.Gateway == r.hub.id {
 		return
 	}
@@ -244,7 +238,7 @@ func (r *room) countViewers(now time.Time) {
 		r.fanout(r.viewers)
 	}
 	r.mu.Unlock()
-	rep, _ := json.Marshal(countReport{Gateway: r.hub.id, Count: local})
+	rep, _ := json.Marshal(avatar.ViewerReport{Gateway: r.hub.id, Count: local})
 	if err := r.hub.bus.PublishViewers(r.id, rep); err != nil {
 		r.log.Debug("publish viewer count", zap.Error(err))
 	}

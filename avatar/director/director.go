@@ -342,19 +342,12 @@ func (d *Director) input(r avatar.RoomID, data []byte) {
 	}
 }
 
-// viewerReport is one gateway's viewer count of a room on
-// avatar.ViewersSubject: the JSON the gateways publish and read.
-type viewerReport struct {
-	Gateway string `json:"gateway"`
-	Count   int    `json:"count"`
-}
-
 func (d *Director) viewers(r avatar.RoomID, data []byte) {
 	p := d.player(r)
 	if p == nil {
 		return // not ours
 	}
-	var rep viewerReport
+	var rep avatar.ViewerReport
 	if err := json.Unmarshal(data, &rep); err != nil || rep.Gateway == "" {
 		d.log.Debug("bad viewer count report", zap.String("room", string(r)), zap.Error(err))
 		return
