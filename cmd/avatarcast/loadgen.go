@@ -53,6 +53,7 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 	addr := f.string("addr", "127.0.0.1:0", "internal: -serve listen address")
 	rateS := f.string("rate", "20", "-spawn/-serve: synthetic events per second")
 	size := f.int("size", 250, "-spawn/-serve: bytes per synthetic event")
+	pin := f.int("pin", 0, "-spawn: 1 runs each server pinned to CPU 0 and the viewers pinned to CPU 1, both with GOMAXPROCS 1 (0: no pinning)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -72,6 +73,14 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 	case *serve != "":
 		return serveBench(ctx, *serve, *addr, *o.viewers, rate, *size, o.duration, stdout, stderr)
 	case *spawn != "":
+		if *pin != 0 {
+			o.pin = true
+			// The viewers here, on the second CPU; each server is started
+			// on the first.
+			if err := pinSelf(1); err != nil {
+				return fmt.Errorf("loadgen: -pin: %w", err)
+			}
+		}
 		return spawnBench(ctx, *spawn, o, rate, *size, stdout, stderr)
 	}
 	if err := loopbackOnly(*o.url); err != nil {
@@ -90,6 +99,7 @@ type loadOpts struct {
 	viewers, sources, pid *int
 	duration              time.Duration
 	noticeRate            float64
+	pin                   bool // -spawn: the server on CPU 0, the viewers on CPU 1
 }
 
 // loopbackOnly refuses targets outside 127.0.0.0/8: load runs stay on this
@@ -436,7 +446,11 @@ func spawnBench(ctx context.Context, kind string, o loadOpts, rate float64, size
 	}
 	results := map[string]*result{}
 	for _, k := range kinds {
-		fmt.Fprintf(stdout, "== %s: %d viewers, %g events/s of %d bytes, %s\n", k, *o.viewers, rate, size, o.duration)
+		pinned := ""
+		if o.pin {
+			pinned = ", server pinned to CPU 0 and viewers to CPU 1"
+		}
+		fmt.Fprintf(stdout, "== %s: %d viewers, %g events/s of %d bytes, %s%s\n", k, *o.viewers, rate, size, o.duration, pinned)
 		res, err := spawnOne(ctx, k, o, rate, size, stdout, stderr)
 		if err != nil {
 			return err
@@ -465,7 +479,11 @@ func spawnOne(ctx context.Context, kind string, o loadOpts, rate float64, size i
 	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	start := cmd.Start
+	if o.pin {
+		start = func() error { return startPinned(cmd.Start, 0) }
+	}
+	if err := start(); err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -489,9 +507,9 @@ func spawnOne(ctx context.Context, kind string, o loadOpts, rate float64, size i
 	room := "bench"
 	o.url, o.room, o.pid = &wsURL, &room, &pid
 	o.noticeRate = 0
-	start := func() {
+	started := func() {
 		// The child starts publishing when told by SIGUSR1.
 		_ = cmd.Process.Signal(syscall.SIGUSR1)
 	}
-	return watch(ctx, o, start, stdout)
+	return watch(ctx, o, started, stdout)
 }
