@@ -147,9 +147,16 @@ func (r *room) deliver(ev bus.StoredEvent) {
 //
 // Writes cost a system call each, whatever they carry, so in a burst it
 // pays to put several events in one: an event that follows the room's last
-// push by less than Config.Coalesce is held until that window closes, and
+// push by less than the burst window is held until that window closes, and
 // goes out with whatever else arrived meanwhile. An event after a quiet
-// spell goes out at once, so a room at 20 events/s gains no latency.
+// spell goes out at once, so a quiet room gains no latency.
+//
+// The window is Config.Coalesce, unless the writers have not yet got
+// through the run queue since the room's last push: then they are behind
+// (many viewers, a busy CPU), and the window is twice the time since that
+// push (at most maxCoalesce), so that each viewer gets one write per
+// window with everything waiting instead of a write per event, which
+// spends the CPU they are short of. Writers that keep up see no change.
 func (r *room) fanout(f *frame) {
 	sched := r.sched[:0]
 	if r.armed {
@@ -161,7 +168,12 @@ func (r *room) fanout(f *frame) {
 		}
 	}
 	window := r.hub.cfg.Coalesce
-	since := time.Since(r.lastPush)
+	now := time.Now()
+	since := now.Sub(r.lastPush)
+	if window > 0 && time.Unix(0, r.hub.writers.drained.Load()).Before(r.lastPush) {
+		// The writers are still on the last push: they are behind.
+		window = max(window, min(2*since, maxCoalesce))
+	}
 	switch {
 	case r.armed:
 		r.pending = sched
@@ -172,11 +184,15 @@ func (r *room) fanout(f *frame) {
 		time.AfterFunc(window-since, r.pushPending)
 		return
 	}
-	r.lastPush = time.Now()
+	r.lastPush = now
 	r.hub.writers.push(sched...)
 	clear(sched)
 	r.sched = sched[:0]
 }
+
+// maxCoalesce bounds a room's burst window however far behind the writers
+// are.
+const maxCoalesce = 200 * time.Millisecond
 
 // pushPending ends a coalescing window: it hands the clients queued in it
 // to the writers.

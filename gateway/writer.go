@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // writers is a small pool of goroutines that write to every client of the
@@ -18,6 +20,10 @@ type writers struct {
 	head   int
 	closed bool
 	wg     sync.WaitGroup
+
+	// drained is when a worker last took the run queue's last client
+	// (unix ns): how far behind the writers are, for rooms' burst windows.
+	drained atomic.Int64
 }
 
 func newWriters(n int) *writers {
@@ -66,6 +72,7 @@ func (w *writers) run() {
 		w.head += n
 		if w.head == len(w.ready) {
 			w.ready, w.head = w.ready[:0], 0
+			w.drained.Store(time.Now().UnixNano())
 		}
 		w.mu.Unlock()
 		for i, c := range mine[:n] {
