@@ -3,6 +3,7 @@ package director_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"testing"
 	"time"
 
@@ -14,24 +15,6 @@ import (
 	"github.com/avatarcast/avatarcast/avatar/director"
 )
 
-const crowdScript = `
-id: crowd
-kind: livestream
-title: {en: Crowd}
-persona: p
-languages: [en]
-segments:
-  - id: small
-    steps:
-      - {id: small-talk, say: {en: "Hello to the few of you."}}
-      - {if: "viewers >= 100", goto: crowd}
-      - goto: small
-  - id: crowd
-    steps:
-      - {id: crowd-hello, say: {en: "Wow, what a crowd!"}}
-      - goto: small
-`
-
 // TestViewersOverNATS publishes two gateways' viewer count reports as the
 // gateways do (JSON {gateway, count} on avatar.ViewersSubject): their sum
 // reaches the script's `viewers >= 100` branch and the room's state.
@@ -39,7 +22,11 @@ func TestViewersOverNATS(t *testing.T) {
 	b := bustest.StartConfig(t, bus.Config{LeaseTTL: ttl})
 	const room = "crowd"
 	ctx := context.Background()
-	v, err := b.PutScript(ctx, "m", "crowd", []byte(crowdScript))
+	src, err := os.ReadFile("testdata/crowd.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := b.PutScript(ctx, "m", "crowd", src)
 	if err != nil {
 		t.Fatal(err)
 	}

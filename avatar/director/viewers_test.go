@@ -10,28 +10,9 @@ import (
 	"github.com/avatarcast/avatarcast/avatar/script"
 )
 
-// crowdScript greets a crowd once the room has 100 viewers or more.
-const crowdScript = `
-id: crowd
-kind: livestream
-title: {en: Crowd}
-persona: p
-languages: [en]
-segments:
-  - id: small
-    steps:
-      - {id: small-talk, say: {en: "Hello to the few of you."}}
-      - {if: "viewers >= 100", goto: crowd}
-      - goto: small
-  - id: crowd
-    steps:
-      - {id: crowd-hello, say: {en: "Wow, what a crowd!"}}
-      - goto: small
-`
-
 func crowdProgram(t *testing.T) *Program {
 	t.Helper()
-	show, probs := script.Parse("crowd.yaml", []byte(crowdScript))
+	show, probs := script.ParseFile("testdata/crowd.yaml")
 	if show == nil {
 		t.Fatal(probs.Err())
 	}
