@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestGatewayCommand runs a separate 'avatarcast gateway' against the NATS
@@ -46,4 +49,32 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestDirectorCommandJoins runs a second 'avatarcast director' without
+// -scripts against serve's NATS, as a cluster member would: it must run
+// (standing by for leases) until stopped, and stop cleanly.
+func TestDirectorCommandJoins(t *testing.T) {
+	port := freePort(t)
+	startServe(t, t.TempDir(), "-nats-listen", "127.0.0.1:"+strconv.Itoa(port))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"avatarcast", "director", "-nats-url", "nats://127.0.0.1:" + strconv.Itoa(port), "-log-level", "warn"},
+			func(string) string { return "" }, strings.NewReader(""), io.Discard, testWriter{t})
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("director without -scripts returned at once: %v", err)
+	case <-time.After(2 * time.Second):
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("director shutdown: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("director did not stop within 20s")
+	}
 }

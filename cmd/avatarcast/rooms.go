@@ -62,10 +62,15 @@ type assignment struct {
 // demoMerchant owns the rooms that serve and director make from -scripts.
 const demoMerchant = "demo"
 
-// showFile is a valid show script read from disk, with its source.
-type showFile struct {
-	show *script.Show
-	src  []byte
+// loadShows reads the personas file and the show scripts of dir, and
+// returns the personas and the rooms to play with their scripts' sources.
+func loadShows(personasPath, dir string, log *zap.Logger) (map[string]avatar.Persona, []assignment, map[string][]byte, error) {
+	ps, err := loadPersonas(personasPath)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rooms, sources, err := loadRooms(dir, ps, time.Now(), log)
+	return ps, rooms, sources, err
 }
 
 // loadRooms parses the show scripts in dir and makes one room per valid

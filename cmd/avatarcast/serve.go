@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"time"
 
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
@@ -50,11 +49,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer func() { _ = log.Sync() }()
 
-	ps, err := loadPersonas(*personas)
-	if err != nil {
-		return err
-	}
-	rooms, sources, err := loadRooms(*scripts, ps, time.Now(), log)
+	ps, rooms, sources, err := loadShows(*personas, *scripts, log)
 	if err != nil {
 		return err
 	}
@@ -159,13 +154,12 @@ func runDirector(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-	ps, err := loadPersonas(*personas)
-	if err != nil {
-		return err
-	}
-	rooms, sources, err := loadRooms(*scripts, ps, time.Now(), log)
-	if err != nil {
-		return err
+	var rooms []assignment
+	var sources map[string][]byte
+	if *scripts != "" {
+		if _, rooms, sources, err = loadShows(*personas, *scripts, log); err != nil {
+			return err
+		}
 	}
 	b, err := bus.Open(ctx, bus.Config{URL: *c.natsURL, Name: "avatarcast-director", Replicas: *c.replicas}, log)
 	if err != nil {
