@@ -453,7 +453,7 @@ func TestLifecycleFromRoomRecord(t *testing.T) {
 		// Stop: the show ends at the next boundary, its card hidden.
 		room.Status = avatar.RoomStopped
 		r.p.Update(room, nil)
-		evs = r.until(time.Minute, "show.end", func(evs []avatar.Envelope) bool { return evs[len(evs)-1].Type == avatar.EventShowEnd })
+		r.until(time.Minute, "show.end", func(evs []avatar.Envelope) bool { return evs[len(evs)-1].Type == avatar.EventShowEnd })
 		if st := r.sink.snapshot(); st.Status != "ended" || st.Product != nil {
 			t.Errorf("state after stop %+v, want ended without a card", st)
 		}
