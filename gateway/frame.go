@@ -54,7 +54,7 @@ func newFrame(seq uint64, raw []byte) (*frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &frame{seq: seq, raw: raw, pm: pm}
+	f := &frame{seq: seq, raw: raw, pm: pm, class: mustArrive}
 	var head struct {
 		Type avatar.EventType `json:"type"`
 		TS   avatar.Time      `json:"ts"`
