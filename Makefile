@@ -8,10 +8,12 @@ GO ?= go
 test: deps
 	$(GO) test -race -count=1 ./...
 
-# check is what CI adds to the tests: formatting and vet.
+# check is what CI adds to the tests: formatting, vet and staticcheck (pinned).
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 deps:
 	@bash .ci/deps
