@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -191,106 +190,6 @@ func (p *parser) lintCatalog(s *Show) {
 	}
 }
 
-// discountRE finds 五折, 8.5折, 八五折, 半价, half price and 30% off.
-var discountRE = regexp.MustCompile(`(?i)([一二三四五六七八九]{1,2}|\d(?:\.\d)?|\d{2})\s*折|半价|\bhalf[- ](price|off)\b|\b(\d{1,2})\s*% off\b`)
-
-// Words that make the number after them a price: 只要99, only 99.
-var (
-	zhPriceWords = []string{"只要", "只需", "仅需", "仅要", "仅售", "仅", "到手价", "到手", "秒杀价", "售价", "现价", "原价", "券后价", "券后", "才"}
-	enPriceWords = []string{"only", "just"}
-	// Units that make the number before them a price: 99元, 99 yuan.
-	zhUnits = []string{"元", "块"}
-	enUnits = []string{"yuan", "rmb", "cny", "dollar"}
-)
-
-// findAmounts returns the byte spans of the amounts text states as prices:
-// a number after a price word (只要99, only 99) or a currency sign (¥99,
-// $99), or before a unit (99元, 99块, 99 yuan). A number after a price word
-// that a measure word or noun follows is a count, not a price (只要3件,
-// only 3 left). It scans once, without regular expressions, since it runs
-// on every line.
-func findAmounts(text string) [][2]int {
-	var out [][2]int
-	for i := 0; i < len(text); {
-		c := text[i]
-		if c < '0' || c > '9' || (i > 0 && (isDigit(text[i-1]) || text[i-1] == '.')) {
-			i++
-			continue
-		}
-		end := i
-		for end < len(text) && isDigit(text[end]) {
-			end++
-		}
-		if end+1 < len(text) && text[end] == '.' && isDigit(text[end+1]) {
-			d := end + 1
-			for d < len(text) && isDigit(text[d]) && d < end+3 {
-				d++
-			}
-			end = d
-		}
-		before, after := strings.TrimRight(text[:i], " "), text[end:]
-		sign := false
-		for _, cur := range []string{"¥", "￥", "$"} {
-			if b, ok := strings.CutSuffix(before, cur); ok {
-				before, sign = strings.TrimRight(b, " "), true
-				break
-			}
-		}
-		word := slices.ContainsFunc(zhPriceWords, func(w string) bool { return strings.HasSuffix(before, w) }) ||
-			slices.ContainsFunc(enPriceWords, func(w string) bool {
-				lb := strings.ToLower(before)
-				return strings.HasSuffix(lb, w) && (len(lb) == len(w) || !isLetter(lb[len(lb)-len(w)-1]))
-			})
-		a := strings.TrimLeft(after, " ")
-		la := strings.ToLower(a)
-		unit := slices.ContainsFunc(zhUnits, func(u string) bool { return strings.HasPrefix(a, u) }) ||
-			slices.ContainsFunc(enUnits, func(u string) bool {
-				return strings.HasPrefix(la, u) && (len(la) == len(u) || !isLetter(la[len(u)]) || u == "dollar")
-			})
-		if sign || unit || (word && !isCountAfter(after)) {
-			out = append(out, [2]int{i, end})
-		}
-		i = end
-	}
-	return out
-}
-
-func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
-func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
-
-var zhDigit = map[rune]int{'一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
-
-// discountPercent returns the share of the list price a discount claim
-// means, in percent: 五折 → 50, 八五折 → 85, 8.5折 → 85, 30% off → 70.
-func discountPercent(m []string) int {
-	switch {
-	case strings.Contains(m[0], "半价") || strings.HasPrefix(strings.ToLower(m[0]), "half"):
-		return 50
-	case m[3] != "":
-		n, _ := strconv.Atoi(m[3])
-		return 100 - n
-	}
-	d := m[1]
-	if r, _ := utf8.DecodeRuneInString(d); zhDigit[r] > 0 {
-		rs := []rune(d)
-		v := zhDigit[rs[0]] * 10
-		if len(rs) == 2 {
-			v += zhDigit[rs[1]]
-		}
-		return v
-	}
-	if whole, frac, ok := strings.Cut(d, "."); ok {
-		w, _ := strconv.Atoi(whole)
-		f, _ := strconv.Atoi(frac)
-		return w*10 + f
-	}
-	v, _ := strconv.Atoi(d)
-	if v < 10 {
-		return v * 10
-	}
-	return v
-}
-
 // context returns the products a line is about: its segment's product and
 // the products its cues show or sell; all products when it names none.
 func lineProducts(s *Show, ix *index, r lineRef, u Utterance) []*Product {
@@ -329,8 +228,8 @@ func lineProducts(s *Show, ix *index, r lineRef, u Utterance) []*Product {
 // catalog, its sales and coupons.
 func (p *parser) lintPrices(s *Show, ix *index, r lineRef, lang string, u Utterance) {
 	text := placeholderRE.ReplaceAllStringFunc(u.Text, func(m string) string { return strings.Repeat(" ", len(m)) })
-	// Most lines state no amount; skip the regular expressions for them.
-	if !strings.ContainsAny(text, "0123456789半折%") && !strings.Contains(strings.ToLower(text), "half") {
+	amounts, discounts := findAmounts(text), findDiscounts(text)
+	if len(amounts) == 0 && len(discounts) == 0 {
 		return
 	}
 	prods := lineProducts(s, ix, r, u)
@@ -374,33 +273,20 @@ func (p *parser) lintPrices(s *Show, ix *index, r lineRef, lang string, u Uttera
 		allowed[c.Discount] = true
 		allowed[c.MinSpend] = true
 	}
-	for _, m := range findAmounts(text) {
-		amount, err := ParseMoney(text[m[0]:m[1]])
-		if err != nil || allowed[amount] {
+	for _, a := range amounts {
+		if allowed[a.value] {
 			continue
 		}
-		p.finding(r.line.ID, p.linePos(r.line.ID, lang, u, m[0]), SevError, "price-claim", rulePrice,
+		p.finding(r.line.ID, p.linePos(r.line.ID, lang, u, a.start), SevError, "price-claim", rulePrice,
 			"line %s (%s) states %s, which matches no price, list price, sale or coupon: %s",
-			r.line.ID, lang, amount, strings.Join(known, "; "))
+			r.line.ID, lang, a.value, strings.Join(known, "; "))
 	}
-	if !strings.ContainsAny(text, "折半%") && !strings.Contains(strings.ToLower(text), "half") {
-		return
-	}
-	for _, m := range discountRE.FindAllStringSubmatchIndex(text, -1) {
-		sub := make([]string, len(m)/2)
-		for i := range sub {
-			if m[2*i] >= 0 {
-				sub[i] = text[m[2*i]:m[2*i+1]]
-			}
-		}
-		pct := discountPercent(sub)
-		if pct <= 0 || pct >= 100 {
-			continue
-		}
-		pos := p.linePos(r.line.ID, lang, u, m[0])
+	for _, d := range discounts {
+		pct := d.pct
+		pos := p.linePos(r.line.ID, lang, u, d.start)
 		if len(ratios) == 0 {
 			p.finding(r.line.ID, pos, SevWarning, "discount-claim", rulePrice,
-				"line %s (%s) claims %q but no product in context has a list price to check it against", r.line.ID, lang, strings.TrimSpace(sub[0]))
+				"line %s (%s) claims %q but no product in context has a list price to check it against", r.line.ID, lang, d.phrase)
 			continue
 		}
 		// Within one percentage point of the list price counts as true, to
@@ -413,31 +299,8 @@ func (p *parser) lintPrices(s *Show, ix *index, r lineRef, lang string, u Uttera
 		}
 		p.finding(r.line.ID, pos, SevError, "discount-claim", rulePrice,
 			"line %s (%s) claims %q (%d%% of list price), which matches no price or sale: %s",
-			r.line.ID, lang, strings.TrimSpace(sub[0]), pct, strings.Join(known, "; "))
+			r.line.ID, lang, d.phrase, pct, strings.Join(known, "; "))
 	}
-}
-
-// isCountAfter reports whether the text after a number makes it a count
-// rather than an amount: 3件, 3 left, 50 sets.
-func isCountAfter(after string) bool {
-	a := strings.TrimLeft(after, " ")
-	if a == "" {
-		return false
-	}
-	r, _ := utf8.DecodeRuneInString(a)
-	if strings.ContainsRune("元块", r) {
-		return false
-	}
-	if isCJK(r) {
-		return true
-	}
-	la := strings.ToLower(a)
-	for _, cur := range []string{"yuan", "rmb", "cny", "dollar"} {
-		if strings.HasPrefix(la, cur) {
-			return false
-		}
-	}
-	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '%'
 }
 
 // applyAcks turns findings an ack matches into SevAck records and adds the
