@@ -435,9 +435,58 @@ var numberWords = map[string]int64{
 	"cent": 100, "cents": 100, "mille": 1000,
 }
 
-// wordRE finds runs of number words, joined by spaces, hyphens and "and"
-// or "et"; wordAmounts checks each run's context.
-var wordRE = regexp.MustCompile(`(?i)\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|vingts?|trente|quarante|cinquante|soixante|cents?|mille)(?:(?:[ -]|-?et-?| and )(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|vingts?|trente|quarante|cinquante|soixante|cents?|mille))*\b`)
+// numberRuns returns the spans of runs of number words in lower (ASCII
+// lower case), joined by spaces, hyphens, "and" or "et": ninety-nine, one
+// hundred and twenty, quatre-vingt-dix-neuf, vingt-et-un. It scans once
+// with map lookups, as a regular expression of every word is too slow for
+// every line.
+func numberRuns(lower string) [][2]int {
+	word := func(i int) int { // end of the ASCII word at i, or i
+		j := i
+		for j < len(lower) && isLetter(lower[j]) {
+			j++
+		}
+		if j < len(lower) && lower[j] >= utf8.RuneSelf {
+			return i // part of a word with an accent: not a number word
+		}
+		return j
+	}
+	var out [][2]int
+	for i := 0; i < len(lower); {
+		if !isLetter(lower[i]) || i > 0 && (isLetter(lower[i-1]) || lower[i-1] >= utf8.RuneSelf) {
+			i++
+			continue
+		}
+		j := word(i)
+		if _, ok := numberWords[lower[i:j]]; !ok || j == i {
+			i = max(j, i+1)
+			continue
+		}
+		end := j
+		for {
+			m := end
+			switch {
+			case strings.HasPrefix(lower[m:], " and "):
+				m += len(" and ")
+			case strings.HasPrefix(lower[m:], "-et-"), strings.HasPrefix(lower[m:], " et "):
+				m += len(" et ")
+			case m < len(lower) && (lower[m] == ' ' || lower[m] == '-'):
+				m++
+			}
+			w := word(m)
+			if m == end || w == m {
+				break
+			}
+			if _, ok := numberWords[lower[m:w]]; !ok {
+				break
+			}
+			end = w
+		}
+		out = append(out, [2]int{i, end})
+		i = end
+	}
+	return out
+}
 
 // wordHints are substrings one of which a text must hold for wordAmounts
 // to look at it: a currency or price word.
@@ -451,7 +500,7 @@ func wordAmounts(text string, out []amount) []amount {
 	if !slices.ContainsFunc(wordHints, func(h string) bool { return strings.Contains(lower, h) }) {
 		return out
 	}
-	ms := wordRE.FindAllStringIndex(lower, -1)
+	ms := numberRuns(lower)
 	for k := 0; k < len(ms); k++ {
 		m := ms[k]
 		whole, cents, compound := readWords(lower[m[0]:m[1]])
@@ -531,6 +580,16 @@ func lowerSameLen(text string) string {
 	}
 	if ascii {
 		return strings.ToLower(text)
+	}
+	upper := false
+	for _, r := range text {
+		if unicode.IsUpper(r) || r == utf8.RuneError {
+			upper = true
+			break
+		}
+	}
+	if !upper {
+		return text // most Chinese lines: nothing to lower
 	}
 	var b strings.Builder
 	b.Grow(len(text))
