@@ -80,7 +80,7 @@ func digitAmounts(text string, out []amount) []amount {
 					sep = 0
 				}
 			}
-			if sep == 0 || end+sep+3 > len(text) || !allDigits(text[end+sep:end+sep+3]) ||
+			if sep == 0 || v >= 1e9 || end+sep+3 > len(text) || !allDigits(text[end+sep:end+sep+3]) ||
 				(end+sep+3 < len(text) && isDigit(text[end+sep+3])) {
 				break
 			}
@@ -522,7 +522,7 @@ func wordAmounts(text string, out []amount) []amount {
 		// A lone small word after a price word is a count (only two left,
 		// il en reste seulement deux).
 		word := priceWordBefore(before) && !isCountAfter(text[m[1]:]) && (compound || whole >= 13)
-		if sign || unit || word {
+		if (sign || unit || word) && whole*100+cents > 0 {
 			out = append(out, amount{start: m[0], end: end, value: Money(whole*100 + cents)})
 		}
 	}
@@ -548,9 +548,9 @@ func readWords(run string) (whole, cents int64, compound bool) {
 		case (t == "vingt" || t == "vingts") && prevTok == "quatre":
 			cur += 76 // quatre-vingt: the 4 is already counted
 		case v == 100:
-			cur = max(cur, 1) * 100
+			cur = min(max(cur, 1)*100, 1e9) // hundred hundred … stays bounded
 		case v == 1000:
-			total += max(cur, 1) * 1000
+			total = min(total+max(cur, 1)*1000, 1e12)
 			cur = 0
 		case !inCents && v >= 20 && v < 100 && prev > 0 && prev < 100:
 			// nine ninety-nine: the rest is the cents.

@@ -95,6 +95,25 @@ func TestFindAmountsForms(t *testing.T) {
 	}
 }
 
+// TestHugeAmounts: however many digits, groups or number words a line
+// holds, an amount stays positive (no overflow into a negative price).
+func TestHugeAmounts(t *testing.T) {
+	for _, text := range []string{
+		"¥" + strings.Repeat("9", 40),
+		"¥1" + strings.Repeat(",000", 20),
+		"¥1" + strings.Repeat(",000", 6),
+		"only " + strings.Repeat("hundred ", 30) + "yuan",
+		strings.Repeat("thousand ", 30) + "dollars",
+		"只要" + strings.Repeat("九万", 20) + "元",
+	} {
+		for _, a := range findAmounts(text) {
+			if a.value <= 0 || a.value > 1e16 {
+				t.Errorf("findAmounts(%.30q…) = %+v, want a positive amount below 10^14 yuan", text, a)
+			}
+		}
+	}
+}
+
 func TestReadZhNumber(t *testing.T) {
 	for s, want := range map[string]int64{
 		"九": 9, "十": 10, "十五": 15, "二十": 20, "九十九": 99, "一百": 100, "一百零五": 105, "一百二": 120,
