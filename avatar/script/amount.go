@@ -19,7 +19,7 @@ type amount struct {
 // (原价, 到手价, 秒杀价 all end in 价).
 var (
 	zhPriceWords = []string{"只要", "只需", "仅需", "仅要", "仅售", "仅", "到手", "价", "价格", "价格是", "价是", "券后", "才", "只卖", "卖", "直降", "立减", "立省", "减", "满", "便宜"}
-	enPriceWords = []string{"only", "just", "costs", "cost", "priced at", "pay", "seulement", "prix", "coûte", "coûtent", "juste"}
+	enPriceWords = []string{"only", "just", "costs", "cost", "priced at", "price is", "pay", "seulement", "prix", "coûte", "coûtent", "juste"}
 )
 
 // currencyWords are the words after a number that make it a price: 99
@@ -618,11 +618,11 @@ type discount struct {
 // discountRE finds discount claims: 五折, 打八折, 8.5折, 八五折, 九点五折, 半价,
 // 买一送一, half price, 30% off, save 30%, buy one get one, BOGO, moitié
 // prix, -30 %, 30 % de réduction, remise de 30 %.
-var discountRE = regexp.MustCompile(`(?i)(?:打\s*)?(?:[一二两三四五六七八九](?:点?[一二三四五六七八九])?|\d(?:\.\d)?|\d{2})\s*折|半价|买\s*[一二两三1-3]\s*送\s*[一二两1-2]|\bhalf[- ](?:price|off)\b|\b\d{1,2}\s?(?:%|percent)\s*off\b|\bsave\s+\d{1,2}\s?%|\bbuy one,? get one(?: free)?\b|\bbogo\b|\b(?:2|two) for (?:1|one)\b|\bmoiti[ée] prix\b|(?:^|[\s(])[-−–]\s?\d{1,2}[\s\x{a0}\x{202f}]?%|\b\d{1,2}[\s\x{a0}\x{202f}]?%\s+de\s+(?:r[ée]duction|remise|rabais)\b|\b(?:r[ée]duction|remise|rabais)\s+de\s+\d{1,2}[\s\x{a0}\x{202f}]?%|\bun achet[ée],? un offert\b|\b1 achet[ée]\s*[,=]?\s*1 offert\b|\bdeux pour le prix d'un\b`)
+var discountRE = regexp.MustCompile(`(?i)(?:打\s*)?(?:[一二两三四五六七八九](?:点?[一二三四五六七八九])?|\d(?:\.\d)?|\d{2})\s*折|半价|买\s*[一二两三1-3]\s*送\s*[一二两1-2]|\bhalf[- ](?:price|off)\b|\b\d{1,2}\s?(?:%|percent)\s*off\b|\bsave\s+\d{1,2}\s?%|\bbuy one,? get one(?: free)?\b|\bbogo\b|\b(?:2|two) for (?:1|one)\b|\bmoiti[ée] prix\b|(?:^|[\s(])[-−–]\s?\d{1,2}[\s\x{a0}\x{202f}]?%|\b\d{1,2}[\s\x{a0}\x{202f}]?%\s+de\s+(?:r[ée]duction|remise|rabais)\b|\b(?:r[ée]duction|remise|rabais)\s+de\s+\d{1,2}[\s\x{a0}\x{202f}]?%|\b\d{1,2}[\s\x{a0}\x{202f}]?%\s+moins\s+cher\b|\b(?:2|deux) pour (?:1|un)\b|\bun achet[ée],? un offert\b|\b1 achet[ée]\s*[,=]?\s*1 offert\b|\bdeux pour le prix d'un\b`)
 
 // discountHints are substrings one of which a text must hold for
 // findDiscounts to try discountRE.
-var discountHints = []string{"折", "半价", "送", "%", "half", "percent", "bogo", "buy one", "for one", "for 1", "moiti", "offert", "prix d"}
+var discountHints = []string{"折", "半价", "送", "%", "half", "percent", "bogo", "buy one", "for one", "for 1", "moiti", "offert", "prix d", "pour 1", "pour un"}
 
 // findDiscounts returns the discounts text claims. 折 followed by 叠, 腾,
 // 合, 算 or 扣 is no discount (三折叠伞, 折合, 折算), nor 买一送一 followed by
@@ -666,7 +666,7 @@ func discountPercent(phrase string) int {
 	switch {
 	case strings.Contains(p, "半价"), strings.HasPrefix(p, "half"), strings.Contains(p, "moiti"),
 		strings.Contains(p, "buy one"), p == "bogo", strings.Contains(p, "for one"), strings.Contains(p, "for 1"),
-		strings.Contains(p, "offert"), strings.Contains(p, "prix d'un"):
+		strings.Contains(p, "offert"), strings.Contains(p, "prix d'un"), strings.Contains(p, " pour "):
 		return 50
 	case strings.HasPrefix(p, "买"):
 		var n []int

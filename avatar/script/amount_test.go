@@ -60,6 +60,7 @@ func TestFindAmountsForms(t *testing.T) {
 		{"en", "two thousand five hundred RMB", "two thousand five hundred=2500.00"},
 		{"en", "nine dollars ninety-nine", "nine dollars ninety-nine=9.99"},
 		{"en", "It costs twenty bucks", "twenty=20.00"},
+		{"en", "The price is 99", "99=99.00"},
 		// English look-alikes.
 		{"en-no", "only one left", ""},
 		{"en-no", "only two!", ""},
@@ -156,6 +157,9 @@ func TestFindDiscountsForms(t *testing.T) {
 		{"20 % de réduction", "20 % de réduction=80"},
 		{"remise de 15 %", "remise de 15 %=85"},
 		{"un acheté, un offert", "un acheté, un offert=50"},
+		{"2 pour 1 ce soir", "2 pour 1=50"},
+		{"30 % moins cher", "30 % moins cher=70"},
+		{"Un thé pour deux", ""},
 		// Look-alikes.
 		{"三折叠伞", ""},
 		{"折叠杯", ""},
