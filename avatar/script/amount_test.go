@@ -2,6 +2,7 @@ package script
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
@@ -212,5 +213,76 @@ func TestSpokenPriceClaims(t *testing.T) {
 		if g := strings.Join(got, "|"); g != tt.want {
 			t.Errorf("lines %q / %q / %q: problems %q, want %q\n%s", tt.zh, tt.en, tt.fr, g, tt.want, ps)
 		}
+	}
+}
+
+// TestPriceCorpus runs the price check on testdata/prices_corpus.tsv:
+// lines stating amounts and discounts the catalog does not back, and true
+// prices and look-alikes (counts, times, words with numerals), in zh, en
+// and fr. A false alarm here is an error that stops a correct script, so
+// none is allowed; every claim in the corpus is one the readers are meant
+// to read, so recall must be complete too.
+func TestPriceCorpus(t *testing.T) {
+	const head = "id: x\nkind: livestream\ntitle: {zh-CN: T, en: T, fr: T}\npersona: p\nlanguages: [zh-CN, en, fr]\n" +
+		"catalog:\n- {sku: tea-01, title: {zh-CN: 茶, en: Tea, fr: Thé}, price: 99, list_price: 199, stock: 500}\n" +
+		"coupons: [{id: c1, title: {zh-CN: 券, en: C, fr: C}, discount: 10, min_spend: 99}]\n" +
+		"sales: [{id: f1, sku: tea-01, price: 79, stock: 100, duration: 5m}]\n" +
+		"segments:\n- id: s\n  product: tea-01\n  steps:\n  - {coupon: c1}\n  - {sale: f1}\n  - id: l\n    say:\n"
+	src, err := os.ReadFile("testdata/prices_corpus.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	neutral := map[string]string{"zh-CN": "好茶。", "en": "Good tea.", "fr": "Bon thé."}
+	var claims, found, oks, alarms int
+	for i, line := range strings.Split(string(src), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 3 || (f[1] != "claim" && f[1] != "ok") {
+			t.Fatalf("prices_corpus.tsv:%d: want lang, claim|ok and text, tab-separated", i+1)
+		}
+		lang := map[string]string{"zh": "zh-CN", "en": "en", "fr": "fr"}[f[0]]
+		var b strings.Builder
+		b.WriteString(head)
+		for _, l := range []string{"zh-CN", "en", "fr"} {
+			text := neutral[l]
+			if l == lang {
+				text = f[2]
+			}
+			fmt.Fprintf(&b, "      %s: %q\n", l, text)
+		}
+		_, ps := Parse("t.yaml", []byte(b.String()))
+		flagged := false
+		for _, p := range ps {
+			switch p.Code {
+			case "price-claim", "discount-claim":
+				flagged = true
+			case "unused-sale", "unused-coupon":
+			default:
+				t.Fatalf("prices_corpus.tsv:%d: unexpected problem %s", i+1, p)
+			}
+		}
+		if f[1] == "claim" {
+			claims++
+			if flagged {
+				found++
+			} else {
+				t.Logf("missed (%s): %s", f[0], f[2])
+			}
+		} else {
+			oks++
+			if flagged {
+				alarms++
+				t.Logf("false alarm (%s): %s: %s", f[0], f[2], ps)
+			}
+		}
+	}
+	t.Logf("price claims: recall %d/%d, false positives %d/%d", found, claims, alarms, oks)
+	if claims < 25 || oks < 25 {
+		t.Fatalf("corpus too small: %d claims, %d look-alikes", claims, oks)
+	}
+	if found != claims || alarms > 0 {
+		t.Errorf("recall %d/%d and %d false positives, want all found and none", found, claims, alarms)
 	}
 }
