@@ -634,7 +634,7 @@ func findDiscounts(text string) []discount {
 	}
 	var out []discount
 	for _, m := range discountRE.FindAllStringIndex(text, -1) {
-		phrase, after := strings.TrimSpace(text[m[0]:m[1]]), text[m[1]:]
+		phrase, after := strings.TrimLeft(strings.TrimSpace(text[m[0]:m[1]]), "("), text[m[1]:]
 		start := m[0] + strings.Index(text[m[0]:m[1]], phrase)
 		a := firstRune(after)
 		if strings.HasSuffix(phrase, "折") && strings.ContainsRune("叠腾合算扣磨射服断", a) {

@@ -155,6 +155,7 @@ func TestFindDiscountsForms(t *testing.T) {
 		{"à moitié prix", "moitié prix=50"},
 		{"soldes -30 %", "-30 %=70"},
 		{"soldes −30%", "−30%=70"},
+		{"Thé vert (-30 %)", "-30 %=70"},
 		{"20 % de réduction", "20 % de réduction=80"},
 		{"remise de 15 %", "remise de 15 %=85"},
 		{"un acheté, un offert", "un acheté, un offert=50"},
