@@ -152,7 +152,7 @@ func TestFindAmounts(t *testing.T) {
 	for _, tt := range tests {
 		var got []string
 		for _, m := range findAmounts(tt.text) {
-			got = append(got, tt.text[m[0]:m[1]])
+			got = append(got, tt.text[m.start:m.end])
 		}
 		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
 			t.Errorf("findAmounts(%q) = %q, want %q", tt.text, got, tt.want)

@@ -34,7 +34,7 @@ func FuzzParse(f *testing.F) {
 // FuzzText checks the text scanners on arbitrary text: every span they
 // report lies inside the text and starts where they say.
 func FuzzText(f *testing.F) {
-	for _, s := range []string{"只要99元", "全网最低价，第一次", "The best tea, only $89!", "半价 八五折 30% off", "¥ 1.5", "[show:x]{price:y}"} {
+	for _, s := range []string{"只要99元", "全网最低价，第一次", "The best tea, only $89!", "半价 八五折 30% off", "原价一百九十九，现价九块九", "only nine ninety-nine dollars", "19,90 € -30 %", "¥ 1.5", "[show:x]{price:y}"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
@@ -44,8 +44,13 @@ func FuzzText(f *testing.F) {
 			}
 		}
 		for _, m := range findAmounts(text) {
-			if m[0] < 0 || m[0] >= m[1] || m[1] > len(text) {
-				t.Fatalf("findAmounts(%q): span %v out of range", text, m)
+			if m.start < 0 || m.start >= m.end || m.end > len(text) || m.value < 0 {
+				t.Fatalf("findAmounts(%q): %+v out of range", text, m)
+			}
+		}
+		for _, d := range findDiscounts(text) {
+			if d.start < 0 || d.start >= d.end || d.end > len(text) || text[d.start:d.end] != d.phrase || d.pct <= 0 || d.pct >= 100 {
+				t.Fatalf("findDiscounts(%q): %+v out of range", text, d)
 			}
 		}
 		offs, _, _ := breaths(text)

@@ -115,10 +115,11 @@ func (c *Config) LoadDir(dir string) ([]*Show, Problems) {
 
 // parser holds the state of one Parse call.
 type parser struct {
-	cfg   *Config
-	file  string
-	probs Problems
-	langs []string
+	cfg    *Config
+	file   string
+	probs  Problems
+	langs  []string
+	langAt map[string]Pos // where each language is declared
 
 	srcLines []string // the source, to map offsets in a text to columns
 
@@ -508,6 +509,10 @@ func (p *parser) parseLanguages(s *Show, n *yaml.Node) {
 			return
 		}
 		s.Languages = append(s.Languages, l)
+		if p.langAt == nil {
+			p.langAt = map[string]Pos{}
+		}
+		p.langAt[l] = p.pos(c)
 	})
 	if n != nil && n.Kind == yaml.SequenceNode && len(n.Content) == 0 {
 		p.errorf(n, "missing-field", "languages: list at least one language")
