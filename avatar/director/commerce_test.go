@@ -110,6 +110,12 @@ func TestCartIntentsNeverChangeStock(t *testing.T) {
 				}
 			}
 		}
+		// The card shows the interest too, re-shown at most once a second.
+		r.until(5*time.Second, "product.show with wanted", func(evs []avatar.Envelope) bool {
+			return slices.ContainsFunc(evs, func(e avatar.Envelope) bool {
+				return e.Type == avatar.EventProductShow && decode[avatar.Product](t, e).Wanted == 40
+			})
+		})
 		st := r.sink.snapshot()
 		if st.Sale == nil || st.Sale.Stock != 30 || st.Sale.Wanted != 40 {
 			t.Errorf("state sale %+v, want 30 units and 40 wanted", st.Sale)
@@ -269,6 +275,10 @@ func TestFalseLineSkipped(t *testing.T) {
 		if rep := r.control(avatar.Control{Type: avatar.CtlPrice, SKU: "cup-02", Price: "59.00"}); !rep.OK {
 			t.Fatalf("price: %+v", rep)
 		}
+		// The state carries the live price, for the API's check of typed lines.
+		if st := r.sink.snapshot(); st.Prices["cup-02"] != "59.00" {
+			t.Errorf("state prices %v after the price control, want cup-02 at 59.00", st.Prices)
+		}
 		evs := r.until(5*time.Minute, "two passes of pitch-cup", func(evs []avatar.Envelope) bool {
 			n := 0
 			for _, l := range spokenLines(evs) {
@@ -336,4 +346,31 @@ func TestSoldOutPitchSkipped(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestViewerSetCounts: interest counts are exact up to exactViewers and
+// about right (HyperLogLog, 2^hllBits registers) beyond, in bounded memory.
+func TestViewerSetCounts(t *testing.T) {
+	for _, n := range []int{0, 1, 40, exactViewers, exactViewers + 1, 1000, 10000, 100000} {
+		var s viewerSet
+		for i := range n {
+			s.add(fmt.Sprintf("viewer-%d", i))
+			s.add(fmt.Sprintf("viewer-%d", i)) // twice counts once
+		}
+		got := s.count()
+		switch {
+		case n <= exactViewers && got != n:
+			t.Errorf("%d viewers counted %d, want exactly %d", n, got, n)
+		case n > exactViewers && (float64(got) < 0.9*float64(n) || float64(got) > 1.1*float64(n)):
+			t.Errorf("%d viewers counted %d, want within 10%%", n, got)
+		}
+		if n > exactViewers && (s.exact != nil || len(s.regs) != 1<<hllBits) {
+			t.Errorf("%d viewers: %d exact ids and %d registers, want only the %d registers", n, len(s.exact), len(s.regs), 1<<hllBits)
+		}
+	}
+	s := viewerSet{base: 1203}
+	s.add("v")
+	if got := s.count(); got != 1204 {
+		t.Errorf("count with a base of 1203 and one viewer = %d, want 1204", got)
+	}
 }
