@@ -34,10 +34,11 @@ const (
 // commerce is the player's state for viewer interest, live price checks
 // and sold-out pitches.
 type commerce struct {
-	wanted    map[string]*viewerSet // by SKU (catalog SKUs only)
-	cardAt    time.Time             // when the card was last re-shown for its wanted count
-	audited   map[string]string     // line or segment → the problem last audited for it
-	lineProds map[lineProdKey][]*script.Product
+	wanted    map[string]*viewerSet             // by SKU (catalog SKUs only)
+	cardAt    time.Time                         // when the card was last re-shown for its wanted count
+	audited   map[string]string                 // line or segment → the problem last audited for it
+	lineProds map[lineProdKey][]*script.Product // of prodsOf's lines
+	prodsOf   *Program
 	skipped   int  // sold-out segments entered in a row without a line spoken
 	restocked bool // a product's stock went from 0 up since the last wait
 }
@@ -295,6 +296,9 @@ func (p *Player) falseClaims(l *script.Line, u script.Utterance, lang, product s
 			delete(p.com.audited, "line:"+l.ID+"/"+lang)
 		}
 		return nil
+	}
+	if p.com.prodsOf != p.prog {
+		p.com.lineProds, p.com.prodsOf = nil, p.prog // a new script version
 	}
 	k := lineProdKey{line: l, lang: lang, product: product}
 	prods, ok := p.com.lineProds[k]
