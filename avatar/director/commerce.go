@@ -206,6 +206,7 @@ func (p *Player) skipSoldOut(ctx context.Context, seg *script.Segment) (bool, er
 	if seg.Product == "" || p.prog.Show.Kind != script.KindLivestream || p.stockOf(seg.Product) > 0 {
 		if p.cur.Step == 0 {
 			p.com.skipped = 0
+			delete(p.com.audited, "segment:"+seg.ID) // the next sell-out is audited again
 		}
 		return false, nil
 	}

@@ -313,10 +313,11 @@ func TestFalseLineSkipped(t *testing.T) {
 }
 
 // TestSoldOutPitchSkipped: once the cup is sold out its segment is not
-// pitched, until it is restocked.
+// pitched, until it is restocked; the skip is audited once per sell-out.
 func TestSoldOutPitchSkipped(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := start(t, loadShow(t, "demo-live.yaml"), liveRoom("r", "livestream"), &memSink{})
+		sink := &auditSink{}
+		r := startAudited(t, loadShow(t, "demo-live.yaml"), sink)
 		r.untilSpeech(time.Minute, "greet-hello")
 		if rep := r.control(avatar.Control{Type: avatar.CtlStock, SKU: "cup-02", Stock: intPtr(0)}); !rep.OK {
 			t.Fatalf("stock: %+v", rep)
@@ -342,8 +343,30 @@ func TestSoldOutPitchSkipped(t *testing.T) {
 			t.Fatalf("restock: %+v", rep)
 		}
 		r.untilSpeech(5*time.Minute, "cup-intro")
+		// Sold out again: audited again.
+		if rep := r.control(avatar.Control{Type: avatar.CtlStock, SKU: "cup-02", Stock: intPtr(0)}); !rep.OK {
+			t.Fatalf("stock: %+v", rep)
+		}
+		r.until(5*time.Minute, "a second pitch.skipped", func([]avatar.Envelope) bool {
+			n := 0
+			for _, rec := range sink.entries() {
+				if rec.action == "pitch.skipped" && rec.detail["sku"] == "cup-02" {
+					n++
+				}
+			}
+			return n == 2
+		})
 		if err := r.stop(); err != nil {
 			t.Fatal(err)
+		}
+		n := 0
+		for _, rec := range sink.entries() {
+			if rec.action == "pitch.skipped" {
+				n++
+			}
+		}
+		if n != 2 {
+			t.Errorf("%d pitch.skipped records over two sell-outs and several passes, want 2", n)
 		}
 	})
 }
