@@ -137,6 +137,38 @@ func TestServeCartIntentsAndOrders(t *testing.T) {
 	if code, m := order(`{"order_id":"shop-3","sku":"tea-01","qty":1}`); code != 200 || m["stock"] != 498.0 {
 		t.Errorf("next order: HTTP %d %v, want 498 left", code, m)
 	}
+
+	// Items 6, 7, 8 through the same serve: no silent no-ops, no price above
+	// list, no made-up price in a typed line.
+	for _, c := range []struct {
+		path, body string
+		status     int
+		code       string
+	}{
+		{"price", `{"sku":"cup-02","price":"139.00"}`, 409, "above_list"},
+		{"sale", `{"sku":"tea-01","price":"69","stock":5,"duration":"1m"}`, 409, "already_on_sale"},
+		{"stock", `{"sku":"tea-01","stock":498}`, 409, "no_change"},
+		{"say", `{"text":"龙井只要9元"}`, 422, "unprocessable"},
+		{"notice", `{"text":"今天半价"}`, 422, "unprocessable"},
+		{"price", `{"sku":"cup-02","price":"59.00"}`, 200, ""},
+	} {
+		code, m := apiCall(t, s, tok, "POST", "/api/v1/rooms/demo-live/"+c.path, "application/json", c.body)
+		got, _ := m["error"].(map[string]any)
+		if code != c.status || (c.code != "" && got["code"] != c.code) {
+			t.Errorf("%s %s: HTTP %d %v, want %d %s", c.path, c.body, code, m, c.status, c.code)
+		}
+	}
+	_, audit := apiCall(t, s, tok, "GET", "/api/v1/audit?limit=50", "", "")
+	refused := 0
+	for _, x := range audit["records"].([]any) {
+		rec := x.(map[string]any)
+		if d, _ := rec["detail"].(map[string]any); d["result"] == "refused" && strings.HasPrefix(rec["action"].(string), "control.") {
+			refused++
+		}
+	}
+	if refused != 3 {
+		t.Errorf("%d refused controls in the audit trail, want 3", refused)
+	}
 }
 
 func toJSON(v any) string {
