@@ -397,3 +397,19 @@ func TestViewerSetCounts(t *testing.T) {
 		t.Errorf("count with a base of 1203 and one viewer = %d, want 1204", got)
 	}
 }
+
+// BenchmarkViewerSetAdd is the cost of counting one cart intent, for a
+// crowd past the exact set (HyperLogLog).
+func BenchmarkViewerSetAdd(b *testing.B) {
+	ids := make([]string, 4096)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("9a03e9cc-a31e-401f-8133-%012d", i)
+	}
+	var s viewerSet
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		s.add(ids[i%len(ids)])
+		i++
+	}
+}

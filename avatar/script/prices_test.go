@@ -54,3 +54,13 @@ func TestCheckPricesLive(t *testing.T) {
 		t.Errorf("LineProducts by placeholder = %v, want cup-02", ps)
 	}
 }
+
+// BenchmarkCheckPrices is the live check of one line that states a price
+// and a discount, as the director runs it before speaking the line.
+func BenchmarkCheckPrices(b *testing.B) {
+	f := PriceFacts{Products: []Product{{SKU: "cup-02", Price: 5900, ListPrice: 12900}}, Coupons: []Coupon{{ID: "c", Discount: 1000, MinSpend: 9900}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		CheckPrices("两只装今天五折，只要64.5元。", f)
+	}
+}
