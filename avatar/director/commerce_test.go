@@ -287,6 +287,21 @@ func literalShow(t *testing.T) *Program {
 	return Compile(show, 1)
 }
 
+// TestSkipInAttractLoopRefused: after a museum tour, skip has no segment
+// to leave; it is refused, not answered ok.
+func TestSkipInAttractLoopRefused(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := start(t, loadShow(t, "demo-museum.yaml"), liveRoom("m", "museum"), &memSink{})
+		r.untilSpeech(5*time.Minute, "idle-ask")
+		if rep := r.control(avatar.Control{Type: avatar.CtlSkip}); rep.OK || rep.Code != avatar.RefuseNoChange {
+			t.Errorf("skip in the attract loop: %+v, want refused no_change", rep)
+		}
+		if err := r.stop(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 // TestFalseLineSkipped: after the merchant changes the cup's price from
 // 64.50 to 59.00 (list 129), a scripted line whose price or discount is no
 // longer true is not spoken; the skip is audited once per change, with

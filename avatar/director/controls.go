@@ -87,6 +87,9 @@ func (p *Player) onControl(ctx context.Context, c *avatar.Control) (avatar.Contr
 		if p.skip {
 			return refuse(avatar.RefusePending, "skip: a skip already waits for the end of the current line")
 		}
+		if p.cur.Attract && len(p.interlude) == 0 {
+			return refuse(avatar.RefuseNoChange, "skip: the tour is over and the kiosk plays its attract loop; there is no segment or narration to leave")
+		}
 		p.skip = true
 		return ok, nil
 	case avatar.CtlPitch:
