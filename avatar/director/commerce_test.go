@@ -365,6 +365,40 @@ func TestFalseLineSkipped(t *testing.T) {
 	}
 }
 
+// TestFalseAnswerSkipped: an FAQ answer whose literal price a live change
+// made false is not spoken either.
+func TestFalseAnswerSkipped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		path := filepath.Join("..", "..", "scripts", "demo-live.yaml")
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Replace(string(src), "龙井现在{price:tea-01}元一罐，茶杯{price:cup-02}元一套。", "茶杯只要64.5元一套。", 1)
+		show, probs := script.Parse(path, []byte(text))
+		if text == string(src) || show == nil || probs.HasErrors() {
+			t.Fatalf("demo with a literal FAQ price: %v", probs)
+		}
+		sink := &auditSink{}
+		r := startAudited(t, Compile(show, 1), sink)
+		r.untilSpeech(time.Minute, "greet-hello")
+		if rep := r.control(avatar.Control{Type: avatar.CtlPrice, SKU: "cup-02", Price: "59.00"}); !rep.OK {
+			t.Fatalf("price: %+v", rep)
+		}
+		r.p.Input(avatar.Input{Viewer: "v1", Type: avatar.MsgQuestion, Data: avatar.MessageData{Text: "茶杯多少钱", Name: "小明"}})
+		evs := r.untilSpeech(time.Minute, "greet-coupon")
+		if err := r.stop(); err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(evs, func(e avatar.Envelope) bool { return e.Type == avatar.EventReply }) {
+			t.Errorf("false answer spoken: %s", summary(evs))
+		}
+		if !slices.ContainsFunc(sink.entries(), func(e auditEntry) bool { return e.action == "line.skipped" && e.detail["faq"] == "faq-price" }) {
+			t.Errorf("no line.skipped audit for the answer: %+v", sink.entries())
+		}
+	})
+}
+
 // TestSoldOutPitchSkipped: once the cup is sold out its segment is not
 // pitched, until it is restocked; the skip is audited once per sell-out.
 func TestSoldOutPitchSkipped(t *testing.T) {
