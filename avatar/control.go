@@ -23,6 +23,9 @@ const (
 	CtlPrice  ControlType = "price"  // set SKU's price to Price
 	CtlSay    ControlType = "say"    // speak Text (in Lang) as the next line
 	CtlNotice ControlType = "notice" // show a banner: Text, Ref
+	// CtlOrder applies a paid order from the merchant's commerce platform:
+	// Qty units of SKU leave the stock, once per OrderID (see OrdersBucket).
+	CtlOrder ControlType = "order"
 )
 
 // Control is one merchant control of one room.
@@ -38,12 +41,36 @@ type Control struct {
 	Text     string        `json:"text,omitempty"`
 	Lang     string        `json:"lang,omitempty"`
 	Ref      string        `json:"ref,omitempty"`
+	OrderID  string        `json:"order_id,omitempty"` // CtlOrder: the idempotency key's digest
+	Qty      int           `json:"qty,omitempty"`      // CtlOrder: units ordered
 	TS       time.Time     `json:"ts"`
 }
 
-// ControlReply is the director's answer to a Control.
+// ControlReply is the director's answer to a Control: it took effect (OK),
+// or it was refused with a Code saying why and an Error for people.
 type ControlReply struct {
 	OK    bool   `json:"ok"`
+	Code  string `json:"code,omitempty"` // a Refuse* value when refused
 	Error string `json:"error,omitempty"`
 	Seq   uint64 `json:"seq,omitempty"` // the room's last seq when applied
+	// Stock is the SKU's live stock after a CtlOrder or CtlStock.
+	Stock *int `json:"stock,omitempty"`
+	// Replayed is true when a CtlOrder had already been applied: nothing
+	// changed this time, and Stock is the stock the order left.
+	Replayed bool `json:"replayed,omitempty"`
 }
+
+// Why a director refuses a control (ControlReply.Code). Every control either
+// takes effect or is refused with one of these; none is a silent no-op.
+const (
+	RefuseInvalid    = "invalid"         // a field is missing or wrong (unknown SKU, bad price...)
+	RefuseNoChange   = "no_change"       // it would change nothing: the value is already so
+	RefuseAlreadyOn  = "already_on_sale" // that flash sale, or a sale of that SKU, is already running
+	RefusePending    = "pending"         // the same control already waits for the next line boundary
+	RefuseSoldOut    = "sold_out"        // the product has no stock left
+	RefuseOutOfStock = "out_of_stock"    // an order for more than the stock left
+	RefuseAboveList  = "above_list"      // a price above the product's list price
+	RefuseQueueFull  = "queue_full"      // too many typed lines wait to be spoken
+	RefuseBusy       = "busy"            // the director is too far behind; try again
+	RefuseUnknown    = "unknown_control" // a control type this director does not know
+)

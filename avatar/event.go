@@ -35,6 +35,8 @@ const (
 	EventError       EventType = "error"   // Error: sent to one viewer only
 	EventResume      EventType = "resume"  // Resume: how a reconnect was served
 	EventPong        EventType = "pong"    // Pong: answer to a viewer's ping
+	EventCartOK      EventType = "cart.ok" // CartOK: to one viewer, its add-to-cart intent was counted
+	EventStock       EventType = "stock"   // StockLevel: a product's live stock changed
 )
 
 // Envelope is one event as it travels and as viewers receive it. Seq counts
@@ -118,6 +120,10 @@ type State struct {
 	Exhibit *Exhibit `json:"exhibit,omitempty"` // the exhibit in focus
 	Recent  []Speech `json:"recent,omitempty"`  // the last few lines, oldest first
 	Viewers int      `json:"viewers,omitempty"`
+	// Prices holds the live prices the merchant changed from the script's
+	// catalog, by SKU (decimal strings), so a reader of the snapshot (the
+	// merchant API checking a typed line) knows every live price.
+	Prices map[string]string `json:"prices,omitempty"`
 }
 
 // ShowStatus is the payload of show.start, show.pause, show.resume and show.end.
@@ -174,6 +180,9 @@ type Product struct {
 	Stock     int      `json:"stock"`
 	Image     string   `json:"image,omitempty"`
 	Points    []string `json:"points,omitempty"`
+	// Wanted is about how many distinct viewers sent an add-to-cart intent
+	// for the product ("1,203 want this"); intents never change Stock.
+	Wanted int `json:"wanted,omitempty"`
 }
 
 // Sale is a flash sale: its price holds until Ends or until Stock runs out.
@@ -185,6 +194,22 @@ type Sale struct {
 	Stock    int    `json:"stock"`
 	Ends     Time   `json:"ends"`
 	Reason   string `json:"reason,omitempty"` // on sale.end: "time", "sold_out", "stopped"
+	// Wanted is about how many distinct viewers sent an add-to-cart intent
+	// for the sale's SKU since it started; intents never change Stock.
+	Wanted int `json:"wanted,omitempty"`
+}
+
+// CartOK tells one viewer (seq 0) that its add-to-cart intent was counted
+// as interest. It is not an order: stock changes only by the merchant.
+type CartOK struct {
+	SKU string `json:"sku"`
+}
+
+// StockLevel is a product's live stock after a merchant's stock control
+// or an order from the merchant's commerce platform.
+type StockLevel struct {
+	SKU   string `json:"sku"`
+	Stock int    `json:"stock"`
 }
 
 // Coupon is a coupon handed out to viewers.
@@ -298,6 +323,10 @@ func NewPayload(t EventType) any {
 		return new(Resume)
 	case EventPong:
 		return new(Pong)
+	case EventCartOK:
+		return new(CartOK)
+	case EventStock:
+		return new(StockLevel)
 	}
 	return nil
 }

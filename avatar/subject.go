@@ -16,6 +16,10 @@ const (
 	// LeasesBucket maps a room ID to the director that plays it; entries
 	// expire unless renewed, so a dead director's rooms are taken over.
 	LeasesBucket = "room_leases"
+	// OrdersBucket keeps, per room and idempotency key, what an order from
+	// the merchant's commerce platform did (OrderKey), so a replayed
+	// webhook does not take stock twice; entries expire after a few days.
+	OrdersBucket = "room_orders"
 	// AuditStream records every change merchants make, on AuditSubject.
 	AuditStream = "AUDIT"
 
@@ -65,3 +69,7 @@ func ViewersSubject(r RoomID) string { return "live.room." + string(r) + ".viewe
 
 // AllViewersSubject matches every room's viewers subject.
 func AllViewersSubject() string { return "live.room.*.viewers" }
+
+// OrderKey is the OrdersBucket key of an order in room r whose idempotency
+// key hashes to digest (hex, so any key the platform sends is one token).
+func OrderKey(r RoomID, digest string) string { return string(r) + "." + digest }

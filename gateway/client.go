@@ -427,6 +427,10 @@ func (c *client) handle(typ int, data []byte, forward func(avatar.Input) error) 
 		return &avatar.Error{Code: avatar.CodeInternal, Message: "internal error; try again"}
 	}
 	c.hub.metrics.inputs.WithLabelValues(string(m.Type)).Inc()
+	if m.Type == avatar.MsgCart {
+		// Counted as interest by the director; never an order.
+		c.send(directFrame(c.room.id, avatar.EventCartOK, avatar.CartOK{SKU: d.SKU}))
+	}
 	return nil
 }
 

@@ -33,6 +33,9 @@ type Config struct {
 	Name string
 	// LeaseTTL is how long a room lease lives unless renewed (default 5s).
 	LeaseTTL time.Duration
+	// OrdersTTL is how long an order's idempotency record is kept, so a
+	// replayed order webhook does not take stock twice (default 72h).
+	OrdersTTL time.Duration
 	// Replicas is how many servers of a cluster keep each stream and bucket
 	// (default 1; 3 on the docker-compose cluster).
 	Replicas int
@@ -48,6 +51,8 @@ type Bus struct {
 	// Scripts a script key to its source (history = versions), Leases a room
 	// ID to the director playing it (expiring after LeaseTTL).
 	Rooms, State, Scripts, Leases jetstream.KeyValue
+	// Orders maps avatar.OrderKey to what an order did (see OrdersBucket).
+	Orders jetstream.KeyValue
 	// Audit is the stream of merchants' changes.
 	Audit jetstream.Stream
 
@@ -191,6 +196,13 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 		leaseTTL = 5 * time.Second
 	}
 	if b.Leases, err = kv(avatar.LeasesBucket, "which director plays each room", 1, leaseTTL); err != nil {
+		return err
+	}
+	ordersTTL := cfg.OrdersTTL
+	if ordersTTL == 0 {
+		ordersTTL = 72 * time.Hour
+	}
+	if b.Orders, err = kv(avatar.OrdersBucket, "what each order did, by room and idempotency key", 1, ordersTTL); err != nil {
 		return err
 	}
 	b.Audit, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{

@@ -27,6 +27,9 @@ type cursor struct {
 	Vars  map[string]int64        `json:"vars,omitempty"`
 	Stock map[string]int          `json:"stock,omitempty"` // changed from the catalog
 	Price map[string]script.Money `json:"price,omitempty"` // changed from the catalog
+	// Orders are the last orders applied (commerce.go), so a director
+	// taking the room over does not apply one again.
+	Orders []orderDone `json:"o,omitempty"`
 
 	// Line is the line being spoken while some of its cues have not fired;
 	// a director taking the room over fires them (Player.resumeLine).

@@ -102,6 +102,7 @@ type Player struct {
 	saleNow   *script.Sale
 	burst     int // interjections since the last scripted line
 	lastTouch time.Time
+	com       commerce // intents, live price checks, sold-out pitches (commerce.go)
 }
 
 type item struct {
@@ -125,7 +126,7 @@ type saleRun struct {
 	ends    time.Time
 	dirty   bool // stock changed since the last sale event
 	updated time.Time
-	claims  map[string]bool // viewers who claimed a unit by a cart intent
+	wanted  *viewerSet // viewers who sent a cart intent for its SKU since it started
 }
 
 type answer struct {
@@ -173,7 +174,7 @@ func (p *Player) Control(c avatar.Control, reply func(avatar.ControlReply)) {
 	select {
 	case p.inbox <- item{ctl: &c, reply: reply}:
 	default:
-		reply(avatar.ControlReply{Error: "director busy, try again"})
+		reply(avatar.ControlReply{Code: avatar.RefuseBusy, Error: "director busy, try again"})
 	}
 }
 
@@ -596,6 +597,9 @@ func (p *Player) answer(ctx context.Context, a *answer) error {
 	if _, ok := f.Answer[0].Say[lang]; !ok {
 		lang = p.cur.Lang
 	}
+	if p.falseAnswer(ctx, f, lang) {
+		return nil
+	}
 	var text strings.Builder
 	cjk := strings.HasPrefix(lang, "zh") || strings.HasPrefix(lang, "ja")
 	for i, n := range a.names {
@@ -643,6 +647,9 @@ func (p *Player) step(ctx context.Context) error {
 		return p.attract(ctx)
 	}
 	seg := &segs[p.cur.Segment]
+	if skip, err := p.skipSoldOut(ctx, seg); skip || err != nil {
+		return err
+	}
 	if p.cur.Step == 0 {
 		if err := p.enterSegment(ctx, seg); err != nil {
 			return err
@@ -859,6 +866,9 @@ type spoken struct {
 // it is the step under the cursor.
 func (p *Player) sayLine(ctx context.Context, l *script.Line, advance bool) error {
 	u, lang := pick(l, p.cur.Lang, p.prog.Show.Languages)
+	if skip, err := p.skipFalseLine(ctx, l, u, lang, advance); skip || err != nil {
+		return err
+	}
 	text, cues := p.fill(u)
 	return p.speak(ctx, spoken{
 		line: l, id: l.ID, text: text, lang: lang, cues: cues, emotion: l.Emotion, gesture: l.Gesture,
@@ -1129,7 +1139,7 @@ func (p *Player) productCard(pr *script.Product) *avatar.Product {
 		SKU: pr.SKU, Title: pr.Title.Get(p.cur.Lang, p.defaultLang()),
 		Price: formatMoney(p.priceOf(pr)), ListPrice: formatMoney(pr.ListPrice),
 		Currency: pr.Currency, Stock: p.stockOf(pr.SKU), Image: pr.Image,
-		Points: pr.Points[p.cur.Lang],
+		Points: pr.Points[p.cur.Lang], Wanted: p.wantedOf(pr.SKU),
 	}
 }
 
@@ -1352,6 +1362,9 @@ func (p *Player) wait(ctx context.Context, deadline time.Time, until func() bool
 		}
 		next, err := p.saleTick(ctx, now)
 		if err != nil {
+			return err
+		}
+		if next, err = p.interestTick(ctx, now, next); err != nil {
 			return err
 		}
 		if next.IsZero() || (!deadline.IsZero() && deadline.Before(next)) {

@@ -280,9 +280,15 @@ func TestFlashSaleStockAndSoldOut(t *testing.T) {
 		if st := r.sink.snapshot(); st.Sale == nil || st.Sale.Stock != 3 || st.Product == nil || st.Product.SKU != "cup-02" {
 			t.Fatalf("state during the sale %+v, want the sale and its card", st)
 		}
-		// Two carts (one viewer twice counts once) → one coalesced sale.update.
+		// Two orders from the merchant's shop (one sent twice counts once);
+		// viewers' cart intents are interest only and take nothing.
 		for _, v := range []string{"a", "a", "b"} {
 			r.p.Input(avatar.Input{Viewer: v, Type: avatar.MsgCart, Data: avatar.MessageData{SKU: "cup-02"}})
+		}
+		for _, id := range []string{"order-a", "order-a", "order-b"} {
+			if rep := r.control(avatar.Control{Type: avatar.CtlOrder, SKU: "cup-02", Qty: 1, OrderID: id}); !rep.OK {
+				t.Fatalf("order %s: %+v", id, rep)
+			}
 		}
 		evs = r.until(5*time.Second, "sale.update", func(evs []avatar.Envelope) bool {
 			return evs[len(evs)-1].Type == avatar.EventSaleUpdate || slices.ContainsFunc(evs, func(e avatar.Envelope) bool { return e.Type == avatar.EventSaleUpdate })
@@ -296,12 +302,14 @@ func TestFlashSaleStockAndSoldOut(t *testing.T) {
 		if upd.Stock != 1 {
 			t.Errorf("sale.update stock %d, want 1", upd.Stock)
 		}
-		if st := r.sink.snapshot(); st.Product == nil || st.Product.Stock != 198 || st.Sale == nil || st.Sale.Stock != 1 {
-			t.Errorf("state after two claims: card %+v sale %+v, want 198 left and 1 on sale", st.Product, st.Sale)
+		if st := r.sink.snapshot(); st.Product == nil || st.Product.Stock != 198 || st.Sale == nil || st.Sale.Stock != 1 || st.Sale.Wanted != 2 {
+			t.Errorf("state after two orders: card %+v sale %+v, want 198 left and 1 on sale", st.Product, st.Sale)
 		}
 		// The last unit sells: the sale ends sold out, the card shows 0, and
 		// the avatar says so.
-		r.p.Input(avatar.Input{Viewer: "c", Type: avatar.MsgCart, Data: avatar.MessageData{SKU: "cup-02"}})
+		if rep := r.control(avatar.Control{Type: avatar.CtlOrder, SKU: "cup-02", Qty: 1, OrderID: "order-c"}); !rep.OK {
+			t.Fatalf("order c: %+v", rep)
+		}
 		evs = r.untilSpeech(time.Minute, "sale-sold-out-cup-02")
 		if err := r.stop(); err != nil {
 			t.Fatal(err)
@@ -629,7 +637,9 @@ func TestTakeoverKeepsSale(t *testing.T) {
 			return slices.ContainsFunc(evs, func(e avatar.Envelope) bool { return e.Type == avatar.EventSaleStart })
 		})
 		sale := decode[avatar.Sale](t, evs[slices.IndexFunc(evs, func(e avatar.Envelope) bool { return e.Type == avatar.EventSaleStart })])
-		r.p.Input(avatar.Input{Viewer: "a", Type: avatar.MsgCart, Data: avatar.MessageData{SKU: "tea-01"}})
+		if rep := r.control(avatar.Control{Type: avatar.CtlOrder, SKU: "tea-01", Qty: 1, OrderID: "o-1"}); !rep.OK {
+			t.Fatalf("order: %+v", rep)
+		}
 		r.until(5*time.Second, "sale.update", func(evs []avatar.Envelope) bool {
 			return slices.ContainsFunc(evs, func(e avatar.Envelope) bool { return e.Type == avatar.EventSaleUpdate })
 		})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
@@ -54,6 +55,16 @@ func (s BusSink) SaveState(ctx context.Context, r avatar.RoomID, st avatar.State
 		return fmt.Errorf("director: save state of room %s: %w", r, err)
 	}
 	return nil
+}
+
+// Audit implements Auditor: it records action on room's merchant's audit
+// subject, targeted at the room.
+func (s BusSink) Audit(ctx context.Context, room avatar.Room, action string, detail any) error {
+	b, err := json.Marshal(detail)
+	if err != nil {
+		return fmt.Errorf("director: encode audit %s: %w", action, err)
+	}
+	return s.B.RecordAudit(ctx, bus.AuditRecord{TS: time.Now().UTC(), Merchant: room.Merchant, Action: action, Target: string(room.ID), Detail: b})
 }
 
 // LoadState implements Sink.

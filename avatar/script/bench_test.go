@@ -17,8 +17,8 @@ func bigScript(size int) []byte {
 		fmt.Fprintf(&b, "  - sku: p%d\n    title: {zh-CN: 商品%d, en: Product %d}\n    price: 99\n    list_price: 129\n    stock: 500\n", i, i, i)
 		fmt.Fprintf(&segs, "  - id: seg%d\n    product: p%d\n    steps:\n", i, i)
 		for j := range 8 {
-			fmt.Fprintf(&segs, "      - id: l%d-%d\n        say:\n          zh-CN: 这款[show:p%d]商品今天只要99元，原价129元，最近卖得很好，喜欢的朋友赶紧下单。\n"+
-				"          en: This [show:p%d] product is only 99 yuan today, down from 129. It has been popular lately, so order soon.\n", i, j, i, i)
+			fmt.Fprintf(&segs, "      - id: l%d-%d\n        say:\n          zh-CN: 这款[show:p%d]商品今天只要{price:p%d}元，原价129元，最近卖得很好，喜欢的朋友赶紧下单。\n"+
+				"          en: This [show:p%d] product is only {price:p%d} yuan today, down from 129. It has been popular lately, so order soon.\n", i, j, i, i, i, i)
 		}
 		segs.WriteString("      - pause: 1.5s\n")
 	}

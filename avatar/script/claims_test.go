@@ -94,8 +94,8 @@ func TestCommerceClaims(t *testing.T) {
 		text string
 		want string // codes, "|"-joined
 	}{
-		{"只要99元", ""},
-		{"原价129元，今天只要99", ""},
+		{"只要99元", "literal-price"},
+		{"原价129元，今天只要99", "literal-price"},
 		{"秒杀价79元", ""},
 		{"领券再减10元，到手89元", ""},
 		{"直降30元", ""},
@@ -108,7 +108,7 @@ func TestCommerceClaims(t *testing.T) {
 		{"五折", "discount-claim"},
 		{"half price", "discount-claim"},
 		{"[show:cup-02]杯子半价", ""},
-		{"[show:cup-02]杯子五折，只要64.5元", ""},
+		{"[show:cup-02]杯子五折，只要64.5元", "literal-price"},
 		{"七七折", ""},
 		{"八折", "discount-claim"},
 		{"{price:tea-01}元", ""},

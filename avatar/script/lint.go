@@ -121,81 +121,17 @@ func lineProducts(s *Show, ix *index, r lineRef, u Utterance) []*Product {
 }
 
 // lintPrices checks the amounts and discounts a line states against the
-// catalog, its sales and coupons.
+// catalog, its sales and coupons (CheckPrices).
 func (p *parser) lintPrices(s *Show, ix *index, r lineRef, lang string, u Utterance) {
-	text := placeholderRE.ReplaceAllStringFunc(u.Text, func(m string) string { return strings.Repeat(" ", len(m)) })
-	amounts, discounts := findAmounts(text), findDiscounts(text)
-	if len(amounts) == 0 && len(discounts) == 0 {
+	if !MentionsPrice(u.Text) {
 		return
 	}
-	prods := lineProducts(s, ix, r, u)
-	if len(prods) == 0 {
-		return
+	f := PriceFacts{Sales: s.Sales, Coupons: s.Coupons}
+	for _, pr := range lineProducts(s, ix, r, u) {
+		f.Products = append(f.Products, *pr)
 	}
-	allowed := map[Money]bool{}
-	type ratio struct{ price, list Money }
-	var ratios []ratio
-	var known []string
-	for _, pr := range prods {
-		prices := []Money{pr.Price}
-		for _, sl := range s.Sales {
-			if sl.SKU == pr.SKU {
-				prices = append(prices, sl.Price)
-			}
-		}
-		allowed[pr.ListPrice] = true
-		for _, v := range prices {
-			allowed[v] = true
-			if pr.ListPrice > v {
-				allowed[pr.ListPrice-v] = true
-				ratios = append(ratios, ratio{v, pr.ListPrice})
-			}
-			if pr.Price > v {
-				allowed[pr.Price-v] = true
-			}
-			for _, c := range s.Coupons {
-				if v >= c.MinSpend && v > c.Discount {
-					allowed[v-c.Discount] = true
-				}
-			}
-		}
-		desc := fmt.Sprintf("%s costs %s", pr.SKU, pr.Price)
-		if pr.ListPrice > 0 {
-			desc += fmt.Sprintf(" (list %s)", pr.ListPrice)
-		}
-		known = append(known, desc)
-	}
-	for _, c := range s.Coupons {
-		allowed[c.Discount] = true
-		allowed[c.MinSpend] = true
-	}
-	for _, a := range amounts {
-		if allowed[a.value] {
-			continue
-		}
-		p.finding(r.line.ID, p.linePos(r.line.ID, lang, u, a.start), SevError, "price-claim", rulePrice,
-			"line %s (%s) states %s, which matches no price, list price, sale or coupon: %s",
-			r.line.ID, lang, a.value, strings.Join(known, "; "))
-	}
-	for _, d := range discounts {
-		pct := d.pct
-		pos := p.linePos(r.line.ID, lang, u, d.start)
-		if len(ratios) == 0 {
-			p.finding(r.line.ID, pos, SevWarning, "discount-claim", rulePrice,
-				"line %s (%s) claims %q but no product in context has a list price to check it against", r.line.ID, lang, d.phrase)
-			continue
-		}
-		// Within one percentage point of the list price counts as true, to
-		// allow rounding to whole fen.
-		if slices.ContainsFunc(ratios, func(rt ratio) bool {
-			d := int64(rt.price)*100 - int64(rt.list)*int64(pct)
-			return max(d, -d) <= int64(rt.list)
-		}) {
-			continue
-		}
-		p.finding(r.line.ID, pos, SevError, "discount-claim", rulePrice,
-			"line %s (%s) claims %q (%d%% of list price), which matches no price or sale: %s",
-			r.line.ID, lang, d.phrase, pct, strings.Join(known, "; "))
+	for _, c := range CheckPrices(u.Text, f) {
+		p.finding(r.line.ID, p.linePos(r.line.ID, lang, u, c.At), c.Severity, c.Code, c.Rule, "line %s (%s) %s", r.line.ID, lang, c.Msg)
 	}
 }
 

@@ -101,6 +101,7 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 //	PUT    /api/v1/rooms/{room}/script       assign a script version
 //	POST   /api/v1/rooms/{room}/{start,pause,resume,stop}
 //	POST   /api/v1/rooms/{room}/{pitch,sale,stock,price,say,notice,skip}
+//	POST   /api/v1/rooms/{room}/orders       an order from the merchant's shop, once per idempotency key
 //	GET    /api/v1/audit                     the merchant's audit trail, newest first
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -120,6 +121,7 @@ func (a *API) Handler() http.Handler {
 	for _, t := range []avatar.ControlType{avatar.CtlSkip, avatar.CtlPitch, avatar.CtlSale, avatar.CtlStock, avatar.CtlPrice, avatar.CtlSay, avatar.CtlNotice} {
 		mux.HandleFunc("POST /api/v1/rooms/{room}/"+string(t), a.controlHandler(t))
 	}
+	mux.HandleFunc("POST /api/v1/rooms/{room}/orders", a.postOrder)
 	mux.HandleFunc("GET /api/v1/audit", a.audit)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		// The catch-all also gets known paths asked with another method.

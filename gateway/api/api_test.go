@@ -458,7 +458,7 @@ func TestRoomsAndControls(t *testing.T) {
 		{"stock", `{"sku":"tea-01","stock":-1}`, 400},
 		{"stock", `{"sku":"tea-01"}`, 400},
 		{"price", `{"sku":"tea-01","price":89}`, 200},
-		{"price", `{"sku":"tea-01","price":"1.00"}`, 409}, // the director refuses
+		{"price", `{"sku":"tea-01","price":"1.00"}`, 409}, // the director refuses (and it is audited)
 		{"say", `{"text":"Thanks for watching!","lang":"en"}`, 200},
 		{"say", `{"text":"Thanks!","lang":"fr"}`, 400},
 		{"say", `{"text":""}`, 400},
@@ -543,7 +543,7 @@ func TestRoomsAndControls(t *testing.T) {
 		}
 		actions = append(actions, m["action"].(string))
 	}
-	wantActions := "room.stop room.resume room.pause room.assign room.assign control.notice control.say control.say control.price control.stock control.sale control.sale control.sale control.pitch control.skip room.start room.create script.put"
+	wantActions := "room.stop room.resume room.pause room.assign room.assign control.notice control.say control.say control.price control.price control.stock control.sale control.sale control.sale control.pitch control.skip room.start room.create script.put"
 	if strings.Join(actions, " ") != wantActions {
 		t.Errorf("audit actions:\n got %s\nwant %s", strings.Join(actions, " "), wantActions)
 	}

@@ -68,7 +68,20 @@ func (a *API) controlHandler(t avatar.ControlType) http.HandlerFunc {
 			return
 		}
 		c := avatar.Control{Type: t, Room: rm.ID, By: rm.Merchant, TS: a.cfg.Now().UTC()}
-		status, ps, claims := a.checkControl(&c, req, show)
+		var live *avatar.State
+		if t == avatar.CtlSay || t == avatar.CtlNotice {
+			// Typed lines are checked against the live prices the director
+			// keeps in the room's state snapshot.
+			st, ok, err := a.bus.LoadState(r.Context(), rm.ID)
+			if err != nil {
+				a.internal(w, r, err)
+				return
+			}
+			if ok {
+				live = &st
+			}
+		}
+		status, ps, claims, prices := a.checkControl(&c, req, show, live)
 		if len(ps) > 0 {
 			code := "bad_request"
 			if status == http.StatusUnprocessableEntity {
@@ -91,22 +104,35 @@ func (a *API) controlHandler(t avatar.ControlType) http.HandlerFunc {
 			a.internal(w, r, err)
 			return
 		case !reply.OK:
-			a.fail(w, r, http.StatusConflict, "refused", "the director refused: "+reply.Error)
+			code := reply.Code
+			if code == "" {
+				code = "refused"
+			}
+			// Refused controls are audited too: the record says which.
+			a.record(r, "control."+string(t), string(rm.ID), map[string]any{"control": c, "result": "refused", "code": code, "error": reply.Error})
+			a.fail(w, r, http.StatusConflict, code, "the director refused: "+reply.Error)
 			return
 		}
-		detail := map[string]any{"control": c, "seq": reply.Seq}
+		detail := map[string]any{"control": c, "seq": reply.Seq, "result": "applied"}
+		if len(claims) > 0 || len(prices) > 0 {
+			detail["reason"] = req.Reason
+		}
 		if len(claims) > 0 {
-			detail["claims"], detail["reason"] = claims, req.Reason
+			detail["claims"] = claims
+		}
+		if len(prices) > 0 {
+			detail["price_claims"] = prices
 		}
 		a.record(r, "control."+string(t), string(rm.ID), detail)
 		a.writeJSON(w, http.StatusOK, map[string]any{"ok": true, "room": rm.ID, "type": t, "seq": reply.Seq})
 	}
 }
 
-// checkControl fills c from req and checks it against the room's show. It
-// returns the status and problems to refuse with, and any acknowledged
-// advertising claims to record.
-func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.Show) (int, []Problem, []script.Claim) {
+// checkControl fills c from req and checks it against the room's show and,
+// for typed lines, the live prices in the room's state live (nil if none
+// yet). It returns the status and problems to refuse with, and any
+// acknowledged advertising and price claims to record.
+func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.Show, live *avatar.State) (int, []Problem, []script.Claim, []script.PriceFinding) {
 	var ps []Problem
 	bad := func(field, code, format string, args ...any) {
 		ps = append(ps, fieldProblem(field, code, format, args...))
@@ -131,6 +157,7 @@ func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.S
 		c.Price = p
 	}
 	var claims []script.Claim
+	var prices []script.PriceFinding
 	needText := func(max int) {
 		n := len(strings.TrimSpace(req.Text))
 		switch {
@@ -145,6 +172,13 @@ func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.S
 		}
 		c.Text = strings.TrimSpace(req.Text)
 		claims = script.FindClaims(c.Text)
+		if show != nil && show.Kind == script.KindLivestream {
+			for _, f := range script.CheckPrices(c.Text, livePrices(show, live)) {
+				if f.Severity == script.SevError {
+					prices = append(prices, f)
+				}
+			}
+		}
 	}
 	switch c.Type {
 	case avatar.CtlSkip:
@@ -195,16 +229,58 @@ func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.S
 		c.Ref = req.Ref
 	}
 	if len(ps) > 0 {
-		return http.StatusBadRequest, ps, nil
+		return http.StatusBadRequest, ps, nil, nil
 	}
-	if len(claims) > 0 && strings.TrimSpace(req.Reason) == "" {
+	if (len(claims) > 0 || len(prices) > 0) && strings.TrimSpace(req.Reason) == "" {
 		for _, cl := range claims {
 			ps = append(ps, Problem{Line: 1, Col: utf8.RuneCountInString(c.Text[:cl.At]) + 1, Field: "text", Severity: "error",
 				Code: cl.Code, Message: fmt.Sprintf("%q %s; rephrase, or send a reason to acknowledge it", cl.Phrase, cl.Reason), Rule: cl.Rule})
 		}
-		return http.StatusUnprocessableEntity, ps, nil
+		for _, f := range prices {
+			ps = append(ps, Problem{Line: 1, Col: utf8.RuneCountInString(c.Text[:f.At]) + 1, Field: "text", Severity: "error",
+				Code: f.Code, Message: "the text " + f.Msg + "; use {price:SKU}, rephrase, or send a reason to acknowledge it", Rule: f.Rule})
+		}
+		slices.SortStableFunc(ps, func(a, b Problem) int { return a.Col - b.Col })
+		return http.StatusUnprocessableEntity, ps, nil, nil
 	}
-	return 0, nil, claims
+	return 0, nil, claims, prices
+}
+
+// livePrices are the facts a typed line is checked against: the product on
+// screen (else every product of the catalog) at its live price, the
+// script's flash sales and the running one, and the coupons. Live prices
+// come from the state snapshot: the card on screen and Prices, which the
+// director keeps for every price the merchant changed.
+func livePrices(show *script.Show, st *avatar.State) script.PriceFacts {
+	f := script.PriceFacts{Sales: slices.Clip(show.Sales), Coupons: show.Coupons}
+	onScreen := ""
+	if st != nil && st.Product != nil {
+		onScreen = st.Product.SKU
+	}
+	for _, pr := range show.Catalog {
+		if onScreen != "" && pr.SKU != onScreen && slices.ContainsFunc(show.Catalog, func(p script.Product) bool { return p.SKU == onScreen }) {
+			continue
+		}
+		if st != nil {
+			if s, ok := st.Prices[pr.SKU]; ok {
+				if m, err := script.ParseMoney(s); err == nil {
+					pr.Price = m
+				}
+			}
+			if st.Product != nil && st.Product.SKU == pr.SKU {
+				if m, err := script.ParseMoney(st.Product.Price); err == nil {
+					pr.Price = m
+				}
+			}
+		}
+		f.Products = append(f.Products, pr)
+	}
+	if st != nil && st.Sale != nil {
+		if m, err := script.ParseMoney(st.Sale.Price); err == nil {
+			f.Sales = append(f.Sales, script.Sale{ID: st.Sale.ID, SKU: st.Sale.SKU, Price: m})
+		}
+	}
+	return f
 }
 
 // parsePrice reads a price given as a decimal string or a number.

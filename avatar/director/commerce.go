@@ -1,0 +1,431 @@
+package director
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/bits"
+	"slices"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/script"
+)
+
+// Commerce rules of the show engine; see docs/director.md.
+const (
+	// MaxOrdersRemembered is how many of the last applied orders a room's
+	// cursor keeps, so a director taking the room over answers a replay of
+	// one of them without applying it again. The merchant API keeps every
+	// order's result for days (avatar.OrdersBucket); the cursor only covers
+	// an order applied whose result the API had not yet stored.
+	MaxOrdersRemembered = 16
+	// exactViewers is how many distinct viewers an interest count holds
+	// exactly (by a 64-bit hash of the id); beyond, it turns into a
+	// HyperLogLog of 2^hllBits one-byte registers (about 3% error).
+	exactViewers = 256
+	hllBits      = 10
+)
+
+// commerce is the player's state for viewer interest, live price checks
+// and sold-out pitches.
+type commerce struct {
+	wanted    map[string]*viewerSet             // by SKU (catalog SKUs only)
+	cardAt    time.Time                         // when the card was last re-shown for its wanted count
+	audited   map[string]string                 // line or segment → the problem last audited for it
+	lineProds map[lineProdKey][]*script.Product // of prodsOf's lines
+	prodsOf   *Program
+	skipped   int  // sold-out segments entered in a row without a line spoken
+	restocked bool // a product's stock went from 0 up since the last wait
+}
+
+type lineProdKey struct {
+	line    *script.Line
+	lang    string
+	product string
+}
+
+// orderDone is an applied order in the cursor: the first 16 hex digits of
+// its idempotency key's digest and the stock it left.
+type orderDone struct {
+	ID    string `json:"id"`
+	Stock int    `json:"n"`
+}
+
+// Auditor is a Sink that also records audit records for the room's
+// merchant; BusSink is one. A player whose sink is not an Auditor logs
+// what it would have audited.
+type Auditor interface {
+	Audit(ctx context.Context, room avatar.Room, action string, detail any) error
+}
+
+// cart counts a viewer's add-to-cart intent as interest in SKU: distinct
+// viewers per product and per running flash sale, shown as `wanted` on the
+// card and the sale. An anonymous socket's intent is not an order and never
+// changes stock; orders come from the merchant (CtlOrder).
+func (p *Player) cart(_ context.Context, viewer, sku string) error {
+	if viewer == "" || p.prog.products[sku] == nil {
+		return nil
+	}
+	p.wantedSet(sku).add(viewer)
+	if s := p.sale; s != nil && s.ev.SKU == sku {
+		if s.wanted == nil {
+			s.wanted = &viewerSet{base: s.ev.Wanted}
+		}
+		if s.wanted.add(viewer) {
+			if n := s.wanted.count(); n != s.ev.Wanted {
+				s.ev.Wanted, s.dirty = n, true
+			}
+		}
+	}
+	return nil
+}
+
+func (p *Player) wantedSet(sku string) *viewerSet {
+	if s := p.com.wanted[sku]; s != nil {
+		return s
+	}
+	if p.com.wanted == nil {
+		p.com.wanted = map[string]*viewerSet{}
+	}
+	s := &viewerSet{}
+	if card := p.state.Product; card != nil && card.SKU == sku {
+		s.base = card.Wanted // counted by the director before a takeover
+	}
+	p.com.wanted[sku] = s
+	return s
+}
+
+// wantedOf is about how many distinct viewers want SKU.
+func (p *Player) wantedOf(sku string) int {
+	if s := p.com.wanted[sku]; s != nil {
+		return s.count()
+	}
+	if card := p.state.Product; card != nil && card.SKU == sku {
+		return card.Wanted
+	}
+	return 0
+}
+
+// interestTick re-shows the card on screen when its wanted count changed,
+// at most every SaleUpdateEvery. It returns the earlier of next and when
+// it has something to do.
+func (p *Player) interestTick(ctx context.Context, now, next time.Time) (time.Time, error) {
+	card := p.state.Product
+	if card == nil || p.com.wanted[card.SKU] == nil || p.wantedOf(card.SKU) == card.Wanted {
+		return next, nil
+	}
+	if at := p.com.cardAt.Add(SaleUpdateEvery); now.Before(at) {
+		if next.IsZero() || at.Before(next) {
+			next = at
+		}
+		return next, nil
+	}
+	p.com.cardAt = now
+	return next, p.act(ctx, script.Action{Kind: script.ActShowProduct, Ref: card.SKU})
+}
+
+// applyOrder applies a paid order from the merchant's commerce platform: Qty
+// units leave SKU's stock (and the running flash sale's units, if it is
+// of SKU), once per OrderID. A replay of an order the cursor remembers
+// answers with the stock it left and changes nothing. The stock event that
+// says so carries the cursor, so the order is durable with it.
+func (p *Player) applyOrder(ctx context.Context, c *avatar.Control) (avatar.ControlReply, error) {
+	refuse := func(code, format string, args ...any) (avatar.ControlReply, error) {
+		return avatar.ControlReply{Code: code, Error: fmt.Sprintf(format, args...)}, nil
+	}
+	if p.prog.products[c.SKU] == nil {
+		return refuse(avatar.RefuseInvalid, "order: no product %q in the catalog", c.SKU)
+	}
+	if c.Qty <= 0 || c.OrderID == "" {
+		return refuse(avatar.RefuseInvalid, "order: give an order id and a quantity above 0")
+	}
+	id := c.OrderID[:min(len(c.OrderID), 16)]
+	if i := slices.IndexFunc(p.cur.Orders, func(o orderDone) bool { return o.ID == id }); i >= 0 {
+		n := p.cur.Orders[i].Stock
+		return avatar.ControlReply{OK: true, Stock: &n, Replayed: true}, nil
+	}
+	n := p.stockOf(c.SKU)
+	if c.Qty > n {
+		return refuse(avatar.RefuseOutOfStock, "order: %d of %s ordered but %d left", c.Qty, c.SKU, n)
+	}
+	if len(p.cur.Orders) >= MaxOrdersRemembered {
+		p.cur.Orders = slices.Delete(p.cur.Orders, 0, len(p.cur.Orders)-MaxOrdersRemembered+1)
+	}
+	p.cur.Orders = append(p.cur.Orders, orderDone{ID: id, Stock: n - c.Qty})
+	if s := p.sale; s != nil && s.ev.SKU == c.SKU {
+		s.ev.Stock = max(s.ev.Stock-c.Qty, 0)
+		s.dirty = true
+	}
+	if err := p.setLiveStock(ctx, c.SKU, n-c.Qty); err != nil {
+		return avatar.ControlReply{}, err
+	}
+	if s := p.sale; s != nil && s.ev.SKU == c.SKU {
+		if s.ev.Stock == 0 {
+			// The sale's units are gone, not the product: end it, say so.
+			if err := p.endSale(ctx, "sold_out"); err != nil {
+				return avatar.ControlReply{}, err
+			}
+			p.announceSoldOut(saleSoldOut + c.SKU)
+		} else if s.dirty {
+			if err := p.publishSale(ctx); err != nil {
+				return avatar.ControlReply{}, err
+			}
+		}
+	}
+	left := n - c.Qty
+	return avatar.ControlReply{OK: true, Stock: &left}, p.saveState(ctx)
+}
+
+// setLiveStock sets SKU's live stock to n by the merchant's stock control
+// or an order: a stock event first (it carries the cursor with the new
+// stock, so a director taking over has it), then the card, the sale and a
+// sell-out as stockChanged says.
+func (p *Player) setLiveStock(ctx context.Context, sku string, n int) error {
+	if p.stockOf(sku) == 0 && n > 0 {
+		p.com.restocked = true
+	}
+	p.setStock(sku, n)
+	if err := p.emit(ctx, avatar.EventStock, avatar.StockLevel{SKU: sku, Stock: n}); err != nil {
+		return err
+	}
+	return p.stockChanged(ctx, sku, true)
+}
+
+// skipSoldOut plays a step of a segment whose product is sold out without
+// pitching it: lines, pauses and actions are skipped, the segment's flow
+// (if, goto, set) still runs. It reports whether it handled the step.
+// Sold-out segments entered one after the other with no line spoken make
+// the player wait for a restock or an interjection, so a show of sold-out
+// products never spins.
+func (p *Player) skipSoldOut(ctx context.Context, seg *script.Segment) (bool, error) {
+	if seg.Product == "" || p.prog.Show.Kind != script.KindLivestream || p.stockOf(seg.Product) > 0 {
+		if p.cur.Step == 0 {
+			p.com.skipped = 0
+			delete(p.com.audited, "segment:"+seg.ID) // the next sell-out is audited again
+		}
+		return false, nil
+	}
+	if p.cur.Step == 0 {
+		p.state.Segment = seg.ID
+		p.setSegID()
+		p.audit(ctx, "pitch.skipped", "segment:"+seg.ID, "sold_out", map[string]any{
+			"segment": seg.ID, "sku": seg.Product, "reason": "sold_out",
+		})
+		if p.com.skipped++; p.com.skipped > len(p.prog.Show.Segments) {
+			p.com.skipped, p.com.restocked = 0, false
+			return true, p.wait(ctx, time.Now().Add(AttractAfter), func() bool { return p.com.restocked || p.interjectionDue() })
+		}
+	}
+	order := p.order(seg)
+	if p.cur.Step >= len(order) {
+		p.nextSegment()
+		return true, nil
+	}
+	st := &seg.Steps[order[p.cur.Step]]
+	p.advance()
+	switch st.Kind {
+	case script.StepIf:
+		if p.holds(st.If) {
+			return true, p.jump(st.Goto)
+		}
+	case script.StepGoto:
+		return true, p.jump(st.Goto)
+	case script.StepSet:
+		if p.cur.Vars == nil {
+			p.cur.Vars = map[string]int64{}
+		}
+		if st.Set.Add {
+			p.cur.Vars[st.Set.Var] = p.varValue(st.Set.Var) + st.Set.Value
+		} else {
+			p.cur.Vars[st.Set.Var] = st.Set.Value
+		}
+	}
+	return true, nil
+}
+
+// skipFalseLine checks the prices and discounts utterance u of line l
+// states against the live catalog before it is spoken (a livestream only,
+// as lint). A line the merchant's live changes made false is not spoken:
+// it is audited once per change and skipped after a breath, so a loop of
+// false lines never spins. advance says l is the step under the cursor.
+func (p *Player) skipFalseLine(ctx context.Context, l *script.Line, u script.Utterance, lang string, advance bool) (bool, error) {
+	product := ""
+	if segs := p.prog.Show.Segments; advance && p.cur.Segment < len(segs) {
+		product = segs[p.cur.Segment].Product
+	}
+	probs := p.falseClaims(l, u, lang, product)
+	if len(probs) == 0 {
+		return false, nil
+	}
+	p.audit(ctx, "line.skipped", "line:"+l.ID+"/"+lang, strings.Join(probs, "; "), map[string]any{
+		"line": l.ID, "lang": lang, "segment": p.state.Segment, "problems": probs,
+	})
+	if advance {
+		p.advance()
+	}
+	return true, p.wait(ctx, time.Now().Add(LineGap), nil)
+}
+
+// falseAnswer reports whether an answer of FAQ f in lang states a price
+// or discount the live catalog makes false; it audits the skip.
+func (p *Player) falseAnswer(ctx context.Context, f *script.FAQ, lang string) bool {
+	for i := range f.Answer {
+		l := &f.Answer[i]
+		u, lg := pick(l, lang, p.prog.Show.Languages)
+		if probs := p.falseClaims(l, u, lg, ""); len(probs) > 0 {
+			p.audit(ctx, "line.skipped", "line:"+l.ID+"/"+lg, strings.Join(probs, "; "), map[string]any{
+				"line": l.ID, "lang": lg, "faq": f.ID, "problems": probs,
+			})
+			return true
+		}
+	}
+	return false
+}
+
+// falseClaims returns what is false in u with live prices: the errors of
+// script.CheckPrices the script does not acknowledge. Lint ran the same
+// check with the catalog's prices, so a finding here comes from a live
+// change (a price control, an ad-hoc sale).
+func (p *Player) falseClaims(l *script.Line, u script.Utterance, lang, product string) []string {
+	if p.prog.Show.Kind != script.KindLivestream || !script.MentionsPrice(u.Text) {
+		if p.com.audited != nil {
+			delete(p.com.audited, "line:"+l.ID+"/"+lang)
+		}
+		return nil
+	}
+	if p.com.prodsOf != p.prog {
+		p.com.lineProds, p.com.prodsOf = nil, p.prog // a new script version
+	}
+	k := lineProdKey{line: l, lang: lang, product: product}
+	prods, ok := p.com.lineProds[k]
+	if !ok {
+		prods = script.LineProducts(p.prog.Show, product, u)
+		if p.com.lineProds == nil {
+			p.com.lineProds = map[lineProdKey][]*script.Product{}
+		}
+		p.com.lineProds[k] = prods // bounded by the script's lines
+	}
+	f := script.PriceFacts{Sales: p.prog.Show.Sales, Coupons: p.prog.Show.Coupons}
+	for _, pr := range prods {
+		live := *pr
+		live.Price = p.priceOf(pr)
+		f.Products = append(f.Products, live)
+	}
+	if s := p.sale; s != nil {
+		if m, err := script.ParseMoney(s.ev.Price); err == nil {
+			f.Sales = append(slices.Clip(f.Sales), script.Sale{ID: s.ev.ID, SKU: s.ev.SKU, Price: m})
+		}
+	}
+	var out []string
+	for _, c := range script.CheckPrices(u.Text, f) {
+		acked := slices.ContainsFunc(p.prog.Show.Acks, func(a script.Ack) bool { return a.LineID == l.ID && a.Code == c.Code })
+		if c.Severity == script.SevError && !acked {
+			out = append(out, c.Code+": "+c.Msg)
+		}
+	}
+	if len(out) == 0 && p.com.audited != nil {
+		delete(p.com.audited, "line:"+l.ID+"/"+lang)
+	}
+	return out
+}
+
+// audit records action about key for the room's merchant, once until what
+// changes (the problem found) differs from the last record for key.
+func (p *Player) audit(ctx context.Context, action, key, what string, detail map[string]any) {
+	if p.com.audited[key] == what {
+		return
+	}
+	if p.com.audited == nil {
+		p.com.audited = map[string]string{}
+	}
+	p.com.audited[key] = what
+	p.log.Info(action, zap.String("key", key), zap.String("what", what))
+	a, ok := p.sink.(Auditor)
+	if !ok {
+		return
+	}
+	if err := a.Audit(ctx, p.room, action, detail); err != nil {
+		p.log.Warn("audit record lost", zap.String("action", action), zap.Error(err))
+	}
+}
+
+// viewerSet counts distinct viewers in bounded memory: exactly (64-bit
+// hashes of their ids) up to exactViewers, then as a HyperLogLog. base is
+// a count carried over from a director that played the room before (its
+// viewers may be counted again: the figure is interest, not an audit).
+type viewerSet struct {
+	base  int
+	exact map[uint64]struct{}
+	regs  []uint8
+}
+
+// add counts viewer; it reports whether the count may have changed.
+func (s *viewerSet) add(viewer string) bool {
+	h := fnv.New64a()
+	h.Write([]byte(viewer))
+	x := mix64(h.Sum64())
+	if s.regs != nil {
+		return s.addReg(x)
+	}
+	if _, ok := s.exact[x]; ok {
+		return false
+	}
+	if s.exact == nil {
+		s.exact = map[uint64]struct{}{}
+	}
+	s.exact[x] = struct{}{}
+	if len(s.exact) > exactViewers {
+		s.regs = make([]uint8, 1<<hllBits)
+		for x := range s.exact {
+			s.addReg(x)
+		}
+		s.exact = nil
+	}
+	return true
+}
+
+func (s *viewerSet) addReg(x uint64) bool {
+	i := x >> (64 - hllBits)
+	rank := uint8(bits.LeadingZeros64(x<<hllBits|1<<(hllBits-1))) + 1
+	if rank <= s.regs[i] {
+		return false
+	}
+	s.regs[i] = rank
+	return true
+}
+
+// count is about how many distinct viewers were added, plus base.
+func (s *viewerSet) count() int {
+	if s.regs == nil {
+		return s.base + len(s.exact)
+	}
+	m := float64(len(s.regs))
+	sum, zeros := 0.0, 0
+	for _, r := range s.regs {
+		sum += math.Ldexp(1, -int(r))
+		if r == 0 {
+			zeros++
+		}
+	}
+	e := 0.7213 / (1 + 1.079/m) * m * m / sum
+	if e <= 2.5*m && zeros > 0 {
+		e = m * math.Log(m/float64(zeros)) // linear counting for small counts
+	}
+	return s.base + int(e+0.5)
+}
+
+// mix64 is SplitMix64's finalizer: FNV's high bits are not uniform enough
+// for HyperLogLog's register index.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
