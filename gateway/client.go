@@ -371,6 +371,21 @@ func (c *client) readLoop(forward func(avatar.Input) error) {
 	}
 }
 
+var errBadUTF8 = errors.New("gateway: text frame is not UTF-8")
+
+// invalidAt returns the offset of the first byte of b that is not UTF-8.
+func invalidAt(b []byte) int {
+	off := 0
+	for off < len(b) {
+		r, n := utf8.DecodeRune(b[off:])
+		if r == utf8.RuneError && n <= 1 {
+			return off
+		}
+		off += n
+	}
+	return off
+}
+
 var readPool = sync.Pool{New: func() any { return new([maxFrame + 1]byte) }}
 
 // readOne reads one frame from r, at most maxFrame bytes of it, and handles
@@ -388,6 +403,14 @@ func (c *client) readOne(typ int, r io.Reader, forward func(avatar.Input) error)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 	default:
 		return nil, err
+	}
+	if typ == websocket.TextMessage && !utf8.Valid(buf[:n]) {
+		// RFC 6455 8.1: a text frame that is not UTF-8 fails the
+		// connection with 1007. Decoding it would quietly turn the bad
+		// bytes into U+FFFD and pass them on to the room.
+		c.stop(websocket.CloseInvalidFramePayloadData, fmt.Sprintf("%s: text frame is not UTF-8 (byte %d)", avatar.CodeBadUTF8, invalidAt(buf[:n])))
+		c.hub.metrics.inputRefused.WithLabelValues(avatar.CodeBadUTF8).Inc()
+		return nil, errBadUTF8
 	}
 	return c.handle(typ, buf[:n], forward), nil
 }

@@ -28,12 +28,14 @@
 // "CODE; retry_after_ms=N; resume since=SEQ": N is jittered per viewer so
 // that dropped viewers do not all return at once, and since=SEQ resumes
 // without a gap (ring, then JetStream). Codes: 1001 going away (drain on
-// shutdown), 1009 frame over 64 KiB, 4008 slow consumer, 4009 abuse.
+// shutdown), 1007 a text frame that is not UTF-8, 1009 frame over 64 KiB,
+// 4008 slow consumer, 4009 abuse.
 //
 // # Viewer input
 //
 // Frames up to 2 KiB; a longer one is skipped with a too_large error frame
-// (past 64 KiB the socket is closed). Each is checked (JSON, known type,
+// (past 64 KiB the socket is closed). A text frame that is not UTF-8 closes the
+// socket with 1007 (RFC 6455 8.1) before it is decoded: never forwarded. Each is checked (JSON, known type,
 // fields), rate limited per viewer (Config.InputRate), and answered with an
 // error frame when refused; more than 20 refusals close the socket (4009).
 // Comments are masked with Config.BlockedWords, published on core NATS
