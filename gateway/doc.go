@@ -6,8 +6,8 @@
 // # Fan-out
 //
 // A gateway subscribes to a room's events once (core NATS, gaps filled from
-// JetStream by seq), frames each event once (a websocket.PreparedMessage)
-// and queues the same frame for every viewer. Each viewer costs one reader
+// JetStream by seq), frames each event once (the WebSocket frame's bytes,
+// header and payload) and queues the same frame for every viewer. Each viewer costs one reader
 // goroutine, parked on its socket with a shallow stack, a 384-byte read
 // buffer and no write buffer; a few shared writer goroutines
 // (Config.Writers) take viewers with frames waiting off a run queue and
@@ -23,8 +23,11 @@
 // sale.update) replace a waiting one of the same type, so their seqs may
 // skip for a viewer that is behind; ephemeral comments are skipped for a
 // viewer whose queue is half full. A full queue, or a write that takes
-// longer than Config.WriteTimeout, drops the viewer with close code 4008;
-// the other viewers are not held up. Close reasons read
+// longer than Config.WriteTimeout, drops the viewer with close code 4008,
+// counted once in slow_closes_total; the other viewers are not held up. The
+// gateway writes frames to the socket itself (gorilla only reads), so that
+// after a timed-out write it can finish the frame the timeout cut and put
+// the close frame after it: the viewer has 5 s more to read them. Close reasons read
 // "CODE; retry_after_ms=N; resume since=SEQ": N is jittered per viewer so
 // that dropped viewers do not all return at once, and since=SEQ resumes
 // without a gap (ring, then JetStream). Codes: 1001 going away (drain on

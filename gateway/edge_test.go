@@ -1,7 +1,10 @@
 package gateway_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -67,5 +70,100 @@ func TestInvalidUTF8FrameClosed1007(t *testing.T) {
 	}
 	if got := <-in; got.Data.Text != "fine" {
 		t.Errorf("first input forwarded: %q, want the valid one", got.Data.Text)
+	}
+}
+
+// TestSlowViewerGetsCloseFrameCountedOnce: a viewer that stops reading,
+// with small kernel buffers, is dropped; when it reads again it finds every
+// byte up to a 4008 close frame saying where to resume, and the drop is
+// counted once.
+func TestSlowViewerGetsCloseFrameCountedOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  gateway.Config
+	}{
+		// A long queue: the write times out first.
+		{"write timeout", gateway.Config{QueueSize: 100000, WriteTimeout: 500 * time.Millisecond}},
+		// A short one: it fills while a write is blocked, which then
+		// times out too.
+		{"queue full, then write timeout", gateway.Config{QueueSize: 200, WriteTimeout: 3 * time.Second}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testSlowViewer(t, tc.cfg) })
+	}
+}
+
+func testSlowViewer(t *testing.T, cfg gateway.Config) {
+	h := start(t, cfg)
+	fast := h.dial("room=r")
+	fast.next() // hello
+	d := *websocket.DefaultDialer
+	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			_ = c.(*net.TCPConn).SetReadBuffer(64 << 10)
+		}
+		return c, err
+	}
+	ws, _, err := d.Dial(h.url+"/ws?room=r", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	slow := &conn{t: t, ws: ws}
+
+	// The slow viewer (64 KiB of kernel buffer: small, but a tiny one
+	// makes reading it afterwards take minutes) reads nothing until it is
+	// dropped.
+	const step, size = 20, 4000
+	for i := uint64(0); h.metric("avatarcast_gateway_slow_closes_total") < 1; i += step {
+		if i > 20000 {
+			t.Fatalf("slow viewer not dropped after %d events of %d bytes", i, size)
+		}
+		h.publishFast(step, size)
+		fast.expectSeqs(i+1, i+step)
+	}
+	// Not an assertion on time: the server has surely given up the write
+	// it was blocked in when the viewer reads again, the case that lost the
+	// close frame and counted the drop twice.
+	time.Sleep(2 * cfg.WriteTimeout)
+	// Now it reads: every event in order, then the close frame.
+	var last uint64
+	for {
+		_ = ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			ce, ok := err.(*websocket.CloseError)
+			if !ok {
+				t.Fatalf("after seq %d: read %v, want a close frame %d", last, err, gateway.CloseSlowConsumer)
+			}
+			if ce.Code != gateway.CloseSlowConsumer || !strings.Contains(ce.Text, "slow_consumer") || !strings.Contains(ce.Text, fmt.Sprintf("resume since=%d", last)) {
+				t.Errorf("close %d %q, want %d slow_consumer with resume since=%d", ce.Code, ce.Text, gateway.CloseSlowConsumer, last)
+			}
+			break
+		}
+		slow.pending = nil
+		if strings.HasPrefix(string(data), "[") {
+			if err := json.Unmarshal(data, &slow.pending); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			var e avatar.Envelope
+			if err := json.Unmarshal(data, &e); err != nil {
+				t.Fatal(err)
+			}
+			slow.pending = append(slow.pending, e)
+		}
+		for _, e := range slow.pending {
+			if e.Seq == 0 {
+				continue
+			}
+			if e.Seq != last+1 {
+				t.Fatalf("seq %d after %d", e.Seq, last)
+			}
+			last = e.Seq
+		}
+	}
+	if n := h.metric("avatarcast_gateway_slow_closes_total"); n != 1 {
+		t.Errorf("slow_closes_total = %v after one slow viewer, want 1", n)
 	}
 }
