@@ -79,8 +79,8 @@ type client struct {
 	closeMsg  string
 	finished  chan struct{} // closed once the socket is closed
 
-	pongDue   bool
-	pongData  []byte // a ping's payload, to echo in the pong
+	pongDue  bool
+	pongData []byte // a ping's payload, to echo in the pong
 
 	// wmu is held while writing to nc: by the writer holding the client,
 	// or by the handler before the client joins its room.

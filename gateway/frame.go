@@ -30,14 +30,14 @@ const (
 // frame is one encoded event, shared by every client of a room: it is
 // encoded once and framed once (pm) however many viewers receive it.
 type frame struct {
-	seq   uint64 // room seq; 0 for a frame not in the room's sequence
-	raw   []byte // the encoded envelope
+	seq uint64 // room seq; 0 for a frame not in the room's sequence
+	raw []byte // the encoded envelope
 	// framed is raw as one WebSocket text frame (header and payload), made
 	// once for all the viewers it goes to; nil for a frame sent to one.
 	framed []byte
-	class class
-	key   string    // latest-wins key (the event type); "" for other classes
-	ts    time.Time // the envelope's ts, for the publish-to-write latency
+	class  class
+	key    string    // latest-wins key (the event type); "" for other classes
+	ts     time.Time // the envelope's ts, for the publish-to-write latency
 }
 
 // latestKey returns the merge key of latest-wins event types, else "".
