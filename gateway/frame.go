@@ -28,7 +28,7 @@ const (
 )
 
 // frame is one encoded event, shared by every client of a room: it is
-// encoded once and framed once (pm) however many viewers receive it.
+// encoded once and framed once (framed) however many viewers receive it.
 type frame struct {
 	seq uint64 // room seq; 0 for a frame not in the room's sequence
 	raw []byte // the encoded envelope

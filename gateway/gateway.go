@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -115,7 +116,41 @@ type Gateway struct {
 	log      *zap.Logger
 	hub      *Hub
 	ready    atomic.Bool
+	stopping atomic.Bool
 	upgrader websocket.Upgrader
+
+	// healthMu makes one readiness check at a time; the others wait
+	// for it and share its answer for healthEvery.
+	healthMu  sync.Mutex
+	healthAt  time.Time
+	healthErr error
+}
+
+// healthEvery is how long a readiness answer is reused: probes and
+// anonymous callers of /healthz cost NATS at most one check a second.
+const healthEvery = time.Second
+
+// readiness returns nil if the gateway can serve viewers: its rooms and
+// states are loaded, and NATS and the buckets answer (bus.Health).
+func (g *Gateway) readiness(ctx context.Context) error {
+	if g.stopping.Load() {
+		return errors.New("gateway: shutting down")
+	}
+	if !g.ready.Load() {
+		return errors.New("gateway: starting: rooms and room states are not loaded yet")
+	}
+	g.healthMu.Lock()
+	defer g.healthMu.Unlock()
+	if time.Since(g.healthAt) < healthEvery {
+		return g.healthErr
+	}
+	// Not the caller's context: a caller that hangs up must not make the
+	// shared answer "context canceled".
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	g.healthErr = g.bus.Health(ctx)
+	g.healthAt = time.Now()
+	return g.healthErr
 }
 
 // New returns a gateway that reads rooms and events through b.
@@ -168,7 +203,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	eg.Go(func() error { g.hub.run(ctx); return nil })
 	eg.Go(func() error {
 		<-ctx.Done()
-		g.ready.Store(false)
+		g.stopping.Store(true)
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.cfg.ShutdownTimeout)
 		defer cancel()
 		// Shutdown does not touch hijacked WebSockets; the hub closes them.
