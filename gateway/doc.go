@@ -60,8 +60,13 @@
 // Config.AllowedOrigins (else 403). Kiosks, whose apps have no web origin,
 // open /ws?room=R&token=T with a device token T; the gateway keeps only
 // SHA-256 hashes (Config.KioskTokens, -kiosk-tokens) and compares in
-// constant time (unknown token: 401). Config.MaxConnsPerIP caps sockets per
-// remote address (429 with Retry-After).
+// constant time (unknown token: 401). Connections of every kind are
+// counted when accepted (limits.go): Config.MaxConnsPerIP per address (429
+// with Retry-After), Config.MaxConns in all, its last tenth kept for
+// addresses holding fewer than Config.BusyConnsPerIP (503); idle keep-alive
+// connections of the heaviest address make room for newcomers when full.
+// HTTP requests have read, write and idle timeouts (Config.HTTP*); a
+// WebSocket sets its own deadlines once upgraded.
 //
 // # Metrics
 //
