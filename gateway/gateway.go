@@ -231,8 +231,9 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		},
 	}
-	ln = &admitListener{Listener: ln, a: g.adm, refusing: make(chan struct{}, 64),
+	al := &admitListener{Listener: ln, a: g.adm, refusing: make(chan struct{}, 64),
 		refused: func(reason string) { g.hub.metrics.refusedConns.WithLabelValues(reason).Inc() }}
+	ln = al
 	eg, ctx := errgroup.WithContext(ctx)
 	var roomsReady, statesReady atomic.Bool
 	markReady := func(b *atomic.Bool) func() {
@@ -261,6 +262,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 		// Shutdown does not touch hijacked WebSockets; the hub closes them.
 		err := srv.Shutdown(sctx)
 		g.hub.Close()
+		al.wg.Wait() // refused connections are answered within a second
 		if err != nil {
 			return fmt.Errorf("gateway: shutdown: %w", err)
 		}

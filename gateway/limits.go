@@ -220,6 +220,7 @@ type admitListener struct {
 	// refusing bounds the goroutines answering refused connections; past
 	// it they are closed without an answer.
 	refusing chan struct{}
+	wg       sync.WaitGroup // the goroutines answering refused connections
 }
 
 func (l *admitListener) Accept() (net.Conn, error) {
@@ -240,10 +241,10 @@ func (l *admitListener) Accept() (net.Conn, error) {
 		l.refused(r.reason)
 		select {
 		case l.refusing <- struct{}{}:
-			go func() {
+			l.wg.Go(func() {
 				defer func() { <-l.refusing }()
 				refuse(tc, r)
-			}()
+			})
 		default:
 			tc.Close()
 		}
