@@ -296,17 +296,16 @@ func (c *client) flush() {
 		if err == nil && ping {
 			err = c.writeControl(opPing, nil, c.hub.cfg.WriteTimeout)
 		}
-		var ne net.Error
-		switch {
-		case err == nil:
-		case errors.As(err, &ne) && ne.Timeout():
-			c.mu.Lock()
-			c.dropSlowLocked()
-			c.mu.Unlock()
-			c.logger().Debug("write timed out: slow consumer")
-		default:
-			c.dead = true
-			c.conn.Close() // the reader fails and stops the client
+		if err != nil {
+			if isTimeout(err) {
+				c.mu.Lock()
+				c.dropSlowLocked()
+				c.mu.Unlock()
+				c.logger().Debug("write timed out: slow consumer")
+			} else {
+				c.dead = true
+				c.conn.Close() // the reader fails and stops the client
+			}
 		}
 	}
 	c.mu.Lock()
@@ -348,6 +347,13 @@ func (c *client) flush() {
 	}
 }
 
+// isTimeout reports whether err is a deadline passing. (Out of flush, so
+// that the error variable is not moved to the heap on every flush.)
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
 // closeGrace is how long a viewer dropped by a timed-out write has to read
 // the rest of the frame the timeout cut and the close frame after it.
 const closeGrace = 5 * time.Second
@@ -371,27 +377,18 @@ func (c *client) finish(msg []byte) {
 // but the rest of that frame and the close frame may follow it (finish).
 var errCut = errors.New("gateway: an earlier write timed out")
 
-// writeRaw writes bufs to the socket within timeout, in one system call
-// when it can. If it fails part way, the unwritten bytes are kept in
-// c.tail, and later writes fail with errCut.
-func (c *client) writeRaw(timeout time.Duration, bufs ...[]byte) error {
+// writeRaw writes b to the socket within timeout. If it fails part way,
+// the unwritten bytes are kept in c.tail, and later writes fail with errCut.
+func (c *client) writeRaw(timeout time.Duration, b []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.tail != nil {
 		return errCut
 	}
 	_ = c.nc.SetWriteDeadline(time.Now().Add(timeout))
-	nb := net.Buffers(bufs)
-	_, err := nb.WriteTo(c.nc)
-	if err != nil {
-		// WriteTo consumed what it wrote: nb is what is left.
-		var rest []byte
-		for _, b := range nb {
-			rest = append(rest, b...)
-		}
-		if len(rest) > 0 {
-			c.tail = rest
-		}
+	n, err := c.nc.Write(b)
+	if err != nil && n < len(b) {
+		c.tail = append([]byte(nil), b[n:]...)
 	}
 	return err
 }
