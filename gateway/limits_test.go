@@ -181,3 +181,30 @@ func TestHTTPTimeoutsSpareWebSockets(t *testing.T) {
 	h.publish(1)
 	ws.expectSeqs(1, 1)
 }
+
+// TestClosedSocketGivesItsPlaceBack: a viewer socket (hijacked from the
+// HTTP server) counts against its address while open and not after.
+func TestClosedSocketGivesItsPlaceBack(t *testing.T) {
+	h := start(t, gateway.Config{MaxConnsPerIP: 1})
+	d := *websocket.DefaultDialer
+	d.NetDialContext = (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}).DialContext
+	ws, _, err := d.Dial(h.url+"/ws?room=r", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, resp, _ := d.Dial(h.url+"/ws?room=r", nil); resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("second socket from 127.0.0.2 with a cap of 1: %v, want 429", resp)
+	}
+	ws.Close()
+	// The gateway sees the close a moment later.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ws, resp, err := d.Dial(h.url+"/ws?room=r", nil)
+		if err == nil {
+			ws.Close()
+			return
+		}
+		if resp == nil || resp.StatusCode != http.StatusTooManyRequests || time.Now().After(deadline) {
+			t.Fatalf("socket from 127.0.0.2 after the first closed: %v %v", resp, err)
+		}
+	}
+}
