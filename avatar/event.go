@@ -283,6 +283,10 @@ const (
 	CodeTooLarge    = "too_large"    // frame over the size limit
 	CodeRateLimited = "rate_limited" // too many messages
 	CodeInternal    = "internal"
+	// CodeBadUTF8 opens the reason of the 1007 close that ends a socket
+	// whose text frame is not UTF-8 (RFC 6455 8.1): never an error frame,
+	// since the bytes would otherwise reach other viewers as U+FFFD.
+	CodeBadUTF8 = "bad_utf8"
 )
 
 // NewPayload returns a pointer to a new zero payload of event type t, ready

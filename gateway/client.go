@@ -47,9 +47,16 @@ const (
 // shared writers write what is queued. Whoever wants the connection gone
 // calls stop, once or many times; a writer then sends the close frame,
 // closes the socket and closes finished.
+//
+// Frames are written to the socket (nc) by the client itself, not through
+// gorilla's writer, which after a timed-out write refuses every later
+// write: a timed-out write may have cut a frame in the middle, and only the
+// client, knowing what is left of it (tail), can finish it and put the
+// 4008 close frame after it. gorilla is used for the handshake and reads.
 type client struct {
 	hub    *Hub
 	conn   *websocket.Conn
+	nc     net.Conn // conn's socket
 	room   *room
 	viewer string
 	ip     string
@@ -72,17 +79,30 @@ type client struct {
 	closeMsg  string
 	finished  chan struct{} // closed once the socket is closed
 
+	pongDue  bool
+	pongData []byte // a ping's payload, to echo in the pong
+
+	// wmu is held while writing to nc: by the writer holding the client,
+	// or by the handler before the client joins its room.
+	wmu sync.Mutex
+	// tail is what a timed-out write left unwritten of its frame (wmu).
+	tail []byte
 	// dead is touched only by the writer holding the client.
 	dead bool
 }
 
 func newClient(h *Hub, conn *websocket.Conn, rm *room, viewer, ip string) *client {
-	return &client{
-		hub: h, conn: conn, room: rm, viewer: viewer, ip: ip,
+	c := &client{
+		hub: h, conn: conn, nc: conn.NetConn(), room: rm, viewer: viewer, ip: ip,
 		limit:    rate.NewLimiter(h.cfg.InputRate, h.cfg.InputBurst),
 		phase:    uint8(rand.IntN(pingPhases)),
 		finished: make(chan struct{}),
 	}
+	// gorilla's own handlers would write the pong or the close echo from
+	// the reader, beside the writers: the writers do it.
+	conn.SetPingHandler(c.pong)
+	conn.SetCloseHandler(func(int, string) error { return nil }) // the reader ends; stop answers
+	return c
 }
 
 // smallReader is the ResponseWriter given to gorilla's Upgrade: its
@@ -141,8 +161,7 @@ func (c *client) enqueue(f *frame) (schedule bool) {
 		}
 	}
 	if c.live >= c.hub.cfg.QueueSize {
-		m.slowCloses.Inc()
-		return c.stopLocked(CloseSlowConsumer, "slow_consumer")
+		return c.dropSlowLocked()
 	}
 	if len(c.q) >= 2*c.hub.cfg.QueueSize {
 		c.compact()
@@ -188,6 +207,30 @@ func (c *client) ping() {
 	}
 }
 
+// pong asks a writer to answer a viewer's ping with data.
+func (c *client) pong(data string) error {
+	c.mu.Lock()
+	c.pongDue, c.pongData = true, []byte(data)
+	sched := !c.queued && !c.stopping
+	c.queued = c.queued || sched
+	c.mu.Unlock()
+	if sched {
+		c.hub.writers.push(c)
+	}
+	return nil
+}
+
+// dropSlowLocked stops the client as a slow consumer, whichever comes first
+// of a full queue and a timed-out write, and counts the drop once. c.mu is
+// held.
+func (c *client) dropSlowLocked() (schedule bool) {
+	if c.stopping {
+		return false
+	}
+	c.hub.metrics.slowCloses.Inc()
+	return c.stopLocked(CloseSlowConsumer, "slow_consumer")
+}
+
 // stop closes the connection with code and reason, once.
 func (c *client) stop(code int, reason string) {
 	c.mu.Lock()
@@ -230,14 +273,16 @@ func closeReason(reason string, code int, since uint64) string {
 }
 
 // flush is run by a writer: it writes everything waiting as one frame, a
-// ping if one is due, and the close frame once the client is stopping.
+// pong and a ping if due, and the close frame once the client is stopping.
+// A write that times out drops the viewer as a slow consumer; the close
+// frame then follows what is left of the frame it cut (see finish).
 func (c *client) flush() {
 	c.mu.Lock()
 	q := c.q
 	c.q, c.spare = c.spare[:0], nil
 	c.live = 0
-	ping, stopping := c.pingDue, c.stopping
-	c.pingDue = false
+	ping, pong, pongData := c.pingDue, c.pongDue, c.pongData
+	c.pingDue, c.pongDue, c.pongData = false, false, nil
 	c.mu.Unlock()
 
 	if !c.dead {
@@ -245,24 +290,43 @@ func (c *client) flush() {
 		if len(q) > 0 {
 			err = c.write(q)
 		}
+		if err == nil && pong {
+			err = c.writeControl(opPong, pongData, c.hub.cfg.WriteTimeout)
+		}
 		if err == nil && ping {
-			err = c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.cfg.WriteTimeout))
+			err = c.writeControl(opPing, nil, c.hub.cfg.WriteTimeout)
 		}
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() && !stopping {
-				c.hub.metrics.slowCloses.Inc()
+			if isTimeout(err) {
+				c.mu.Lock()
+				c.dropSlowLocked()
+				c.mu.Unlock()
 				c.logger().Debug("write timed out: slow consumer")
+			} else {
+				c.dead = true
+				c.conn.Close() // the reader fails and stops the client
 			}
-			c.dead = true
-			c.conn.Close() // the reader fails and stops the client
 		}
 	}
+	c.mu.Lock()
+	stopping, code, reason := c.stopping, c.closeCode, c.closeMsg
+	c.mu.Unlock()
+	handedOff := false
 	if stopping && !c.dead {
-		msg := websocket.FormatCloseMessage(c.closeCode, closeReason(c.closeMsg, c.closeCode, c.lastSent.Load()))
-		_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
 		c.dead = true
-		c.conn.Close()
+		msg := websocket.FormatCloseMessage(code, closeReason(reason, code, c.lastSent.Load()))
+		c.wmu.Lock()
+		cut := c.tail != nil
+		c.wmu.Unlock()
+		if cut {
+			// The viewer must first read the rest of a frame it was
+			// cut off in: do not hold a writer while it does.
+			handedOff = true
+			go c.finish(msg)
+		} else {
+			_ = c.writeControl(opClose, msg, time.Second)
+			c.conn.Close()
+		}
 	}
 
 	clear(q)
@@ -271,10 +335,10 @@ func (c *client) flush() {
 		c.spare = q[:0] // keep small buffers; let an idle viewer's big one go
 	}
 	finished := stopping && c.dead
-	again := !finished && (len(c.q) > 0 || c.pingDue || c.stopping)
+	again := !finished && (len(c.q) > 0 || c.pingDue || c.pongDue || c.stopping)
 	c.queued = again
 	c.mu.Unlock()
-	if finished {
+	if finished && !handedOff {
 		close(c.finished)
 		return
 	}
@@ -283,8 +347,60 @@ func (c *client) flush() {
 	}
 }
 
+// isTimeout reports whether err is a deadline passing. (Out of flush, so
+// that the error variable is not moved to the heap on every flush.)
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// closeGrace is how long a viewer dropped by a timed-out write has to read
+// the rest of the frame the timeout cut and the close frame after it.
+const closeGrace = 5 * time.Second
+
+// finish writes the rest of a frame that a timed-out write cut, then the
+// close frame msg, within closeGrace, and closes the socket and finished:
+// a viewer that reads slowly, or pauses, still learns why it was dropped
+// and where to resume; one that is gone holds its socket a few seconds more.
+func (c *client) finish(msg []byte) {
+	defer close(c.finished)
+	defer c.conn.Close()
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	bufs := net.Buffers{c.tail, appendHeader(make([]byte, 0, maxHeader+len(msg)), opClose, len(msg)), msg}
+	c.tail = nil
+	_ = c.nc.SetWriteDeadline(time.Now().Add(closeGrace))
+	_, _ = bufs.WriteTo(c.nc)
+}
+
+// errCut is returned by writes after a timed-out write cut a frame: nothing
+// but the rest of that frame and the close frame may follow it (finish).
+var errCut = errors.New("gateway: an earlier write timed out")
+
+// writeRaw writes b to the socket within timeout. If it fails part way,
+// the unwritten bytes are kept in c.tail, and later writes fail with errCut.
+func (c *client) writeRaw(timeout time.Duration, b []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.tail != nil {
+		return errCut
+	}
+	_ = c.nc.SetWriteDeadline(time.Now().Add(timeout))
+	n, err := c.nc.Write(b)
+	if err != nil && n < len(b) {
+		c.tail = append([]byte(nil), b[n:]...)
+	}
+	return err
+}
+
+// writeControl writes a control frame (ping, pong or close).
+func (c *client) writeControl(op byte, data []byte, timeout time.Duration) error {
+	var b [2 + 125]byte
+	return c.writeRaw(timeout, append(appendHeader(b[:0], op, len(data)), data...))
+}
+
 // write writes fs, skipping merged-away frames and room events already
-// sent, as one frame: the shared prepared frame when there is one event,
+// sent, as one frame: the shared framed bytes when there is one event,
 // else a JSON array built in a pooled buffer. It may reorder fs.
 func (c *client) write(fs []*frame) error {
 	n, last := 0, c.lastSent.Load()
@@ -306,22 +422,29 @@ func (c *client) write(fs []*frame) error {
 		return nil
 	}
 	c.lastSent.Store(last)
-	_ = c.conn.SetWriteDeadline(time.Now().Add(c.hub.cfg.WriteTimeout))
 	var err error
 	size := 0
 	switch {
-	case n == 1 && fs[0].pm != nil:
+	case n == 1 && fs[0].framed != nil:
 		size = len(fs[0].raw)
-		err = c.conn.WritePreparedMessage(fs[0].pm)
-	case n == 1:
-		size = len(fs[0].raw)
-		err = c.conn.WriteMessage(websocket.TextMessage, fs[0].raw)
+		err = c.writeRaw(c.hub.cfg.WriteTimeout, fs[0].framed)
 	default:
 		buf := batchPool.Get().(*bytesBuffer)
-		b := appendBatch(buf.b[:0], fs)
-		size = len(b)
-		err = c.conn.WriteMessage(websocket.TextMessage, b)
-		buf.b = b
+		// The array is built after room for the longest header, and the
+		// header put right before it: one buffer, one write.
+		var b []byte
+		if n == 1 {
+			b = append(buf.b[:maxHeader], fs[0].raw...)
+		} else {
+			b = appendBatch(buf.b[:maxHeader], fs)
+		}
+		size = len(b) - maxHeader
+		var hb [maxHeader]byte
+		h := appendHeader(hb[:0], opText, size)
+		start := maxHeader - len(h)
+		copy(b[start:], h)
+		err = c.writeRaw(c.hub.cfg.WriteTimeout, b[start:])
+		buf.b = b[:0]
 		batchPool.Put(buf)
 	}
 	if err != nil {
@@ -371,6 +494,21 @@ func (c *client) readLoop(forward func(avatar.Input) error) {
 	}
 }
 
+var errBadUTF8 = errors.New("gateway: text frame is not UTF-8")
+
+// invalidAt returns the offset of the first byte of b that is not UTF-8.
+func invalidAt(b []byte) int {
+	off := 0
+	for off < len(b) {
+		r, n := utf8.DecodeRune(b[off:])
+		if r == utf8.RuneError && n <= 1 {
+			return off
+		}
+		off += n
+	}
+	return off
+}
+
 var readPool = sync.Pool{New: func() any { return new([maxFrame + 1]byte) }}
 
 // readOne reads one frame from r, at most maxFrame bytes of it, and handles
@@ -388,6 +526,14 @@ func (c *client) readOne(typ int, r io.Reader, forward func(avatar.Input) error)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 	default:
 		return nil, err
+	}
+	if typ == websocket.TextMessage && !utf8.Valid(buf[:n]) {
+		// RFC 6455 8.1: a text frame that is not UTF-8 fails the
+		// connection with 1007. Decoding it would quietly turn the bad
+		// bytes into U+FFFD and pass them on to the room.
+		c.stop(websocket.CloseInvalidFramePayloadData, fmt.Sprintf("%s: text frame is not UTF-8 (byte %d)", avatar.CodeBadUTF8, invalidAt(buf[:n])))
+		c.hub.metrics.inputRefused.WithLabelValues(avatar.CodeBadUTF8).Inc()
+		return nil, errBadUTF8
 	}
 	return c.handle(typ, buf[:n], forward), nil
 }

@@ -6,8 +6,8 @@
 // # Fan-out
 //
 // A gateway subscribes to a room's events once (core NATS, gaps filled from
-// JetStream by seq), frames each event once (a websocket.PreparedMessage)
-// and queues the same frame for every viewer. Each viewer costs one reader
+// JetStream by seq), frames each event once (the WebSocket frame's bytes,
+// header and payload) and queues the same frame for every viewer. Each viewer costs one reader
 // goroutine, parked on its socket with a shallow stack, a 384-byte read
 // buffer and no write buffer; a few shared writer goroutines
 // (Config.Writers) take viewers with frames waiting off a run queue and
@@ -23,17 +23,22 @@
 // sale.update) replace a waiting one of the same type, so their seqs may
 // skip for a viewer that is behind; ephemeral comments are skipped for a
 // viewer whose queue is half full. A full queue, or a write that takes
-// longer than Config.WriteTimeout, drops the viewer with close code 4008;
-// the other viewers are not held up. Close reasons read
+// longer than Config.WriteTimeout, drops the viewer with close code 4008,
+// counted once in slow_closes_total; the other viewers are not held up. The
+// gateway writes frames to the socket itself (gorilla only reads), so that
+// after a timed-out write it can finish the frame the timeout cut and put
+// the close frame after it: the viewer has 5 s more to read them. Close reasons read
 // "CODE; retry_after_ms=N; resume since=SEQ": N is jittered per viewer so
 // that dropped viewers do not all return at once, and since=SEQ resumes
 // without a gap (ring, then JetStream). Codes: 1001 going away (drain on
-// shutdown), 1009 frame over 64 KiB, 4008 slow consumer, 4009 abuse.
+// shutdown), 1007 a text frame that is not UTF-8, 1009 frame over 64 KiB,
+// 4008 slow consumer, 4009 abuse.
 //
 // # Viewer input
 //
 // Frames up to 2 KiB; a longer one is skipped with a too_large error frame
-// (past 64 KiB the socket is closed). Each is checked (JSON, known type,
+// (past 64 KiB the socket is closed). A text frame that is not UTF-8 closes the
+// socket with 1007 (RFC 6455 8.1) before it is decoded: never forwarded. Each is checked (JSON, known type,
 // fields), rate limited per viewer (Config.InputRate), and answered with an
 // error frame when refused; more than 20 refusals close the socket (4009).
 // Comments are masked with Config.BlockedWords, published on core NATS
@@ -55,8 +60,13 @@
 // Config.AllowedOrigins (else 403). Kiosks, whose apps have no web origin,
 // open /ws?room=R&token=T with a device token T; the gateway keeps only
 // SHA-256 hashes (Config.KioskTokens, -kiosk-tokens) and compares in
-// constant time (unknown token: 401). Config.MaxConnsPerIP caps sockets per
-// remote address (429 with Retry-After).
+// constant time (unknown token: 401). Connections of every kind are
+// counted when accepted (limits.go): Config.MaxConnsPerIP per address (429
+// with Retry-After), Config.MaxConns in all, its last tenth kept for
+// addresses holding fewer than Config.BusyConnsPerIP (503); idle keep-alive
+// connections of the heaviest address make room for newcomers when full.
+// HTTP requests have read, write and idle timeouts (Config.HTTP*); a
+// WebSocket sets its own deadlines once upgraded.
 //
 // # Metrics
 //

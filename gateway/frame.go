@@ -1,12 +1,11 @@
 package gateway
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/gorilla/websocket"
 
 	"github.com/avatarcast/avatarcast/avatar"
 )
@@ -29,14 +28,16 @@ const (
 )
 
 // frame is one encoded event, shared by every client of a room: it is
-// encoded once and framed once (pm) however many viewers receive it.
+// encoded once and framed once (framed) however many viewers receive it.
 type frame struct {
-	seq   uint64 // room seq; 0 for a frame not in the room's sequence
-	raw   []byte // the encoded envelope
-	pm    *websocket.PreparedMessage
-	class class
-	key   string    // latest-wins key (the event type); "" for other classes
-	ts    time.Time // the envelope's ts, for the publish-to-write latency
+	seq uint64 // room seq; 0 for a frame not in the room's sequence
+	raw []byte // the encoded envelope
+	// framed is raw as one WebSocket text frame (header and payload), made
+	// once for all the viewers it goes to; nil for a frame sent to one.
+	framed []byte
+	class  class
+	key    string    // latest-wins key (the event type); "" for other classes
+	ts     time.Time // the envelope's ts, for the publish-to-write latency
 }
 
 // latestKey returns the merge key of latest-wins event types, else "".
@@ -50,11 +51,8 @@ func latestKey(t avatar.EventType) string {
 
 // newFrame frames a room event once for all its viewers.
 func newFrame(seq uint64, raw []byte) (*frame, error) {
-	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, raw)
-	if err != nil {
-		return nil, err
-	}
-	f := &frame{seq: seq, raw: raw, pm: pm, class: mustArrive}
+	f := &frame{seq: seq, raw: raw, class: mustArrive}
+	f.prepare()
 	var head struct {
 		Type avatar.EventType `json:"type"`
 		TS   avatar.Time      `json:"ts"`
@@ -72,10 +70,7 @@ func newFrame(seq uint64, raw []byte) (*frame, error) {
 // room, framed once.
 func sharedFrame(room avatar.RoomID, typ avatar.EventType, data any, cl class) *frame {
 	f := directFrame(room, typ, data)
-	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, f.raw)
-	if err == nil {
-		f.pm = pm
-	}
+	f.prepare()
 	f.class = cl
 	if cl == latestWins {
 		f.key = string(typ)
@@ -95,6 +90,33 @@ func directFrame(room avatar.RoomID, typ avatar.EventType, data any) *frame {
 		panic(fmt.Sprintf("gateway: encode %s: %v", typ, err))
 	}
 	return &frame{raw: raw, ts: now}
+}
+
+// prepare frames f.raw once, for every viewer it goes to.
+func (f *frame) prepare() {
+	f.framed = append(appendHeader(make([]byte, 0, maxHeader+len(f.raw)), opText, len(f.raw)), f.raw...)
+}
+
+// WebSocket opcodes and the longest header of a server's (unmasked) frame.
+const (
+	opText    = 0x1
+	opClose   = 0x8
+	opPing    = 0x9
+	opPong    = 0xA
+	maxHeader = 10
+)
+
+// appendHeader appends the header of a final, unmasked frame with opcode op
+// and an n-byte payload (RFC 6455 5.2), as a server sends it.
+func appendHeader(b []byte, op byte, n int) []byte {
+	b = append(b, 0x80|op)
+	switch {
+	case n <= 125:
+		return append(b, byte(n))
+	case n <= 0xffff:
+		return append(b, 126, byte(n>>8), byte(n))
+	}
+	return binary.BigEndian.AppendUint64(append(b, 127), uint64(n))
 }
 
 // appendBatch appends frames as one JSON array.

@@ -8,18 +8,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
@@ -55,9 +56,27 @@ type Config struct {
 	// WriteTimeout bounds one write to a viewer; a viewer whose socket
 	// takes longer is dropped as a slow consumer (default 2s).
 	WriteTimeout time.Duration
-	// MaxConnsPerIP caps the sockets from one IP address (default 256;
-	// negative: no cap). Behind a proxy every viewer has the proxy's IP.
+	// MaxConnsPerIP caps the open connections from one address, of every
+	// kind (pages, API, health, viewer sockets), counted when accepted;
+	// IPv6 addresses by /64 (default 256; negative: no cap). Behind a
+	// proxy every viewer has the proxy's address.
 	MaxConnsPerIP int
+	// MaxConns caps the gateway's open connections (default: the file
+	// limit, RLIMIT_NOFILE, less a tenth and at least 256 for NATS, the
+	// store and logs; negative: no cap). Its last tenth is kept for
+	// addresses holding fewer than BusyConnsPerIP, and when it is full a
+	// newcomer from such an address takes the place of an idle keep-alive
+	// connection of the address holding the most: health checks and new
+	// viewers get in while one address holds many.
+	MaxConns int
+	// BusyConnsPerIP is how many connections an address may hold and still
+	// get another once the gateway is nearly full (default 8).
+	BusyConnsPerIP int
+	// HTTPReadTimeout bounds reading a whole request, HTTPWriteTimeout
+	// writing its response, and HTTPIdleTimeout how long a keep-alive
+	// connection waits for the next request (defaults 30s, 60s, 30s).
+	// WebSockets are not subject to them once upgraded.
+	HTTPReadTimeout, HTTPWriteTimeout, HTTPIdleTimeout time.Duration
 	// InputRate and InputBurst limit each viewer's messages (default 5 per
 	// second, burst 10).
 	InputRate  rate.Limit
@@ -93,6 +112,21 @@ func (c Config) withDefaults() Config {
 	if c.MaxConnsPerIP == 0 {
 		c.MaxConnsPerIP = 256
 	}
+	if c.MaxConns == 0 {
+		c.MaxConns = defaultMaxConns()
+	}
+	if c.BusyConnsPerIP <= 0 {
+		c.BusyConnsPerIP = 8
+	}
+	if c.HTTPReadTimeout <= 0 {
+		c.HTTPReadTimeout = 30 * time.Second
+	}
+	if c.HTTPWriteTimeout <= 0 {
+		c.HTTPWriteTimeout = 60 * time.Second
+	}
+	if c.HTTPIdleTimeout <= 0 {
+		c.HTTPIdleTimeout = 30 * time.Second
+	}
 	if c.InputRate <= 0 {
 		c.InputRate = 5
 	}
@@ -114,15 +148,54 @@ type Gateway struct {
 	bus      *bus.Bus
 	log      *zap.Logger
 	hub      *Hub
+	adm      *admission
 	ready    atomic.Bool
+	stopping atomic.Bool
 	upgrader websocket.Upgrader
+
+	// healthMu makes one readiness check at a time; the others wait
+	// for it and share its answer for healthEvery.
+	healthMu  sync.Mutex
+	healthAt  time.Time
+	healthErr error
+}
+
+// healthEvery is how long a readiness answer is reused: probes and
+// anonymous callers of /healthz cost NATS at most one check a second.
+const healthEvery = time.Second
+
+// readiness returns nil if the gateway can serve viewers: its rooms and
+// states are loaded, and NATS and the buckets answer (bus.Health).
+func (g *Gateway) readiness(ctx context.Context) error {
+	if g.stopping.Load() {
+		return errors.New("gateway: shutting down")
+	}
+	if !g.ready.Load() {
+		return errors.New("gateway: starting: rooms and room states are not loaded yet")
+	}
+	g.healthMu.Lock()
+	defer g.healthMu.Unlock()
+	if time.Since(g.healthAt) < healthEvery {
+		return g.healthErr
+	}
+	// Not the caller's context: a caller that hangs up must not make the
+	// shared answer "context canceled".
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	g.healthErr = g.bus.Health(ctx)
+	g.healthAt = time.Now()
+	return g.healthErr
 }
 
 // New returns a gateway that reads rooms and events through b.
 func New(cfg Config, b *bus.Bus, log *zap.Logger) *Gateway {
 	cfg = cfg.withDefaults()
 	log = log.Named("gateway")
-	g := &Gateway{cfg: cfg, bus: b, log: log, hub: newHub(cfg, b, log, uuid.NewString())}
+	g := &Gateway{cfg: cfg, bus: b, log: log, hub: newHub(cfg, b, log, uuid.NewString()), adm: newAdmission(cfg)}
+	g.hub.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "avatarcast_gateway_open_connections",
+		Help: "Open TCP connections of every kind (pages, API, health, viewer sockets), as admission counts them.",
+	}, func() float64 { n, _ := g.adm.counts(); return float64(n) }))
 	g.upgrader = websocket.Upgrader{
 		// A viewer sends little: a small read buffer. Write buffers are
 		// taken from the pool only while writing, so an idle viewer holds
@@ -140,12 +213,27 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) *Gateway {
 // for their connections and its own goroutines. It returns nil after a clean
 // shutdown.
 func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
+	// Idle keep-alive connections and slow requests must not hold file
+	// descriptors for ever. A WebSocket is hijacked before these matter:
+	// its reader sets its own read deadline and every write its own write
+	// deadline, replacing what the server set for the upgrade request.
 	srv := &http.Server{
 		Handler:           g.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: min(10*time.Second, g.cfg.HTTPReadTimeout),
+		ReadTimeout:       g.cfg.HTTPReadTimeout,
+		WriteTimeout:      g.cfg.HTTPWriteTimeout,
+		IdleTimeout:       g.cfg.HTTPIdleTimeout,
 		ErrorLog:          zap.NewStdLog(g.log.Named("http")),
 		BaseContext:       func(net.Listener) context.Context { return ctx },
+		ConnState: func(c net.Conn, st http.ConnState) {
+			if cc, ok := c.(*countedConn); ok {
+				g.adm.setIdle(cc, st == http.StateIdle)
+			}
+		},
 	}
+	al := &admitListener{Listener: ln, a: g.adm, refusing: make(chan struct{}, 64),
+		refused: func(reason string) { g.hub.metrics.refusedConns.WithLabelValues(reason).Inc() }}
+	ln = al
 	eg, ctx := errgroup.WithContext(ctx)
 	var roomsReady, statesReady atomic.Bool
 	markReady := func(b *atomic.Bool) func() {
@@ -168,12 +256,13 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	eg.Go(func() error { g.hub.run(ctx); return nil })
 	eg.Go(func() error {
 		<-ctx.Done()
-		g.ready.Store(false)
+		g.stopping.Store(true)
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.cfg.ShutdownTimeout)
 		defer cancel()
 		// Shutdown does not touch hijacked WebSockets; the hub closes them.
 		err := srv.Shutdown(sctx)
 		g.hub.Close()
+		al.wg.Wait() // refused connections are answered within a second
 		if err != nil {
 			return fmt.Errorf("gateway: shutdown: %w", err)
 		}
@@ -230,16 +319,9 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("origin %q is not allowed; see -allowed-origins", r.Header.Get("Origin")), http.StatusForbidden)
 		return
 	}
-	ip := remoteIP(r)
-	if !g.hub.acquireIP(ip) {
-		g.hub.metrics.refusedConns.WithLabelValues("per_ip").Inc()
-		w.Header().Set("Retry-After", strconv.Itoa(5+rand.IntN(25)))
-		http.Error(w, fmt.Sprintf("too many connections from %s", ip), http.StatusTooManyRequests)
-		return
-	}
+	ip := remoteIP(r) // counted per address by the listener (admission)
 	rm, err := g.hub.room(r.Context(), id)
 	if err != nil {
-		g.hub.releaseIP(ip)
 		g.log.Error("open room", zap.String("room", string(id)), zap.Error(err))
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -247,7 +329,6 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 	sw := &smallReader{ResponseWriter: w}
 	conn, err := g.upgrader.Upgrade(sw, r, nil)
 	if err != nil {
-		g.hub.releaseIP(ip)
 		return // the upgrader has answered
 	}
 	c := newClient(g.hub, conn, rm, uuid.NewString(), ip)
@@ -257,7 +338,6 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !g.hub.add(c) {
-		g.hub.releaseIP(ip)
 		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, closeReason("going_away", websocket.CloseGoingAway, 0)), time.Now().Add(time.Second))
 		conn.Close()
 		return
@@ -267,7 +347,6 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 		conn.Close()
 		c.stop(websocket.CloseAbnormalClosure, "catch-up failed")
 		<-c.finished
-		g.hub.releaseIP(ip)
 		g.hub.remove(c)
 		return
 	}
@@ -277,7 +356,6 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 	// grown stack are freed: they would cost an idle viewer over 12 KiB.
 	go func() {
 		defer g.hub.remove(c)
-		defer g.hub.releaseIP(ip)
 		c.readLoop(func(in avatar.Input) error { return g.forward(in) })
 		rm.leave(c)
 		c.stop(websocket.CloseNormalClosure, "bye")

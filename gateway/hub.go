@@ -30,7 +30,6 @@ type Hub struct {
 	known   map[avatar.RoomID]avatar.Room
 	states  map[avatar.RoomID]*avatar.State
 	clients map[*client]struct{}
-	perIP   map[string]int
 	closed  bool
 	conns   sync.WaitGroup
 }
@@ -46,7 +45,6 @@ func newHub(cfg Config, b *bus.Bus, log *zap.Logger, id string) *Hub {
 		known:   map[avatar.RoomID]avatar.Room{},
 		states:  map[avatar.RoomID]*avatar.State{},
 		clients: map[*client]struct{}{},
-		perIP:   map[string]int{},
 	}
 }
 
@@ -143,26 +141,6 @@ func (h *Hub) onState(key string, value []byte) {
 		return
 	}
 	h.states[id] = &st
-}
-
-// acquireIP counts a connection from ip; it fails if ip has
-// Config.MaxConnsPerIP already. A success must be paired with releaseIP.
-func (h *Hub) acquireIP(ip string) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.cfg.MaxConnsPerIP > 0 && h.perIP[ip] >= h.cfg.MaxConnsPerIP {
-		return false
-	}
-	h.perIP[ip]++
-	return true
-}
-
-func (h *Hub) releaseIP(ip string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.perIP[ip]--; h.perIP[ip] <= 0 {
-		delete(h.perIP, ip)
-	}
 }
 
 // add registers a live connection; it fails once the hub is closing.

@@ -43,7 +43,7 @@ func newMetrics() *metrics {
 		queueMerges:  prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "queue_merges_total", Help: "Latest-wins frames that replaced a waiting one."}),
 		slowCloses:   prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "slow_closes_total", Help: "Viewers dropped as slow consumers (full queue or write timeout)."}),
 		resumes:      prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "resumes_total", Help: "Reconnects with since=N, by whether every event was recovered."}, []string{"recovered"}),
-		refusedConns: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "refused_connections_total", Help: "Sockets refused before the upgrade, by reason."}, []string{"reason"}),
+		refusedConns: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "refused_connections_total", Help: "Connections refused, by reason: per_ip and global when accepted (limits.go), origin and token before a WebSocket upgrade."}, []string{"reason"}),
 		inputs:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "inputs_total", Help: "Viewer messages accepted, by type."}, []string{"type"}),
 		inputRefused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "inputs_refused_total", Help: "Viewer frames refused with an error frame, by code."}, []string{"code"}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/gorilla/websocket"
 	"go.uber.org/zap"
 
 	"github.com/avatarcast/avatarcast/avatar"
@@ -215,9 +214,7 @@ func (r *room) onChat(data []byte) {
 		return
 	}
 	f := &frame{raw: raw, class: ephemeral, ts: time.Time(env.TS)}
-	if f.pm, err = websocket.NewPreparedMessage(websocket.TextMessage, raw); err != nil {
-		return
-	}
+	f.prepare()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.fanout(f)

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"encoding/json"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -21,7 +22,11 @@ var pages = template.Must(template.ParseFS(web.FS, "*.html"))
 
 // Handler returns the gateway's routes:
 //
-//	GET /healthz          200 once rooms and state are loaded, else 503
+//	GET /healthz, /readyz 200 {"status":"ok"} when ready to serve viewers:
+//	                      rooms and state loaded, NATS connected, the
+//	                      buckets answering; else 503 {"status":
+//	                      "unavailable","reason":...}
+//	GET /livez            200 while the process serves HTTP
 //	GET /metrics          Prometheus metrics
 //	GET /ws?room=R        a viewer's WebSocket (&since=SEQ to resume)
 //	GET /rooms/{room}     the viewer page of a room
@@ -30,7 +35,9 @@ var pages = template.Must(template.ParseFS(web.FS, "*.html"))
 //	/api/, /schema/       the merchant API, when Config.API is set
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", g.serveHealth)
+	mux.HandleFunc("GET /healthz", g.serveReady)
+	mux.HandleFunc("GET /readyz", g.serveReady)
+	mux.HandleFunc("GET /livez", g.serveLive)
 	mux.Handle("GET /metrics", g.hub.metrics.handler())
 	mux.HandleFunc("GET /ws", g.serveWS)
 	mux.HandleFunc("GET /rooms/{room}", g.serveRoomPage)
@@ -56,12 +63,33 @@ func securityHeaders(h http.Handler) http.Handler {
 	})
 }
 
-func (g *Gateway) serveHealth(w http.ResponseWriter, _ *http.Request) {
-	if !g.ready.Load() {
-		http.Error(w, "starting", http.StatusServiceUnavailable)
+// serveReady answers readiness: whether this gateway can serve viewers now.
+// A load balancer or Kubernetes takes it out of rotation on 503.
+func (g *Gateway) serveReady(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if err := g.readiness(r.Context()); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, health{Status: "unavailable", Reason: err.Error()})
 		return
 	}
-	w.Write([]byte("ok\n"))
+	writeJSON(w, http.StatusOK, health{Status: "ok"})
+}
+
+// serveLive answers liveness: the process serves HTTP. It does not look at
+// NATS, so that a NATS outage makes gateways unready, not restarted.
+func (g *Gateway) serveLive(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, health{Status: "ok"})
+}
+
+type health struct {
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 func (g *Gateway) sortedRooms() []avatar.Room {

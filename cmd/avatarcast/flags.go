@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -43,6 +44,16 @@ func (f *flags) int(name string, def int, usage string) *int {
 	p := new(int)
 	*p = def
 	f.fs.Var(intValue{p}, name, fmt.Sprintf("%s (env %s)", usage, envName(name)))
+	if v := f.getenv(envName(name)); v != "" {
+		if err := f.fs.Set(name, v); err != nil {
+			f.envErr = fmt.Errorf("%s=%q: %w", envName(name), v, err)
+		}
+	}
+	return p
+}
+
+func (f *flags) duration(name string, def time.Duration, usage string) *time.Duration {
+	p := f.fs.Duration(name, def, fmt.Sprintf("%s (env %s)", usage, envName(name)))
 	if v := f.getenv(envName(name)); v != "" {
 		if err := f.fs.Set(name, v); err != nil {
 			f.envErr = fmt.Errorf("%s=%q: %w", envName(name), v, err)

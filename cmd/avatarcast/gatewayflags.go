@@ -2,6 +2,7 @@ package main
 
 import (
 	"strings"
+	"time"
 
 	"github.com/avatarcast/avatarcast/gateway"
 )
@@ -9,7 +10,8 @@ import (
 // gatewayOpts are the gateway's flags, shared by serve and gateway.
 type gatewayOpts struct {
 	origins, kioskTokens, blockedWords *string
-	maxPerIP                           *int
+	maxPerIP, maxConns, busyPerIP      *int
+	readTimeout, writeTimeout, idle    *time.Duration
 }
 
 func gatewayFlags(f *flags) gatewayOpts {
@@ -17,16 +19,26 @@ func gatewayFlags(f *flags) gatewayOpts {
 		origins:      f.string("allowed-origins", "", `comma-separated browser origins allowed to open sockets besides the gateway's own ("https://shop.example"; "*" any)`),
 		kioskTokens:  f.string("kiosk-tokens", "", "comma-separated SHA-256 hex hashes of kiosk device tokens; a socket opened with ?token=T whose hash is listed skips the origin check"),
 		blockedWords: f.string("blocked-words", "", "comma-separated words masked with * in viewer comments"),
-		maxPerIP:     f.int("max-conns-per-ip", 256, "sockets allowed from one IP address (negative: no limit)"),
+		maxPerIP:     f.int("max-conns-per-ip", 256, "open connections of every kind (pages, API, health, sockets) allowed from one address, IPv6 by /64 (negative: no limit)"),
+		maxConns:     f.int("max-conns", 0, "open connections allowed in all; 0: the file limit (RLIMIT_NOFILE) less a tenth, at least 256; negative: no limit"),
+		busyPerIP:    f.int("busy-conns-per-ip", 8, "connections an address may hold and still get another once the last tenth of -max-conns is reached"),
+		readTimeout:  f.duration("http-read-timeout", 30*time.Second, "time to read a whole HTTP request"),
+		writeTimeout: f.duration("http-write-timeout", 60*time.Second, "time to write an HTTP response (not WebSockets)"),
+		idle:         f.duration("http-idle-timeout", 30*time.Second, "time a keep-alive connection may wait for its next request"),
 	}
 }
 
 func (o gatewayOpts) config() gateway.Config {
 	return gateway.Config{
-		AllowedOrigins: splitList(*o.origins),
-		KioskTokens:    splitList(*o.kioskTokens),
-		BlockedWords:   splitList(*o.blockedWords),
-		MaxConnsPerIP:  *o.maxPerIP,
+		AllowedOrigins:   splitList(*o.origins),
+		KioskTokens:      splitList(*o.kioskTokens),
+		BlockedWords:     splitList(*o.blockedWords),
+		MaxConnsPerIP:    *o.maxPerIP,
+		MaxConns:         *o.maxConns,
+		BusyConnsPerIP:   *o.busyPerIP,
+		HTTPReadTimeout:  *o.readTimeout,
+		HTTPWriteTimeout: *o.writeTimeout,
+		HTTPIdleTimeout:  *o.idle,
 	}
 }
 

@@ -59,7 +59,7 @@ func serveBench(ctx context.Context, kind, addr string, viewers int, rate float6
 		if _, err := b.Rooms.Put(ctx, "bench", room); err != nil {
 			return err
 		}
-		g := gateway.New(gateway.Config{MaxConnsPerIP: -1, QueueSize: 1024}, b, log)
+		g := gateway.New(gateway.Config{MaxConnsPerIP: -1, MaxConns: -1, QueueSize: 1024}, b, log)
 		serve = func(ctx context.Context) error { return g.Serve(ctx, ln) }
 		publish = func(seq uint64, raw []byte) error {
 			_, err := b.PublishEvent(ctx, "bench", seq, raw, "", 0)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
@@ -345,14 +347,28 @@ func (a *API) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		a.fail(w, r, http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
 	var maxErr *http.MaxBytesError
 	switch {
 	case errors.As(err, &maxErr):
 		a.fail(w, r, http.StatusRequestEntityTooLarge, "too_large", "the body is over 64 KiB")
 		return false
+	case err != nil:
+		a.fail(w, r, http.StatusBadRequest, "bad_request", "could not read the body: "+err.Error())
+		return false
+	}
+	// The JSON decoder would turn bytes that are not UTF-8 into U+FFFD
+	// without a word, so every later check of the text would pass: check
+	// the raw bytes first.
+	if !utf8.Valid(body) {
+		p := utf8Problem(body)
+		a.fail(w, r, http.StatusBadRequest, "bad_request", p.Message, p)
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(v)
+	switch {
 	case errors.Is(err, io.EOF):
 		a.fail(w, r, http.StatusBadRequest, "bad_request", "the body is empty; send a JSON object")
 		return false
@@ -365,6 +381,80 @@ func (a *API) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
+}
+
+// utf8Problem says where the first byte of body that is not UTF-8 is: its
+// line and column (in characters, from 1) and the JSON field whose value
+// or name holds it, as a dotted path ("" when outside any field).
+func utf8Problem(body []byte) Problem {
+	off := 0
+	for off < len(body) {
+		r, n := utf8.DecodeRune(body[off:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		off += n
+	}
+	before := body[:off]
+	line := 1 + bytes.Count(before, []byte("\n"))
+	col := 1 + utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:])
+	p := fieldProblem(jsonFieldAt(body, off), "bad-utf8", "the body is not valid UTF-8: byte 0x%02x at line %d, column %d (byte offset %d); send text as UTF-8", body[off], line, col, off)
+	p.Line, p.Col = line, col
+	return p
+}
+
+// jsonFieldAt returns the dotted path of the object field whose name or
+// value spans byte offset off of body, or "" if none can be told.
+func jsonFieldAt(body []byte, off int) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	type level struct {
+		object bool
+		key    string
+		isKey  bool // the next string token in this object is a key
+	}
+	var stack []level
+	path := func() string {
+		var parts []string
+		for _, l := range stack {
+			if l.object && l.key != "" {
+				parts = append(parts, l.key)
+			}
+		}
+		return strings.Join(parts, ".")
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		top := len(stack) - 1
+		if top >= 0 && stack[top].object && stack[top].isKey {
+			if k, ok := tok.(string); ok {
+				stack[top].key, stack[top].isKey = k, false
+				if int(dec.InputOffset()) > off {
+					return path()
+				}
+				continue
+			}
+		}
+		if int(dec.InputOffset()) > off {
+			return path()
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, level{object: true, isKey: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, level{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:top]
+			top--
+		}
+		if top >= 0 && stack[top].object {
+			stack[top].isKey = true // a value ended: a key comes next
+		}
+	}
 }
 
 // jsonProblem turns a JSON decoding error into a problem naming the field.

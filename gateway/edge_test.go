@@ -1,0 +1,169 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/gateway"
+)
+
+// closeOf reads c until the gateway closes it and returns the close error;
+// it fails the test if the connection ends any other way.
+func (c *conn) closeOf() *websocket.CloseError {
+	c.t.Helper()
+	for {
+		_ = c.ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+		if _, _, err := c.ws.ReadMessage(); err != nil {
+			ce, ok := err.(*websocket.CloseError)
+			if !ok {
+				c.t.Fatalf("read: %v, want a close frame", err)
+			}
+			return ce
+		}
+	}
+}
+
+// TestInvalidUTF8FrameClosed1007: a text frame that is not UTF-8 closes the
+// socket with 1007 (RFC 6455 7.4.1) and reaches neither the director nor
+// the other viewers.
+func TestInvalidUTF8FrameClosed1007(t *testing.T) {
+	h := start(t, gateway.Config{})
+	in := make(chan avatar.Input, 10)
+	sub, err := h.b.SubscribeInputs("r", func(data []byte) {
+		var i avatar.Input
+		if json.Unmarshal(data, &i) == nil {
+			in <- i
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Stop()
+	bad, other := h.dial("room=r"), h.dial("room=r")
+	bad.next()
+	other.next()
+	for _, c := range []*conn{bad, other} {
+		c.send(`{"type":"ping"}`)
+		c.nextOf(avatar.EventPong)
+	}
+	bad.send("{\"type\":\"comment\",\"data\":{\"text\":\"cheap \xff\xfe tea\"}}")
+	ce := bad.closeOf()
+	if ce.Code != websocket.CloseInvalidFramePayloadData || !strings.Contains(ce.Text, "bad_utf8") {
+		t.Errorf("close %d %q, want %d with bad_utf8", ce.Code, ce.Text, websocket.CloseInvalidFramePayloadData)
+	}
+	// The next comment anyone sees is the other viewer's.
+	other.send(`{"type":"comment","data":{"text":"fine"}}`)
+	var cm avatar.Comment
+	if err := json.Unmarshal(other.nextOf(avatar.EventComment).Data, &cm); err != nil {
+		t.Fatal(err)
+	}
+	if cm.Text != "fine" {
+		t.Errorf("first comment shown: %q, want the valid one", cm.Text)
+	}
+	if got := <-in; got.Data.Text != "fine" {
+		t.Errorf("first input forwarded: %q, want the valid one", got.Data.Text)
+	}
+}
+
+// TestSlowViewerGetsCloseFrameCountedOnce: a viewer that stops reading,
+// with small kernel buffers, is dropped; when it reads again it finds every
+// byte up to a 4008 close frame saying where to resume, and the drop is
+// counted once.
+func TestSlowViewerGetsCloseFrameCountedOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  gateway.Config
+	}{
+		// A long queue: the write times out first.
+		{"write timeout", gateway.Config{QueueSize: 100000, WriteTimeout: 500 * time.Millisecond}},
+		// A short one: it fills while a write is blocked, which then
+		// times out too.
+		{"queue full, then write timeout", gateway.Config{QueueSize: 200, WriteTimeout: 3 * time.Second}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testSlowViewer(t, tc.cfg) })
+	}
+}
+
+func testSlowViewer(t *testing.T, cfg gateway.Config) {
+	h := start(t, cfg)
+	fast := h.dial("room=r")
+	fast.next() // hello
+	d := *websocket.DefaultDialer
+	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			_ = c.(*net.TCPConn).SetReadBuffer(64 << 10)
+		}
+		return c, err
+	}
+	ws, _, err := d.Dial(h.url+"/ws?room=r", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	slow := &conn{t: t, ws: ws}
+
+	// The slow viewer (64 KiB of kernel buffer: small, but a tiny one
+	// makes reading it afterwards take minutes) reads nothing until it is
+	// dropped.
+	const step, size = 20, 4000
+	for i := uint64(0); h.metric("avatarcast_gateway_slow_closes_total") < 1; i += step {
+		if i > 20000 {
+			t.Fatalf("slow viewer not dropped after %d events of %d bytes", i, size)
+		}
+		h.publishFast(step, size)
+		fast.expectSeqs(i+1, i+step)
+	}
+	// Not an assertion on time: the server has surely given up the write
+	// it was blocked in when the viewer reads again, the case that lost the
+	// close frame and counted the drop twice.
+	time.Sleep(2 * cfg.WriteTimeout)
+	// Now it reads: every event in order, then the close frame.
+	var last uint64
+	for {
+		_ = ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			ce, ok := err.(*websocket.CloseError)
+			if !ok {
+				t.Fatalf("after seq %d: read %v, want a close frame %d", last, err, gateway.CloseSlowConsumer)
+			}
+			if ce.Code != gateway.CloseSlowConsumer || !strings.Contains(ce.Text, "slow_consumer") || !strings.Contains(ce.Text, fmt.Sprintf("resume since=%d", last)) {
+				t.Errorf("close %d %q, want %d slow_consumer with resume since=%d", ce.Code, ce.Text, gateway.CloseSlowConsumer, last)
+			}
+			break
+		}
+		slow.pending = nil
+		if strings.HasPrefix(string(data), "[") {
+			if err := json.Unmarshal(data, &slow.pending); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			var e avatar.Envelope
+			if err := json.Unmarshal(data, &e); err != nil {
+				t.Fatal(err)
+			}
+			slow.pending = append(slow.pending, e)
+		}
+		for _, e := range slow.pending {
+			if e.Seq == 0 {
+				continue
+			}
+			if e.Seq != last+1 {
+				t.Fatalf("seq %d after %d", e.Seq, last)
+			}
+			last = e.Seq
+		}
+	}
+	if n := h.metric("avatarcast_gateway_slow_closes_total"); n != 1 {
+		t.Errorf("slow_closes_total = %v after one slow viewer, want 1", n)
+	}
+}
