@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -81,6 +82,9 @@ func (h *Hub) openRoom(ctx context.Context, id avatar.RoomID) (*room, error) {
 		r.unsubscribe()
 		return nil, err
 	}
+	if testHookAfterLastEvent != nil {
+		testHookAfterLastEvent(id)
+	}
 	if ok {
 		from := uint64(0)
 		if n := uint64(len(r.ring)) / 4; last.Seq > n {
@@ -94,6 +98,10 @@ func (h *Hub) openRoom(ctx context.Context, id avatar.RoomID) (*room, error) {
 	}
 	return r, nil
 }
+
+// testHookAfterLastEvent, if set by a test, runs in openRoom between its
+// read of the room's last event and the load of the ring.
+var testHookAfterLastEvent func(avatar.RoomID)
 
 // onEvent receives the room's live events, one at a time, in order.
 func (r *room) onEvent(ev bus.StoredEvent) {
@@ -115,15 +123,22 @@ func (r *room) onEvent(ev bus.StoredEvent) {
 	r.deliver(ev)
 }
 
-// fill delivers stored events from r.last+1 to upto. r.mu is held.
+// fill delivers stored events from r.last+1 to upto. r.mu is held. The
+// stream may hold more by the time it is read (the director goes on
+// publishing): fill stops at upto, which is no failure; the live
+// subscription delivers the rest.
 func (r *room) fill(ctx context.Context, upto uint64) error {
-	return r.hub.bus.Replay(ctx, r.id, r.last, func(ev bus.StoredEvent) error {
+	err := r.hub.bus.Replay(ctx, r.id, r.last, func(ev bus.StoredEvent) error {
 		if ev.Seq > upto {
 			return errStop
 		}
 		r.deliver(ev)
 		return nil
 	})
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
 }
 
 // deliver adds ev to the ring and queues it for every client. r.mu is held.
