@@ -37,8 +37,19 @@ type Config struct {
 	// dropped as a slow consumer (default 256).
 	QueueSize int
 	// RingSize is how many recent events each room keeps in memory for
-	// resumes (default 1024).
+	// resumes (default 1024), loaded when the room opens: the resume window
+	// in events. A viewer further behind gets resume{recovered: false}
+	// with the room's state.
 	RingSize int
+	// ResumeMaxAge is the resume window in time (default 10m): a viewer
+	// whose first missed event is older gets resume{recovered: false}.
+	ResumeMaxAge time.Duration
+	// ResumeRate and ResumeBurst limit the resumes (sockets opened with
+	// since=) from one IP address (default 5 per second, burst 100;
+	// ResumeRate negative: no limit). One over the limit is refused with
+	// 429 and a jittered Retry-After.
+	ResumeRate  rate.Limit
+	ResumeBurst int
 	// AllowedOrigins lists the browser origins ("https://shop.example") that
 	// may open sockets besides the gateway's own host; "*" allows any.
 	AllowedOrigins []string
@@ -81,6 +92,18 @@ func (c Config) withDefaults() Config {
 	if c.RingSize <= 0 {
 		c.RingSize = 1024
 	}
+	if c.ResumeMaxAge <= 0 {
+		c.ResumeMaxAge = 10 * time.Minute
+	}
+	switch {
+	case c.ResumeRate < 0:
+		c.ResumeRate = rate.Inf
+	case c.ResumeRate == 0:
+		c.ResumeRate = 5
+	}
+	if c.ResumeBurst <= 0 {
+		c.ResumeBurst = 100
+	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second
 	}
@@ -114,6 +137,7 @@ type Gateway struct {
 	bus      *bus.Bus
 	log      *zap.Logger
 	hub      *Hub
+	resumes  *perAddr // resumes allowed per address
 	ready    atomic.Bool
 	upgrader websocket.Upgrader
 }
@@ -122,7 +146,8 @@ type Gateway struct {
 func New(cfg Config, b *bus.Bus, log *zap.Logger) *Gateway {
 	cfg = cfg.withDefaults()
 	log = log.Named("gateway")
-	g := &Gateway{cfg: cfg, bus: b, log: log, hub: newHub(cfg, b, log, uuid.NewString())}
+	g := &Gateway{cfg: cfg, bus: b, log: log, hub: newHub(cfg, b, log, uuid.NewString()),
+		resumes: newPerAddr(cfg.ResumeRate, cfg.ResumeBurst)}
 	g.upgrader = websocket.Upgrader{
 		// A viewer sends little: a small read buffer. Write buffers are
 		// taken from the pool only while writing, so an idle viewer holds
@@ -231,6 +256,12 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ip := remoteIP(r)
+	if since != nil && !g.resumes.allow(ip, time.Now()) {
+		g.hub.metrics.refusedConns.WithLabelValues("resume_rate").Inc()
+		w.Header().Set("Retry-After", strconv.Itoa(1+rand.IntN(5)))
+		http.Error(w, fmt.Sprintf("too many resumes from %s", ip), http.StatusTooManyRequests)
+		return
+	}
 	if !g.hub.acquireIP(ip) {
 		g.hub.metrics.refusedConns.WithLabelValues("per_ip").Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(5+rand.IntN(25)))

@@ -174,8 +174,10 @@ func resumeOf(t *testing.T, frames []avatar.Envelope) *avatar.Resume {
 	return nil
 }
 
-func TestResumeFromStreamBeyondRing(t *testing.T) {
-	h := start(t, gateway.Config{RingSize: 8})
+// The whole window is loaded when the room opens, so a viewer 90 events
+// behind a fresh gateway with a window of 128 is recovered.
+func TestResumeWithinWindowAfterOpen(t *testing.T) {
+	h := start(t, gateway.Config{RingSize: 128})
 	h.publish(100)
 	c := h.dial("room=r&since=10")
 	if e := c.next(); e.Type != avatar.EventHello {
@@ -190,12 +192,12 @@ func TestResumeFromStreamBeyondRing(t *testing.T) {
 }
 
 func TestResumeAfterGatewayRestart(t *testing.T) {
-	h := start(t, gateway.Config{RingSize: 16})
+	h := start(t, gateway.Config{RingSize: 64})
 	c := h.dial("room=r")
 	c.next() // hello
 	h.publish(30)
 	c.expectSeqs(1, 30)
-	h.restart(gateway.Config{RingSize: 16})
+	h.restart(gateway.Config{RingSize: 64})
 	h.publish(30) // while the viewer is away
 	c2 := h.dial("room=r&since=30")
 	c2.next() // hello
