@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -142,17 +141,10 @@ func (r *room) onEvent(ev bus.StoredEvent) {
 // publishing): fill stops at upto, which is no failure; the live
 // subscription delivers the rest.
 func (r *room) fill(ctx context.Context, upto uint64) error {
-	err := r.hub.bus.Replay(ctx, r.id, r.last, func(ev bus.StoredEvent) error {
-		if ev.Seq > upto {
-			return errStop
-		}
+	return r.hub.bus.ReplayUpTo(ctx, r.id, r.last, upto, func(ev bus.StoredEvent) error {
 		r.deliver(ev)
 		return nil
 	})
-	if errors.Is(err, errStop) {
-		return nil
-	}
-	return err
 }
 
 // deliver adds ev to the ring and queues it for every client. r.mu is held.
@@ -446,10 +438,7 @@ func (r *room) mend(ctx context.Context) error {
 		r.mu.Unlock()
 		var got []*frame
 		for _, run := range runs {
-			err := r.hub.bus.Replay(ctx, r.id, run[0]-1, func(ev bus.StoredEvent) error {
-				if ev.Seq > run[1] {
-					return errStop
-				}
+			err := r.hub.bus.ReplayUpTo(ctx, r.id, run[0]-1, run[1], func(ev bus.StoredEvent) error {
 				f, err := newFrame(ev.Seq, ev.Data)
 				if err != nil {
 					return nil // as deliver: an event that does not frame is skipped
@@ -457,7 +446,7 @@ func (r *room) mend(ctx context.Context) error {
 				got = append(got, f)
 				return nil
 			})
-			if err != nil && !errors.Is(err, errStop) {
+			if err != nil {
 				return nil, fmt.Errorf("gateway: mend ring of room %s: %w", r.id, err)
 			}
 		}
@@ -489,13 +478,6 @@ func (r *room) leave(c *client) {
 	r.clients = r.clients[:last]
 	delete(r.index, c)
 }
-
-type stopErr struct{}
-
-func (stopErr) Error() string { return "stop" }
-
-// errStop ends a Replay early; it is not a failure.
-var errStop error = stopErr{}
 
 // writeDirect writes frames before the client joins the fan-out, from its
 // handler goroutine.

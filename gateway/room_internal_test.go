@@ -4,8 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
@@ -72,5 +76,80 @@ func TestFillStopsAtUpto(t *testing.T) {
 	}
 	if r.last != 5 {
 		t.Fatalf("after fill(5): last %d, want 5", r.last)
+	}
+}
+
+// Holes in a room's window are read from the stream once, however many
+// viewers wait on them, and only the missing events are asked for.
+func TestMendReadsOnceForAll(t *testing.T) {
+	b := bustest.Start(t)
+	publishN(t, b, "r", 1, 300)
+	h := newHub(Config{RingSize: 512}.withDefaults(), b, zap.NewNop(), "t")
+	defer h.writers.stop()
+	r, err := h.room(context.Background(), "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.unsubscribe()
+	punch := func() {
+		r.mu.Lock()
+		for s := uint64(100); s < 110; s++ {
+			r.ring[s%uint64(len(r.ring))] = nil
+		}
+		r.mu.Unlock()
+	}
+	var asked atomic.Int64 // events asked for by direct gets
+	sub, err := b.NC.Subscribe("$JS.API.DIRECT.GET."+avatar.EventsStream+".>", func(*nats.Msg) { asked.Add(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	sub2, err := b.NC.Subscribe("$JS.API.DIRECT.GET."+avatar.EventsStream, func(m *nats.Msg) {
+		var req struct{ Batch int64 }
+		_ = json.Unmarshal(m.Data, &req)
+		asked.Add(max(req.Batch, 1))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub2.Unsubscribe()
+	_ = b.NC.Flush()
+
+	punch()
+	if err := r.mend(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_ = b.NC.Flush()
+	one := asked.Swap(0)
+
+	punch()
+	// Hold the lock so that every mend starts before the first one
+	// can scan the ring.
+	r.mu.Lock()
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if err := r.mend(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	time.Sleep(10 * time.Millisecond) // not a timing assertion: only lets them queue up
+	r.mu.Unlock()
+	wg.Wait()
+	_ = b.NC.Flush()
+	// The last event, a binary search over 300, and the 10 missing.
+	if one > 1+10+10 {
+		t.Errorf("mending 10 missing events asked for %d", one)
+	}
+	if many := asked.Load(); many > one {
+		t.Errorf("20 concurrent mends asked for %d events, one mend %d", many, one)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for s := uint64(1); s <= 300; s++ {
+		if f := r.ring[s%uint64(len(r.ring))]; f == nil || f.seq != s {
+			t.Fatalf("after mend the ring lacks seq %d", s)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"time"
@@ -78,6 +79,15 @@ func (b *Bus) LastEvent(ctx context.Context, r avatar.RoomID) (ev StoredEvent, o
 // may then have a sequence above after+1, which the caller must treat as a
 // gap.
 func (b *Bus) Replay(ctx context.Context, r avatar.RoomID, after uint64, fn func(StoredEvent) error) error {
+	return b.ReplayUpTo(ctx, r, after, math.MaxUint64, fn)
+}
+
+// ReplayUpTo is Replay of the events after 'after' up to room sequence
+// upto: it asks the stream for no more than those.
+func (b *Bus) ReplayUpTo(ctx context.Context, r avatar.RoomID, after, upto uint64, fn func(StoredEvent) error) error {
+	if upto <= after {
+		return nil
+	}
 	subj := avatar.EventsSubject(r)
 	last, ok, err := b.LastEvent(ctx, r)
 	if err != nil || !ok || last.Seq <= after {
@@ -112,14 +122,21 @@ func (b *Bus) Replay(ctx context.Context, r avatar.RoomID, after uint64, fn func
 			lo = ev.StreamSeq + 1
 		}
 	}
-	for from := lo; from <= last.StreamSeq; {
-		n, nextFrom, err := b.getBatch(ctx, subj, from, last.StreamSeq, func(ev StoredEvent) error {
+	want := min(upto, last.Seq) - after // events still wanted, at most
+	for from := lo; from <= last.StreamSeq && want > 0; {
+		var done bool
+		n, nextFrom, err := b.getBatch(ctx, subj, from, last.StreamSeq, int(min(want, ReplayBatch)), func(ev StoredEvent) error {
+			if ev.Seq > upto {
+				done = true
+				return nil
+			}
 			if ev.Seq > after {
+				want--
 				return fn(ev)
 			}
 			return nil
 		})
-		if err != nil || n == 0 {
+		if err != nil || n == 0 || done {
 			return err
 		}
 		from = nextFrom
@@ -134,17 +151,17 @@ const ReplayBatch = 256
 // server's, not one of avatarcast's subjects).
 const directGetSubject = "$JS.API.DIRECT.GET."
 
-// getBatch asks for up to ReplayBatch messages of subj from stream sequence
+// getBatch asks for up to batch messages of subj from stream sequence
 // from to upto with one batched direct get (nats-server 2.11+), calls fn
 // for each in order, and returns how many came and the stream sequence to
 // ask from next.
-func (b *Bus) getBatch(ctx context.Context, subj string, from, upto uint64, fn func(StoredEvent) error) (n int, next uint64, err error) {
+func (b *Bus) getBatch(ctx context.Context, subj string, from, upto uint64, batch int, fn func(StoredEvent) error) (n int, next uint64, err error) {
 	req, _ := json.Marshal(struct {
 		Seq     uint64 `json:"seq"`
 		NextFor string `json:"next_by_subj"`
 		Batch   int    `json:"batch"`
 		UpToSeq uint64 `json:"up_to_seq,omitempty"`
-	}{from, subj, ReplayBatch, upto})
+	}{from, subj, batch, upto})
 	inbox := b.NC.NewRespInbox()
 	sub, err := b.NC.SubscribeSync(inbox)
 	if err != nil {

@@ -123,3 +123,23 @@ func TestReplayReadsInBatches(t *testing.T) {
 		t.Fatalf("Replay of %d events made %d direct get requests", n, got)
 	}
 }
+
+func TestReplayUpTo(t *testing.T) {
+	b := bustest.Start(t)
+	ctx := context.Background()
+	for seq := uint64(1); seq <= 300; seq++ {
+		if _, err := b.PublishEvent(ctx, "r", seq, []byte(`{}`), "", 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range [][2]uint64{{7, 20}, {0, 300}, {0, 1000}, {299, 300}, {10, 10}, {250, 290}} {
+		var got []uint64
+		if err := b.ReplayUpTo(ctx, "r", c[0], c[1], func(ev bus.StoredEvent) error { got = append(got, ev.Seq); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		end := min(c[1], 300)
+		if len(got) != int(end-c[0]) || (len(got) > 0 && (got[0] != c[0]+1 || got[len(got)-1] != end)) {
+			t.Errorf("ReplayUpTo(%d, %d) gave %d events %v..., want %d..%d", c[0], c[1], len(got), got[:min(len(got), 3)], c[0]+1, end)
+		}
+	}
+}
