@@ -29,9 +29,10 @@ type room struct {
 	mending singleflight.Group // one read of the stream to mend the ring
 
 	mu      sync.Mutex
-	last    uint64   // last seq delivered
-	ring    []*frame // the resume window: recent frames, ring[(i) % len] by seq
-	floor   uint64   // events up to floor were never to be had (retention)
+	last    uint64            // last seq delivered
+	ring    []*frame          // the resume window: recent frames, ring[(i) % len] by seq
+	floor   uint64            // events up to floor were never to be had (retention)
+	chunks  map[uint64]*frame // shared catch-up frames by chunk index, see chunk
 	clients []*client
 	index   map[*client]int // position in clients
 	sched   []*client       // scratch: clients to put on the run queue
@@ -355,10 +356,20 @@ func (r *room) join(ctx context.Context, c *client, after uint64) (recovered boo
 		}
 		r.mu.Unlock()
 		if ok {
-			// Oldest first, leaving the newest for the queue.
+			// Oldest first, leaving the newest for the queue: up to the
+			// first chunk boundary in writes of batchMax, then whole
+			// chunks, framed once for every viewer that needs them.
 			frames = frames[:len(frames)-r.hub.cfg.QueueSize/4]
 			for len(frames) > 0 {
-				n := min(len(frames), batchMax)
+				first, end := frames[0].seq, frames[len(frames)-1].seq
+				if ch := r.chunk(first); ch != nil && ch.seq <= end {
+					if err := c.writeDirect([]*frame{ch}); err != nil {
+						return recovered, err
+					}
+					frames = frames[ch.seq-first+1:]
+					continue
+				}
+				n := min(len(frames), batchMax, chunkEvents-int((first-1)%chunkEvents))
 				if err := c.writeDirect(frames[:n]); err != nil {
 					return recovered, err
 				}
@@ -394,6 +405,56 @@ func (r *room) join(ctx context.Context, c *client, after uint64) (recovered boo
 			return recovered, err
 		}
 	}
+}
+
+// chunkEvents is how many events a chunk holds: the ring's events
+// chunkEvents*i+1 .. chunkEvents*(i+1) as one JSON array frame, built once
+// and shared by every viewer catching up through them.
+const chunkEvents = 128
+
+// chunk returns the chunk that starts at seq, building it if the ring holds
+// all its events, or nil if seq starts none or the ring lacks some.
+func (r *room) chunk(seq uint64) *frame {
+	if (seq-1)%chunkEvents != 0 {
+		return nil
+	}
+	i := (seq - 1) / chunkEvents
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if f := r.chunks[i]; f != nil {
+		return f
+	}
+	n := uint64(len(r.ring))
+	end := seq + chunkEvents - 1
+	if end > r.last || r.last-seq >= n {
+		return nil
+	}
+	fs := make([]*frame, 0, chunkEvents)
+	for s := seq; s <= end; s++ {
+		f := r.ring[s%n]
+		if f == nil || f.seq != s {
+			return nil
+		}
+		fs = append(fs, f)
+	}
+	raw := appendBatch(nil, fs)
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, raw)
+	if err != nil {
+		return nil
+	}
+	// Chunks the ring has moved past are dropped: at most a ring's worth
+	// are kept.
+	for k := range r.chunks {
+		if k*chunkEvents+1+n <= r.last {
+			delete(r.chunks, k)
+		}
+	}
+	if r.chunks == nil {
+		r.chunks = map[uint64]*frame{}
+	}
+	f := &frame{seq: end, raw: raw, pm: pm, class: mustArrive, ts: fs[len(fs)-1].ts}
+	r.chunks[i] = f
+	return f
 }
 
 // inWindow reports whether a viewer that has seen seq is within the resume

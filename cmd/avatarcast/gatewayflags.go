@@ -3,13 +3,16 @@ package main
 import (
 	"strings"
 
+	"golang.org/x/time/rate"
+
 	"github.com/avatarcast/avatarcast/gateway"
 )
 
 // gatewayOpts are the gateway's flags, shared by serve and gateway.
 type gatewayOpts struct {
-	origins, kioskTokens, blockedWords *string
-	maxPerIP                           *int
+	origins, kioskTokens, blockedWords    *string
+	maxPerIP                              *int
+	resumeWindow, resumeRate, resumeBurst *int
 }
 
 func gatewayFlags(f *flags) gatewayOpts {
@@ -18,6 +21,9 @@ func gatewayFlags(f *flags) gatewayOpts {
 		kioskTokens:  f.string("kiosk-tokens", "", "comma-separated SHA-256 hex hashes of kiosk device tokens; a socket opened with ?token=T whose hash is listed skips the origin check"),
 		blockedWords: f.string("blocked-words", "", "comma-separated words masked with * in viewer comments"),
 		maxPerIP:     f.int("max-conns-per-ip", 256, "sockets allowed from one IP address (negative: no limit)"),
+		resumeWindow: f.int("resume-window", 1024, "events each room keeps in memory, loaded when it opens: a viewer further behind resumes from the room's state (recovered false)"),
+		resumeRate:   f.int("resume-rate", 5, "resumes (sockets opened with since=) allowed per second from one IP address (negative: no limit)"),
+		resumeBurst:  f.int("resume-burst", 100, "resumes one IP address may make at once"),
 	}
 }
 
@@ -27,6 +33,9 @@ func (o gatewayOpts) config() gateway.Config {
 		KioskTokens:    splitList(*o.kioskTokens),
 		BlockedWords:   splitList(*o.blockedWords),
 		MaxConnsPerIP:  *o.maxPerIP,
+		RingSize:       *o.resumeWindow,
+		ResumeRate:     rate.Limit(*o.resumeRate),
+		ResumeBurst:    *o.resumeBurst,
 	}
 }
 
