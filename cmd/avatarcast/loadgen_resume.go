@@ -33,7 +33,7 @@ import (
 func resumeBench(ctx context.Context, o loadOpts, behind []uint64, size int, stdout, stderr io.Writer) error {
 	history := slices.Max(behind) + 100
 	fmt.Fprintf(stdout, "== resume storm: %d viewers, room of %d events of %d bytes, fresh server per case\n", *o.viewers, history, size)
-	fmt.Fprintf(stdout, "%-10s %8s %10s %10s %10s %8s %9s %9s %6s %6s %6s\n", "case", "viewers", "all in s", "p50 s", "p99 s", "CPU s", "peakRSS", "RSS left", "gaps", "dups", "failed")
+	fmt.Fprintf(stdout, "%-10s %8s %10s %10s %10s %8s %9s %9s %6s %6s %6s %10s\n", "case", "viewers", "all in s", "p50 s", "p99 s", "CPU s", "peakRSS", "RSS left", "gaps", "dups", "failed", "viewers CPU")
 	var plain *stormResult
 	for _, k := range append([]uint64{0}, behind...) {
 		res, err := stormOnce(ctx, o, history, k, size, stderr)
@@ -44,8 +44,8 @@ func resumeBench(ctx context.Context, o loadOpts, behind []uint64, size int, std
 		if k > 0 {
 			name = fmt.Sprintf("K=%d", k)
 		}
-		fmt.Fprintf(stdout, "%-10s %8d %10.2f %10.2f %10.2f %8.2f %8.0fM %8.0fM %6d %6d %6d\n", name, res.done, res.all.Seconds(),
-			res.p50.Seconds(), res.p99.Seconds(), res.cpu, res.hwm/(1<<20), res.rssLeft/(1<<20), res.gaps, res.dups, res.failed)
+		fmt.Fprintf(stdout, "%-10s %8d %10.2f %10.2f %10.2f %8.2f %8.0fM %8.0fM %6d %6d %6d %10.2f\n", name, res.done, res.all.Seconds(),
+			res.p50.Seconds(), res.p99.Seconds(), res.cpu, res.hwm/(1<<20), res.rssLeft/(1<<20), res.gaps, res.dups, res.failed, res.selfCPU)
 		if k == 0 {
 			plain = res
 		} else if plain != nil && plain.all > 0 && plain.cpu > 0 {
@@ -60,6 +60,7 @@ type stormResult struct {
 	gaps, dups        int64
 	all, p50, p99     time.Duration
 	cpu, hwm, rssLeft float64
+	selfCPU           float64 // the viewers' (this process's) CPU
 }
 
 // stormOnce runs one case against a fresh server.
@@ -107,7 +108,7 @@ func stormOnce(ctx context.Context, o loadOpts, history, behind uint64, size int
 	clients := make([]*wsclient.Client, n)
 	var wg sync.WaitGroup
 	dials := make(chan struct{}, 500) // connects in flight
-	cpu0 := procCPU(pid)
+	cpu0, self0 := procCPU(pid), procCPU(os.Getpid())
 	t0 := time.Now()
 	var last atomic.Int64
 	for i := range n {
@@ -131,7 +132,6 @@ func stormOnce(ctx context.Context, o loadOpts, history, behind uint64, size int
 			} else {
 				failed.Add(1)
 			}
-			vcancel()
 		}
 		var once sync.Once
 		clients[i] = wsclient.New(wsclient.Config{
@@ -161,13 +161,15 @@ func stormOnce(ctx context.Context, o loadOpts, history, behind uint64, size int
 			}
 		})
 	}
-	// Wait until every viewer is done (or failed), at most 5 minutes.
+	// Wait until every viewer is done (or failed), at most 5 minutes; they
+	// all stay connected until then.
 	for deadline := time.Now().Add(5 * time.Minute); done.Load()+failed.Load() < int64(n) && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 	}
 	res.cpu = procCPU(pid) - cpu0
 	res.hwm = procStatus(pid, "VmHWM:")
 	res.all = time.Duration(last.Load())
+	res.selfCPU = procCPU(os.Getpid()) - self0
 	cancel()
 	wg.Wait()
 	time.Sleep(2 * time.Second) // let the server see the viewers go
