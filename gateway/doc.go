@@ -30,9 +30,28 @@
 // the close frame after it: the viewer has 5 s more to read them. Close reasons read
 // "CODE; retry_after_ms=N; resume since=SEQ": N is jittered per viewer so
 // that dropped viewers do not all return at once, and since=SEQ resumes
-// without a gap (ring, then JetStream). Codes: 1001 going away (drain on
-// shutdown), 1007 a text frame that is not UTF-8, 1009 frame over 64 KiB,
-// 4008 slow consumer, 4009 abuse.
+// without a gap within the resume window (see Resumes). Codes: 1001 going
+// away (drain on shutdown), 1007 a text frame that is not UTF-8, 1009 frame
+// over 64 KiB, 4008 slow consumer, 4009 abuse.
+//
+// # Resumes
+//
+// Each room keeps its last Config.RingSize events (default 1024) in memory,
+// loaded from JetStream in batches when the room opens on this gateway
+// (once, however many viewers arrive at once): that is the resume window,
+// in events, and Config.ResumeMaxAge (default 10 minutes) is the window in
+// time. A viewer that reconnects with since=SEQ within the window is
+// served from memory at once, oldest first: whole chunks of 128 events
+// framed once per room and shared by every viewer catching up through
+// them, then the rest through its bounded queue like live events, and
+// resume{recovered: true}. A viewer beyond the window (since=0 on a long
+// show, or events older than ResumeMaxAge) gets resume{recovered: false}
+// with the room's state at once and goes on from it: never a read of the
+// room's history. JetStream is read after the room opens only to mend
+// holes in the window (a gap fill that failed), once for all the viewers
+// waiting on it and only the missing events. Resumes are limited per
+// address (Config.ResumeRate, ResumeBurst: 5 per second, burst 100); over
+// the limit the upgrade is refused with 429 and a jittered Retry-After.
 //
 // # Viewer input
 //

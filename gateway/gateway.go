@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"runtime"
@@ -38,8 +39,19 @@ type Config struct {
 	// dropped as a slow consumer (default 256).
 	QueueSize int
 	// RingSize is how many recent events each room keeps in memory for
-	// resumes (default 1024).
+	// resumes (default 1024), loaded when the room opens: the resume window
+	// in events. A viewer further behind gets resume{recovered: false}
+	// with the room's state.
 	RingSize int
+	// ResumeMaxAge is the resume window in time (default 10m): a viewer
+	// whose first missed event is older gets resume{recovered: false}.
+	ResumeMaxAge time.Duration
+	// ResumeRate and ResumeBurst limit the resumes (sockets opened with
+	// since=) from one IP address (default 5 per second, burst 100;
+	// ResumeRate negative: no limit). One over the limit is refused with
+	// 429 and a jittered Retry-After.
+	ResumeRate  rate.Limit
+	ResumeBurst int
 	// AllowedOrigins lists the browser origins ("https://shop.example") that
 	// may open sockets besides the gateway's own host; "*" allows any.
 	AllowedOrigins []string
@@ -100,6 +112,18 @@ func (c Config) withDefaults() Config {
 	if c.RingSize <= 0 {
 		c.RingSize = 1024
 	}
+	if c.ResumeMaxAge <= 0 {
+		c.ResumeMaxAge = 10 * time.Minute
+	}
+	switch {
+	case c.ResumeRate < 0:
+		c.ResumeRate = rate.Inf
+	case c.ResumeRate == 0:
+		c.ResumeRate = 5
+	}
+	if c.ResumeBurst <= 0 {
+		c.ResumeBurst = 100
+	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second
 	}
@@ -149,6 +173,7 @@ type Gateway struct {
 	log      *zap.Logger
 	hub      *Hub
 	adm      *admission
+	resumes  *perAddr // resumes allowed per address
 	ready    atomic.Bool
 	stopping atomic.Bool
 	upgrader websocket.Upgrader
@@ -191,7 +216,8 @@ func (g *Gateway) readiness(ctx context.Context) error {
 func New(cfg Config, b *bus.Bus, log *zap.Logger) *Gateway {
 	cfg = cfg.withDefaults()
 	log = log.Named("gateway")
-	g := &Gateway{cfg: cfg, bus: b, log: log, hub: newHub(cfg, b, log, uuid.NewString()), adm: newAdmission(cfg)}
+	g := &Gateway{cfg: cfg, bus: b, log: log, hub: newHub(cfg, b, log, uuid.NewString()), adm: newAdmission(cfg),
+		resumes: newPerAddr(cfg.ResumeRate, cfg.ResumeBurst)}
 	g.hub.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "avatarcast_gateway_open_connections",
 		Help: "Open TCP connections of every kind (pages, API, health, viewer sockets), as admission counts them.",
@@ -320,6 +346,12 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ip := remoteIP(r) // counted per address by the listener (admission)
+	if since != nil && !g.resumes.allow(ip, time.Now()) {
+		g.hub.metrics.refusedConns.WithLabelValues("resume_rate").Inc()
+		w.Header().Set("Retry-After", strconv.Itoa(1+rand.IntN(5)))
+		http.Error(w, fmt.Sprintf("too many resumes from %s", ip), http.StatusTooManyRequests)
+		return
+	}
 	rm, err := g.hub.room(r.Context(), id)
 	if err != nil {
 		g.log.Error("open room", zap.String("room", string(id)), zap.Error(err))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
@@ -24,9 +25,13 @@ type room struct {
 	chat  *bus.Subscription // moderated comments from every gateway
 	count *bus.Subscription // viewer counts from every gateway
 
+	mending singleflight.Group // one read of the stream to mend the ring
+
 	mu      sync.Mutex
-	last    uint64   // last seq delivered
-	ring    []*frame // recent frames, ring[(i) % len] by seq
+	last    uint64            // last seq delivered
+	ring    []*frame          // the resume window: recent frames, ring[(i) % len] by seq
+	floor   uint64            // events up to floor were never to be had (retention)
+	chunks  map[uint64]*frame // shared catch-up frames by chunk index, see chunk
 	clients []*client
 	index   map[*client]int // position in clients
 	sched   []*client       // scratch: clients to put on the run queue
@@ -80,19 +85,36 @@ func (h *Hub) openRoom(ctx context.Context, id avatar.RoomID) (*room, error) {
 		r.unsubscribe()
 		return nil, err
 	}
+	if testHookAfterLastEvent != nil {
+		testHookAfterLastEvent(id)
+	}
 	if ok {
+		// Fill the whole ring: it is the resume window. Events the stream
+		// no longer holds (retention) raise the floor.
 		from := uint64(0)
-		if n := uint64(len(r.ring)) / 4; last.Seq > n {
+		if n := uint64(len(r.ring)); last.Seq > n {
 			from = last.Seq - n
 		}
-		r.last = from
+		r.last, r.floor = from, from
 		if err := r.fill(ctx, last.Seq); err != nil {
 			r.unsubscribe()
 			return nil, err
 		}
+		if r.last > from {
+			for s := from + 1; s <= r.last; s++ {
+				if f := r.ring[s%uint64(len(r.ring))]; f != nil && f.seq == s {
+					r.floor = s - 1
+					break
+				}
+			}
+		}
 	}
 	return r, nil
 }
+
+// testHookAfterLastEvent, if set by a test, runs in openRoom between its
+// read of the room's last event and the load of the ring.
+var testHookAfterLastEvent func(avatar.RoomID)
 
 // onEvent receives the room's live events, one at a time, in order.
 func (r *room) onEvent(ev bus.StoredEvent) {
@@ -114,12 +136,12 @@ func (r *room) onEvent(ev bus.StoredEvent) {
 	r.deliver(ev)
 }
 
-// fill delivers stored events from r.last+1 to upto. r.mu is held.
+// fill delivers stored events from r.last+1 to upto. r.mu is held. The
+// stream may hold more by the time it is read (the director goes on
+// publishing): fill stops at upto, which is no failure; the live
+// subscription delivers the rest.
 func (r *room) fill(ctx context.Context, upto uint64) error {
-	return r.hub.bus.Replay(ctx, r.id, r.last, func(ev bus.StoredEvent) error {
-		if ev.Seq > upto {
-			return errStop
-		}
+	return r.hub.bus.ReplayUpTo(ctx, r.id, r.last, upto, func(ev bus.StoredEvent) error {
 		r.deliver(ev)
 		return nil
 	})
@@ -291,17 +313,27 @@ func (r *room) ringAfter(seq uint64) ([]*frame, bool) {
 }
 
 // join brings c up to date from seq after and then adds it to the room's
-// live fan-out, with no gap and no duplicate: first whatever the stream
-// holds that the ring does not, written directly, then the ring's frames,
-// queued under the lock so no live event slips between. It returns whether
-// every event after 'after' was recovered.
+// live fan-out, with no gap and no duplicate. Everything comes from the
+// ring, which holds the resume window (Config.RingSize events, filled when
+// the room opens): a viewer within it is served from memory at once,
+// oldest first, in writes of up to batchMax events until the rest fits
+// its queue, which then joins the fan-out under the lock so no live event
+// slips between. A viewer further behind than the window (in events, or
+// whose first missed event is older than Config.ResumeMaxAge) gets
+// resume{recovered: false} with the room's state, and goes on from there.
+// The stream is read only to mend holes in the ring, once per room however
+// many viewers wait (see mend). It returns whether every event after
+// 'after' was recovered.
 func (r *room) join(ctx context.Context, c *client, after uint64) (recovered bool, err error) {
 	c.lastSent.Store(after)
 	recovered = true
-	restarted := false
+	restarted, mended := false, false
 	for {
 		r.mu.Lock()
-		frames, ok := r.ringAfter(c.lastSent.Load())
+		from := c.lastSent.Load()
+		inWindow := r.inWindow(from, time.Now())
+		frames, ok := r.ringAfter(from)
+		ok = ok && inWindow
 		if ok && len(frames) <= r.hub.cfg.QueueSize/2 {
 			sched := false
 			for _, f := range frames {
@@ -321,60 +353,169 @@ func (r *room) join(ctx context.Context, c *client, after uint64) (recovered boo
 		}
 		r.mu.Unlock()
 		if ok {
-			if err := c.writeDirect(frames); err != nil {
+			// Oldest first, leaving the newest for the queue: up to the
+			// first chunk boundary in writes of batchMax, then whole
+			// chunks, framed once for every viewer that needs them.
+			frames = frames[:len(frames)-r.hub.cfg.QueueSize/4]
+			for len(frames) > 0 {
+				first, end := frames[0].seq, frames[len(frames)-1].seq
+				if ch := r.chunk(first); ch != nil && ch.seq <= end {
+					if err := c.writeDirect([]*frame{ch}); err != nil {
+						return recovered, err
+					}
+					frames = frames[ch.seq-first+1:]
+					continue
+				}
+				n := min(len(frames), batchMax, chunkEvents-int((first-1)%chunkEvents))
+				if err := c.writeDirect(frames[:n]); err != nil {
+					return recovered, err
+				}
+				frames = frames[n:]
+			}
+			continue
+		}
+		if inWindow && !mended {
+			// The window should hold them but the ring has a hole (a gap
+			// fill that failed): mend it from the stream, once for all.
+			mended = true
+			if err := r.mend(ctx); err != nil {
 				return recovered, err
 			}
 			continue
 		}
-		// Older than the ring: read the stream, in batches.
-		var batch []*frame
-		gap, got := false, 0
-		err := r.hub.bus.Replay(ctx, r.id, c.lastSent.Load(), func(ev bus.StoredEvent) error {
-			got++
-			if len(batch) == 0 && ev.Seq > c.lastSent.Load()+1 {
-				gap = true
-				return errStop
-			}
-			f, err := newFrame(ev.Seq, ev.Data)
-			if err != nil {
-				return err
-			}
-			batch = append(batch, f)
-			if len(batch) == batchMax {
-				if err := c.writeDirect(batch); err != nil {
-					return err
-				}
-				batch = batch[:0]
-			}
-			return nil
-		})
-		if err != nil && err != errStop {
-			return recovered, err
+		// Beyond the window: start the viewer over from the current
+		// state, or from now if even that is not to be had.
+		recovered = false
+		st := r.hub.state(r.id)
+		r.mu.Lock()
+		last := r.last
+		if st == nil || restarted || st.Seq > last || !r.inWindow(st.Seq, time.Now()) {
+			st = nil
+			c.lastSent.Store(last)
+		} else {
+			c.lastSent.Store(st.Seq)
 		}
-		if err := c.writeDirect(batch); err != nil {
+		r.mu.Unlock()
+		restarted = true
+		resume := avatar.Resume{Since: after, Recovered: false, State: st}
+		if err := c.writeDirect([]*frame{directFrame(r.id, avatar.EventResume, resume)}); err != nil {
 			return recovered, err
-		}
-		if gap || got == 0 {
-			// Beyond retention: start the viewer over from the current
-			// state, or from now if even that is not to be had.
-			recovered = false
-			st := r.hub.state(r.id)
-			r.mu.Lock()
-			last := r.last
-			r.mu.Unlock()
-			if st == nil || restarted || st.Seq > last {
-				st = nil
-				c.lastSent.Store(last)
-			} else {
-				c.lastSent.Store(st.Seq)
-			}
-			restarted = true
-			resume := avatar.Resume{Since: after, Recovered: false, State: st}
-			if err := c.writeDirect([]*frame{directFrame(r.id, avatar.EventResume, resume)}); err != nil {
-				return recovered, err
-			}
 		}
 	}
+}
+
+// chunkEvents is how many events a chunk holds: the ring's events
+// chunkEvents*i+1 .. chunkEvents*(i+1) as one JSON array frame, built once
+// and shared by every viewer catching up through them.
+const chunkEvents = 128
+
+// chunk returns the chunk that starts at seq, building it if the ring holds
+// all its events, or nil if seq starts none or the ring lacks some.
+func (r *room) chunk(seq uint64) *frame {
+	if (seq-1)%chunkEvents != 0 {
+		return nil
+	}
+	i := (seq - 1) / chunkEvents
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if f := r.chunks[i]; f != nil {
+		return f
+	}
+	n := uint64(len(r.ring))
+	end := seq + chunkEvents - 1
+	if end > r.last || r.last-seq >= n {
+		return nil
+	}
+	fs := make([]*frame, 0, chunkEvents)
+	for s := seq; s <= end; s++ {
+		f := r.ring[s%n]
+		if f == nil || f.seq != s {
+			return nil
+		}
+		fs = append(fs, f)
+	}
+	raw := appendBatch(nil, fs)
+	// Chunks the ring has moved past are dropped: at most a ring's worth
+	// are kept.
+	for k := range r.chunks {
+		if k*chunkEvents+1+n <= r.last {
+			delete(r.chunks, k)
+		}
+	}
+	if r.chunks == nil {
+		r.chunks = map[uint64]*frame{}
+	}
+	f := &frame{seq: end, raw: raw, class: mustArrive, ts: fs[len(fs)-1].ts}
+	f.prepare()
+	r.chunks[i] = f
+	return f
+}
+
+// inWindow reports whether a viewer that has seen seq is within the resume
+// window: no more than the ring's size behind, not before the first event
+// the room could load, and its first missed event no older than
+// Config.ResumeMaxAge. r.mu is held.
+func (r *room) inWindow(seq uint64, now time.Time) bool {
+	if seq >= r.last {
+		return true
+	}
+	n := uint64(len(r.ring))
+	if r.last-seq > n || seq < r.floor {
+		return false
+	}
+	if f := r.ring[(seq+1)%n]; f != nil && f.seq == seq+1 && !f.ts.IsZero() && now.Sub(f.ts) > r.hub.cfg.ResumeMaxAge {
+		return false
+	}
+	return true
+}
+
+// mend reads from the stream the events the ring's window lacks, once for
+// every viewer waiting on it: concurrent calls share one read.
+func (r *room) mend(ctx context.Context) error {
+	_, err, _ := r.mending.Do("", func() (any, error) {
+		// The holes, as runs of missing seqs, found under the lock; the
+		// stream is read without it.
+		r.mu.Lock()
+		n := uint64(len(r.ring))
+		lo := max(r.floor, r.last-min(r.last, n)) + 1
+		upto := r.last
+		var runs [][2]uint64
+		for s := lo; s <= upto; s++ {
+			if f := r.ring[s%n]; f != nil && f.seq == s {
+				continue
+			}
+			if k := len(runs); k > 0 && runs[k-1][1] == s-1 {
+				runs[k-1][1] = s
+			} else {
+				runs = append(runs, [2]uint64{s, s})
+			}
+		}
+		r.mu.Unlock()
+		var got []*frame
+		for _, run := range runs {
+			err := r.hub.bus.ReplayUpTo(ctx, r.id, run[0]-1, run[1], func(ev bus.StoredEvent) error {
+				f, err := newFrame(ev.Seq, ev.Data)
+				if err != nil {
+					return nil // as deliver: an event that does not frame is skipped
+				}
+				got = append(got, f)
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("gateway: mend ring of room %s: %w", r.id, err)
+			}
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for _, f := range got {
+			slot := &r.ring[f.seq%n]
+			if f.seq <= r.last && r.last-f.seq < n && (*slot == nil || (*slot).seq < f.seq) {
+				*slot = f
+			}
+		}
+		return nil, nil
+	})
+	return err
 }
 
 // leave removes c from the fan-out.
@@ -392,13 +533,6 @@ func (r *room) leave(c *client) {
 	r.clients = r.clients[:last]
 	delete(r.index, c)
 }
-
-type stopErr struct{}
-
-func (stopErr) Error() string { return "stop" }
-
-// errStop ends a Replay early; it is not a failure.
-var errStop error = stopErr{}
 
 // writeDirect writes frames before the client joins the fan-out, from its
 // handler goroutine.

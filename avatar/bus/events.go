@@ -2,10 +2,13 @@ package bus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -69,11 +72,22 @@ func (b *Bus) LastEvent(ctx context.Context, r avatar.RoomID) (ev StoredEvent, o
 // Replay calls fn for each stored event of room r whose room sequence is
 // above after, in order, until fn returns an error or the stored events end.
 // It finds the first one by binary search over stream sequences with direct
-// gets, so its cost grows with the log of the stream and the events sent,
-// not with the room's history. Events beyond retention are gone: the first
-// event given may then have a sequence above after+1, which the caller
-// must treat as a gap.
+// gets, then reads the rest in batches of ReplayBatch with JetStream's
+// batched direct get (one request per batch, not per event), so its cost
+// grows with the log of the stream and the events sent, not with the
+// room's history. Events beyond retention are gone: the first event given
+// may then have a sequence above after+1, which the caller must treat as a
+// gap.
 func (b *Bus) Replay(ctx context.Context, r avatar.RoomID, after uint64, fn func(StoredEvent) error) error {
+	return b.ReplayUpTo(ctx, r, after, math.MaxUint64, fn)
+}
+
+// ReplayUpTo is Replay of the events after 'after' up to room sequence
+// upto: it asks the stream for no more than those.
+func (b *Bus) ReplayUpTo(ctx context.Context, r avatar.RoomID, after, upto uint64, fn func(StoredEvent) error) error {
+	if upto <= after {
+		return nil
+	}
 	subj := avatar.EventsSubject(r)
 	last, ok, err := b.LastEvent(ctx, r)
 	if err != nil || !ok || last.Seq <= after {
@@ -92,6 +106,9 @@ func (b *Bus) Replay(ctx context.Context, r avatar.RoomID, after uint64, fn func
 	}
 	// Smallest stream sequence whose next event of the room is after 'after'.
 	lo, hi := uint64(1), last.StreamSeq
+	if after+1 >= last.Seq {
+		lo = last.StreamSeq // only the last one is wanted
+	}
 	for lo < hi {
 		mid := lo + (hi-lo)/2
 		ev, ok, err := next(mid)
@@ -105,19 +122,86 @@ func (b *Bus) Replay(ctx context.Context, r avatar.RoomID, after uint64, fn func
 			lo = ev.StreamSeq + 1
 		}
 	}
-	for from := lo; from <= last.StreamSeq; {
-		ev, ok, err := next(from)
-		if err != nil || !ok {
+	want := min(upto, last.Seq) - after // events still wanted, at most
+	for from := lo; from <= last.StreamSeq && want > 0; {
+		var done bool
+		n, nextFrom, err := b.getBatch(ctx, subj, from, last.StreamSeq, int(min(want, ReplayBatch)), func(ev StoredEvent) error {
+			if ev.Seq > upto {
+				done = true
+				return nil
+			}
+			if ev.Seq > after {
+				want--
+				return fn(ev)
+			}
+			return nil
+		})
+		if err != nil || n == 0 || done {
 			return err
 		}
-		if ev.Seq > after {
-			if err := fn(ev); err != nil {
-				return err
-			}
-		}
-		from = ev.StreamSeq + 1
+		from = nextFrom
 	}
 	return nil
+}
+
+// ReplayBatch is how many events one batched direct get asks for.
+const ReplayBatch = 256
+
+// directGetSubject is JetStream's direct get API for a stream (the NATS
+// server's, not one of avatarcast's subjects).
+const directGetSubject = "$JS.API.DIRECT.GET."
+
+// getBatch asks for up to batch messages of subj from stream sequence
+// from to upto with one batched direct get (nats-server 2.11+), calls fn
+// for each in order, and returns how many came and the stream sequence to
+// ask from next.
+func (b *Bus) getBatch(ctx context.Context, subj string, from, upto uint64, batch int, fn func(StoredEvent) error) (n int, next uint64, err error) {
+	req, _ := json.Marshal(struct {
+		Seq     uint64 `json:"seq"`
+		NextFor string `json:"next_by_subj"`
+		Batch   int    `json:"batch"`
+		UpToSeq uint64 `json:"up_to_seq,omitempty"`
+	}{from, subj, batch, upto})
+	inbox := b.NC.NewRespInbox()
+	sub, err := b.NC.SubscribeSync(inbox)
+	if err != nil {
+		return 0, 0, fmt.Errorf("bus: batch get %s from %d: %w", subj, from, err)
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	if err := b.NC.PublishRequest(directGetSubject+avatar.EventsStream, inbox, req); err != nil {
+		return 0, 0, fmt.Errorf("bus: batch get %s from %d: %w", subj, from, err)
+	}
+	next = from
+	for {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		m, err := sub.NextMsgWithContext(ctx)
+		cancel()
+		if err != nil {
+			return n, next, fmt.Errorf("bus: batch get %s from %d: %w", subj, from, err)
+		}
+		switch m.Header.Get("Status") {
+		case "":
+		case "204": // end of batch
+			return n, next, nil
+		case "404": // nothing (more) to get
+			return n, next, nil
+		default:
+			return n, next, fmt.Errorf("bus: batch get %s from %d: status %s %s", subj, from, m.Header.Get("Status"), m.Header.Get("Description"))
+		}
+		streamSeq, err := strconv.ParseUint(m.Header.Get(jetstream.SequenceHeader), 10, 64)
+		if err != nil {
+			return n, next, fmt.Errorf("bus: batch get %s from %d: bad %s header: %w", subj, from, jetstream.SequenceHeader, err)
+		}
+		seq, err := strconv.ParseUint(m.Header.Get(avatar.HeaderSeq), 10, 64)
+		if err != nil {
+			return n, next, fmt.Errorf("bus: stream seq %d on %s: bad %s header: %w", streamSeq, subj, avatar.HeaderSeq, err)
+		}
+		n++
+		next = streamSeq + 1
+		if err := fn(StoredEvent{Seq: seq, StreamSeq: streamSeq, Data: m.Data, Cursor: m.Header.Get(avatar.HeaderCursor)}); err != nil {
+			return n, next, err
+		}
+	}
 }
 
 func stored(m *jetstream.RawStreamMsg) (StoredEvent, error) {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
@@ -72,5 +75,71 @@ func TestPublishFenced(t *testing.T) {
 	last, ok, err := b.LastEvent(ctx, "r")
 	if err != nil || !ok || last.StreamSeq != s2 || last.Seq != 2 || last.Cursor != "c2" {
 		t.Fatalf("LastEvent = %+v %v %v, want stream seq %d seq 2", last, ok, err, s2)
+	}
+}
+
+// Replay reads a room's events in batches: a few requests for hundreds of
+// events, not one per event.
+func TestReplayReadsInBatches(t *testing.T) {
+	b := bustest.Start(t)
+	ctx := context.Background()
+	const n = 3*bus.ReplayBatch + 7
+	for seq := uint64(1); seq <= n; seq++ {
+		for _, r := range []avatar.RoomID{"a", "b"} {
+			if _, err := b.PublishEvent(ctx, r, seq, fmt.Appendf(nil, `{"seq":%d}`, seq), "", 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var requests atomic.Int64
+	sub, err := b.NC.Subscribe("$JS.API.DIRECT.GET."+avatar.EventsStream+".>", func(*nats.Msg) { requests.Add(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub2, err := b.NC.Subscribe("$JS.API.DIRECT.GET."+avatar.EventsStream, func(*nats.Msg) { requests.Add(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.NC.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	want := uint64(1)
+	err = b.Replay(ctx, "b", 0, func(ev bus.StoredEvent) error {
+		if ev.Seq != want {
+			t.Fatalf("event seq %d, want %d", ev.Seq, want)
+		}
+		want++
+		return nil
+	})
+	if err != nil || want != n+1 {
+		t.Fatalf("Replay: %v, got up to %d, want %d", err, want-1, n)
+	}
+	_ = b.NC.Flush()
+	_ = sub.Unsubscribe()
+	_ = sub2.Unsubscribe()
+	// One for the last event, a binary search over 2n stream sequences,
+	// and n/ReplayBatch batches.
+	if got := requests.Load(); got > 1+12+n/bus.ReplayBatch+2 {
+		t.Fatalf("Replay of %d events made %d direct get requests", n, got)
+	}
+}
+
+func TestReplayUpTo(t *testing.T) {
+	b := bustest.Start(t)
+	ctx := context.Background()
+	for seq := uint64(1); seq <= 300; seq++ {
+		if _, err := b.PublishEvent(ctx, "r", seq, []byte(`{}`), "", 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range [][2]uint64{{7, 20}, {0, 300}, {0, 1000}, {299, 300}, {10, 10}, {250, 290}} {
+		var got []uint64
+		if err := b.ReplayUpTo(ctx, "r", c[0], c[1], func(ev bus.StoredEvent) error { got = append(got, ev.Seq); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		end := min(c[1], 300)
+		if len(got) != int(end-c[0]) || (len(got) > 0 && (got[0] != c[0]+1 || got[len(got)-1] != end)) {
+			t.Errorf("ReplayUpTo(%d, %d) gave %d events %v..., want %d..%d", c[0], c[1], len(got), got[:min(len(got), 3)], c[0]+1, end)
+		}
 	}
 }

@@ -4,14 +4,17 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/avatarcast/avatarcast/gateway"
 )
 
 // gatewayOpts are the gateway's flags, shared by serve and gateway.
 type gatewayOpts struct {
-	origins, kioskTokens, blockedWords *string
-	maxPerIP, maxConns, busyPerIP      *int
-	readTimeout, writeTimeout, idle    *time.Duration
+	origins, kioskTokens, blockedWords    *string
+	maxPerIP, maxConns, busyPerIP         *int
+	resumeWindow, resumeRate, resumeBurst *int
+	readTimeout, writeTimeout, idle       *time.Duration
 }
 
 func gatewayFlags(f *flags) gatewayOpts {
@@ -25,6 +28,9 @@ func gatewayFlags(f *flags) gatewayOpts {
 		readTimeout:  f.duration("http-read-timeout", 30*time.Second, "time to read a whole HTTP request"),
 		writeTimeout: f.duration("http-write-timeout", 60*time.Second, "time to write an HTTP response (not WebSockets)"),
 		idle:         f.duration("http-idle-timeout", 30*time.Second, "time a keep-alive connection may wait for its next request"),
+		resumeWindow: f.int("resume-window", 1024, "events each room keeps in memory, loaded when it opens: a viewer further behind resumes from the room's state (recovered false)"),
+		resumeRate:   f.int("resume-rate", 5, "resumes (sockets opened with since=) allowed per second from one IP address (negative: no limit)"),
+		resumeBurst:  f.int("resume-burst", 100, "resumes one IP address may make at once"),
 	}
 }
 
@@ -39,6 +45,9 @@ func (o gatewayOpts) config() gateway.Config {
 		HTTPReadTimeout:  *o.readTimeout,
 		HTTPWriteTimeout: *o.writeTimeout,
 		HTTPIdleTimeout:  *o.idle,
+		RingSize:         *o.resumeWindow,
+		ResumeRate:       rate.Limit(*o.resumeRate),
+		ResumeBurst:      *o.resumeBurst,
 	}
 }
 

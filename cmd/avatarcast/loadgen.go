@@ -53,6 +53,8 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 	addr := f.string("addr", "127.0.0.1:0", "internal: -serve listen address")
 	rateS := f.string("rate", "20", "-spawn/-serve: synthetic events per second")
 	size := f.int("size", 250, "-spawn/-serve: bytes per synthetic event")
+	storm := f.string("resume-storm", "", "comma-separated events behind (50,400,1000): dial -viewers resumes at once, K behind, against a fresh spawned server per case, next to as many plain joins")
+	history := f.int("history", 0, "internal: -serve ours: events of the room published before listening")
 	pin := f.int("pin", 0, "-spawn: 1 runs each server pinned to CPU 0 and the viewers pinned to CPU 1, both with GOMAXPROCS 1 (0: no pinning)")
 	if err := f.parse(args); err != nil {
 		return err
@@ -71,7 +73,17 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 	raiseFDLimit(stderr)
 	switch {
 	case *serve != "":
-		return serveBench(ctx, *serve, *addr, *o.viewers, rate, *size, o.duration, stdout, stderr)
+		return serveBench(ctx, *serve, *addr, *o.viewers, rate, *size, *history, o.duration, stdout, stderr)
+	case *storm != "":
+		var behind []uint64
+		for _, s := range splitList(*storm) {
+			k, err := strconv.ParseUint(s, 10, 64)
+			if err != nil || k == 0 {
+				return fmt.Errorf("loadgen: -resume-storm %q: want events behind, whole numbers above 0", s)
+			}
+			behind = append(behind, k)
+		}
+		return resumeBench(ctx, o, behind, *size, stdout, stderr)
 	case *spawn != "":
 		if *pin != 0 {
 			o.pin = true

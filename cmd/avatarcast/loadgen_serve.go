@@ -31,7 +31,7 @@ import (
 // ends. kind "ours" is the avatarcast gateway over an embedded NATS
 // server; "baseline" is a bare gorilla broadcaster: a reader and a writer
 // goroutine per viewer, one PreparedMessage per event, no coalescing.
-func serveBench(ctx context.Context, kind, addr string, viewers int, rate float64, size int, duration time.Duration, stdout, stderr io.Writer) error {
+func serveBench(ctx context.Context, kind, addr string, viewers int, rate float64, size, history int, duration time.Duration, stdout, stderr io.Writer) error {
 	usr1 := make(chan os.Signal, 1)
 	signal.Notify(usr1, syscall.SIGUSR1)
 	defer signal.Stop(usr1)
@@ -59,7 +59,7 @@ func serveBench(ctx context.Context, kind, addr string, viewers int, rate float6
 		if _, err := b.Rooms.Put(ctx, "bench", room); err != nil {
 			return err
 		}
-		g := gateway.New(gateway.Config{MaxConnsPerIP: -1, MaxConns: -1, QueueSize: 1024}, b, log)
+		g := gateway.New(gateway.Config{MaxConnsPerIP: -1, MaxConns: -1, QueueSize: 1024, ResumeRate: -1}, b, log)
 		serve = func(ctx context.Context) error { return g.Serve(ctx, ln) }
 		publish = func(seq uint64, raw []byte) error {
 			_, err := b.PublishEvent(ctx, "bench", seq, raw, "", 0)
@@ -78,6 +78,20 @@ func serveBench(ctx context.Context, kind, addr string, viewers int, rate float6
 		publish = bb.broadcast
 	default:
 		return fmt.Errorf("loadgen: -serve %q: want ours or baseline", kind)
+	}
+	pad := strings.Repeat("x", max(0, size-200))
+	var seq uint64
+	for range history {
+		// The room's past, for a resume storm (-resume-storm).
+		seq++
+		env, err := avatar.NewEnvelope("bench", seq, time.Now(), avatar.EventNotice, avatar.Notice{Text: pad, Ref: strconv.FormatUint(seq, 10)})
+		if err != nil {
+			return err
+		}
+		raw, _ := json.Marshal(env)
+		if err := publish(seq, raw); err != nil {
+			return fmt.Errorf("loadgen: publish history: %w", err)
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -98,10 +112,8 @@ func serveBench(ctx context.Context, kind, addr string, viewers int, rate float6
 	runtime.ReadMemStats(&ms)
 	fmt.Fprintf(stdout, "before publishing: %d goroutines, heap in use %.1f MiB, stacks %.1f MiB, runtime total %.1f MiB\n",
 		runtime.NumGoroutine(), float64(ms.HeapInuse)/(1<<20), float64(ms.StackInuse)/(1<<20), float64(ms.Sys-ms.HeapReleased)/(1<<20))
-	pad := strings.Repeat("x", max(0, size-200))
 	tick := time.NewTicker(time.Duration(float64(time.Second) / rate))
 	end := time.After(duration)
-	var seq uint64
 publishing:
 	for {
 		select {
