@@ -26,6 +26,7 @@ const (
 	// CtlOrder applies a paid order from the merchant's commerce platform:
 	// Qty units of SKU leave the stock, once per OrderID (see OrdersBucket).
 	CtlOrder ControlType = "order"
+	CtlLang  ControlType = "lang" // speak Lang, one of the script's languages, from the next line
 )
 
 // Control is one merchant control of one room.

@@ -92,6 +92,8 @@ func (p *Player) onControl(ctx context.Context, c *avatar.Control) (avatar.Contr
 		}
 		p.skip = true
 		return ok, nil
+	case avatar.CtlLang:
+		return p.langControl(c)
 	case avatar.CtlPitch:
 		if p.prog.products[c.SKU] == nil {
 			return refuse(avatar.RefuseInvalid, "pitch: no product %q in the catalog", c.SKU)

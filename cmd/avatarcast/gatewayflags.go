@@ -21,7 +21,7 @@ func gatewayFlags(f *flags) gatewayOpts {
 	return gatewayOpts{
 		origins:      f.string("allowed-origins", "", `comma-separated browser origins allowed to open sockets besides the gateway's own ("https://shop.example"; "*" any)`),
 		kioskTokens:  f.string("kiosk-tokens", "", "comma-separated SHA-256 hex hashes of kiosk device tokens; a socket opened with ?token=T whose hash is listed skips the origin check"),
-		blockedWords: f.string("blocked-words", "", "comma-separated words masked with * in viewer comments"),
+		blockedWords: f.string("blocked-words", "", "comma-separated words masked with * in viewer comments, questions and display names (serve: also never spoken in a name)"),
 		maxPerIP:     f.int("max-conns-per-ip", 256, "open connections of every kind (pages, API, health, sockets) allowed from one address, IPv6 by /64 (negative: no limit)"),
 		maxConns:     f.int("max-conns", 0, "open connections allowed in all; 0: the file limit (RLIMIT_NOFILE) less a tenth, at least 256; negative: no limit"),
 		busyPerIP:    f.int("busy-conns-per-ip", 8, "connections an address may hold and still get another once the last tenth of -max-conns is reached"),

@@ -14,6 +14,11 @@
 
   function setLabel(text) { if (text) $("ai-label").textContent = text; }
 
+  // The AI label follows the spoken language: hello.disclosures holds it
+  // in each language of the room; each speech or reply says its language.
+  let disclosures = {};
+  function labelFor(lang) { if (lang && disclosures[lang]) setLabel(disclosures[lang]); }
+
   function speak(sp, prefix) {
     clearTimers();
     const sub = $("subtitle");
@@ -106,12 +111,14 @@
     .on("hello", (ev) => {
       const h = ev.data;
       setLabel(h.disclosure);
+      disclosures = h.disclosures || {};
+      if (h.state) labelFor(h.state.lang);
       $("persona-name").textContent = h.persona.name + " · AI";
       applyState(h.state);
     })
     .on("resume", (ev) => { if (!ev.data.recovered) applyState(ev.data.state); })
-    .on("speech", (ev) => speak(ev.data))
-    .on("reply", (ev) => speak(ev.data.speech))
+    .on("speech", (ev) => { labelFor(ev.data.lang); speak(ev.data); })
+    .on("reply", (ev) => { labelFor(ev.data.speech.lang); speak(ev.data.speech); })
     .on("expression", (ev) => { $("avatar").dataset.expression = ev.data.name; })
     .on("product.show", (ev) => showProduct(ev.data))
     .on("product.hide", () => showProduct(null))
