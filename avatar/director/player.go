@@ -102,6 +102,8 @@ type Player struct {
 	saleNow   *script.Sale
 	burst     int // interjections since the last scripted line
 	lastTouch time.Time
+	// silentSteps counts script steps since time last passed (guard.go).
+	silentSteps int
 }
 
 type item struct {
@@ -643,6 +645,9 @@ func (p *Player) step(ctx context.Context) error {
 		return p.attract(ctx)
 	}
 	seg := &segs[p.cur.Segment]
+	if stop, err := p.guardStep(ctx, seg); stop || err != nil {
+		return err
+	}
 	if p.cur.Step == 0 {
 		if err := p.enterSegment(ctx, seg); err != nil {
 			return err
@@ -1371,6 +1376,7 @@ func (p *Player) wait(ctx context.Context, deadline time.Time, until func() bool
 			}
 		case <-p.updC:
 		case <-tc:
+			p.timePassed()
 		}
 	}
 }
