@@ -31,3 +31,33 @@ func TestPutSilentLoop(t *testing.T) {
 	}
 	e.want(e.do(tokenA, "GET", "/api/v1/scripts/tea", "", nil), 404, "nothing stored")
 }
+
+// TestDisplayStrings: a room title or a notice ref holding control, format
+// or bidi characters is refused with a problem that says where.
+func TestDisplayStrings(t *testing.T) {
+	e := newEnv(t)
+	e.want(e.putTea(tokenA), 201, "put tea")
+	post := func(path, body string) resp {
+		return e.do(tokenA, "POST", path, "application/json", []byte(body))
+	}
+	for _, title := range []string{`Official \u202eDEMO`, `Tea\u0000sale`, `Tea\u2066sale`, `Tea\nsale`} {
+		r := e.want(post("/api/v1/rooms", `{"id":"t1","kind":"livestream","script":"tea","title":"`+title+`"}`), 422, "title "+title)
+		var eb struct{ Problems []api.Problem }
+		_ = json.Unmarshal(r.body, &eb)
+		if len(eb.Problems) != 1 || eb.Problems[0].Field != "title" || eb.Problems[0].Code != "bad-title" || eb.Problems[0].Col < 4 {
+			t.Errorf("title %s: problems %+v, want bad-title on title with its col", title, eb.Problems)
+		}
+	}
+	e.want(e.do(tokenA, "GET", "/api/v1/rooms/t1", "", nil), 404, "no room made")
+	e.want(post("/api/v1/rooms", `{"id":"t1","kind":"livestream","script":"tea","title":"Tea \u0026 cups 👩\u200d🍳"}`), 201, "good title")
+	e.want(post("/api/v1/rooms/t1/start", ""), 200, "start")
+	// A notice's ref is checked before the room's director is asked.
+	r := e.want(post("/api/v1/rooms/t1/notice", `{"text":"Sale ends at 9","ref":"bench\u0007-1"}`), 400, "ref with a bell")
+	if !strings.Contains(string(r.body), `"field":"ref"`) {
+		t.Errorf("ref with a bell: %s, want a problem on ref", r.body)
+	}
+	e.want(post("/api/v1/rooms/t1/notice", `{"text":"Sale ends at 9","ref":"\u202ebench"}`), 400, "ref with a bidi override")
+	e.want(post("/api/v1/rooms/t1/notice", `{"text":"Sale \u202eends at 9"}`), 400, "notice text with a bidi override")
+	e.want(post("/api/v1/rooms/t1/say", `{"text":"Sale \u2067ends"}`), 400, "say text with a bidi isolate")
+	e.want(post("/api/v1/rooms/t1/notice", `{"text":"Sale ends at 9","ref":"bench-1"}`), 503, "good ref, no director")
+}
