@@ -141,6 +141,15 @@ type ShowStatus struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// ReasonScriptLoop is the reason of the show.end a director publishes when
+// the script ran director.MaxSilentSteps steps without speaking or waiting:
+// it stopped the show rather than spin. AuditScriptLoop is the action of the
+// audit record it writes for the room's merchant then.
+const (
+	ReasonScriptLoop = "script_loop"
+	AuditScriptLoop  = "show.script_loop"
+)
+
 // Speech is one spoken line. Words and Visemes are offsets from the moment the
 // event is received, in ms; see docs/speech-timing.md.
 type Speech struct {

@@ -36,7 +36,7 @@ type Room struct {
 	Title    string  `json:"title"`
 	Merchant string  `json:"merchant"`
 	Show     string  `json:"show"`              // show script ID, under ScriptKey(Merchant, Show)
-	Version  uint64  `json:"version,omitempty"` // script version (KV revision); 0 = the latest
+	Version  uint64  `json:"version,omitempty"` // script version (counted per script, see bus.PutScript); 0 = the latest
 	Status   string  `json:"status"`            // RoomPlaying, RoomPaused or RoomStopped
 	Persona  Persona `json:"persona"`
 }

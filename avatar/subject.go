@@ -11,7 +11,7 @@ const (
 	// StateBucket maps a room ID to its latest State snapshot.
 	StateBucket = "room_state"
 	// ScriptsBucket maps ScriptKey(merchant, show) to the script's source;
-	// its history keeps the versions (a version is a KV revision).
+	// its history keeps the versions (numbered per script, see bus.PutScript).
 	ScriptsBucket = "scripts"
 	// LeasesBucket maps a room ID to the director that plays it; entries
 	// expire unless renewed, so a dead director's rooms are taken over.

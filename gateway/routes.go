@@ -31,7 +31,7 @@ var pages = template.Must(template.ParseFS(web.FS, "*.html"))
 //	GET /ws?room=R        a viewer's WebSocket (&since=SEQ to resume)
 //	GET /rooms/{room}     the viewer page of a room
 //	GET /static/...       the pages' scripts and styles
-//	GET /                 the list of rooms
+//	GET /                 the list of rooms on air (playing or paused)
 //	/api/, /schema/       the merchant API, when Config.API is set
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -98,9 +98,13 @@ func (g *Gateway) sortedRooms() []avatar.Room {
 	return rooms
 }
 
+// serveIndex lists the rooms on air: playing or paused, not stopped.
 func (g *Gateway) serveIndex(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := pages.ExecuteTemplate(w, "index.html", g.sortedRooms()); err != nil {
+	rooms := slices.DeleteFunc(g.sortedRooms(), func(r avatar.Room) bool {
+		return r.Status != avatar.RoomPlaying && r.Status != avatar.RoomPaused
+	})
+	if err := pages.ExecuteTemplate(w, "index.html", rooms); err != nil {
 		g.log.Debug("render index", zap.Error(err))
 	}
 }

@@ -14,7 +14,11 @@ import (
 
 // AuditRecord is one change a merchant made: who, when and what.
 type AuditRecord struct {
-	Seq       uint64          `json:"seq"` // stream sequence, set when read; a paging cursor
+	// Seq numbers the merchant's records 1, 2, 3, ... in the order stored
+	// (0 for records stored before they were numbered); a paging cursor. It
+	// is counted per merchant, not taken from the stream shared by all
+	// merchants, so it tells nothing of the others' activity.
+	Seq       uint64          `json:"seq"`
 	TS        time.Time       `json:"ts"`
 	Merchant  string          `json:"merchant"`
 	Action    string          `json:"action"` // "script.put", "room.start", "control.say", ...
@@ -23,18 +27,48 @@ type AuditRecord struct {
 	Detail    json.RawMessage `json:"detail,omitempty"`
 }
 
-// RecordAudit records rec on rec.Merchant's audit subject and waits for the
-// stream to store it.
+// RecordAudit records rec on rec.Merchant's audit subject, numbered after
+// the merchant's last record, and waits for the stream to store it. The
+// stream refuses the record if another came first on the subject (expected
+// last subject sequence), and then it numbers it again.
 func (b *Bus) RecordAudit(ctx context.Context, rec AuditRecord) error {
-	rec.Seq = 0
-	data, err := json.Marshal(rec)
-	if err != nil {
-		return fmt.Errorf("bus: encode audit record: %w", err)
+	subj := avatar.AuditSubject(rec.Merchant)
+	for range 16 {
+		var after uint64 // stream seq of the merchant's last record
+		rec.Seq = 1
+		lm, err := b.Audit.GetLastMsgForSubject(ctx, subj)
+		switch {
+		case err == nil:
+			after = lm.Sequence
+			rec.Seq = auditNum(lm.Data) + 1
+		case !errors.Is(err, jetstream.ErrMsgNotFound):
+			return fmt.Errorf("bus: record audit %s %s: last record: %w", rec.Action, rec.Target, err)
+		}
+		data, err := json.Marshal(rec)
+		if err != nil {
+			return fmt.Errorf("bus: encode audit record: %w", err)
+		}
+		_, err = b.JS.Publish(ctx, subj, data, jetstream.WithExpectLastSequencePerSubject(after))
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
+			continue // another record of the merchant came first
+		}
+		if err != nil {
+			return fmt.Errorf("bus: record audit %s %s: %w", rec.Action, rec.Target, err)
+		}
+		return nil
 	}
-	if _, err := b.JS.Publish(ctx, avatar.AuditSubject(rec.Merchant), data); err != nil {
-		return fmt.Errorf("bus: record audit %s %s: %w", rec.Action, rec.Target, err)
+	return fmt.Errorf("bus: record audit %s %s: %w", rec.Action, rec.Target, ErrChanged)
+}
+
+// auditNum returns the merchant's number stored in an audit record.
+func auditNum(data []byte) uint64 {
+	var r struct {
+		Seq uint64 `json:"seq"`
 	}
-	return nil
+	_ = json.Unmarshal(data, &r)
+	return r.Seq
 }
 
 // AuditLog returns up to limit of merchant's audit records, newest first,
@@ -55,12 +89,6 @@ func (b *Bus) AuditLog(ctx context.Context, merchant string, before uint64, limi
 		return nil, fmt.Errorf("bus: audit of %s: %w", merchant, err)
 	}
 	last := lm.Sequence
-	if before != 0 {
-		if before <= 1 {
-			return nil, nil
-		}
-		last = min(last, before-1)
-	}
 	// next returns the first record of merchant at or after stream seq from.
 	next := func(from uint64) (*jetstream.RawStreamMsg, error) {
 		m, err := b.Audit.GetMsg(ctx, from, jetstream.WithGetMsgSubject(subj))
@@ -68,6 +96,31 @@ func (b *Bus) AuditLog(ctx context.Context, merchant string, before uint64, limi
 			return nil, nil
 		}
 		return m, err
+	}
+	if before != 0 {
+		if before <= 1 {
+			return nil, nil
+		}
+		// The merchant's numbers grow with the stream sequence: search for
+		// the first stream seq from which its records are numbered before
+		// or later, with direct gets (about 30 for a billion records).
+		lo, hi := uint64(1), last+1
+		for lo < hi {
+			mid := lo + (hi-lo)/2
+			m, err := next(mid)
+			if err != nil {
+				return nil, fmt.Errorf("bus: audit of %s before %d: %w", merchant, before, err)
+			}
+			if m == nil || auditNum(m.Data) >= before {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		if lo <= 1 {
+			return nil, nil
+		}
+		last = min(last, lo-1)
 	}
 	window := uint64(4 * limit)
 	for {
@@ -98,7 +151,6 @@ func (b *Bus) AuditLog(ctx context.Context, merchant string, before uint64, limi
 					b.log.Warn("skip undecodable audit record", logSubject(subj))
 					continue
 				}
-				rec.Seq = got[i].Sequence
 				out = append(out, rec)
 			}
 			return out, nil

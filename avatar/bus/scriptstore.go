@@ -40,7 +40,8 @@ func (b *Bus) ScriptVersions(ctx context.Context, merchant, show string) ([]Scri
 			out = out[:0] // a delete or purge ends the versions before it
 			continue
 		}
-		out = append(out, ScriptVersion{Show: show, Version: e.Revision(), Created: e.Created(), Size: len(e.Value())})
+		src, v := decodeScript(e)
+		out = append(out, ScriptVersion{Show: show, Version: v, Created: e.Created(), Size: len(src)})
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("bus: versions of script %s: %w", key, ErrNotFound)
@@ -54,7 +55,8 @@ func (b *Bus) LatestScripts(ctx context.Context, merchant string) ([]ScriptVersi
 	var out []ScriptVersion
 	err := snapshot(ctx, b.Scripts, []string{avatar.ScriptKey(merchant, "*")}, func(e jetstream.KeyValueEntry) {
 		show := strings.TrimPrefix(e.Key(), merchant+".")
-		out = append(out, ScriptVersion{Show: show, Version: e.Revision(), Created: e.Created(), Size: len(e.Value())})
+		src, v := decodeScript(e)
+		out = append(out, ScriptVersion{Show: show, Version: v, Created: e.Created(), Size: len(src)})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bus: list scripts of %s: %w", merchant, err)
@@ -83,18 +85,33 @@ func (b *Bus) DeleteScript(ctx context.Context, merchant, show string) error {
 // PutScript it always stores a version.
 func (b *Bus) PutScriptAt(ctx context.Context, merchant, show string, src []byte, expect uint64) (uint64, error) {
 	key := avatar.ScriptKey(merchant, show)
-	var rev uint64
+	changed := fmt.Errorf("bus: store script %s after version %d: %w", key, expect, ErrChanged)
+	var v uint64
 	var err error
 	if expect == 0 {
-		rev, err = b.Scripts.Create(ctx, key, src)
+		if v, err = b.nextScriptVersion(ctx, key); err != nil {
+			return 0, err
+		}
+		_, err = b.Scripts.Create(ctx, key, encodeScript(v, src))
 	} else {
-		rev, err = b.Scripts.Update(ctx, key, src, expect)
+		e, gerr := b.Scripts.Get(ctx, key)
+		if errors.Is(gerr, jetstream.ErrKeyNotFound) {
+			return 0, changed
+		}
+		if gerr != nil {
+			return 0, fmt.Errorf("bus: read script %s: %w", key, gerr)
+		}
+		if _, cur := decodeScript(e); cur != expect {
+			return 0, changed
+		}
+		v = expect + 1
+		_, err = b.Scripts.Update(ctx, key, encodeScript(v, src), e.Revision())
 	}
 	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-		return 0, fmt.Errorf("bus: store script %s after version %d: %w", key, expect, ErrChanged)
+		return 0, changed
 	}
 	if err != nil {
 		return 0, fmt.Errorf("bus: store script %s: %w", key, err)
 	}
-	return rev, nil
+	return v, nil
 }

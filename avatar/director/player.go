@@ -105,6 +105,8 @@ type Player struct {
 	burst     int // interjections since the last scripted line
 	lastTouch time.Time
 	com       commerce // intents, live price checks, sold-out pitches (commerce.go)
+	// silentSteps counts script steps since time last passed (guard.go).
+	silentSteps int
 }
 
 type item struct {
@@ -601,6 +603,9 @@ func (p *Player) step(ctx context.Context) error {
 		return p.attract(ctx)
 	}
 	seg := &segs[p.cur.Segment]
+	if stop, err := p.guardStep(ctx, seg); stop || err != nil {
+		return err
+	}
 	if skip, err := p.skipSoldOut(ctx, seg); skip || err != nil {
 		return err
 	}
@@ -1344,6 +1349,7 @@ func (p *Player) wait(ctx context.Context, deadline time.Time, until func() bool
 			}
 		case <-p.updC:
 		case <-tc:
+			p.timePassed()
 		}
 	}
 }

@@ -297,55 +297,119 @@ func (p *parser) checkFlow(s *Show, ix *index) {
 	}
 }
 
-// checkSilentLoops reports a cycle of segments that neither speak nor
-// pause: the director would spin through it without ever waiting.
-func (p *parser) checkSilentLoops(s *Show, ix *index) {
+// silentEdge is a way from the start of one segment to the start of another
+// (or the same) on which no line is spoken and no time passes.
+type silentEdge struct {
+	to  int
+	pos Pos // the goto or if step taking it, or the segment for its end
+}
+
+// silentEdges returns, for each segment, where the director can go from its
+// start without speaking or pausing. Every jump lands on a segment's start,
+// so a loop that never waits is a cycle of these edges. Conditions count as
+// possibly true and possibly false; a shuffled segment may take any of its
+// jumps first; a cycle segment plays any one of its steps (which one depends
+// on the pass, so it is taken as unknown).
+func silentEdges(s *Show, ix *index) [][]silentEdge {
 	n := len(s.Segments)
-	silent := make([]bool, n)
-	next := make([][]int, n)
+	out := make([][]silentEdge, n)
 	for i := range s.Segments {
 		seg := &s.Segments[i]
-		silent[i] = true
-		falls := true
-		for _, st := range seg.Steps {
-			if st.Kind == StepSay || st.Kind == StepPause {
-				silent[i] = false
+		jump := func(st *Step) {
+			if t, j := s.Segment(st.Goto); t != nil && ix.segments[st.Goto] == t {
+				out[i] = append(out[i], silentEdge{j, st.Pos})
 			}
-			if st.Kind == StepIf || st.Kind == StepGoto {
-				if t, j := s.Segment(st.Goto); t != nil && ix.segments[st.Goto] == t {
-					next[i] = append(next[i], j)
+		}
+		falls := false
+		switch seg.Order {
+		case OrderShuffle:
+			falls = true
+			for k := range seg.Steps {
+				st := &seg.Steps[k]
+				switch st.Kind {
+				case StepSay, StepPause:
+					falls = false // every step plays before the end
+				case StepIf:
+					jump(st)
+				case StepGoto:
+					jump(st)
+					falls = false
 				}
 			}
-			if st.Kind == StepGoto && seg.Order == OrderSequence {
-				falls = false
-				break
+		case OrderCycle:
+			falls = len(seg.Steps) == 0
+			for k := range seg.Steps {
+				st := &seg.Steps[k]
+				switch st.Kind {
+				case StepIf:
+					jump(st)
+					falls = true
+				case StepGoto:
+					jump(st)
+				case StepAction, StepSet:
+					falls = true
+				}
+			}
+		default:
+			falls = true
+		walk:
+			for k := range seg.Steps {
+				st := &seg.Steps[k]
+				switch st.Kind {
+				case StepSay, StepPause:
+					falls = false
+					break walk
+				case StepIf:
+					jump(st)
+				case StepGoto:
+					jump(st)
+					falls = false
+					break walk
+				}
 			}
 		}
-		if falls {
-			next[i] = append(next[i], (i+1)%n)
+		// After its last segment a museum tour waits in the attract loop.
+		if falls && !(s.Kind == KindMuseum && i == n-1) {
+			out[i] = append(out[i], silentEdge{(i + 1) % n, seg.Pos})
 		}
 	}
-	// Depth-first search over silent segments only; a back edge is a loop.
+	return out
+}
+
+// checkSilentLoops reports, as an error, each loop the director could run
+// without speaking a line or pausing: it would spin without ever waiting.
+func (p *parser) checkSilentLoops(s *Show, ix *index) {
+	n := len(s.Segments)
+	next := silentEdges(s, ix)
 	state := make([]int, n) // 0 new, 1 on the stack, 2 done
-	var visit func(i int) bool
-	visit = func(i int) bool {
+	var path []int          // segments on the stack
+	var visit func(i int)
+	visit = func(i int) {
 		state[i] = 1
-		for _, j := range next[i] {
-			if !silent[j] {
-				continue
-			}
-			if state[j] == 1 || (state[j] == 0 && visit(j)) {
-				return true
+		path = append(path, i)
+		for _, e := range next[i] {
+			switch state[e.to] {
+			case 0:
+				visit(e.to)
+			case 1:
+				// A back edge closes a loop: path from e.to to i, then e.
+				at := slices.Index(path, e.to)
+				ids := make([]string, 0, len(path)-at+1)
+				for _, k := range path[at:] {
+					ids = append(ids, s.Segments[k].ID)
+				}
+				ids = append(ids, s.Segments[e.to].ID)
+				p.add(e.pos, SevError, "silent-loop", "",
+					"the show can loop without speaking or pausing (%s): the director would spin; add a line or a pause to the loop",
+					strings.Join(ids, " → "))
 			}
 		}
+		path = path[:len(path)-1]
 		state[i] = 2
-		return false
 	}
 	for i := range s.Segments {
-		if silent[i] && state[i] == 0 && visit(i) {
-			seg := &s.Segments[i]
-			p.add(seg.Pos, SevWarning, "silent-loop", "", "segment %s is in a loop of segments that never speak or pause; add a line or a pause", seg.ID)
-			return
+		if state[i] == 0 {
+			visit(i)
 		}
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v4"
+
+	"github.com/avatarcast/avatarcast/avatar"
 )
 
 // Config adjusts how scripts are checked. The zero value is ready to use and
@@ -552,6 +554,7 @@ func (p *parser) text(n *yaml.Node, what string) Text {
 			continue
 		}
 		if s, ok := p.str(vals[i], what+" "+k.Value); ok {
+			p.checkDisplay(vals[i], strings.TrimRight(s, "\n"), false, what+" "+k.Value)
 			t[k.Value] = s
 		}
 	}
@@ -591,6 +594,7 @@ func (p *parser) strLists(n *yaml.Node, what, code string, sev Severity) map[str
 					p.errorf(c, "empty-text", "%s: empty entry", what)
 					return
 				}
+				p.checkDisplay(c, strings.TrimRight(s, "\n"), false, what)
 				list = append(list, s)
 			}
 		})
@@ -836,6 +840,7 @@ func (p *parser) lineFrom(o *obj, what string) *Line {
 		if !ok {
 			continue
 		}
+		p.checkDisplay(vals[i], s, true, "line "+l.ID+" "+k.Value)
 		u := p.utterance(vals[i], s)
 		if p.nodes == nil {
 			p.nodes = map[string]*yaml.Node{}
@@ -852,6 +857,29 @@ func (p *parser) lineFrom(o *obj, what string) *Line {
 		}
 	}
 	return l
+}
+
+// checkDisplay reports a control, format or bidi character in s, the text
+// of scalar n shown to viewers (avatar.CheckDisplayText; with lines, line
+// feeds are allowed).
+func (p *parser) checkDisplay(n *yaml.Node, s string, lines bool, what string) {
+	check := avatar.CheckDisplayText
+	if lines {
+		check = avatar.CheckDisplayLines
+	}
+	var bad *avatar.DisplayTextError
+	if !errors.As(check(s), &bad) {
+		return
+	}
+	off, col := 0, 1
+	for i := range s {
+		if col == bad.Col {
+			off = i
+			break
+		}
+		col++
+	}
+	p.add(p.textPos(n, off), SevError, "bad-text", "", "%s: %v", what, bad)
 }
 
 // textPos returns the position of byte off of scalar n's value. It is exact

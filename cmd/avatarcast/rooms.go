@@ -141,33 +141,42 @@ func firstLang(s *script.Show) string {
 	return ""
 }
 
-// publishRooms stores each room's script as a version in the scripts
 // publishRooms stores each room's script as a version in the scripts bucket
 // and records the room in the rooms bucket. A room recorded before keeps
 // its status (a merchant may have paused or stopped it) and a version it was
 // pinned to; it follows the file only if it was playing the file's previous
-// version.
-func publishRooms(ctx context.Context, b *bus.Bus, rooms []assignment, sources map[string][]byte) error {
+// version. A room of the same id that another merchant owns is theirs: it is
+// left alone, with a warning, and not returned; the rooms published are.
+func publishRooms(ctx context.Context, b *bus.Bus, rooms []assignment, sources map[string][]byte, log *zap.Logger) ([]assignment, error) {
+	out := make([]assignment, 0, len(rooms))
 	for i := range rooms {
-		a := &rooms[i]
+		a := rooms[i]
+		old, rev, err := b.RoomRecord(ctx, a.Room.ID)
+		found := err == nil
+		switch {
+		case errors.Is(err, bus.ErrNotFound):
+		case err != nil:
+			return nil, err
+		case old.Merchant != a.Room.Merchant:
+			log.Warn("a room of another merchant has the id of a demo script; left alone, the script is not played",
+				zap.String("room", string(a.Room.ID)), zap.String("merchant", old.Merchant))
+			continue
+		}
 		_, prev, err := b.GetScript(ctx, a.Room.Merchant, a.Room.Show, 0)
 		if err != nil && !errors.Is(err, bus.ErrNotFound) {
-			return err
+			return nil, err
 		}
 		v, err := b.PutScript(ctx, a.Room.Merchant, a.Room.Show, sources[a.Room.Show])
 		if err != nil {
-			return err
+			return nil, err
 		}
-		old, rev, err := b.RoomRecord(ctx, a.Room.ID)
-		switch {
-		case errors.Is(err, bus.ErrNotFound):
+		if !found {
 			a.Room.Version = v
 			if _, err := b.CreateRoomRecord(ctx, a.Room); err != nil {
-				return fmt.Errorf("record room %s: %w", a.Room.ID, err)
+				return nil, fmt.Errorf("record room %s: %w", a.Room.ID, err)
 			}
+			out = append(out, a)
 			continue
-		case err != nil:
-			return err
 		}
 		a.Room.Status = old.Status
 		a.Room.Version = old.Version
@@ -175,8 +184,9 @@ func publishRooms(ctx context.Context, b *bus.Bus, rooms []assignment, sources m
 			a.Room.Version = v
 		}
 		if _, err := b.UpdateRoomRecord(ctx, a.Room, rev); err != nil {
-			return fmt.Errorf("record room %s: %w", a.Room.ID, err)
+			return nil, fmt.Errorf("record room %s: %w", a.Room.ID, err)
 		}
+		out = append(out, a)
 	}
-	return nil
+	return out, nil
 }

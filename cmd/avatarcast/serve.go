@@ -65,7 +65,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if b.Embedded() {
 		log.Info("embedded NATS started", zap.String("data", *data), zap.String("nats", b.ClientURL()))
 	}
-	if err := publishRooms(ctx, b, rooms, sources); err != nil {
+	if rooms, err = publishRooms(ctx, b, rooms, sources, log); err != nil {
 		ln.Close()
 		return errors.Join(err, b.Close())
 	}
@@ -170,7 +170,7 @@ func runDirector(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	if err := publishRooms(ctx, b, rooms, sources); err != nil {
+	if _, err := publishRooms(ctx, b, rooms, sources, log); err != nil {
 		return errors.Join(err, b.Close())
 	}
 	return errors.Join(director.New(director.Config{BlockedWords: splitList(*blocked)}, b, log).Run(ctx), b.Close())

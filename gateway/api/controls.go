@@ -169,6 +169,8 @@ func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.S
 			bad("text", "bad-text", "text is not valid UTF-8")
 		case strings.ContainsFunc(req.Text, unicode.IsControl):
 			bad("text", "bad-text", "text may not hold control characters such as line breaks")
+		case avatar.CheckDisplayText(req.Text) != nil:
+			bad("text", "bad-text", "text: %v", avatar.CheckDisplayText(req.Text))
 		}
 		c.Text = strings.TrimSpace(req.Text)
 		claims = script.FindClaims(c.Text)
@@ -233,6 +235,8 @@ func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.S
 		needText(maxNoticeBytes)
 		if len(req.Ref) > maxRefLen {
 			bad("ref", "too-long", "ref may be at most %d bytes", maxRefLen)
+		} else if err := avatar.CheckDisplayText(req.Ref); err != nil {
+			bad("ref", "bad-ref", "ref: %v", err)
 		}
 		c.Ref = req.Ref
 	}

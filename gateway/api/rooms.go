@@ -156,6 +156,15 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 		}
 		req.Title = show.Title.Get(lang, "")
 	}
+	// The title is shown on the public index: no control, format or bidi
+	// characters ("Official \u202eDEMO" would render reversed).
+	var bad *avatar.DisplayTextError
+	if errors.As(avatar.CheckDisplayText(req.Title), &bad) {
+		p := fieldProblem("title", "bad-title", "title: %v", bad)
+		p.Line, p.Col = 1, bad.Col
+		a.fail(w, r, http.StatusUnprocessableEntity, "invalid_room", p.Message, p)
+		return
+	}
 	persona, ok := a.cfg.Personas[req.Persona]
 	if !ok {
 		p := fieldProblem("persona", "unknown-persona", "no persona %q", req.Persona)
