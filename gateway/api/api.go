@@ -102,6 +102,7 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 //	POST   /api/v1/rooms/{room}/{start,pause,resume,stop}
 //	POST   /api/v1/rooms/{room}/{pitch,sale,stock,price,say,notice,skip}
 //	GET    /api/v1/audit                     the merchant's audit trail, newest first
+//	POST   /api/v1/lint                      check a script, store nothing
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("PUT /api/v1/scripts/{id}", a.putScript)
@@ -121,6 +122,7 @@ func (a *API) Handler() http.Handler {
 		mux.HandleFunc("POST /api/v1/rooms/{room}/"+string(t), a.controlHandler(t))
 	}
 	mux.HandleFunc("GET /api/v1/audit", a.audit)
+	mux.HandleFunc("POST /api/v1/lint", a.lintScript)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		// The catch-all also gets known paths asked with another method.
 		var allow []string
