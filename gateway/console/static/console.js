@@ -576,7 +576,8 @@ async function showDiff(va, vb) {
   const t = $("diff-table");
   const changed = rows.filter((r) => r[0] !== "same").length;
   $("diff-title").textContent = id + ": v" + va + " → v" + vb + " (" + changed + " line" + (changed === 1 ? "" : "s") + " differ)";
-  t.replaceChildren(el("thead", {}, el("tr", {}, el("th", { colspan: 2, text: "v" + va }), el("th", { colspan: 2, text: "v" + vb }))));
+  t.replaceChildren(el("colgroup", {}, el("col", { class: "n" }), el("col"), el("col", { class: "n" }), el("col")),
+    el("thead", {}, el("tr", {}, el("th", { colspan: 2, text: "v" + va }), el("th", { colspan: 2, text: "v" + vb }))));
   const body = el("tbody");
   for (const [kind, ln, lt, rn, rt] of rows) {
     body.append(el("tr", { class: kind }, el("td", { class: "n", text: ln }), el("td", { class: "a", text: lt }),
@@ -584,6 +585,8 @@ async function showDiff(va, vb) {
   }
   t.append(body);
   $("diff").hidden = false;
+  const first = body.querySelector("tr:not(.same)");
+  if (first) first.scrollIntoView({ block: "center" });
 }
 
 // ---- rooms ----
@@ -626,7 +629,7 @@ async function openRoom(id) {
   const langs = (/^languages:\s*\[([^\]]*)\]/m.exec(src) || ["", ""])[1].split(",").map((s) => s.trim()).filter(Boolean);
   const skuSelect = () => el("select", {}, ...skus.map((s) => el("option", { value: s, text: s })));
 
-  const answers = el("ul", { class: "answers", id: "answers", "aria-live": "polite" });
+  const answers = el("ul", { class: "answers", id: "answers", "aria-live": "polite" }, el("li", { class: "muted small placeholder", text: "Nothing sent yet." }));
   const control = (type, build, sub) => {
     const form = el("form", { "data-control": type }, el("h4", { text: sub }));
     const parts = build(form);
@@ -650,7 +653,7 @@ async function openRoom(id) {
         el("div", { class: "stat" }, el("b", { id: "mon-viewers", text: "–" }), el("span", { class: "muted small", text: "viewers (incl. this console)" })),
         el("div", { class: "stat" }, el("b", { id: "mon-eps", text: "–" }), el("span", { class: "muted small", text: "events/s (10 s)" })),
         el("div", { class: "stat" }, el("b", { id: "mon-latency", text: "–" }), el("span", { class: "muted small", text: "delivery ms (clock-based)" })),
-        el("div", { class: "stat" }, el("b", { id: "mon-state", text: "–" }), el("span", { class: "muted small", text: "show" }))),
+        el("div", { class: "stat" }, el("b", { id: "mon-state", text: "–" }), el("span", { class: "muted small", text: "director's show state" }))),
       el("h3", { text: "Speaking now" }),
       el("div", { class: "now", id: "mon-now", lang: "" }),
       el("h3", { text: "Last lines" }), el("ol", { class: "lines", id: "mon-lines", reversed: true }),
@@ -658,12 +661,15 @@ async function openRoom(id) {
       el("ul", { class: "questions", id: "mon-questions" }),
       el("p", { class: "muted small", text: "Questions nothing answered (with “add to FAQ”) need the director to report them; not available yet." })),
     el("div", { class: "card" }, el("h3", { text: "Live controls" }),
+      el("h4", { class: "answers-head", text: "The director's answers (newest first)" }), answers,
       el("div", { class: "controls" },
         control("say", () => [field("Line to say (after the current line)", el("textarea", { name: "text", maxlength: 500, rows: 2, required: true })),
+          field("Acknowledgement reason (only to send a flagged claim anyway)", inp("reason")),
           el("div", { class: "row" }, langs.length ? field("Language", sel("lang", el("select", {}, ...langs.map((l) => el("option", { value: l, text: l }))))) : null,
-            field("Reason, to send a flagged claim anyway", inp("reason")), el("button", { type: "submit", text: "Say" }))], "Say"),
+            el("button", { type: "submit", text: "Say" }))], "Say"),
         control("notice", () => [field("Notice text", el("textarea", { name: "text", maxlength: 840, rows: 2, required: true })),
-          el("div", { class: "row" }, field("Ref", inp("ref", { maxlength: 128 })), field("Reason, to send a flagged claim anyway", inp("reason")), el("button", { type: "submit", text: "Post" }))], "Notice"),
+          field("Acknowledgement reason (only to send a flagged claim anyway)", inp("reason")),
+          el("div", { class: "row" }, field("Ref", inp("ref", { maxlength: 128 })), el("button", { type: "submit", text: "Post" }))], "Notice"),
         control("pitch", () => [el("div", { class: "row" }, field("Product", sel("sku", skuSelect())), el("button", { type: "submit", text: "Pitch now" }))], "Pitch"),
         control("sale", () => [el("div", { class: "row" }, field("Scripted sale", sel("sale_id", el("select", {}, el("option", { value: "", text: "(ad hoc, below)" }), ...sales.map((s) => el("option", { value: s, text: s }))))),
           field("or product", sel("sku", el("select", {}, el("option", { value: "", text: "–" }), ...skus.map((s) => el("option", { value: s, text: s })))))),
@@ -671,8 +677,7 @@ async function openRoom(id) {
             field("Duration", inp("duration", { placeholder: "2m" })), el("button", { type: "submit", text: "Start sale" }))], "Flash sale"),
         control("stock", () => [el("div", { class: "row" }, field("Product", sel("sku", skuSelect())), field("Stock", inp("stock", { type: "number", min: 0, required: true })), el("button", { type: "submit", text: "Set" }))], "Stock"),
         control("price", () => [el("div", { class: "row" }, field("Product", sel("sku", skuSelect())), field("Price", inp("price", { inputmode: "decimal", required: true, placeholder: "89.00" })), el("button", { type: "submit", text: "Set" }))], "Price"),
-        control("skip", () => [el("div", { class: "row" }, el("span", { class: "muted small", text: "Skip the current step." }), el("button", { type: "submit", text: "Skip" }))], "Skip")),
-      el("h3", { text: "Answers" }), answers));
+        control("skip", () => [el("div", { class: "row" }, el("span", { class: "muted small", text: "Skip the current step." }), el("button", { type: "submit", text: "Skip" }))], "Skip"))));
   renderRoomHead();
   startMonitor(rm.id);
 }
@@ -736,6 +741,7 @@ async function sendControl(type, form) {
   } finally {
     btn.disabled = false;
   }
+  for (const p of $("answers").querySelectorAll(".placeholder")) p.remove();
   $("answers").prepend(li);
   while ($("answers").children.length > 20) $("answers").lastChild.remove();
 }
@@ -888,6 +894,7 @@ function wire() {
     }
   });
   $("audit-form").addEventListener("submit", (e) => { e.preventDefault(); loadAudit(false); });
+  for (const id of ["audit-target", "audit-action"]) $(id).addEventListener("change", () => loadAudit(false));
   $("audit-more").addEventListener("click", () => loadAudit(true));
   document.addEventListener("keydown", (e) => {
     if (!token()) return;
