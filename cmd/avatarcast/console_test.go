@@ -176,6 +176,30 @@ func TestConsoleInBrowser(t *testing.T) {
 	screenshot(t, ctx, "console-diff")
 	run("close the diff", chromedp.Click(chromedp.ID("#diff-close")))
 
+	// Acknowledge a claim with a reason, edit the reason, save: the ack is
+	// in the stored script and the finding is no longer an error.
+	const reason1, reason2 = "比价机构核实过的全网最低价，报告见商品页。", "第三方比价机构二〇二六年报告核实的最低价，见商品页。"
+	run("type the claim again", clickLine("我是小雅。今天有好茶"), key(kb.End, 1), typeText("全网最低"))
+	waitJS(t, ctx, `!!document.querySelector('#problems li.error[data-code="absolute-claim"] [data-ack-open]')`, 20*time.Second, "the claim with its Acknowledge button")
+	run("acknowledge it", chromedp.Click(chromedp.CSS(`#problems li.error[data-code="absolute-claim"] [data-ack-open]`)),
+		chromedp.SetValue(chromedp.CSS(`#problems li.error[data-code="absolute-claim"] .ack-form input`), reason1),
+		chromedp.Click(chromedp.CSS(`#problems li.error[data-code="absolute-claim"] .ack-form button`)))
+	waitJS(t, ctx, `!!document.querySelector('#problems li.ack[data-code="absolute-claim"]') && !document.querySelector("#problems li.error")`, 20*time.Second, "the claim acknowledged, no error left")
+	run("edit the ack's reason", chromedp.SetValue(chromedp.CSS(`#acks input[data-ack="0"]`), reason2),
+		chromedp.Click(chromedp.CSS(`#acks li button`)))
+	waitJS(t, ctx, `Array.from(document.querySelectorAll('#problems li.ack[data-code="absolute-claim"]')).some(li => li.textContent.includes(`+strconv.Quote(reason2)+`)) && !document.querySelector("#problems li.error")`, 20*time.Second, "acknowledged with the edited reason")
+	screenshot(t, ctx, "console-ack")
+	before := text(t, ctx, "#save-result")
+	run("save with the ack", chromedp.Click(chromedp.ID("#script-save")))
+	waitJS(t, ctx, `document.getElementById("save-result").textContent != `+strconv.Quote(before), 10*time.Second, "the answer to the save with the ack")
+	if res := text(t, ctx, "#save-result"); !strings.HasPrefix(res, "Saved as version") {
+		t.Errorf("the save with the ack: %q", res)
+	}
+	if code, m := apiCall(t, s, demoToken, "GET", "/api/v1/scripts/demo-live", "", ""); code != 200 || !strings.Contains(m["source"].(string), "acks:") ||
+		!strings.Contains(m["source"].(string), reason2) || strings.Contains(m["source"].(string), reason1) {
+		t.Errorf("stored script after the ack: HTTP %d; want an acks list with the edited reason:\n%v", code, m["source"])
+	}
+
 	// Create a room, start it from the console, watch it as a viewer.
 	run("create a room",
 		chromedp.Click(chromedp.CSS(`#tabs [data-tab="rooms"]`)),

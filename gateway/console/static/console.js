@@ -197,6 +197,7 @@ function newEditorState(doc) {
           sessionStorage.setItem("avatarcast.console.draft." + state.script.id, u.state.doc.toString());
           markDirty();
           renderAcks();
+          if ($("save-result").classList.contains("ok")) $("save-result").hidden = true; // stale once edited
         }
       }),
       EditorView.contentAttributes.of({ "aria-label": "Script source (YAML)" }),
@@ -240,8 +241,8 @@ function renderProblems(problems, why) {
   for (const p of problems) {
     const lineRef = /line ([A-Za-z0-9_-]+)/.exec(p.message);
     const li = el("li", { class: p.severity, "data-line": p.line, "data-code": p.code, tabindex: 0,
-      onclick: (e) => { if (e.target.tagName !== "A" && e.target.tagName !== "BUTTON") gotoProblem(p); },
-      onkeydown: (e) => { if (e.key === "Enter") gotoProblem(p); } },
+      onclick: (e) => { if (!e.target.closest("a, button, form")) gotoProblem(p); },
+      onkeydown: (e) => { if (e.key === "Enter" && !e.target.closest("a, button, form")) gotoProblem(p); } },
       el("div", {}, el("span", { class: "sev " + p.severity, text: p.severity }), " ",
         el("span", { class: "pos", text: p.line ? "line " + p.line + ":" + p.col : (p.field || "") }), " ",
         el("code", { text: p.code })),
@@ -250,7 +251,13 @@ function renderProblems(problems, why) {
       el("div", { class: "problem-actions" },
         el("a", { href: docsLink(p.code), target: "_blank", rel: "noopener noreferrer", text: "docs: " + p.code }),
         ACKABLE.has(p.code) && p.severity !== "ack" && lineRef
-          ? el("button", { type: "button", class: "quiet", text: "Acknowledge…", onclick: () => addAck(p.code, lineRef[1]) }) : null));
+          ? el("button", { type: "button", class: "quiet", text: "Acknowledge…", "data-ack-open": "", onclick: () => { form.hidden = false; reason.focus(); } }) : null));
+    // An inline form asks why the finding may stand; it adds the ack to the
+    // script's acks: list, which the next lint checks.
+    const reason = el("input", { "aria-label": "Why " + p.code + " may stand on " + (lineRef ? lineRef[1] : ""), placeholder: "Reason, 10+ characters", minlength: 10, required: true });
+    const form = el("form", { class: "ack-form", hidden: true }, reason, el("button", { type: "submit", text: "Add ack" }));
+    form.addEventListener("submit", (e) => { e.preventDefault(); addAck(p.code, lineRef[1], reason.value.trim()); });
+    if (lineRef) li.append(form);
     ul.append(li);
   }
 }
@@ -284,13 +291,18 @@ function unquote(v) {
   return v;
 }
 
+// replaceText changes the editor's text to text as one edit of only the
+// part that differs, so the view, the cursor and undo stay where they are.
 function replaceText(text) {
-  editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: text } });
+  const cur = editorText();
+  let a = 0;
+  while (a < cur.length && a < text.length && cur[a] === text[a]) a++;
+  let b = 0;
+  while (b < cur.length - a && b < text.length - a && cur[cur.length - 1 - b] === text[text.length - 1 - b]) b++;
+  editor.dispatch({ changes: { from: a, to: cur.length - b, insert: text.slice(a, text.length - b) } });
 }
 
-function addAck(code, line) {
-  const reason = window.prompt("Why may \"" + code + "\" stand on line " + line + "? (at least 10 characters; kept in the script and shown to reviewers)");
-  if (reason === null) return;
+function addAck(code, line, reason) {
   const entry = ["  - code: " + code, "    line: " + line, "    reason: " + JSON.stringify(reason)];
   const a = parseAcks(editorText());
   const lines = a.lines;
