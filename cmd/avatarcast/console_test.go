@@ -236,6 +236,12 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	waitJS(t, ctx, `document.getElementById("mon-now").textContent.includes("感谢大家来到直播间") || document.getElementById("mon-lines").textContent.includes("感谢大家来到直播间")`, 30*time.Second, "the said line in the console's monitor")
 
+	// A viewer's question and how it was answered show in the monitor.
+	if err := v.conn.WriteJSON(map[string]any{"type": "question", "data": map[string]string{"text": "龙井多少钱？", "name": "小王"}}); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `document.getElementById("mon-questions").textContent.includes("龙井多少钱") && document.getElementById("mon-questions").textContent.includes("faq-price")`, 60*time.Second, "the viewer's question, answered from faq-price, in the monitor")
+
 	// A claim typed live is refused, with the reason and the rule.
 	run("say a claim", chromedp.SetValue(chromedp.CSS(`[data-control="say"] textarea`), "这是全网最低价！"),
 		chromedp.Click(chromedp.CSS(`[data-control="say"] button[type=submit]`)))
@@ -247,6 +253,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	run("pause", chromedp.Click(chromedp.CSS(`#room-detail [data-op="pause"]`)))
 	waitJS(t, ctx, `document.getElementById("room-status").textContent == "paused"`, 10*time.Second, "the room paused")
 	screenshot(t, ctx, "console-room")
+	// Ctrl+Shift+Enter goes live again: it resumes the open room.
+	run("go live by key", key(kb.Enter, 1, chromedp.ModifierCtrl|chromedp.ModifierShift))
+	waitJS(t, ctx, `document.getElementById("room-status").textContent == "playing"`, 10*time.Second, "the room playing again after Ctrl+Shift+Enter")
 
 	// The audit trail, filtered to the room.
 	run("audit", chromedp.Click(chromedp.CSS(`#tabs [data-tab="audit"]`)),
@@ -254,7 +263,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#audit-form button[type=submit]")))
 	waitJS(t, ctx, `document.querySelectorAll('#audit-rows tr[data-target="console-live"]').length >= 4 && !document.querySelector('#audit-rows tr:not([data-target="console-live"])')`, 10*time.Second, "the room's audit records only")
 	acts, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("#audit-rows tr")).map(r => r.dataset.action).join(" ")`))
-	if acts != "room.pause control.say room.start room.create" {
+	if acts != "room.resume room.pause control.say room.start room.create" {
 		t.Errorf("audit of console-live, newest first: %q", acts)
 	}
 	screenshot(t, ctx, "console-audit")
