@@ -464,6 +464,7 @@ async function saveScript() {
   const s = state.script;
   if (!s || saving) return; // one save at a time: a second would race the first's If-Match
   saving = true;
+  $("save-result").hidden = true;
   const src = editorText();
   const headers = s.version ? { "If-Match": '"' + s.version + '"' } : { "If-None-Match": "*" };
   $("script-save").disabled = true;
