@@ -48,7 +48,14 @@ class APIError extends Error {
 
 function token() { return sessionStorage.getItem(TOKEN_KEY) || ""; }
 
+// session counts sign-ins and sign-outs: an answer that arrives after the
+// merchant changed is dropped, so nothing of one merchant is ever drawn
+// into another's page.
+let session = 0;
+class StaleSession extends Error {}
+
 async function api(method, path, body, opts = {}) {
+  const mine = session;
   const headers = { Authorization: "Bearer " + token() };
   let payload;
   if (body !== undefined) {
@@ -57,10 +64,12 @@ async function api(method, path, body, opts = {}) {
   }
   Object.assign(headers, opts.headers || {});
   const res = await fetch("/api/v1" + path, { method, headers, body: payload, signal: opts.signal, cache: "no-store", credentials: "omit" });
+  if (mine !== session) throw new StaleSession("signed out meanwhile");
   if (res.status === 401) { signOut("Your token was refused; sign in again."); throw new APIError(401, null); }
   if (res.status === 204) return null;
   let data = null;
   const text = await res.text();
+  if (mine !== session) throw new StaleSession("signed out meanwhile");
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
   if (!res.ok) throw new APIError(res.status, data);
   return data;
@@ -81,6 +90,7 @@ const state = {
 // ---- sign in / out ----
 
 async function signIn(tok) {
+  session++;
   sessionStorage.setItem(TOKEN_KEY, tok);
   try {
     await api("GET", "/scripts");
@@ -92,6 +102,7 @@ async function signIn(tok) {
 }
 
 function signOut(msg) {
+  session++;
   sessionStorage.removeItem(TOKEN_KEY);
   for (const k of Object.keys(sessionStorage)) if (k.startsWith("avatarcast.console.")) sessionStorage.removeItem(k);
   stopMonitor();
@@ -176,7 +187,7 @@ async function lintSource(view) {
     renderProblems(out.problems, "lint");
     return toDiagnostics(view.state.doc, out.problems);
   } catch (e) {
-    if (e.name === "AbortError") return [];
+    if (e.name === "AbortError" || e instanceof StaleSession) return [];
     $("lint-count").textContent = "(lint failed: " + e.message + ")";
     return [];
   }
@@ -443,6 +454,7 @@ async function assignVersion(room, version) {
     toast("Room " + room + " now plays " + state.script.id + " version " + version + ".");
     await loadRooms();
   } catch (e) {
+    if (e instanceof StaleSession) return;
     toast("Not assigned: " + e.message);
   }
 }
@@ -479,6 +491,7 @@ async function saveScript() {
     await loadScripts();
     await loadVersions();
   } catch (e) {
+    if (e instanceof StaleSession) return;
     // Nothing typed is lost: the editor keeps the text; the problems go to
     // the gutter and the list.
     showResult(false, e.status === 422 ? "Not saved (" + e.problems.length + " problem" + (e.problems.length === 1 ? "" : "s") + "): " + e.message
@@ -509,6 +522,7 @@ async function deleteScript() {
     await loadVersions();
     toast("Deleted " + s.id + ".");
   } catch (e) {
+    if (e instanceof StaleSession) return;
     showResult(false, "Not deleted: " + e.message, e.problems);
   }
 }
@@ -635,7 +649,11 @@ async function openRoom(id) {
   const d = $("room-detail");
   // The room's script, for its SKUs, sales and languages in the forms.
   let src = "";
-  try { src = (await api("GET", "/scripts/" + encodeURIComponent(rm.show) + (rm.version ? "/versions/" + rm.version : ""))).source; } catch { /* shown as no choices */ }
+  try {
+    src = (await api("GET", "/scripts/" + encodeURIComponent(rm.show) + (rm.version ? "/versions/" + rm.version : ""))).source;
+  } catch (e) {
+    if (e instanceof StaleSession) throw e; // otherwise: no choices in the forms
+  }
   const skus = [...src.matchAll(/^\s*-?\s*sku:\s*([A-Za-z0-9_-]+)/gm)].map((m) => m[1]).filter((v, i, a) => a.indexOf(v) === i);
   const salesBlock = /^sales:\s*\n((?:[ \t].*\n|\n)*)/m.exec(src);
   const sales = salesBlock ? [...salesBlock[1].matchAll(/^\s*- id:\s*([A-Za-z0-9_-]+)/gm)].map((m) => m[1]) : [];
@@ -711,6 +729,7 @@ async function lifecycle(op) {
     await api("POST", "/rooms/" + encodeURIComponent(state.room) + "/" + op);
     await loadRooms();
   } catch (e) {
+    if (e instanceof StaleSession) return;
     $("room-error").textContent = "Could not " + op + ": " + e.message + (e.problems.length > 1 ? " (" + e.problems.map((p) => p.message).join("; ") + ")" : "");
   }
 }
@@ -743,6 +762,7 @@ async function sendControl(type, form) {
     li = el("li", { class: "ok", "data-type": type }, el("strong", { text: type + ": applied" }), " ", el("span", { class: "muted", text: "(event seq " + out.seq + ")" }));
     if (type === "say" || type === "notice") { form.elements.text.value = ""; if (form.elements.reason) form.elements.reason.value = ""; }
   } catch (e) {
+    if (e instanceof StaleSession) return;
     li = el("li", { class: "bad", "data-type": type }, el("strong", { text: type + ": refused" }), " (HTTP " + e.status + ") ", el("span", { class: "reason", text: e.message }));
     if (e.problems.length) {
       li.append(el("ul", {}, ...e.problems.map((p) => el("li", {}, el("code", { text: p.code }), " ", p.message, p.rule ? " [" + p.rule + "]" : ""))));
@@ -850,7 +870,9 @@ function fillAuditTargets() {
   sel.value = cur;
 }
 
+let auditSeq = 0;
 async function loadAudit(more) {
+  const my = ++auditSeq;
   let path;
   if (more && auditNext) path = auditNext.replace(/^\/api\/v1/, "");
   else {
@@ -860,6 +882,7 @@ async function loadAudit(more) {
     path = "/audit?" + q;
   }
   const out = await api("GET", path);
+  if (my !== auditSeq) return; // a newer request's answer draws the table
   const body = $("audit-rows");
   if (!more) body.replaceChildren();
   for (const r of out.records) {
@@ -903,6 +926,7 @@ function wire() {
       $("room-id").value = ""; $("room-title").value = "";
       await openRoom(body.id);
     } catch (err) {
+      if (err instanceof StaleSession) return;
       toast("Room not created: " + err.message);
     }
   });
@@ -927,5 +951,8 @@ function wire() {
   if (token()) showApp().catch(() => signOut("Sign in again."));
 }
 
-window.addEventListener("unhandledrejection", (e) => { if (e.reason && e.reason.status !== 401) toast(String(e.reason.message || e.reason)); });
+window.addEventListener("unhandledrejection", (e) => {
+  if (e.reason instanceof StaleSession) { e.preventDefault(); return; }
+  if (e.reason && e.reason.status !== 401) toast(String(e.reason.message || e.reason));
+});
 wire();
