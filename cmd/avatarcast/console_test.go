@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -268,6 +269,43 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Errorf("audit of console-live, newest first: %q", acts)
 	}
 	screenshot(t, ctx, "console-audit")
+
+	// Assign the seeded version to the room from the versions list.
+	_, vs := apiCall(t, s, demoToken, "GET", "/api/v1/scripts/demo-live/versions", "", "")
+	list := vs["versions"].([]any)
+	oldest := int(list[len(list)-1].(map[string]any)["version"].(float64))
+	run("assign the oldest version", chromedp.Click(chromedp.CSS(`#tabs [data-tab="scripts"]`)))
+	sel := `#versions li[data-version="` + itoa(oldest) + `"]`
+	waitJS(t, ctx, `!!document.querySelector('`+sel+` select option[value="console-live"]')`, 10*time.Second, "the oldest version with the room to assign it to")
+	run("assign", chromedp.SetValue(chromedp.CSS(sel+" select"), "console-live"), chromedp.Click(chromedp.CSS(sel+` button[title^="Assign"]`)))
+	waitJS(t, ctx, `document.getElementById("toast").textContent.includes("now plays demo-live version `+itoa(oldest)+`")`, 10*time.Second, "the assignment confirmed")
+	if code, rm := apiCall(t, s, demoToken, "GET", "/api/v1/rooms/console-live", "", ""); code != 200 || int(rm["version"].(float64)) != oldest {
+		t.Errorf("console-live after the assignment: HTTP %d %v, want version %d", code, rm, oldest)
+	}
+
+	// Create a script from the template, save it, delete it.
+	run("new script",
+		chromedp.Click(chromedp.ID("#script-new")),
+		chromedp.SetValue(chromedp.ID("#new-id"), "autumn"),
+		chromedp.Click(chromedp.CSS("#new-form button[type=submit]")))
+	waitJS(t, ctx, `document.getElementById("editor-title").textContent == "autumn" && document.querySelector("#editor .cm-content").textContent.includes("id: autumn")`, 10*time.Second, "the new draft")
+	run("save it", chromedp.Click(chromedp.ID("#script-save")))
+	waitJS(t, ctx, `!!document.querySelector('[data-script="autumn"]')`, 10*time.Second, "autumn in the list")
+	if code, _ := apiCall(t, s, demoToken, "GET", "/api/v1/scripts/autumn", "", ""); code != 200 {
+		t.Errorf("autumn after saving: HTTP %d", code)
+	}
+	accept := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for range accept {
+			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+			return
+		}
+	}()
+	run("delete it", chromedp.Click(chromedp.ID("#script-delete")))
+	waitJS(t, ctx, `!document.querySelector('[data-script="autumn"]')`, 10*time.Second, "autumn gone from the list")
+	if code, _ := apiCall(t, s, demoToken, "GET", "/api/v1/scripts/autumn", "", ""); code != 404 {
+		t.Errorf("autumn after deleting: HTTP %d, want 404", code)
+	}
 
 	// Sign out: the token is gone. Another merchant sees nothing of demo's.
 	run("sign out", chromedp.Click(chromedp.ID("#signout")))

@@ -424,16 +424,16 @@ async function loadVersions() {
   const out = await api("GET", "/scripts/" + encodeURIComponent(state.script.id) + "/versions");
   state.versions = out.versions;
   for (const v of out.versions) {
-    const roomSel = el("select", { "aria-label": "Room to assign version " + v.version + " to" },
+    const roomSel = el("select", { class: "assign-room", "aria-label": "Room to assign version " + v.version + " to" },
       ...state.rooms.map((r) => el("option", { value: r.id, text: r.id })));
     ul.append(el("li", { "data-version": v.version },
       el("span", { class: "v", text: "v" + v.version }),
       el("span", { class: "muted small", text: new Date(v.created).toISOString().replace("T", " ").slice(0, 19) }),
       el("span", { class: "spacer" }),
       el("button", { type: "button", class: "quiet", text: "Open", onclick: () => openVersion(v.version) }),
-      state.rooms.length ? roomSel : null,
-      state.rooms.length ? el("button", { type: "button", class: "quiet", text: "Assign", title: "Assign this version to the room",
-        onclick: () => assignVersion(roomSel.value, v.version) }) : null));
+      roomSel,
+      el("button", { type: "button", class: "quiet", text: "Assign", title: "Assign this version to the room",
+        onclick: () => { if (roomSel.value) assignVersion(roomSel.value, v.version); } })));
     a.append(el("option", { value: v.version, text: "v" + v.version }));
     b.append(el("option", { value: v.version, text: "v" + v.version }));
   }
@@ -629,6 +629,12 @@ async function loadRooms() {
       el("span", { text: r.id }), el("span", { class: "status " + r.status, text: r.status }))));
   }
   fillAuditTargets();
+  // The versions' room choices follow the room list.
+  for (const sel of document.querySelectorAll("#versions select.assign-room")) {
+    const cur = sel.value;
+    sel.replaceChildren(...state.rooms.map((r) => el("option", { value: r.id, text: r.id })));
+    if (state.rooms.some((r) => r.id === cur)) sel.value = cur;
+  }
   if (state.room) renderRoomHead();
 }
 
