@@ -294,6 +294,10 @@ func TestConsoleInBrowser(t *testing.T) {
 	if code, _ := apiCall(t, s, demoToken, "GET", "/api/v1/scripts/autumn", "", ""); code != 200 {
 		t.Errorf("autumn after saving: HTTP %d", code)
 	}
+	// Keys complete from the published JSON Schema.
+	run("type a key", clickLine("persona: xiaoya"), key(kb.End, 1), key(kb.Enter, 1), chromedp.KeyEvent("lan"))
+	waitJS(t, ctx, `!!document.querySelector(".cm-tooltip-autocomplete") && document.querySelector(".cm-tooltip-autocomplete").textContent.includes("languages")`, 10*time.Second, "languages offered from the schema")
+	run("dismiss", key(kb.Escape, 1))
 	accept := chromedp.Events(ctx, page.JavascriptDialogOpening)
 	go func() {
 		for range accept {

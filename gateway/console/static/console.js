@@ -6,7 +6,7 @@ import {
   EditorView, EditorState, Compartment, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter,
   drawSelection, highlightSpecialChars, syntaxHighlighting, defaultHighlightStyle, indentOnInput, bracketMatching,
   indentUnit, linter, lintGutter, setDiagnostics, defaultKeymap, history, historyKeymap, indentWithTab,
-  searchKeymap, highlightSelectionMatches, yaml,
+  searchKeymap, highlightSelectionMatches, yaml, autocompletion, completionKeymap,
 } from "./vendor/codemirror.js";
 
 const TOKEN_KEY = "avatarcast.console.token";
@@ -193,6 +193,53 @@ async function lintSource(view) {
   }
 }
 
+// ---- completion from the published JSON Schema ----
+
+// schema holds the keys the show-script format has (top-level, and nested
+// anywhere) with their descriptions, and the allowed values of enum keys.
+const schema = { top: [], nested: [], enums: new Map() };
+async function loadSchema() {
+  try {
+    const res = await fetch("/schema/show-script.json", { credentials: "omit" });
+    if (!res.ok) return;
+    const js = await res.json();
+    const seen = new Set();
+    const add = (list, name, prop) => list.push({ label: name, type: "property", detail: (prop && prop.description) || "", apply: name + ": " });
+    const walk = (node, depth) => {
+      if (!node || typeof node !== "object" || depth > 12) return;
+      if (node.properties) {
+        for (const [name, prop] of Object.entries(node.properties)) {
+          if (!seen.has(name)) { seen.add(name); add(schema.nested, name, prop); }
+          if (prop && Array.isArray(prop.enum)) schema.enums.set(name, prop.enum.filter((v) => typeof v === "string"));
+          walk(prop, depth + 1);
+        }
+      }
+      for (const k of ["items", "additionalProperties"]) walk(node[k], depth + 1);
+      for (const k of ["oneOf", "anyOf", "allOf"]) for (const x of node[k] || []) walk(x, depth + 1);
+    };
+    for (const [name, prop] of Object.entries(js.properties || {})) {
+      add(schema.top, name, prop);
+      if (prop && Array.isArray(prop.enum)) schema.enums.set(name, prop.enum.filter((v) => typeof v === "string"));
+    }
+    for (const def of Object.values(js.$defs || {})) walk(def, 0);
+  } catch { /* no completion, the editor works without it */ }
+}
+
+function completeFromSchema(ctx) {
+  const line = ctx.state.doc.lineAt(ctx.pos);
+  const before = line.text.slice(0, ctx.pos - line.from);
+  let m = /^(\s*)(- )?([A-Za-z_]*)$/.exec(before);
+  if (m && (m[3] || ctx.explicit)) {
+    const list = m[1] === "" && !m[2] ? schema.top : schema.nested;
+    return list.length ? { from: ctx.pos - m[3].length, options: list, validFor: /^[A-Za-z_]*$/ } : null;
+  }
+  m = /^\s*(?:- )?([A-Za-z_]+):\s+([A-Za-z_-]*)$/.exec(before);
+  if (m && schema.enums.has(m[1])) {
+    return { from: ctx.pos - m[2].length, options: schema.enums.get(m[1]).map((v) => ({ label: v, type: "enum" })) };
+  }
+  return null;
+}
+
 function newEditorState(doc) {
   return EditorState.create({
     doc,
@@ -200,9 +247,10 @@ function newEditorState(doc) {
       lineNumbers(), highlightActiveLineGutter(), highlightSpecialChars(), history(), drawSelection(),
       indentOnInput(), indentUnit.of("  "), bracketMatching(), highlightActiveLine(), highlightSelectionMatches(),
       syntaxHighlighting(defaultHighlightStyle, { fallback: true }), yaml(), lintGutter(),
+      autocompletion({ override: [completeFromSchema], activateOnTyping: true }),
       lintCompartment.of(linter(lintSource, { delay: 500 })),
       keymap.of([{ key: "Mod-s", run: () => { saveScript(); return true; }, preventDefault: true },
-        ...defaultKeymap, ...historyKeymap, ...searchKeymap, indentWithTab]),
+        ...completionKeymap, ...defaultKeymap, ...historyKeymap, ...searchKeymap, indentWithTab]),
       EditorView.updateListener.of((u) => {
         if (u.docChanged && state.script) {
           sessionStorage.setItem("avatarcast.console.draft." + state.script.id, u.state.doc.toString());
@@ -908,6 +956,7 @@ async function loadAudit(more) {
 
 function wire() {
   editor = new EditorView({ state: newEditorState(""), parent: $("editor") });
+  loadSchema();
   $("signin-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     $("signin-error").textContent = "";
