@@ -468,6 +468,7 @@ async function loadVersions() {
   state.versions = [];
   const a = $("diff-a"), b = $("diff-b");
   a.replaceChildren(); b.replaceChildren();
+  $("diff-form").querySelector("button").disabled = true;
   if (!state.script || !state.script.version) { ul.append(el("li", { class: "muted small", text: "Not saved yet." })); return; }
   const out = await api("GET", "/scripts/" + encodeURIComponent(state.script.id) + "/versions");
   state.versions = out.versions;
@@ -487,6 +488,7 @@ async function loadVersions() {
   }
   if (out.versions.length > 1) a.value = out.versions[1].version;
   b.value = out.versions[0].version;
+  $("diff-form").querySelector("button").disabled = out.versions.length < 2;
 }
 
 async function openVersion(v) {
