@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/gateway/console"
 	"github.com/avatarcast/avatarcast/gateway/web"
 )
 
@@ -32,6 +33,7 @@ var pages = template.Must(template.ParseFS(web.FS, "*.html"))
 //	GET /rooms/{room}     the viewer page of a room
 //	GET /static/...       the pages' scripts and styles
 //	GET /                 the list of rooms on air (playing or paused)
+//	GET /console/         the merchant console (gateway/console)
 //	/api/, /schema/       the merchant API, when Config.API is set
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -44,6 +46,7 @@ func (g *Gateway) Handler() http.Handler {
 	static, _ := fs.Sub(web.FS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", g.serveIndex)
+	mux.Handle("/console/", console.Handler()) // the merchant console, over the API
 	if g.cfg.API != nil {
 		mux.Handle("/api/", g.cfg.API)
 		mux.Handle("/schema/", g.cfg.API)

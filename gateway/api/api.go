@@ -105,6 +105,7 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 //	POST   /api/v1/rooms/{room}/{pitch,sale,stock,price,say,notice,skip}
 //	POST   /api/v1/rooms/{room}/orders       an order from the merchant's shop, once per idempotency key
 //	GET    /api/v1/audit                     the merchant's audit trail, newest first
+//	POST   /api/v1/lint                      check a script, store nothing
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("PUT /api/v1/scripts/{id}", a.putScript)
@@ -125,6 +126,7 @@ func (a *API) Handler() http.Handler {
 	}
 	mux.HandleFunc("POST /api/v1/rooms/{room}/orders", a.postOrder)
 	mux.HandleFunc("GET /api/v1/audit", a.audit)
+	mux.HandleFunc("POST /api/v1/lint", a.lintScript)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		// The catch-all also gets known paths asked with another method.
 		var allow []string
