@@ -311,4 +311,3 @@ func (p *pageSrv) serveKiosk(w http.ResponseWriter, r *http.Request) {
 		p.g.log.Debug("render kiosk", zap.Error(err))
 	}
 }
-

@@ -154,6 +154,27 @@ function showCoupon(c) {
   card.append(amt, body);
 }
 
+// --- museum rooms: the exhibit in focus, with its tap-to-ask questions ---
+
+function showExhibit(x) {
+  const el = $("exhibit");
+  if (!x) { el.hidden = true; return; }
+  el.hidden = false;
+  el.dataset.id = x.id;
+  setImage(el.querySelector(".thumb"), x.image, x.title);
+  el.querySelector(".title").textContent = x.title;
+  el.querySelector(".era").textContent = x.era || "";
+  const opts = el.querySelector(".options");
+  opts.textContent = "";
+  for (const o of x.options || []) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = o.label;
+    b.addEventListener("click", () => client.send("tap", { target: o.id }));
+    opts.append(b);
+  }
+}
+
 // --- buying -----------------------------------------------------------------
 
 $("buy").addEventListener("click", () => {
@@ -301,6 +322,7 @@ function applyState(st) {
   if (st.lang) spoken = st.lang;
   showProduct(st.product || null);
   showSale(st.sale || null);
+  showExhibit(st.exhibit || null);
   if (st.viewers) $("viewer-count").textContent = String(st.viewers);
   const recent = st.recent || [];
   if (recent.length) { speaker.last = recent[recent.length - 1]; speaker.relang(subLang); }
@@ -355,6 +377,7 @@ client
   .on("sale.update", (ev) => showSale(ev.data))
   .on("sale.end", () => showSale(null))
   .on("coupon", (ev) => showCoupon(ev.data))
+  .on("exhibit.focus", (ev) => showExhibit(ev.data))
   .on("cart.ok", (ev) => cartOK(ev.data))
   .on("viewers", (ev) => { $("viewer-count").textContent = String(ev.data.count); })
   .on("comment", (ev) => fly(ev.data.name || "👤", ev.data.text, ev.data.viewer === me))
