@@ -23,6 +23,7 @@ const (
 	CtlPrice  ControlType = "price"  // set SKU's price to Price
 	CtlSay    ControlType = "say"    // speak Text (in Lang) as the next line
 	CtlNotice ControlType = "notice" // show a banner: Text, Ref
+	CtlLang   ControlType = "lang"   // speak Lang, one of the script's languages, from the next line
 )
 
 // Control is one merchant control of one room.

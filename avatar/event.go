@@ -99,8 +99,12 @@ type Hello struct {
 	Persona    Persona `json:"persona"`
 	AIContent  bool    `json:"ai_generated"` // always true
 	Disclosure string  `json:"disclosure"`   // the label to show, in the viewer's language
-	Seq        uint64  `json:"seq"`          // events after this seq follow
-	State      *State  `json:"state,omitempty"`
+	// Disclosures holds the label in every language of the room's script
+	// (and of the persona), by language tag, so a page can show it in the
+	// language being spoken: the Lang of the latest speech event.
+	Disclosures map[string]string `json:"disclosures,omitempty"`
+	Seq         uint64            `json:"seq"` // events after this seq follow
+	State       *State            `json:"state,omitempty"`
 	// Resumed is true when the viewer asked for since=N; a resume event
 	// follows at once, saying whether every event after N was recovered.
 	Resumed bool `json:"resumed,omitempty"`
@@ -108,16 +112,20 @@ type Hello struct {
 
 // State is a room's snapshot: what a viewer joining at Seq must see.
 type State struct {
-	Seq     uint64   `json:"seq"`
-	Status  string   `json:"status"` // "playing", "paused", "ended", "idle"
-	Segment string   `json:"segment,omitempty"`
-	LineID  string   `json:"line_id,omitempty"`
-	Lang    string   `json:"lang,omitempty"`
-	Product *Product `json:"product,omitempty"` // the card on screen
-	Sale    *Sale    `json:"sale,omitempty"`    // the running flash sale
-	Exhibit *Exhibit `json:"exhibit,omitempty"` // the exhibit in focus
-	Recent  []Speech `json:"recent,omitempty"`  // the last few lines, oldest first
-	Viewers int      `json:"viewers,omitempty"`
+	Seq     uint64 `json:"seq"`
+	Status  string `json:"status"` // "playing", "paused", "ended", "idle"
+	Segment string `json:"segment,omitempty"`
+	LineID  string `json:"line_id,omitempty"`
+	Lang    string `json:"lang,omitempty"`
+	// Languages are the languages of the script being played, the spoken
+	// one first-class among them (a merchant's lang control, a kiosk's
+	// lang message, choose from these).
+	Languages []string `json:"languages,omitempty"`
+	Product   *Product `json:"product,omitempty"` // the card on screen
+	Sale      *Sale    `json:"sale,omitempty"`    // the running flash sale
+	Exhibit   *Exhibit `json:"exhibit,omitempty"` // the exhibit in focus
+	Recent    []Speech `json:"recent,omitempty"`  // the last few lines, oldest first
+	Viewers   int      `json:"viewers,omitempty"`
 }
 
 // ShowStatus is the payload of show.start, show.pause, show.resume and show.end.
@@ -137,6 +145,12 @@ type Speech struct {
 	DurationMS int      `json:"duration_ms"`
 	Words      []Word   `json:"words"`
 	Visemes    []Viseme `json:"visemes"`
+	// Translations holds the line in the script's other languages, by
+	// language tag (placeholders filled, cue marks stripped), so each
+	// viewer's page can show subtitles in its own language while one
+	// language is spoken. Absent for lines that exist in one language only
+	// (a merchant's typed line).
+	Translations map[string]string `json:"translations,omitempty"`
 }
 
 // Word is one word or CJK character group of a spoken line.
@@ -197,7 +211,11 @@ type Coupon struct {
 	Count    int    `json:"count"`
 }
 
-// Reply is the avatar answering one viewer's question.
+// Reply is the avatar answering one viewer's question. Viewer is the
+// asker's id, for its page to know the reply is its own; it is never
+// spoken. Name is the display name the avatar addressed, empty when it
+// addressed the viewer generically ("A viewer asks…"). Question is masked
+// with the room's blocked words, as comments are.
 type Reply struct {
 	Viewer   string `json:"viewer"`
 	Name     string `json:"name,omitempty"`
@@ -257,6 +275,7 @@ const (
 	CodeBadField    = "bad_field"    // a field missing, of the wrong type or too long
 	CodeTooLarge    = "too_large"    // frame over the size limit
 	CodeRateLimited = "rate_limited" // too many messages
+	CodeBadName     = "bad_name"     // "data.name" refused: see ParseName; the message is not taken
 	CodeInternal    = "internal"
 )
 

@@ -32,7 +32,7 @@ func ParseRoomID(s string) (RoomID, error) {
 // gateway needs it before the first event; the director plays from it.
 type Room struct {
 	ID       RoomID  `json:"id"`
-	Kind     string  `json:"kind"` // "livestream" or "museum"
+	Kind     string  `json:"kind"` // KindLivestream or KindMuseum
 	Title    string  `json:"title"`
 	Merchant string  `json:"merchant"`
 	Show     string  `json:"show"`              // show script ID, under ScriptKey(Merchant, Show)
@@ -40,6 +40,12 @@ type Room struct {
 	Status   string  `json:"status"`            // RoomPlaying, RoomPaused or RoomStopped
 	Persona  Persona `json:"persona"`
 }
+
+// Room kinds, as a script's kind.
+const (
+	KindLivestream = "livestream" // a sale: many viewers, the merchant chooses the spoken language
+	KindMuseum     = "museum"     // a kiosk: one device, one visitor, who chooses the spoken language
+)
 
 // Room statuses, as the merchant set them.
 const (

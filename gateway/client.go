@@ -445,9 +445,11 @@ func validate(t avatar.MessageType, d *avatar.MessageData) *avatar.Error {
 		}
 		return nil
 	}
-	if utf8.RuneCountInString(d.Name) > 32 {
-		return bad(`"data.name" is over 32 characters`)
+	name, err := avatar.ParseName(d.Name)
+	if err != nil {
+		return &avatar.Error{Code: avatar.CodeBadName, Message: fmt.Sprintf(`"data.name": %v; a name has 1 to %d characters and no control, format or separator characters`, err, avatar.MaxNameRunes)}
 	}
+	d.Name = name
 	switch t {
 	case avatar.MsgComment, avatar.MsgQuestion:
 		return text()

@@ -36,7 +36,15 @@
 // (past 64 KiB the socket is closed). Each is checked (JSON, known type,
 // fields), rate limited per viewer (Config.InputRate), and answered with an
 // error frame when refused; more than 20 refusals close the socket (4009).
-// Comments are masked with Config.BlockedWords, published on core NATS
+// A display name ("data.name") must pass avatar.ParseName (1-24 characters,
+// no control, format/bidi or separator characters) or the message is
+// refused with a bad_name error frame. Blocked words (Config.BlockedWords,
+// an avatar.Blocklist shared with the director) are masked in names and in
+// the text of comments and questions. In a livestream room a viewer's lang
+// message is not forwarded (it chooses only that viewer's subtitles, from
+// each speech event's translations) and nothing answers it; from a museum
+// kiosk it is forwarded and switches the spoken language.
+// Comments are published on core NATS
 // live.room.<r>.chat, which every gateway with viewers in the room
 // subscribes to and fans out as ephemeral seq-0 comment frames (danmaku:
 // not stored, not resumed), and forwarded to live.room.<r>.in for the

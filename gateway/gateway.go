@@ -62,8 +62,10 @@ type Config struct {
 	// second, burst 10).
 	InputRate  rate.Limit
 	InputBurst int
-	// BlockedWords are masked with '*' in comments before they are shown
-	// to the room or passed to the director (case-insensitive).
+	// BlockedWords are masked with '*' in comments, questions and display
+	// names before they are shown to the room or passed to the director
+	// (case-insensitive). Give the director the same list
+	// (director.Config.BlockedWords): it refuses to speak a name holding one.
 	BlockedWords []string
 	// Coalesce is the burst window: an event that follows a room's previous
 	// one by less than this waits for the window's end and shares writes
@@ -283,18 +285,21 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 	go func() {
 		defer g.hub.remove(c)
 		defer g.hub.releaseIP(ip)
-		c.readLoop(func(in avatar.Input) error { return g.forward(in) })
+		c.readLoop(func(in avatar.Input) error { return g.forward(info.Kind, in) })
 		rm.leave(c)
 		c.stop(websocket.CloseNormalClosure, "bye")
 		<-c.finished
 	}()
 }
 
-// forward sends a viewer's message to the room's director; a comment is
-// masked first and also shown to the room's viewers on every gateway.
-func (g *Gateway) forward(in avatar.Input) error {
+// forward sends a viewer's message of a room of kind to the room's
+// director, moderated (see moderate); a comment is also shown to the
+// room's viewers on every gateway.
+func (g *Gateway) forward(kind string, in avatar.Input) error {
+	if !g.moderate(kind, &in) {
+		return nil
+	}
 	if in.Type == avatar.MsgComment {
-		in.Data.Text = g.hub.filter.mask(in.Data.Text)
 		chat, err := json.Marshal(avatar.Comment{Viewer: in.Viewer, Name: in.Data.Name, Text: in.Data.Text})
 		if err != nil {
 			return err
@@ -342,7 +347,9 @@ func (g *Gateway) start(ctx context.Context, c *client, rm *room, info avatar.Ro
 	rm.mu.Lock()
 	last := rm.last
 	rm.mu.Unlock()
-	switch st := g.hub.state(rm.id); {
+	st := g.hub.state(rm.id)
+	hello.Disclosures = disclosures(info.Persona, st)
+	switch {
 	case since != nil && *since <= last:
 		after = *since
 		hello.Resumed = true

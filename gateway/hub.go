@@ -22,7 +22,7 @@ type Hub struct {
 	id      string // this gateway, in viewer count reports
 	metrics *metrics
 	writers *writers
-	filter  *wordFilter
+	filter  *avatar.Blocklist
 
 	mu      sync.Mutex
 	rooms   map[avatar.RoomID]*room
@@ -40,7 +40,7 @@ func newHub(cfg Config, b *bus.Bus, log *zap.Logger, id string) *Hub {
 		cfg: cfg, bus: b, log: log, id: id,
 		metrics: newMetrics(),
 		writers: newWriters(cfg.Writers),
-		filter:  newWordFilter(cfg.BlockedWords),
+		filter:  avatar.NewBlocklist(cfg.BlockedWords),
 		rooms:   map[avatar.RoomID]*room{},
 		opening: map[avatar.RoomID]chan struct{}{},
 		known:   map[avatar.RoomID]avatar.Room{},

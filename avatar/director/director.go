@@ -30,6 +30,10 @@ type Config struct {
 	// (default ViewersMaxAge, 15s). Keep it at three times the gateways'
 	// ViewersEvery.
 	ViewersMaxAge time.Duration
+	// BlockedWords are the words a viewer's display name must not hold to
+	// be spoken (case-insensitive); give the gateways' list
+	// (gateway.Config.BlockedWords), so one rule masks and refuses.
+	BlockedWords []string
 }
 
 // Director plays every room of the rooms bucket that it can lease: it
@@ -48,6 +52,7 @@ type Director struct {
 	progs map[string]*Program // by merchant.show@version
 	wg    sync.WaitGroup
 	ctl   *bus.ControlServer
+	block *avatar.Blocklist
 }
 
 type roomRun struct {
@@ -71,7 +76,7 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) *Director {
 		cfg.ViewersMaxAge = ViewersMaxAge
 	}
 	d := &Director{cfg: cfg, b: b, sink: cfg.Sink, log: log.Named("director").With(zap.String("director", cfg.ID)),
-		rooms: map[avatar.RoomID]*roomRun{}, progs: map[string]*Program{}}
+		rooms: map[avatar.RoomID]*roomRun{}, progs: map[string]*Program{}, block: avatar.NewBlocklist(cfg.BlockedWords)}
 	if d.sink == nil {
 		d.sink = BusSink{B: b}
 	}
@@ -205,6 +210,7 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	defer stop()
 	p := NewPlayer(rec, prog, d.sink, d.log)
 	p.viewersAge = d.cfg.ViewersMaxAge
+	p.block = d.block
 	d.mu.Lock()
 	rr.player = p
 	d.mu.Unlock()

@@ -31,32 +31,16 @@ func (p *Player) handle(ctx context.Context, it item) error {
 
 // onInput queues what a viewer's message asks for; nothing is spoken here.
 func (p *Player) onInput(ctx context.Context, in *avatar.Input) error {
-	name := in.Data.Name
-	if name == "" {
-		name = in.Viewer
-	}
 	switch in.Type {
 	case avatar.MsgQuestion, avatar.MsgComment:
-		i, lang := p.prog.match(in.Data.Text, p.cur.Lang)
-		if i < 0 {
-			return nil
-		}
-		p.touch()
-		p.ask(i, lang, in.Viewer, name, in.Data.Text)
+		p.question(in)
 	case avatar.MsgLike:
-		if p.thank == "" && (p.lastThank.IsZero() || time.Since(p.lastThank) >= ThankEvery) {
-			p.thank = name
-		}
+		p.like(in.Data.Name)
 	case avatar.MsgTap:
 		p.touch()
 		p.tap(in.Data.Target)
 	case avatar.MsgLang:
-		if p.hasLang(in.Data.Lang) && in.Data.Lang != p.cur.Lang {
-			p.touch()
-			p.cur.Lang = in.Data.Lang
-			p.curStr = ""
-			p.relang = true
-		}
+		p.viewerLang(in.Data.Lang)
 	case avatar.MsgCart:
 		return p.cart(ctx, in.Viewer, in.Data.SKU)
 	}
@@ -64,7 +48,8 @@ func (p *Player) onInput(ctx context.Context, in *avatar.Input) error {
 }
 
 // ask queues an answer to FAQ i, merging a question already waiting for the
-// same answer and dropping one answered within AnswerCooldown.
+// same answer and dropping one answered within AnswerCooldown. name is the
+// viewer's speakable name, or "" to address it generically.
 func (p *Player) ask(i int, lang, viewer, name, question string) {
 	if t, ok := p.answered[i]; ok && time.Since(t) < AnswerCooldown {
 		return
@@ -77,7 +62,9 @@ func (p *Player) ask(i int, lang, viewer, name, question string) {
 				}
 			}
 			a.viewers = append(a.viewers, viewer)
-			a.names = append(a.names, name)
+			if name != "" {
+				a.names = append(a.names, name)
+			}
 			return
 		}
 	}
@@ -87,7 +74,11 @@ func (p *Player) ask(i int, lang, viewer, name, question string) {
 	if p.answered == nil {
 		p.answered = map[int]time.Time{}
 	}
-	p.answers = append(p.answers, &answer{faq: i, lang: lang, viewers: []string{viewer}, names: []string{name}, question: question})
+	a := &answer{faq: i, lang: lang, viewers: []string{viewer}, question: question}
+	if name != "" {
+		a.names = []string{name}
+	}
+	p.answers = append(p.answers, a)
 }
 
 // tap queues the narration of an exhibit, or the lines of an option (of the
@@ -211,6 +202,8 @@ func (p *Player) onControl(ctx context.Context, c *avatar.Control) (avatar.Contr
 		}
 		p.skip = true
 		return ok, nil
+	case avatar.CtlLang:
+		return p.langControl(c)
 	case avatar.CtlPitch:
 		if p.prog.products[c.SKU] == nil {
 			return bad("pitch: no product %q in the catalog", c.SKU)
@@ -265,15 +258,4 @@ func soldOutLine(title, lang string, sale bool) (string, string) {
 		return title + " : tout est vendu, merci à tous !", lang
 	}
 	return title + " is sold out. Thank you all!", "en"
-}
-
-// thanksLine thanks a viewer for likes.
-func thanksLine(name, lang string) (string, string) {
-	switch {
-	case strings.HasPrefix(lang, "zh"):
-		return "谢谢" + name + "的点赞！", lang
-	case strings.HasPrefix(lang, "fr"):
-		return "Merci pour les j'aime, " + name + " !", lang
-	}
-	return "Thanks for the likes, " + name + "!", "en"
 }

@@ -79,8 +79,9 @@ type Player struct {
 	timer      *time.Timer
 
 	voice  speech.Voice
-	seq    uint64 // last seq published
-	token  uint64 // sink token of the last event, for fencing
+	block  *avatar.Blocklist // blocked words: names holding one are not spoken
+	seq    uint64            // last seq published
+	token  uint64            // sink token of the last event, for fencing
 	cur    cursor
 	curStr string // cur encoded, "" when it changed
 	state  avatar.State
@@ -94,7 +95,8 @@ type Player struct {
 	answered  map[int]time.Time // FAQ index → when last answered
 	interlude []*script.Line    // museum: narration of the tapped exhibit or option
 	tapFocus  string            // exhibit to focus before the interlude
-	thank     string            // name to thank for likes, "" if none due
+	thank     string            // speakable name to thank for likes, "" for a generic thank-you
+	thankDue  bool              // a thank-you for likes is due
 	lastThank time.Time
 	skip      bool
 	relang    bool // the language changed: show the card and exhibit again in it
@@ -524,11 +526,15 @@ func (p *Player) interject(ctx context.Context) (bool, error) {
 			return false, nil
 		}
 		text, lang := soldOutLine(pr.Title.Get(p.cur.Lang, p.defaultLang()), p.cur.Lang, sale)
+		tr := p.otherLangs(lang, func(lg string) (string, bool) {
+			t, l := soldOutLine(pr.Title.Get(lg, p.defaultLang()), lg, sale)
+			return t, l == lg
+		})
 		id := "sold-out-" + sku
 		if sale {
 			id = "sale-sold-out-" + sku
 		}
-		return true, p.speak(ctx, spoken{id: id, text: text, lang: lang, emotion: "excited"})
+		return true, p.speak(ctx, spoken{id: id, text: text, lang: lang, emotion: "excited", translations: tr})
 	}
 	capped := p.burst >= AnswerBurst && p.scriptDue()
 	if capped {
@@ -558,13 +564,9 @@ func (p *Player) interject(ctx context.Context) (bool, error) {
 		}
 		return true, err
 	}
-	if p.thank != "" {
-		name := p.thank
-		p.thank = ""
-		p.lastThank = time.Now()
+	if p.thankDue {
 		p.burst++
-		text, lang := thanksLine(name, p.cur.Lang)
-		return true, p.speak(ctx, spoken{id: "thanks", text: text, lang: lang, emotion: "happy"})
+		return true, p.sayThanks(ctx)
 	}
 	return false, nil
 }
@@ -585,51 +587,6 @@ func (p *Player) refocus(ctx context.Context) error {
 		return p.act(ctx, script.Action{Kind: script.ActFocus, Ref: ex})
 	}
 	return nil
-}
-
-func (p *Player) answer(ctx context.Context, a *answer) error {
-	f := &p.prog.Show.FAQ[a.faq]
-	lang := a.lang
-	if len(f.Answer) == 0 {
-		return nil
-	}
-	if _, ok := f.Answer[0].Say[lang]; !ok {
-		lang = p.cur.Lang
-	}
-	var text strings.Builder
-	cjk := strings.HasPrefix(lang, "zh") || strings.HasPrefix(lang, "ja")
-	for i, n := range a.names {
-		if i == 3 {
-			break
-		}
-		if i > 0 {
-			text.WriteByte(' ')
-		}
-		text.WriteString("@" + n)
-	}
-	if cjk {
-		text.WriteString("，")
-	} else {
-		text.WriteString(", ")
-	}
-	var cues []script.Cue
-	for i := range f.Answer {
-		u, _ := pick(&f.Answer[i], lang, p.prog.Show.Languages)
-		t, c := p.fill(u)
-		if i > 0 && !cjk {
-			text.WriteByte(' ')
-		}
-		for _, cue := range c {
-			cue.At += text.Len()
-			cues = append(cues, cue)
-		}
-		text.WriteString(t)
-	}
-	p.answered[a.faq] = time.Now()
-	return p.speak(ctx, spoken{
-		id: f.Answer[0].ID, text: text.String(), lang: lang, cues: cues, emotion: f.Answer[0].Emotion,
-		reply: &avatar.Reply{Viewer: a.viewers[0], Name: a.names[0], Question: a.question, FAQ: f.ID},
-	})
 }
 
 // step plays the step under the cursor and moves the cursor on.
@@ -849,10 +806,11 @@ type spoken struct {
 	id, text, lang   string
 	cues             []script.Cue
 	emotion, gesture string
-	cached           bool           // text is the line's own: its timing may be shared
-	reply            *avatar.Reply  // sent as a reply event with the speech
-	advance          bool           // a script step: move the cursor on with the speech
-	_                [0]func() bool // not comparable
+	cached           bool              // text is the line's own: its timing may be shared
+	reply            *avatar.Reply     // sent as a reply event with the speech
+	translations     map[string]string // the line in the script's other languages
+	advance          bool              // a script step: move the cursor on with the speech
+	_                [0]func() bool    // not comparable
 }
 
 // sayLine speaks line l of the script in the room's language; advance says
@@ -862,7 +820,7 @@ func (p *Player) sayLine(ctx context.Context, l *script.Line, advance bool) erro
 	text, cues := p.fill(u)
 	return p.speak(ctx, spoken{
 		line: l, id: l.ID, text: text, lang: lang, cues: cues, emotion: l.Emotion, gesture: l.Gesture,
-		cached: text == u.Text, advance: advance,
+		cached: text == u.Text, advance: advance, translations: p.lineTranslations(l, lang),
 	})
 }
 
@@ -873,7 +831,7 @@ func (p *Player) speak(ctx context.Context, s spoken) error {
 	tl := p.prog.time(s.line, s.text, s.lang, p.voice, s.cached)
 	sp := avatar.Speech{
 		LineID: s.id, Text: s.text, Lang: s.lang, Emotion: s.emotion,
-		DurationMS: tl.tr.DurationMS, Words: tl.words, Visemes: tl.visemes,
+		DurationMS: tl.tr.DurationMS, Words: tl.words, Visemes: tl.visemes, Translations: s.translations,
 	}
 	start := time.Now()
 	if s.emotion != "" {
@@ -988,6 +946,11 @@ func pick(l *script.Line, lang string, langs []string) (script.Utterance, string
 // {title:SKU}, {sale_price:ID}, {sale_stock:ID}, {coupon:ID}) with live
 // values and moves cue offsets to match.
 func (p *Player) fill(u script.Utterance) (string, []script.Cue) {
+	return p.fillIn(u, p.cur.Lang)
+}
+
+// fillIn is fill for an utterance in lang ({title:SKU} in that language).
+func (p *Player) fillIn(u script.Utterance, lang string) (string, []script.Cue) {
 	if !strings.Contains(u.Text, "{") {
 		return u.Text, u.Cues
 	}
@@ -1008,7 +971,7 @@ func (p *Player) fill(u script.Utterance) (string, []script.Cue) {
 		}
 		k += j
 		b.WriteString(src[i:j])
-		val, ok := p.placeholder(src[j+1 : k])
+		val, ok := p.placeholder(src[j+1:k], lang)
 		if !ok {
 			val = src[j : k+1]
 		}
@@ -1024,7 +987,7 @@ func (p *Player) fill(u script.Utterance) (string, []script.Cue) {
 	return b.String(), cues
 }
 
-func (p *Player) placeholder(s string) (string, bool) {
+func (p *Player) placeholder(s, lang string) (string, bool) {
 	name, ref, ok := strings.Cut(s, ":")
 	if !ok {
 		return "", false
@@ -1065,7 +1028,7 @@ func (p *Player) placeholder(s string) (string, bool) {
 	case "stock":
 		return strconv.Itoa(p.stockOf(ref)), true
 	case "title":
-		return pr.Title.Get(p.cur.Lang, p.defaultLang()), true
+		return pr.Title.Get(lang, p.defaultLang()), true
 	}
 	return "", false
 }
@@ -1411,6 +1374,7 @@ func (p *Player) cursor() string {
 
 func (p *Player) saveState(ctx context.Context) error {
 	p.state.Seq = p.seq
+	p.state.Languages = p.prog.Show.Languages
 	p.state.Viewers = p.viewers(time.Now())
 	return p.sink.SaveState(ctx, p.room.ID, p.state)
 }

@@ -361,28 +361,6 @@ func TestStockControlSoldOut(t *testing.T) {
 	})
 }
 
-func TestLanguageSwitchAtNextLine(t *testing.T) {
-	want := baseline(t, 4)
-	synctest.Test(t, func(t *testing.T) {
-		r := start(t, loadShow(t, "demo-live.yaml"), liveRoom("r", "livestream"), &memSink{})
-		r.untilSpeech(time.Minute, want[0])
-		r.p.Input(avatar.Input{Viewer: "k", Type: avatar.MsgLang, Data: avatar.MessageData{Lang: "en"}})
-		r.p.Input(avatar.Input{Viewer: "k", Type: avatar.MsgLang, Data: avatar.MessageData{Lang: "tlh"}}) // not in the show: ignored
-		evs := r.untilSpeech(time.Minute, want[1])
-		if err := r.stop(); err != nil {
-			t.Fatal(err)
-		}
-		first := decode[avatar.Speech](t, evs[slices.IndexFunc(evs, isLine(want[0]))])
-		next := decode[avatar.Speech](t, evs[len(evs)-1])
-		if first.Lang != "zh-CN" || next.Lang != "en" || !strings.Contains(next.Text, "AI presenter") {
-			t.Errorf("lines %+v then %+v, want zh-CN then the English of the next line", first.Lang, next)
-		}
-		if st := r.sink.snapshot(); st.Lang != "en" {
-			t.Errorf("state lang %q, want en", st.Lang)
-		}
-	})
-}
-
 func TestMuseumTapAndAttract(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := start(t, loadShow(t, "demo-museum.yaml"), liveRoom("m", "museum"), &memSink{})

@@ -153,3 +153,20 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	}
 	return s
 }
+
+// TestKioskLabelFollowsSpokenLanguage: on the kiosk page the AI label is
+// in the language being spoken; when the visitor switches the guide to
+// French, the label turns French with the next line.
+func TestKioskLabelFollowsSpokenLanguage(t *testing.T) {
+	ctx := browser(t)
+	s := startServe(t, t.TempDir())
+	const zh, fr = "本讲解员为AI生成的虚拟形象。", "Ce guide est un présentateur virtuel généré par IA."
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.base+"/rooms/demo-museum")); err != nil {
+		t.Fatalf("open kiosk page: %v", err)
+	}
+	waitJS(t, ctx, `document.getElementById("ai-label").textContent === "`+zh+`"`, 30*time.Second, "the label in Chinese, the language spoken")
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.avatarClient.send("lang", {lang: "fr"}) || true`)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `document.getElementById("ai-label").textContent === "`+fr+`"`, 40*time.Second, "the label in French after the visitor chose French")
+}

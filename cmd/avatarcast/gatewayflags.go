@@ -20,7 +20,7 @@ func gatewayFlags(f *flags) gatewayOpts {
 	return gatewayOpts{
 		origins:       f.string("allowed-origins", "", `comma-separated browser origins allowed to open sockets besides the gateway's own ("https://shop.example"; "*" any)`),
 		kioskTokens:   f.string("kiosk-tokens", "", "comma-separated SHA-256 hex hashes of kiosk device tokens; a socket opened with ?token=T whose hash is listed skips the origin check"),
-		blockedWords:  f.string("blocked-words", "", "comma-separated words masked with * in viewer comments"),
+		blockedWords:  f.string("blocked-words", "", "comma-separated words masked with * in viewer comments, questions and display names (serve: also never spoken in a name)"),
 		maxPerIP:      f.int("max-conns-per-ip", 256, "sockets allowed from one IP address (negative: no limit)"),
 		assets:        f.string("assets", "./assets", "directory served under /assets/: product and exhibit images, persona pictures"),
 		kioskPasscode: f.string("kiosk-passcode-sha256", "", "SHA-256 hex of the staff passcode that unlocks a kiosk page (empty: no staff lock); make it with: printf %s CODE | sha256sum"),

@@ -82,7 +82,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Info("room ready", zap.String("room", string(a.Room.ID)), zap.String("open", base+"/rooms/"+string(a.Room.ID)))
 	}
 	return errors.Join(serveParts(ctx, log,
-		func(ctx context.Context) error { return director.New(director.Config{}, b, log).Run(ctx) },
+		// One blocklist: the gateway masks its words, the director
+		// refuses to speak a name that holds one.
+		func(ctx context.Context) error {
+			return director.New(director.Config{BlockedWords: gwCfg.BlockedWords}, b, log).Run(ctx)
+		},
 		func(ctx context.Context) error { return gateway.New(gwCfg, b, log).Serve(ctx, ln) },
 	), b.Close())
 }
@@ -142,6 +146,7 @@ func runDirector(ctx context.Context, args []string, getenv func(string) string,
 	f := newFlags("director", getenv, stderr)
 	scripts := f.string("scripts", "", "if set, store this directory's show scripts and record a demo room for each (as serve does)")
 	personas := f.string("personas", "./configs/personas.yaml", "personas file")
+	blocked := f.string("blocked-words", "", "comma-separated words a viewer's display name must not hold to be spoken; give the gateways' list")
 	c := commonFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
@@ -168,5 +173,5 @@ func runDirector(ctx context.Context, args []string, getenv func(string) string,
 	if err := publishRooms(ctx, b, rooms, sources); err != nil {
 		return errors.Join(err, b.Close())
 	}
-	return errors.Join(director.New(director.Config{}, b, log).Run(ctx), b.Close())
+	return errors.Join(director.New(director.Config{BlockedWords: splitList(*blocked)}, b, log).Run(ctx), b.Close())
 }

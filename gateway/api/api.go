@@ -117,7 +117,7 @@ func (a *API) Handler() http.Handler {
 	for _, op := range lifecycle {
 		mux.HandleFunc("POST /api/v1/rooms/{room}/"+op.name, a.lifecycleHandler(op))
 	}
-	for _, t := range []avatar.ControlType{avatar.CtlSkip, avatar.CtlPitch, avatar.CtlSale, avatar.CtlStock, avatar.CtlPrice, avatar.CtlSay, avatar.CtlNotice} {
+	for _, t := range []avatar.ControlType{avatar.CtlSkip, avatar.CtlPitch, avatar.CtlSale, avatar.CtlStock, avatar.CtlPrice, avatar.CtlSay, avatar.CtlNotice, avatar.CtlLang} {
 		mux.HandleFunc("POST /api/v1/rooms/{room}/"+string(t), a.controlHandler(t))
 	}
 	mux.HandleFunc("GET /api/v1/audit", a.audit)

@@ -470,6 +470,9 @@ func TestRoomsAndControls(t *testing.T) {
 		{"notice", `{"text":"Sale ends at 9","ref":"bench-1"}`, 200},
 		{"notice", `{"text":"全网最低价"}`, 422},
 		{"notice", `{"text":"hi"} {"text":"again"}`, 400},
+		{"lang", `{"lang":"en"}`, 200},
+		{"lang", `{"lang":"tlh"}`, 400},
+		{"lang", `{}`, 400},
 	} {
 		r := post("/api/v1/rooms/live1/"+tc.path, tc.body)
 		if r.status != tc.want {
@@ -487,7 +490,7 @@ func TestRoomsAndControls(t *testing.T) {
 			t.Errorf("control %d = %+v, want room live1 by a with a time", i, c)
 		}
 	}
-	want := "skip pitch sale sale sale stock price price say say notice"
+	want := "skip pitch sale sale sale stock price price say say notice lang"
 	if strings.Join(types, " ") != want {
 		t.Errorf("director got %q, want %q", strings.Join(types, " "), want)
 	}
@@ -497,6 +500,8 @@ func TestRoomsAndControls(t *testing.T) {
 			t.Errorf("sale duration %v", c.Duration)
 		case c.Type == avatar.CtlNotice && (c.Text != "Sale ends at 9" || c.Ref != "bench-1"):
 			t.Errorf("notice = %+v", c)
+		case c.Type == avatar.CtlLang && c.Lang != "en":
+			t.Errorf("lang = %+v, want en", c)
 		case c.Type == avatar.CtlPrice && c.Price != "89.00" && c.Price != "1.00":
 			t.Errorf("price = %q, want 89.00", c.Price)
 		}
@@ -543,7 +548,7 @@ func TestRoomsAndControls(t *testing.T) {
 		}
 		actions = append(actions, m["action"].(string))
 	}
-	wantActions := "room.stop room.resume room.pause room.assign room.assign control.notice control.say control.say control.price control.stock control.sale control.sale control.sale control.pitch control.skip room.start room.create script.put"
+	wantActions := "room.stop room.resume room.pause room.assign room.assign control.lang control.notice control.say control.say control.price control.stock control.sale control.sale control.sale control.pitch control.skip room.start room.create script.put"
 	if strings.Join(actions, " ") != wantActions {
 		t.Errorf("audit actions:\n got %s\nwant %s", strings.Join(actions, " "), wantActions)
 	}

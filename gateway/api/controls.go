@@ -187,6 +187,14 @@ func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.S
 		if c.Lang != "" && show != nil && !slices.Contains(show.Languages, c.Lang) {
 			bad("lang", "unknown-lang", "lang %q is not one of the script's languages %v", c.Lang, show.Languages)
 		}
+	case avatar.CtlLang:
+		c.Lang = req.Lang
+		switch {
+		case c.Lang == "":
+			bad("lang", "required", "lang is required, one of the script's languages")
+		case show != nil && !slices.Contains(show.Languages, c.Lang):
+			bad("lang", "unknown-lang", "lang %q is not one of the script's languages %v", c.Lang, show.Languages)
+		}
 	case avatar.CtlNotice:
 		needText(maxNoticeBytes)
 		if len(req.Ref) > maxRefLen {

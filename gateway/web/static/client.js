@@ -69,6 +69,10 @@
       this.emit(ev.type, ev);
     }
     send(type, data) {
+      // A viewer's chosen language is asked for again on reconnect, so
+      // hello's disclosure comes in it (in a livestream the gateway keeps
+      // lang to this viewer; it does not change the spoken language).
+      if (type === "lang" && data && data.lang) this.opts.lang = data.lang;
       if (this.ws && this.ws.readyState === WebSocket.OPEN) {
         this.ws.send(JSON.stringify({ type: type, data: data || {} }));
         return true;

@@ -19,6 +19,7 @@ let disclosures = {}, disclosure = "";
 let current = null;                            // the product card's product
 let sale = null, saleEnds = 0, skew = 0;       // skew: local clock minus server clock
 let likes = 0;
+let stateLangs = [];                           // hello.state.languages
 
 let avatar = createAvatar($("avatar"), null);
 let lookKey = "";
@@ -31,7 +32,8 @@ function relabel() {
   document.documentElement.lang = l;
   translate(l);
   $("say-text").placeholder = word(l, "placeholder");
-  const d = disclosures[l] || pick(disclosures, l) || disclosure;
+  // The AI label is in the language being spoken (hello.disclosures).
+  const d = disclosures[spoken] || (spoken && pick(disclosures, spoken)) || disclosure;
   if (d) $("ai-label").textContent = d;
   renderCatalog();
   if (current) showProduct(current);
@@ -297,7 +299,7 @@ function showReply(r) {
 function fillLangs() {
   const sel = $("sub-lang");
   sel.textContent = "";
-  const langs = pub.languages && pub.languages.length ? pub.languages : spoken ? [spoken] : [];
+  const langs = pub.languages && pub.languages.length ? pub.languages : stateLangs.length ? stateLangs : spoken ? [spoken] : [];
   for (const l of langs) {
     const o = document.createElement("option");
     o.value = l;
@@ -311,6 +313,9 @@ function fillLangs() {
 $("sub-lang").addEventListener("change", (e) => {
   subLang = e.target.value;
   store.setItem("avatarcast.sublang", subLang);
+  // In a livestream the gateway keeps this to the viewer: it does not
+  // change what the presenter speaks.
+  client.send("lang", { lang: subLang });
   speaker.relang(subLang);
   relabel();
 });
@@ -320,12 +325,20 @@ $("sub-lang").addEventListener("change", (e) => {
 function applyState(st) {
   if (!st) return;
   if (st.lang) spoken = st.lang;
+  if (st.languages) stateLangs = st.languages;
   showProduct(st.product || null);
   showSale(st.sale || null);
   showExhibit(st.exhibit || null);
   if (st.viewers) $("viewer-count").textContent = String(st.viewers);
   const recent = st.recent || [];
   if (recent.length) { speaker.last = recent[recent.length - 1]; speaker.relang(subLang); }
+}
+
+function spokenIn(lang) {
+  if (!lang || lang === spoken) return;
+  spoken = lang;
+  fillLangs();
+  relabel();
 }
 
 function setStatus(key, cls) {
@@ -356,11 +369,8 @@ client
     relabel();
   })
   .on("resume", (ev) => { if (!ev.data.recovered) applyState(ev.data.state); })
-  .on("speech", (ev) => {
-    if (ev.data.lang && ev.data.lang !== spoken) { spoken = ev.data.lang; fillLangs(); relabel(); }
-    speaker.play(ev.data);
-  })
-  .on("reply", (ev) => { showReply(ev.data); speaker.play(ev.data.speech); })
+  .on("speech", (ev) => { spokenIn(ev.data.lang); speaker.play(ev.data); })
+  .on("reply", (ev) => { spokenIn(ev.data.speech.lang); showReply(ev.data); speaker.play(ev.data.speech); })
   .on("expression", (ev) => avatar.expression(ev.data.name))
   .on("gesture", (ev) => {
     avatar.gesture(ev.data.name);

@@ -1,18 +1,23 @@
-package gateway
+package avatar
 
 import (
 	"strings"
 	"unicode/utf8"
 )
 
-// wordFilter masks blocked words in viewer comments. It is read-only once
-// built, so safe for concurrent use.
-type wordFilter struct {
+// Blocklist is the one moderation rule for viewer text: the gateway masks
+// its words in comments, questions and display names, and the director
+// refuses to speak a name that holds one. Both build it from the same
+// configured list (-blocked-words). A Blocklist is read-only once built,
+// so safe for concurrent use; the nil or empty Blocklist blocks nothing.
+type Blocklist struct {
 	words []string // lower case, non-empty
 }
 
-func newWordFilter(words []string) *wordFilter {
-	f := &wordFilter{}
+// NewBlocklist returns the blocklist of words (case-insensitive; blank
+// words are dropped).
+func NewBlocklist(words []string) *Blocklist {
+	f := &Blocklist{}
 	for _, w := range words {
 		if w = strings.ToLower(strings.TrimSpace(w)); w != "" {
 			f.words = append(f.words, w)
@@ -21,11 +26,11 @@ func newWordFilter(words []string) *wordFilter {
 	return f
 }
 
-// mask returns text with every case-insensitive occurrence of a blocked
+// Mask returns text with every case-insensitive occurrence of a blocked
 // word replaced by one '*' per character. Matching is by substring, so it
 // also works in scripts written without spaces (Chinese, Japanese).
-func (f *wordFilter) mask(text string) string {
-	if len(f.words) == 0 {
+func (f *Blocklist) Mask(text string) string {
+	if f == nil || len(f.words) == 0 {
 		return text
 	}
 	var out []byte
@@ -53,9 +58,24 @@ func (f *wordFilter) mask(text string) string {
 	return string(out)
 }
 
+// Blocks reports whether text holds a blocked word.
+func (f *Blocklist) Blocks(text string) bool {
+	if f == nil {
+		return false
+	}
+	for i := 0; i < len(text); {
+		if f.match(text[i:]) > 0 {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(text[i:])
+		i += size
+	}
+	return false
+}
+
 // match returns the byte length of the longest blocked word at the start
 // of s, or 0.
-func (f *wordFilter) match(s string) int {
+func (f *Blocklist) match(s string) int {
 	best := 0
 	for _, w := range f.words {
 		// Walk w and s rune by rune, folding case.

@@ -1,0 +1,230 @@
+package director
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/script"
+)
+
+// Viewers are anonymous and may be hostile: what one types must never be
+// said by the avatar unchecked. The player never speaks a viewer's id; it
+// speaks a display name only if speakable says so, and otherwise addresses
+// the viewer generically in the language spoken ("有位朋友问…", "A viewer
+// asks…", "Un visiteur demande…").
+
+// speakable reports whether display name may be spoken aloud: a valid name
+// (avatar.ParseName) with no blocked word and no '*' (a gateway masked
+// one), no advertising claim a script line could not make either
+// (script.FindClaims), no URL, e-mail or handle, no price or amount, and
+// not mostly digits (order numbers, phone numbers).
+func (p *Player) speakable(name string) bool {
+	n, err := avatar.ParseName(name)
+	if err != nil || n == "" {
+		return false
+	}
+	if p.block.Blocks(n) || strings.ContainsRune(n, '*') || len(script.FindClaims(n)) > 0 {
+		return false
+	}
+	lower := strings.ToLower(n)
+	if strings.Contains(lower, "www") || strings.ContainsAny(n, "@/\\:：＠") {
+		return false
+	}
+	runes, digits, numerals := 0, 0, 0
+	var prev rune
+	for i, r := range n {
+		runes++
+		switch {
+		case unicode.IsDigit(r):
+			digits++
+		case strings.ContainsRune(cjkNumerals, r):
+			numerals++
+		case unicode.Is(unicode.Sc, r) || r == '%' || r == '％':
+			return false
+		case (r == '.' || r == '。' || r == '．') && i+utf8.RuneLen(r) < len(n):
+			// a dot inside a word: a domain ("shop.cn")
+			next, _ := utf8.DecodeRuneInString(n[i+utf8.RuneLen(r):])
+			if isAlnum(prev) && isAlnum(next) {
+				return false
+			}
+		}
+		prev = r
+	}
+	if digits >= 3 || digits*2 > runes {
+		return false
+	}
+	if digits+numerals > 0 {
+		for _, w := range amountWords {
+			if strings.Contains(lower, w) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isAlnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// cjkNumerals are Chinese numerals that, next to an amount word, make an
+// amount ("九块九").
+const cjkNumerals = "〇零一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
+
+// amountWords make a number an amount or a price: currency units and
+// names, discounts.
+var amountWords = []string{
+	"元", "块", "圆", "角", "毛", "分钱", "折", "价", "钱", "万", "¥", "￥",
+	"yuan", "rmb", "cny", "usd", "eur", "euro", "dollar", "buck", "off", "price", "prix", "cent",
+}
+
+// addressee returns the name to address a viewer by: name if speakable,
+// else "" (address generically). It never returns the viewer's id.
+func (p *Player) addressee(name string) string {
+	if !p.speakable(name) {
+		return ""
+	}
+	n, _ := avatar.ParseName(name)
+	return n
+}
+
+// addressPrefix opens an answer to names (speakable names only; none:
+// a generic opening) in lang.
+func addressPrefix(names []string, lang string) string {
+	cjk := strings.HasPrefix(lang, "zh") || strings.HasPrefix(lang, "ja")
+	if len(names) == 0 {
+		switch {
+		case strings.HasPrefix(lang, "zh"):
+			return "有位朋友问，"
+		case strings.HasPrefix(lang, "fr"):
+			return "Un visiteur demande : "
+		case strings.HasPrefix(lang, "ja"):
+			return "視聴者の方からのご質問です。"
+		}
+		return "A viewer asks: "
+	}
+	var b strings.Builder
+	for i, n := range names {
+		if i == 3 {
+			break
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("@" + n)
+	}
+	if cjk {
+		b.WriteString("，")
+	} else {
+		b.WriteString(", ")
+	}
+	return b.String()
+}
+
+// thanksText thanks a viewer named name (speakable, or "" for a generic
+// thank-you) for likes, in lang.
+func thanksText(name, lang string) (string, string) {
+	switch {
+	case strings.HasPrefix(lang, "zh"):
+		if name == "" {
+			return "谢谢这位朋友的点赞！", lang
+		}
+		return "谢谢" + name + "的点赞！", lang
+	case strings.HasPrefix(lang, "fr"):
+		if name == "" {
+			return "Merci pour les j'aime !", lang
+		}
+		return "Merci pour les j'aime, " + name + " !", lang
+	}
+	if name == "" {
+		return "Thanks for the likes!", "en"
+	}
+	return "Thanks for the likes, " + name + "!", "en"
+}
+
+// like takes a viewer's like: a thank-you is due unless one was said
+// within ThankEvery.
+func (p *Player) like(name string) {
+	if !p.thankDue && (p.lastThank.IsZero() || time.Since(p.lastThank) >= ThankEvery) {
+		p.thankDue, p.thank = true, p.addressee(name)
+	}
+}
+
+// sayThanks speaks the thank-you for likes that is due.
+func (p *Player) sayThanks(ctx context.Context) error {
+	name := p.thank
+	p.thankDue, p.thank = false, ""
+	p.lastThank = time.Now()
+	text, lang := thanksText(name, p.cur.Lang)
+	tr := p.otherLangs(lang, func(lg string) (string, bool) {
+		t, l := thanksText(name, lg)
+		return t, l == lg
+	})
+	return p.speak(ctx, spoken{id: "thanks", text: text, lang: lang, emotion: "happy", translations: tr})
+}
+
+// question queues the answer to a viewer's question or comment, if it
+// matches an FAQ entry. The question is masked with the blocked words
+// before it goes into the reply event.
+func (p *Player) question(in *avatar.Input) {
+	i, lang := p.prog.match(in.Data.Text, p.cur.Lang)
+	if i < 0 {
+		return
+	}
+	p.touch()
+	p.ask(i, lang, in.Viewer, p.addressee(in.Data.Name), p.block.Mask(in.Data.Text))
+}
+
+// replyText composes the answer to a in lang: the address, then the FAQ
+// entry's answer lines, placeholders filled; cues move with the text.
+func (p *Player) replyText(a *answer, lang string) (string, []script.Cue) {
+	f := &p.prog.Show.FAQ[a.faq]
+	cjk := strings.HasPrefix(lang, "zh") || strings.HasPrefix(lang, "ja")
+	var text strings.Builder
+	text.WriteString(addressPrefix(a.names, lang))
+	var cues []script.Cue
+	for i := range f.Answer {
+		u, _ := pick(&f.Answer[i], lang, p.prog.Show.Languages)
+		t, c := p.fillIn(u, lang)
+		if i > 0 && !cjk {
+			text.WriteByte(' ')
+		}
+		for _, cue := range c {
+			cue.At += text.Len()
+			cues = append(cues, cue)
+		}
+		text.WriteString(t)
+	}
+	return text.String(), cues
+}
+
+// answer speaks the reply to a, addressed to its speakable names.
+func (p *Player) answer(ctx context.Context, a *answer) error {
+	f := &p.prog.Show.FAQ[a.faq]
+	lang := a.lang
+	if len(f.Answer) == 0 {
+		return nil
+	}
+	if _, ok := f.Answer[0].Say[lang]; !ok {
+		lang = p.cur.Lang
+	}
+	text, cues := p.replyText(a, lang)
+	tr := p.otherLangs(lang, func(lg string) (string, bool) {
+		if _, ok := f.Answer[0].Say[lg]; !ok {
+			return "", false
+		}
+		t, _ := p.replyText(a, lg)
+		return t, true
+	})
+	name := ""
+	if len(a.names) > 0 {
+		name = a.names[0]
+	}
+	p.answered[a.faq] = time.Now()
+	return p.speak(ctx, spoken{
+		id: f.Answer[0].ID, text: text, lang: lang, cues: cues, emotion: f.Answer[0].Emotion, translations: tr,
+		reply: &avatar.Reply{Viewer: a.viewers[0], Name: name, Question: a.question, FAQ: f.ID},
+	})
+}
