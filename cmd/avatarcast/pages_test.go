@@ -136,7 +136,7 @@ func TestViewerPageOnPhone(t *testing.T) {
 	control(t, s, "demo-live", "pitch", `{"sku":"tea-01"}`)
 
 	// The flash-sale card names its product and counts down.
-	waitJS(t, ctx, `!document.getElementById("sale").hidden && document.querySelector("#sale .product").textContent.includes("龙井")`, 20*time.Second, "the flash-sale card naming its product")
+	waitJS(t, ctx, `!document.getElementById("sale").hidden && document.querySelector("#sale .sale-product").textContent.includes("龙井")`, 20*time.Second, "the flash-sale card naming its product")
 	first := text(t, ctx, "#sale .countdown")
 	waitJS(t, ctx, `document.querySelector("#sale .countdown").textContent !== `+"`"+first+"`", 10*time.Second, "the countdown counting")
 
