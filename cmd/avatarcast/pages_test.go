@@ -180,6 +180,8 @@ func TestViewerPageOnPhone(t *testing.T) {
 	// A comment flies as danmaku.
 	do(t, ctx, "comment", chromedp.SetValue("#say-text", "好漂亮的茶罐"), chromedp.Click(`#say button[type="submit"]`))
 	waitJS(t, ctx, `[...document.querySelectorAll("#danmaku .bullet")].some(b => b.textContent === "好漂亮的茶罐")`, 10*time.Second, "the comment flying as danmaku")
+	waitJS(t, ctx, `[...document.querySelectorAll("#danmaku .bullet")].some(b => b.getBoundingClientRect().left < innerWidth / 2)`, 10*time.Second, "the comment flying across")
+	shot(t, ctx, "viewer-phone")
 
 	// The first question asks for a name; the reply addresses it.
 	do(t, ctx, "ask", chromedp.SetValue("#say-text", "How much is the tea?"), chromedp.Click(`#say button[type="submit"]`))
@@ -191,7 +193,7 @@ func TestViewerPageOnPhone(t *testing.T) {
 
 	// The coupon handed out by the greeting appears with its terms.
 	waitJS(t, ctx, `!!document.querySelector("#coupons .coupon .terms")`, 90*time.Second, "a coupon card")
-	shot(t, ctx, "viewer-phone")
+	shot(t, ctx, "viewer-phone-coupon")
 
 	// The subtitle language picker: English subtitles for a Chinese stream,
 	// from the speech event's translations.

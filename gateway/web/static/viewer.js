@@ -188,6 +188,9 @@ $("buy").addEventListener("click", () => {
   if (client.send("cart", data)) {
     b.textContent = word(ui(), "sent");
     b.dataset.state = "sent";
+    // A gateway without cart.ok never answers: the button comes back.
+    clearTimeout(b.t);
+    b.t = setTimeout(() => { if (b.dataset.state === "sent") { b.textContent = word(ui(), "buy"); b.dataset.state = ""; } }, 5000);
   }
 });
 
@@ -196,7 +199,8 @@ function cartOK(d) {
   if ($("product").dataset.sku !== d.sku) return;
   b.textContent = word(ui(), "added");
   b.dataset.state = "ok";
-  setTimeout(() => { b.textContent = word(ui(), "buy"); b.dataset.state = ""; }, 4000);
+  clearTimeout(b.t);
+  b.t = setTimeout(() => { b.textContent = word(ui(), "buy"); b.dataset.state = ""; }, 4000);
 }
 
 // --- comments, danmaku, likes, names ----------------------------------------
