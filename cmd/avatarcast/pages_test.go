@@ -170,7 +170,9 @@ func TestViewerPageOnPhone(t *testing.T) {
 		t.Errorf("expression %s left the brows as neutral", eval[string](t, ctx, `document.getElementById("avatar").dataset.expression`))
 	}
 
-	// The buy button sends the cart intent for the card's product.
+	// The buy button sends the cart intent for the card's product. (With
+	// the commerce branch's cart.ok, the button then reads "added":
+	// #buy[data-state="ok"].)
 	do(t, ctx, "buy", chromedp.Click("#buy"))
 	waitFor(t, 10*time.Second, "a cart frame", func() bool { return sent.find(`"type":"cart"`) != "" })
 	if f := sent.find(`"type":"cart"`); !strings.Contains(f, `"sku":"tea-01"`) {
@@ -261,7 +263,9 @@ func TestViewerReconnectsInBrowser(t *testing.T) {
 func TestKioskInBrowser(t *testing.T) {
 	ctx := browser(t)
 	sum := sha256.Sum256([]byte("2468"))
-	s := startPages(t, t.TempDir(), "-kiosk-passcode-sha256", hex.EncodeToString(sum[:]), "-kiosk-idle-seconds", "4")
+	data := t.TempDir()
+	flags := []string{"-kiosk-passcode-sha256", hex.EncodeToString(sum[:]), "-kiosk-idle-seconds", "4"}
+	s := startPages(t, data, flags...)
 	show, problems := script.ParseFile(filepath.Join(repoRoot(t), "scripts", "demo-museum.yaml"))
 	if show == nil {
 		t.Fatalf("demo-museum: %v", problems)
@@ -317,4 +321,23 @@ func TestKioskInBrowser(t *testing.T) {
 	}
 	do(t, ctx, "right passcode", chromedp.SetValue("#passcode", "2468"), chromedp.Click(`#staff-form button[type="submit"]`))
 	waitJS(t, ctx, `document.body.dataset.unlocked === "true" && !document.getElementById("staff-unlocked").hidden`, 10*time.Second, "the right passcode unlocking")
+
+	// The server restarts: the kiosk comes back by itself, its exhibit and
+	// language kept, and goes on with the next lines.
+	do(t, ctx, "close the staff dialog", chromedp.Click("#staff-cancel"))
+	if err := s.stop(); err != nil {
+		t.Fatalf("stop serve: %v", err)
+	}
+	waitJS(t, ctx, `document.getElementById("status").dataset.state === "reconnecting"`, 10*time.Second, "the kiosk reconnecting")
+	line := eval[string](t, ctx, `document.getElementById("subtitle").dataset.line`)
+	u, err := url.Parse(s.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	startPages(t, data, append(flags, "-addr", u.Host)...)
+	waitJS(t, ctx, `document.getElementById("status").dataset.state === "live"`, 40*time.Second, "the kiosk live again")
+	waitJS(t, ctx, `document.getElementById("subtitle").dataset.line !== "`+line+`"`, 40*time.Second, "a new line after the restart")
+	if eval[bool](t, ctx, `document.getElementById("exhibit").hidden || document.querySelectorAll("#langs button").length !== 3`) {
+		t.Error("the kiosk lost its exhibit or its language buttons over the restart")
+	}
 }
