@@ -179,6 +179,11 @@ func TestViewerPageOnPhone(t *testing.T) {
 		t.Errorf("cart frame %s, want sku tea-01", f)
 	}
 
+	// A like bursts into hearts and is sent.
+	do(t, ctx, "like", chromedp.Click("#like"))
+	waitJS(t, ctx, `document.querySelectorAll("#like .heart").length > 0 && document.getElementById("like-count").textContent === "1"`, 5*time.Second, "the like burst")
+	waitFor(t, 10*time.Second, "a like frame", func() bool { return sent.find(`"type":"like"`) != "" })
+
 	// A comment flies as danmaku.
 	do(t, ctx, "comment", chromedp.SetValue("#say-text", "好漂亮的茶罐"), chromedp.Click(`#say button[type="submit"]`))
 	waitJS(t, ctx, `[...document.querySelectorAll("#danmaku .bullet")].some(b => b.textContent === "好漂亮的茶罐")`, 10*time.Second, "the comment flying as danmaku")
