@@ -213,3 +213,13 @@ func TestPublicCatalog(t *testing.T) {
 		t.Errorf("public.json of a room without a stored script: %d, want 503", r.StatusCode)
 	}
 }
+
+// TestKioskExtras shows the free-text box and the like button when the
+// kiosk configuration asks for them.
+func TestKioskExtras(t *testing.T) {
+	h := start(t, gateway.Config{Kiosk: gateway.KioskConfig{FreeText: true, Like: true, IdleAfter: 90 * time.Second}})
+	r, page := get(t, h.httpURL()+"/kiosk/r", nil)
+	if r.StatusCode != 200 || strings.Contains(page, `id="say" class="say" hidden`) || !strings.Contains(page, `id="like"`) || !strings.Contains(page, `data-idle="90"`) {
+		t.Errorf("kiosk page with free text and like: %d, want both shown and idle 90s", r.StatusCode)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/url"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/avatarcast/avatarcast/avatar/script"
@@ -107,6 +109,47 @@ func recordSent(ctx context.Context) *sentFrames {
 	return f
 }
 
+// pageErrors records the page's uncaught exceptions.
+type pageErrors struct {
+	mu   sync.Mutex
+	errs []string
+}
+
+func recordErrors(ctx context.Context) *pageErrors {
+	p := &pageErrors{}
+	chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok && e.ExceptionDetails != nil {
+			d := e.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			p.mu.Lock()
+			p.errs = append(p.errs, fmt.Sprintf("%s:%d: %s", d.URL, d.LineNumber+1, msg))
+			p.mu.Unlock()
+		}
+	})
+	return p
+}
+
+// watchCSP makes the page record what its CSP refuses from now on.
+func watchCSP(t *testing.T, ctx context.Context) {
+	eval[bool](t, ctx, `(window.cspViolations = [], document.addEventListener("securitypolicyviolation", e => cspViolations.push(e.violatedDirective + " " + e.blockedURI)), true)`)
+}
+
+// check fails the test for any exception or CSP violation the page had.
+func (p *pageErrors) check(t *testing.T, ctx context.Context) {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, e := range p.errs {
+		t.Errorf("page exception: %s", e)
+	}
+	if v := eval[[]string](t, ctx, `window.cspViolations || []`); len(v) > 0 {
+		t.Errorf("CSP violations: %v", v)
+	}
+}
+
 func (f *sentFrames) find(sub string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -127,8 +170,14 @@ func TestViewerPageOnPhone(t *testing.T) {
 	s := startPages(t, t.TempDir())
 	viewport(t, ctx, 390, 844)
 	sent := recordSent(ctx)
+	errs := recordErrors(ctx)
 	do(t, ctx, "open viewer page", chromedp.Navigate(s.base+"/rooms/demo-live"))
+	watchCSP(t, ctx)
 	waitJS(t, ctx, `document.getElementById("persona-name").textContent.includes("AI")`, 20*time.Second, "hello: the persona named as AI")
+	// A missing image shows the placeholder, never a broken image.
+	eval[bool](t, ctx, `(import("/static/stage.js").then(m => { const i = new Image(); i.id = "missing"; m.setImage(i, "/assets/img/no-such.svg", ""); document.body.append(i); }), true)`)
+	waitJS(t, ctx, `(() => { const i = document.getElementById("missing"); return !!i && i.complete && i.naturalWidth > 0 && i.classList.contains("placeholder"); })()`, 10*time.Second, "the placeholder for a missing image")
+	eval[bool](t, ctx, `(document.getElementById("missing").remove(), true)`)
 	waitJS(t, ctx, `!!document.querySelector("#avatar svg .mouth")`, 5*time.Second, "the SVG avatar")
 
 	// The merchant starts the flash sale and pitches the tea now.
@@ -209,6 +258,7 @@ func TestViewerPageOnPhone(t *testing.T) {
 	if !eval[bool](t, ctx, `document.getElementById("ai-label").getBoundingClientRect().top === 0`) {
 		t.Error("AI label is not on top")
 	}
+	errs.check(t, ctx)
 }
 
 // waitFor polls ok until it holds.
@@ -284,7 +334,9 @@ func TestKioskInBrowser(t *testing.T) {
 		}
 	}
 	viewport(t, ctx, 1920, 1080)
+	errs := recordErrors(ctx)
 	do(t, ctx, "open kiosk", chromedp.Navigate(s.base+"/kiosk/demo-museum"))
+	watchCSP(t, ctx)
 	waitJS(t, ctx, `document.querySelectorAll("#langs button").length === 3`, 20*time.Second, "three language buttons")
 	// A kiosk has no free-text box or like button unless configured.
 	if eval[bool](t, ctx, `!document.getElementById("say").hidden || !!document.getElementById("like")`) {
@@ -345,4 +397,5 @@ func TestKioskInBrowser(t *testing.T) {
 	if eval[bool](t, ctx, `document.getElementById("exhibit").hidden || document.querySelectorAll("#langs button").length !== 3`) {
 		t.Error("the kiosk lost its exhibit or its language buttons over the restart")
 	}
+	errs.check(t, ctx)
 }
