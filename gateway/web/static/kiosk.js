@@ -66,7 +66,9 @@ function renderFAQ() {
   for (const f of pub.faq || []) {
     const q = pick(f.ask, lang);
     if (!q) continue;
-    const label = q.charAt(0).toUpperCase() + q.slice(1) + (/^(zh|ja)/.test(lang) ? "？" : " ?".slice(/^fr/.test(lang) ? 0 : 1));
+    // The FAQ's first phrase, as a question: "Opening hours?", "开放时间？".
+    const mark = /^(zh|ja)/.test(lang) ? "？" : /^fr/.test(lang) ? " ?" : "?";
+    const label = q.charAt(0).toUpperCase() + q.slice(1) + mark;
     box.append(button(label, "ask faq", () => client.send("question", { text: q })));
   }
 }
