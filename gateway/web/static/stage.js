@@ -9,7 +9,7 @@ const WORDS = {
     name_label: "Display name", ask: "Ask the guide", exhibits: "Exhibits", left: "{n} left", in_stock: "{n} in stock",
     wanted: "{n} want this", sent: "Sending…", added: "Added ✓", off: "{d} off", min_spend: "orders over {m}", coupons_left: "{n} coupons",
     to_you: "To you, {name}", reconnecting: "reconnecting…", live: "live", ended: "the show has ended", placeholder: "Ask or comment…",
-    list_price: "List price", watching: "watching", bad_name: "Please choose another name.",
+    list_price: "List price", watching: "watching", like: "Like", danmaku: "Flying comments", sub_lang: "Subtitle language", bad_name: "Please choose another name.",
   },
   zh: {
     flash_sale: "限时秒杀", ends_in: "剩余", now_explaining: "讲解中", buy: "去购买", products: "商品",
@@ -18,7 +18,7 @@ const WORDS = {
     name_label: "昵称", ask: "问问讲解员", exhibits: "展品", left: "剩{n}件", in_stock: "库存{n}",
     wanted: "{n}人想要", sent: "提交中…", added: "已加入 ✓", off: "减{d}", min_spend: "满{m}可用", coupons_left: "共{n}张",
     to_you: "回复你：{name}", reconnecting: "重新连接中…", live: "直播中", ended: "直播已结束", placeholder: "说点什么…",
-    list_price: "原价", watching: "人在看", bad_name: "请换一个昵称。",
+    list_price: "原价", watching: "人在看", like: "点赞", danmaku: "弹幕", sub_lang: "字幕语言", bad_name: "请换一个昵称。",
   },
   fr: {
     flash_sale: "Vente flash", ends_in: "Fin dans", now_explaining: "En présentation", buy: "Acheter", products: "Produits",
@@ -27,7 +27,7 @@ const WORDS = {
     name_label: "Pseudo", ask: "Demandez au guide", exhibits: "Œuvres", left: "{n} restants", in_stock: "{n} en stock",
     wanted: "{n} le veulent", sent: "Envoi…", added: "Ajouté ✓", off: "{d} de remise", min_spend: "dès {m}", coupons_left: "{n} bons",
     to_you: "Pour vous, {name}", reconnecting: "reconnexion…", live: "en direct", ended: "l'émission est terminée", placeholder: "Question ou commentaire…",
-    list_price: "Prix courant", watching: "spectateurs", bad_name: "Choisissez un autre pseudo.",
+    list_price: "Prix courant", watching: "spectateurs", like: "J'aime", danmaku: "Commentaires défilants", sub_lang: "Langue des sous-titres", bad_name: "Choisissez un autre pseudo.",
   },
 };
 
@@ -40,9 +40,11 @@ export function word(lang, key, vars) {
   return w.replace(/\{(\w+)\}/g, (_, k) => (vars && k in vars ? vars[k] : ""));
 }
 
-// translate sets every [data-t] element's text to its word in lang.
+// translate sets every [data-t] element's text to its word in lang,
+// and every [data-ta] element's aria-label.
 export function translate(lang) {
   for (const e of document.querySelectorAll("[data-t]")) e.textContent = word(lang, e.dataset.t);
+  for (const e of document.querySelectorAll("[data-ta]")) e.setAttribute("aria-label", word(lang, e.dataset.ta));
 }
 
 // pick returns a language map's text in lang, else in a language of the
