@@ -11,4 +11,5 @@ FROM gcr.io/distroless/static-debian12
 COPY --from=build /avatarcast /avatarcast
 COPY scripts /scripts
 COPY configs /configs
+COPY assets /assets
 ENTRYPOINT ["/avatarcast"]
