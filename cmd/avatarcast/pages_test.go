@@ -219,14 +219,17 @@ func TestViewerPageOnPhone(t *testing.T) {
 		t.Errorf("expression %s left the brows as neutral", eval[string](t, ctx, `document.getElementById("avatar").dataset.expression`))
 	}
 
-	// The buy button sends the cart intent for the card's product. (With
-	// the commerce branch's cart.ok, the button then reads "added":
-	// #buy[data-state="ok"].)
+	// The buy button sends the cart intent for the card's product; the
+	// gateway's cart.ok turns it to "added" for a few seconds (and marks
+	// data-acked), and the director
+	// counts the viewer as wanting the product on the card.
 	do(t, ctx, "buy", chromedp.Click("#buy"))
 	waitFor(t, 10*time.Second, "a cart frame", func() bool { return sent.find(`"type":"cart"`) != "" })
 	if f := sent.find(`"type":"cart"`); !strings.Contains(f, `"sku":"tea-01"`) {
 		t.Errorf("cart frame %s, want sku tea-01", f)
 	}
+	waitJS(t, ctx, `document.getElementById("buy").dataset.acked === "tea-01"`, 10*time.Second, "the buy button acknowledging cart.ok")
+	waitJS(t, ctx, `(() => { const w = document.querySelector("#product .wanted"); return !w.hidden && /1/.test(w.textContent); })()`, 15*time.Second, "the card showing that one viewer wants it")
 
 	// A like bursts into hearts and is sent.
 	do(t, ctx, "like", chromedp.Click("#like"))

@@ -199,6 +199,7 @@ function cartOK(d) {
   if ($("product").dataset.sku !== d.sku) return;
   b.textContent = word(ui(), "added");
   b.dataset.state = "ok";
+  b.dataset.acked = d.sku; // the last product the gateway took an intent for
   clearTimeout(b.t);
   b.t = setTimeout(() => { b.textContent = word(ui(), "buy"); b.dataset.state = ""; }, 4000);
 }
