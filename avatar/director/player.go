@@ -630,6 +630,14 @@ func (p *Player) step(ctx context.Context) error {
 		return p.wait(ctx, time.Now().Add(st.Pause), p.interjectionDue)
 	case script.StepAction:
 		return p.act(ctx, *st.Action)
+	}
+	return p.flow(st)
+}
+
+// flow plays an if, goto or set step (which take no time); other steps are
+// left to the caller.
+func (p *Player) flow(st *script.Step) error {
+	switch st.Kind {
 	case script.StepIf:
 		if p.holds(st.If) {
 			return p.jump(st.Goto)
