@@ -168,6 +168,13 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 		Compression: jetstream.S2Compression,
 		AllowDirect: true,
 		Replicas:    max(cfg.Replicas, 1),
+		// The live feed: the stream's leader republishes each event only
+		// after storing it (see SubscribeEvents). Adding it to a stream
+		// created by an older version is an ordinary config update.
+		RePublish: &jetstream.RePublish{
+			Source:      avatar.AllEventsSubject(),
+			Destination: avatar.StoredEventsRepublish(),
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("bus: create stream %s: %w", avatar.EventsStream, err)
