@@ -122,4 +122,3 @@ func (c *Cluster) Kill(name string) {
 	}
 	c.t.Fatalf("bustest: no server %q", name)
 }
-
