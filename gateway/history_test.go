@@ -70,3 +70,32 @@ func TestRefusedPublishNeverReachesViewer(t *testing.T) {
 		t.Errorf("viewer got seq %d %s that the stream does not hold", s, e.Data)
 	}
 }
+
+// Events the stream stored but did not republish (as after a stream leader
+// change: the new leader does not republish what the old one had not) are
+// filled from the stream when the next republished event shows the gap.
+func TestStoredButNotRepublishedFilledFromStream(t *testing.T) {
+	h := start(t, gateway.Config{RingSize: 16})
+	h.publish(1)
+	c := h.dial("room=r&since=0")
+	c.expectSeqs(1, 1)
+
+	ctx := context.Background()
+	info, err := h.b.Events.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := info.Config
+	rp := cfg.RePublish
+	cfg.RePublish = nil
+	if _, err := h.b.JS.UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	h.publish(2) // seq 2 and 3: stored, not republished
+	cfg.RePublish = rp
+	if _, err := h.b.JS.UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	h.publish(1) // seq 4 shows the gap
+	c.expectSeqs(2, 4)
+}
