@@ -68,7 +68,7 @@ func TestStreamLeaderKilledViewersSeeTheRecord(t *testing.T) {
 	if testing.Short() {
 		t.Skip("three NATS servers and a leader election")
 	}
-	const total, killAt = 60, 15
+	const total, killAt = 80, 15
 	c := bustest.NewCluster(t, 3)
 	dir := c.Open(bus.Config{Name: "director"})
 	stale := c.Open(bus.Config{Name: "stale director"})
@@ -123,7 +123,11 @@ func TestStreamLeaderKilledViewersSeeTheRecord(t *testing.T) {
 				if seq == killAt {
 					close(kill)
 				}
-				time.Sleep(20 * time.Millisecond)
+				// Back to back while the leader is killed, so that
+				// publishes are in flight when it dies.
+				if seq < killAt || seq > killAt+30 {
+					time.Sleep(20 * time.Millisecond)
+				}
 				continue
 			}
 			failures++
