@@ -377,6 +377,27 @@ func (p *Player) showStatus(reason string) avatar.ShowStatus {
 	return avatar.ShowStatus{Show: p.prog.Show.ID, Title: p.prog.Show.Title.Get(p.cur.Lang, p.defaultLang()), Reason: reason}
 }
 
+// provenance is where the show played now comes from, for the record.
+func (p *Player) provenance() *avatar.Provenance {
+	pv := &avatar.Provenance{Merchant: p.room.Merchant, Show: p.prog.Show.ID, Version: p.prog.Version,
+		Persona: p.room.Persona.ID, Voice: p.room.Persona.Voice.ID}
+	if l := p.room.Persona.Likeness; l != nil {
+		pv.Person = l.Person
+		if l.Licence != nil {
+			pv.Licences = []string{l.Licence.ID}
+		}
+	}
+	return pv
+}
+
+// startStatus is showStatus with the show's provenance, for show.start and
+// show.resume.
+func (p *Player) startStatus() avatar.ShowStatus {
+	st := p.showStatus("")
+	st.Provenance = p.provenance()
+	return st
+}
+
 func (p *Player) lifecycle(ctx context.Context) error {
 	st := p.state.Status
 	switch p.want {
@@ -411,7 +432,7 @@ func (p *Player) lifecycle(ctx context.Context) error {
 		switch st {
 		case statusPaused:
 			p.state.Status = statusPlaying
-			return p.emitState(ctx, avatar.EventShowResume, p.showStatus(""))
+			return p.emitState(ctx, avatar.EventShowResume, p.startStatus())
 		case statusEnded, "":
 			if st == statusEnded {
 				// A stopped show starts again from the top.
@@ -419,7 +440,7 @@ func (p *Player) lifecycle(ctx context.Context) error {
 				p.touch()
 			}
 			p.state.Status = statusPlaying
-			return p.emitState(ctx, avatar.EventShowStart, p.showStatus(""))
+			return p.emitState(ctx, avatar.EventShowStart, p.startStatus())
 		}
 	}
 	return nil
@@ -859,6 +880,9 @@ func (p *Player) speak(ctx context.Context, s spoken) error {
 	if s.advance {
 		p.advance()
 	}
+	// The speech (or reply) event is the next one published, after the
+	// expression and gesture above: its "room/seq" is the content id.
+	sp.AIGC = avatar.MarkAI(avatar.EventContentID(p.room.ID, p.seq+1))
 	p.state.LineID = s.id
 	p.state.Lang = p.cur.Lang
 	if len(p.state.Recent) >= recentLines {
@@ -880,7 +904,7 @@ func (p *Player) speak(ctx context.Context, s spoken) error {
 	var err error
 	if s.reply != nil {
 		r := *s.reply
-		r.Speech = sp
+		r.Speech, r.AIGC = sp, sp.AIGC
 		err = p.emitState(ctx, avatar.EventReply, r)
 	} else {
 		err = p.emitState(ctx, avatar.EventSpeech, sp)
@@ -1392,6 +1416,7 @@ func (p *Player) saveState(ctx context.Context) error {
 	p.state.Seq = p.seq
 	p.state.Languages = p.prog.Show.Languages
 	p.state.Viewers = p.viewers(time.Now())
+	p.state.AIGC = avatar.MarkAI(string(p.room.ID))
 	return p.sink.SaveState(ctx, p.room.ID, p.state)
 }
 
