@@ -95,16 +95,16 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 // Hello is the first frame of every connection. It labels the stream as
 // AI-generated and carries what a late joiner must see at once.
 type Hello struct {
-	Room       RoomID  `json:"room"`
-	Kind       string  `json:"kind"`
-	Title      string  `json:"title"`
-	Viewer     string  `json:"viewer"`
-	Persona    Persona `json:"persona"`
-	AIContent  bool    `json:"ai_generated"` // always true
+	Room      RoomID  `json:"room"`
+	Kind      string  `json:"kind"`
+	Title     string  `json:"title"`
+	Viewer    string  `json:"viewer"`
+	Persona   Persona `json:"persona"`
+	AIContent bool    `json:"ai_generated"` // always true
 	// AIGC is the machine-readable AI-generated label of the stream (its
 	// content id is the room).
-	AIGC *AIGC `json:"aigc,omitempty"`
-	Disclosure string  `json:"disclosure"`   // the label to show, in the viewer's language
+	AIGC       *AIGC  `json:"aigc,omitempty"`
+	Disclosure string `json:"disclosure"` // the label to show, in the viewer's language
 	// Disclosures holds the label in every language of the room's script
 	// (and of the persona), by language tag, so a page can show it in the
 	// language being spoken: the Lang of the latest speech event.
