@@ -43,6 +43,9 @@ func (b *Bus) setupRecords(ctx context.Context, cfg Config) error {
 		comp = jetstream.NoCompression
 	}
 	maxAge, maxBytes := cfg.RecordsMaxAge, cfg.RecordsMaxBytes
+	if maxAge < 0 || maxBytes < 0 || cfg.AuditMaxAge < 0 {
+		return fmt.Errorf("bus: records max age %v, max bytes %d, audit max age %v: none may be negative", maxAge, maxBytes, cfg.AuditMaxAge)
+	}
 	if maxAge == 0 {
 		maxAge = DefaultRecordsMaxAge
 	}
