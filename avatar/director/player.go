@@ -65,6 +65,9 @@ const (
 // Control and Update may be called from any goroutine while Run runs.
 type Player struct {
 	room avatar.Room
+	// disclose is set when a show starts: its first line is the persona's
+	// spoken disclosure, whatever the script says.
+	disclose bool
 	prog *Program
 	sink Sink
 	log  *zap.Logger
@@ -440,6 +443,7 @@ func (p *Player) lifecycle(ctx context.Context) error {
 				p.touch()
 			}
 			p.state.Status = statusPlaying
+			p.disclose = true // the show opens with the spoken disclosure
 			return p.emitState(ctx, avatar.EventShowStart, p.startStatus())
 		}
 	}
@@ -532,6 +536,12 @@ func (p *Player) applyShowControls(ctx context.Context) error {
 // the merchant's typed line, a sell-out, an answer, a tapped exhibit's
 // narration, a thank-you. It reports whether it spoke.
 func (p *Player) interject(ctx context.Context) (bool, error) {
+	if p.disclose {
+		p.disclose = false
+		if text := p.room.Persona.SpokenDisclosureFor(p.lang()); text != "" {
+			return true, p.speakDisclosure(ctx, text)
+		}
+	}
 	if len(p.says) > 0 {
 		c := p.says[0]
 		p.says = p.says[1:]
@@ -1427,4 +1437,26 @@ func formatMoney(m script.Money) string {
 		sign, m = "-", -m
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, m/100, m%100)
+}
+
+// speakDisclosure speaks the persona's disclosure in the room's language,
+// with the script's other languages as translations: the line that opens
+// every show. It is the director's, not the script's, so no script can
+// remove it.
+func (p *Player) speakDisclosure(ctx context.Context, text string) error {
+	per := p.room.Persona
+	tr := p.otherLangs(p.lang(), func(lg string) (string, bool) {
+		_, spoken := per.SpokenDisclosure[lg]
+		_, label := per.Disclosure[lg]
+		return per.SpokenDisclosureFor(lg), spoken || label
+	})
+	return p.speak(ctx, spoken{id: avatar.DisclosureLineID, text: text, lang: p.lang(), translations: tr})
+}
+
+// lang is the language spoken now.
+func (p *Player) lang() string {
+	if p.cur.Lang != "" {
+		return p.cur.Lang
+	}
+	return p.defaultLang()
 }

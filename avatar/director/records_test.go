@@ -187,3 +187,59 @@ func dirSize(t *testing.T, dir string) int64 {
 	}
 	return n
 }
+
+// TestSpokenDisclosureOpensEveryShow: the first line of a show, and of the
+// show started again after a stop, is the persona's spoken disclosure in
+// the room's language with its other languages as subtitles, whatever the
+// script's first line is; a persona without a spoken text speaks its label.
+func TestSpokenDisclosureOpensEveryShow(t *testing.T) {
+	label := map[string]string{"zh-CN": "本直播间主播为AI生成的虚拟形象。", "en": "An AI-generated presenter."}
+	for _, tc := range []struct {
+		name   string
+		spoken map[string]string
+		zh, en string
+	}{
+		{"spoken text", map[string]string{"zh-CN": "大家好，我是AI虚拟主播小雅。", "en": "Hello, I am Xiaoya, an AI presenter."}, "大家好，我是AI虚拟主播小雅。", "Hello, I am Xiaoya, an AI presenter."},
+		{"label", nil, label["zh-CN"], label["en"]},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				room := liveRoom("r", "livestream")
+				room.Persona = avatar.Persona{ID: "xiaoya", Disclosure: label, SpokenDisclosure: tc.spoken}
+				r := start(t, loadShow(t, "demo-live.yaml"), room, &memSink{})
+				first := func(evs []avatar.Envelope) avatar.Speech {
+					t.Helper()
+					for _, e := range evs {
+						if e.Type == avatar.EventSpeech {
+							return decode[avatar.Speech](t, e)
+						}
+					}
+					t.Fatal("no speech")
+					return avatar.Speech{}
+				}
+				evs := r.untilSpeech(time.Minute, "greet-hello")
+				sp := first(evs)
+				if sp.LineID != avatar.DisclosureLineID || sp.Text != tc.zh || sp.Lang != "zh-CN" || sp.Translations["en"] != tc.en || sp.AIGC == nil {
+					t.Errorf("first line %+v, want the disclosure %q with en %q", sp, tc.zh, tc.en)
+				}
+				if lines := spokenLines(evs); slices.Index(lines, avatar.DisclosureLineID) != 0 || slices.Index(lines, "greet-hello") != 1 {
+					t.Errorf("lines %v, want the disclosure then the script", lines)
+				}
+				// Stopped and started again: the new show opens with it too.
+				room.Status = avatar.RoomStopped
+				r.p.Update(room, nil)
+				r.until(time.Minute, "show.end", func(evs []avatar.Envelope) bool { return evs[len(evs)-1].Type == avatar.EventShowEnd })
+				n := len(r.sink.all())
+				room.Status = avatar.RoomPlaying
+				r.p.Update(room, nil)
+				evs = r.until(time.Minute, "a line", func(evs []avatar.Envelope) bool { return len(spokenLines(evs[n:])) > 0 })[n:]
+				if evs[0].Type != avatar.EventShowStart || first(evs).LineID != avatar.DisclosureLineID {
+					t.Errorf("second show opens with %s then %+v, want show.start then the disclosure", evs[0].Type, first(evs))
+				}
+				if err := r.stop(); err != nil {
+					t.Fatal(err)
+				}
+			})
+		})
+	}
+}
