@@ -19,7 +19,7 @@ type Persona struct {
 	// SpokenDisclosure is the line the presenter opens every show with, per
 	// language (DisclosureLineID); without one it speaks its Disclosure.
 	SpokenDisclosure map[string]string `json:"spoken_disclosure,omitempty"`
-	Likeness   *Likeness         `json:"likeness,omitempty"`
+	Likeness         *Likeness         `json:"likeness,omitempty"`
 }
 
 // Voice is the synthetic voice of a persona.

@@ -68,9 +68,9 @@ type Player struct {
 	// disclose is set when a show starts: its first line is the persona's
 	// spoken disclosure, whatever the script says.
 	disclose bool
-	prog *Program
-	sink Sink
-	log  *zap.Logger
+	prog     *Program
+	sink     Sink
+	log      *zap.Logger
 
 	inbox chan item
 	mu    sync.Mutex // guards upd and counts

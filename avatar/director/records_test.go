@@ -30,12 +30,12 @@ func TestAIMarkerAndProvenance(t *testing.T) {
 		r := start(t, loadShow(t, "demo-live.yaml"), room, &memSink{})
 		r.untilSpeech(time.Minute, "tea-taste")
 		r.p.Input(avatar.Input{Viewer: "v1", Type: avatar.MsgQuestion, Data: avatar.MessageData{Text: "这个多少钱？", Name: "小明"}})
-		evs := r.until(time.Minute, "a reply", func(evs []avatar.Envelope) bool {
+		r.until(time.Minute, "a reply", func(evs []avatar.Envelope) bool {
 			return slices.ContainsFunc(evs, func(e avatar.Envelope) bool { return e.Type == avatar.EventReply })
 		})
 		time.Sleep(2 * time.Minute)
 		synctest.Wait()
-		evs = r.sink.all()
+		evs := r.sink.all()
 		want := func(e avatar.Envelope) avatar.AIGC {
 			return avatar.AIGC{Label: "AI-generated", Producer: "avatarcast", ContentID: avatar.EventContentID("r", e.Seq)}
 		}
