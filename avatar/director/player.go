@@ -537,10 +537,7 @@ func (p *Player) applyShowControls(ctx context.Context) error {
 // narration, a thank-you. It reports whether it spoke.
 func (p *Player) interject(ctx context.Context) (bool, error) {
 	if p.disclose {
-		p.disclose = false
-		if text := p.room.Persona.SpokenDisclosureFor(p.lang()); text != "" {
-			return true, p.speakDisclosure(ctx, text)
-		}
+		return false, nil // the show's first line is the disclosure: see step
 	}
 	if len(p.says) > 0 {
 		c := p.says[0]
@@ -631,6 +628,9 @@ func (p *Player) step(ctx context.Context) error {
 	}
 	segs := p.prog.Show.Segments
 	if p.cur.Attract || len(segs) == 0 {
+		if err := p.discloseIfDue(ctx); err != nil {
+			return err
+		}
 		return p.attract(ctx)
 	}
 	seg := &segs[p.cur.Segment]
@@ -644,6 +644,11 @@ func (p *Player) step(ctx context.Context) error {
 		if err := p.enterSegment(ctx, seg); err != nil {
 			return err
 		}
+	}
+	// Once in the first segment (its card shown or hidden), so that a
+	// control applied while it is spoken is not undone by entering it.
+	if err := p.discloseIfDue(ctx); err != nil {
+		return err
 	}
 	order := p.order(seg)
 	if p.cur.Step >= len(order) {
@@ -1437,6 +1442,18 @@ func formatMoney(m script.Money) string {
 		sign, m = "-", -m
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, m/100, m%100)
+}
+
+// discloseIfDue speaks the spoken disclosure if the show has just started.
+func (p *Player) discloseIfDue(ctx context.Context) error {
+	if !p.disclose {
+		return nil
+	}
+	p.disclose = false
+	if text := p.room.Persona.SpokenDisclosureFor(p.lang()); text != "" {
+		return p.speakDisclosure(ctx, text)
+	}
+	return nil
 }
 
 // speakDisclosure speaks the persona's disclosure in the room's language,
