@@ -142,7 +142,7 @@ func TestExportRecord(t *testing.T) {
 			t.Errorf("%s: exported %d events %v, want %d %v", how, len(evs), ids(evs), len(want), ids(want))
 		}
 		for i := range min(len(evs), len(want)) {
-			if !bytes.Equal(evs[i].Data, want[i].Data) && evs[i].Type != avatar.EventSpeech {
+			if !bytes.Equal(evs[i].Data, want[i].Data) {
 				t.Errorf("%s: event %d data %s, viewer got %s", how, evs[i].Seq, evs[i].Data, want[i].Data)
 			}
 		}
