@@ -2,6 +2,7 @@ package avatar
 
 import (
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -94,13 +95,16 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 // Hello is the first frame of every connection. It labels the stream as
 // AI-generated and carries what a late joiner must see at once.
 type Hello struct {
-	Room       RoomID  `json:"room"`
-	Kind       string  `json:"kind"`
-	Title      string  `json:"title"`
-	Viewer     string  `json:"viewer"`
-	Persona    Persona `json:"persona"`
-	AIContent  bool    `json:"ai_generated"` // always true
-	Disclosure string  `json:"disclosure"`   // the label to show, in the viewer's language
+	Room      RoomID  `json:"room"`
+	Kind      string  `json:"kind"`
+	Title     string  `json:"title"`
+	Viewer    string  `json:"viewer"`
+	Persona   Persona `json:"persona"`
+	AIContent bool    `json:"ai_generated"` // always true
+	// AIGC is the machine-readable AI-generated label of the stream (its
+	// content id is the room).
+	AIGC       *AIGC  `json:"aigc,omitempty"`
+	Disclosure string `json:"disclosure"` // the label to show, in the viewer's language
 	// Disclosures holds the label in every language of the room's script
 	// (and of the persona), by language tag, so a page can show it in the
 	// language being spoken: the Lang of the latest speech event.
@@ -132,6 +136,36 @@ type State struct {
 	// catalog, by SKU (decimal strings), so a reader of the snapshot (the
 	// merchant API checking a typed line) knows every live price.
 	Prices map[string]string `json:"prices,omitempty"`
+	// AIGC labels the snapshot as AI-generated content (content id: the room).
+	AIGC *AIGC `json:"aigc,omitempty"`
+}
+
+// AIGC is the implicit, machine-readable label of AI-generated content
+// that GB 45438-2025 asks for in the content's metadata: that it is
+// AI-generated, who produced it, and an id for this piece of content. It
+// travels in the data of every speech and reply event (ContentID
+// "room/seq"), and in hello, the state snapshot and the exported record
+// (ContentID the room).
+type AIGC struct {
+	Label     string `json:"label"`      // always AIGCLabel
+	Producer  string `json:"producer"`   // always AIGCProducer
+	ContentID string `json:"content_id"` // "room/seq" of the event, or the room
+}
+
+// The values of an AIGC label.
+const (
+	AIGCLabel    = "AI-generated"
+	AIGCProducer = "avatarcast"
+)
+
+// MarkAI returns the AI-generated label of content id.
+func MarkAI(contentID string) *AIGC {
+	return &AIGC{Label: AIGCLabel, Producer: AIGCProducer, ContentID: contentID}
+}
+
+// EventContentID is the AIGC content id of event seq of room r: "r/seq".
+func EventContentID(r RoomID, seq uint64) string {
+	return string(r) + "/" + strconv.FormatUint(seq, 10)
 }
 
 // ShowStatus is the payload of show.start, show.pause, show.resume and show.end.
@@ -139,6 +173,21 @@ type ShowStatus struct {
 	Show   string `json:"show"`
 	Title  string `json:"title,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// Provenance says what is played and by whom: set on show.start and
+	// show.resume, so the record of a show says where it came from.
+	Provenance *Provenance `json:"provenance,omitempty"`
+}
+
+// Provenance is where a show came from: whose it is, which script version
+// plays, and who presents it under which licences.
+type Provenance struct {
+	Merchant string   `json:"merchant"`
+	Show     string   `json:"show"`
+	Version  uint64   `json:"version"`
+	Persona  string   `json:"persona"`
+	Voice    string   `json:"voice,omitempty"`
+	Licences []string `json:"licences,omitempty"` // likeness licence ids; none for a wholly synthetic persona
+	Person   string   `json:"person,omitempty"`   // whose likeness, if any
 }
 
 // ReasonScriptLoop is the reason of the show.end a director publishes when
@@ -166,6 +215,9 @@ type Speech struct {
 	// language is spoken. Absent for lines that exist in one language only
 	// (a merchant's typed line).
 	Translations map[string]string `json:"translations,omitempty"`
+	// AIGC labels the line as AI-generated; ContentID is the event's
+	// "room/seq". Set on every line the director speaks.
+	AIGC *AIGC `json:"aigc,omitempty"`
 }
 
 // Word is one word or CJK character group of a spoken line.
@@ -256,6 +308,10 @@ type Reply struct {
 	Question string `json:"question"`
 	FAQ      string `json:"faq,omitempty"` // the matched FAQ entry
 	Speech   Speech `json:"speech"`
+	// AIGC labels the reply as AI-generated (as its Speech.AIGC, which
+	// carries the same label), at the top of the data for readers that do
+	// not look into speech.
+	AIGC *AIGC `json:"aigc,omitempty"`
 }
 
 // Exhibit is the exhibit a museum avatar turns to.

@@ -17,7 +17,10 @@ type Persona struct {
 	Look       Look              `json:"look"`       // how the page draws the avatar
 	Voice      Voice             `json:"voice"`      // synthetic voice
 	Disclosure map[string]string `json:"disclosure"` // the AI label per language; never empty
-	Likeness   *Likeness         `json:"likeness,omitempty"`
+	// SpokenDisclosure is the line the presenter opens every show with, per
+	// language (DisclosureLineID); without one it speaks its Disclosure.
+	SpokenDisclosure map[string]string `json:"spoken_disclosure,omitempty"`
+	Likeness         *Likeness         `json:"likeness,omitempty"`
 }
 
 // Look is how a page draws a persona's avatar: a 2D figure built from parts
@@ -176,23 +179,52 @@ func (p Persona) Check(kind string, now time.Time) error {
 // DisclosureFor returns the disclosure in lang, else in a language of the
 // same base ("en-US" finds "en", "zh" finds "zh-CN"), else in the first
 // language by name, so there is always a label to show.
-func (p Persona) DisclosureFor(lang string) string {
-	if s, ok := p.Disclosure[lang]; ok {
+func (p Persona) DisclosureFor(lang string) string { return textFor(p.Disclosure, lang) }
+
+// SpokenDisclosureFor returns the line that opens every show in lang, found
+// as DisclosureFor finds the label: SpokenDisclosure if the persona has
+// one in lang or a language of its base, else its Disclosure label.
+func (p Persona) SpokenDisclosureFor(lang string) string {
+	if s, ok := p.SpokenDisclosure[lang]; ok && s != "" {
 		return s
 	}
-	keys := make([]string, 0, len(p.Disclosure))
-	for k := range p.Disclosure {
+	base, _, _ := strings.Cut(strings.ToLower(lang), "-")
+	keys := make([]string, 0, len(p.SpokenDisclosure))
+	for k := range p.SpokenDisclosure {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if kb, _, _ := strings.Cut(strings.ToLower(k), "-"); kb == base && p.SpokenDisclosure[k] != "" {
+			return p.SpokenDisclosure[k]
+		}
+	}
+	return p.DisclosureFor(lang)
+}
+
+// DisclosureLineID is the line id of the spoken disclosure that opens every
+// show: the director speaks it, no script can remove it.
+const DisclosureLineID = "disclosure"
+
+// textFor returns m's text in lang, else in a language of the same base,
+// else in the first language by name, else "".
+func textFor(m map[string]string, lang string) string {
+	if s, ok := m[lang]; ok {
+		return s
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	base, _, _ := strings.Cut(strings.ToLower(lang), "-")
 	for _, k := range keys {
 		if kb, _, _ := strings.Cut(strings.ToLower(k), "-"); kb == base {
-			return p.Disclosure[k]
+			return m[k]
 		}
 	}
 	if len(keys) == 0 {
 		return ""
 	}
-	return p.Disclosure[keys[0]]
+	return m[keys[0]]
 }

@@ -20,6 +20,11 @@ const (
 	// the merchant's commerce platform did (OrderKey), so a replayed
 	// webhook does not take stock twice; entries expire after a few days.
 	OrdersBucket = "room_orders"
+	// RecordsStream keeps every event of every room for years (the record
+	// of live sales the live-commerce rules ask for): it sources
+	// EventsStream, so the director still writes once, fenced, and the
+	// record keeps the events' subjects (EventsSubject) and headers.
+	RecordsStream = "RECORDS"
 	// AuditStream records every change merchants make, on AuditSubject.
 	AuditStream = "AUDIT"
 

@@ -452,6 +452,7 @@ func (g *Gateway) start(ctx context.Context, c *client, rm *room, info avatar.Ro
 	hello := avatar.Hello{
 		Room: info.ID, Kind: info.Kind, Title: info.Title, Viewer: c.viewer,
 		Persona: info.Persona, AIContent: true, Disclosure: info.Persona.DisclosureFor(lang),
+		AIGC: avatar.MarkAI(string(info.ID)),
 	}
 	var after uint64
 	rm.mu.Lock()

@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,6 +30,21 @@ type Config struct {
 	EventsMaxAge time.Duration
 	// EventsMaxBytes bounds the events stream's size (default 1 GiB).
 	EventsMaxBytes int64
+	// RecordsMaxAge is how long the record of every room's events is kept
+	// (default DefaultRecordsMaxAge, three years).
+	RecordsMaxAge time.Duration
+	// RecordsMaxBytes bounds the record's size; the oldest events go first
+	// (default DefaultRecordsMaxBytes).
+	RecordsMaxBytes int64
+	// RecordsUncompressed stores the record without S2 compression (to
+	// measure what compression saves; not for production).
+	RecordsUncompressed bool
+	// AuditMaxAge is how long the audit trail is kept (default
+	// DefaultRecordsMaxAge, as the record).
+	AuditMaxAge time.Duration
+	// ReadOnly binds to the streams and buckets already there, creating
+	// and changing none: for reading a stopped serve's data directory.
+	ReadOnly bool
 	// Name is the client connection name shown by the server.
 	Name string
 	// LeaseTTL is how long a room lease lives unless renewed (default 5s).
@@ -55,6 +71,8 @@ type Bus struct {
 	Orders jetstream.KeyValue
 	// Audit is the stream of merchants' changes.
 	Audit jetstream.Stream
+	// Records is the long-kept record of every room's events (RecordsStream).
+	Records jetstream.Stream
 
 	ns  *server.Server // nil when connected to an external server
 	log *zap.Logger
@@ -149,6 +167,9 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("bus: jetstream: %w", err)
 	}
 	b.JS = js
+	if cfg.ReadOnly {
+		return b.bind(ctx)
+	}
 	maxAge, maxBytes := cfg.EventsMaxAge, cfg.EventsMaxBytes
 	if maxAge == 0 {
 		maxAge = 24 * time.Hour
@@ -217,7 +238,7 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 		Description: "every change merchants make: who, when, what",
 		Subjects:    []string{avatar.AllAuditSubject()},
 		Storage:     jetstream.FileStorage,
-		MaxAge:      365 * 24 * time.Hour,
+		MaxAge:      cmp.Or(cfg.AuditMaxAge, DefaultRecordsMaxAge),
 		Compression: jetstream.S2Compression,
 		AllowDirect: true,
 		Replicas:    max(cfg.Replicas, 1),
@@ -225,7 +246,7 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("bus: create stream %s: %w", avatar.AuditStream, err)
 	}
-	return nil
+	return b.setupRecords(ctx, cfg)
 }
 
 // Close drains the connection, waiting for pending publishes and handlers,

@@ -65,9 +65,12 @@ const (
 // Control and Update may be called from any goroutine while Run runs.
 type Player struct {
 	room avatar.Room
-	prog *Program
-	sink Sink
-	log  *zap.Logger
+	// disclose is set when a show starts: its first line is the persona's
+	// spoken disclosure, whatever the script says.
+	disclose bool
+	prog     *Program
+	sink     Sink
+	log      *zap.Logger
 
 	inbox chan item
 	mu    sync.Mutex // guards upd and counts
@@ -377,6 +380,27 @@ func (p *Player) showStatus(reason string) avatar.ShowStatus {
 	return avatar.ShowStatus{Show: p.prog.Show.ID, Title: p.prog.Show.Title.Get(p.cur.Lang, p.defaultLang()), Reason: reason}
 }
 
+// provenance is where the show played now comes from, for the record.
+func (p *Player) provenance() *avatar.Provenance {
+	pv := &avatar.Provenance{Merchant: p.room.Merchant, Show: p.prog.Show.ID, Version: p.prog.Version,
+		Persona: p.room.Persona.ID, Voice: p.room.Persona.Voice.ID}
+	if l := p.room.Persona.Likeness; l != nil {
+		pv.Person = l.Person
+		if l.Licence != nil {
+			pv.Licences = []string{l.Licence.ID}
+		}
+	}
+	return pv
+}
+
+// startStatus is showStatus with the show's provenance, for show.start and
+// show.resume.
+func (p *Player) startStatus() avatar.ShowStatus {
+	st := p.showStatus("")
+	st.Provenance = p.provenance()
+	return st
+}
+
 func (p *Player) lifecycle(ctx context.Context) error {
 	st := p.state.Status
 	switch p.want {
@@ -411,7 +435,7 @@ func (p *Player) lifecycle(ctx context.Context) error {
 		switch st {
 		case statusPaused:
 			p.state.Status = statusPlaying
-			return p.emitState(ctx, avatar.EventShowResume, p.showStatus(""))
+			return p.emitState(ctx, avatar.EventShowResume, p.startStatus())
 		case statusEnded, "":
 			if st == statusEnded {
 				// A stopped show starts again from the top.
@@ -419,7 +443,8 @@ func (p *Player) lifecycle(ctx context.Context) error {
 				p.touch()
 			}
 			p.state.Status = statusPlaying
-			return p.emitState(ctx, avatar.EventShowStart, p.showStatus(""))
+			p.disclose = true // the show opens with the spoken disclosure
+			return p.emitState(ctx, avatar.EventShowStart, p.startStatus())
 		}
 	}
 	return nil
@@ -511,6 +536,9 @@ func (p *Player) applyShowControls(ctx context.Context) error {
 // the merchant's typed line, a sell-out, an answer, a tapped exhibit's
 // narration, a thank-you. It reports whether it spoke.
 func (p *Player) interject(ctx context.Context) (bool, error) {
+	if p.disclose {
+		return false, nil // the show's first line is the disclosure: see step
+	}
 	if len(p.says) > 0 {
 		c := p.says[0]
 		p.says = p.says[1:]
@@ -600,6 +628,9 @@ func (p *Player) step(ctx context.Context) error {
 	}
 	segs := p.prog.Show.Segments
 	if p.cur.Attract || len(segs) == 0 {
+		if err := p.discloseIfDue(ctx); err != nil {
+			return err
+		}
 		return p.attract(ctx)
 	}
 	seg := &segs[p.cur.Segment]
@@ -613,6 +644,11 @@ func (p *Player) step(ctx context.Context) error {
 		if err := p.enterSegment(ctx, seg); err != nil {
 			return err
 		}
+	}
+	// Once in the first segment (its card shown or hidden), so that a
+	// control applied while it is spoken is not undone by entering it.
+	if err := p.discloseIfDue(ctx); err != nil {
+		return err
 	}
 	order := p.order(seg)
 	if p.cur.Step >= len(order) {
@@ -867,6 +903,9 @@ func (p *Player) speak(ctx context.Context, s spoken) error {
 	if s.advance {
 		p.advance()
 	}
+	// The speech (or reply) event is the next one published, after the
+	// expression and gesture above: its "room/seq" is the content id.
+	sp.AIGC = avatar.MarkAI(avatar.EventContentID(p.room.ID, p.seq+1))
 	p.state.LineID = s.id
 	p.state.Lang = p.cur.Lang
 	if len(p.state.Recent) >= recentLines {
@@ -888,7 +927,7 @@ func (p *Player) speak(ctx context.Context, s spoken) error {
 	var err error
 	if s.reply != nil {
 		r := *s.reply
-		r.Speech = sp
+		r.Speech, r.AIGC = sp, sp.AIGC
 		err = p.emitState(ctx, avatar.EventReply, r)
 	} else {
 		err = p.emitState(ctx, avatar.EventSpeech, sp)
@@ -1418,6 +1457,7 @@ func (p *Player) saveState(ctx context.Context) error {
 	p.state.Seq = p.seq
 	p.state.Languages = p.prog.Show.Languages
 	p.state.Viewers = p.viewers(time.Now())
+	p.state.AIGC = avatar.MarkAI(string(p.room.ID))
 	return p.sink.SaveState(ctx, p.room.ID, p.state)
 }
 
@@ -1428,4 +1468,38 @@ func formatMoney(m script.Money) string {
 		sign, m = "-", -m
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, m/100, m%100)
+}
+
+// discloseIfDue speaks the spoken disclosure if the show has just started.
+func (p *Player) discloseIfDue(ctx context.Context) error {
+	if !p.disclose {
+		return nil
+	}
+	p.disclose = false
+	if text := p.room.Persona.SpokenDisclosureFor(p.lang()); text != "" {
+		return p.speakDisclosure(ctx, text)
+	}
+	return nil
+}
+
+// speakDisclosure speaks the persona's disclosure in the room's language,
+// with the script's other languages as translations: the line that opens
+// every show. It is the director's, not the script's, so no script can
+// remove it.
+func (p *Player) speakDisclosure(ctx context.Context, text string) error {
+	per := p.room.Persona
+	tr := p.otherLangs(p.lang(), func(lg string) (string, bool) {
+		_, spoken := per.SpokenDisclosure[lg]
+		_, label := per.Disclosure[lg]
+		return per.SpokenDisclosureFor(lg), spoken || label
+	})
+	return p.speak(ctx, spoken{id: avatar.DisclosureLineID, text: text, lang: p.lang(), translations: tr})
+}
+
+// lang is the language spoken now.
+func (p *Player) lang() string {
+	if p.cur.Lang != "" {
+		return p.cur.Lang
+	}
+	return p.defaultLang()
 }

@@ -4,6 +4,8 @@ import (
 	"io"
 	"testing"
 	"time"
+
+	"github.com/avatarcast/avatarcast/avatar/bus"
 )
 
 // TestGatewayLimitFlags: the connection caps and HTTP timeouts come from
@@ -36,5 +38,27 @@ func TestGatewayLimitFlags(t *testing.T) {
 	gatewayFlags(f)
 	if err := f.parse(nil); err == nil {
 		t.Error("AVATARCAST_HTTP_IDLE_TIMEOUT=soon: no error")
+	}
+}
+
+// TestRetentionFlags: the record's and the audit trail's retention come
+// from flags or their environment twins, defaulting to three years.
+func TestRetentionFlags(t *testing.T) {
+	f := newFlags("director", func(string) string { return "" }, io.Discard)
+	c := commonFlags(f)
+	if err := f.parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if cfg := c.busConfig("x"); cfg.RecordsMaxAge != bus.DefaultRecordsMaxAge || cfg.AuditMaxAge != bus.DefaultRecordsMaxAge || cfg.RecordsMaxBytes != bus.DefaultRecordsMaxBytes {
+		t.Errorf("default config %+v, want three years and %d bytes", cfg, bus.DefaultRecordsMaxBytes)
+	}
+	env := map[string]string{"AVATARCAST_RECORDS_MAX_AGE": "8760h", "AVATARCAST_AUDIT_MAX_AGE": "17520h", "AVATARCAST_RECORDS_MAX_BYTES": "1048576"}
+	f = newFlags("gateway", func(k string) string { return env[k] }, io.Discard)
+	c = commonFlags(f)
+	if err := f.parse([]string{"-records-max-bytes", "2097152"}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg := c.busConfig("x"); cfg.RecordsMaxAge != 365*24*time.Hour || cfg.AuditMaxAge != 2*365*24*time.Hour || cfg.RecordsMaxBytes != 2<<20 {
+		t.Errorf("config %+v, want a year, two years and 2 MiB (the flag)", cfg)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"time"
 
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
@@ -19,6 +20,8 @@ import (
 type common struct {
 	natsURL, logLevel, logFormat *string
 	replicas                     *int
+	recordsMaxAge, auditMaxAge   *time.Duration
+	recordsMaxBytes              *int
 }
 
 func commonFlags(f *flags) common {
@@ -27,7 +30,18 @@ func commonFlags(f *flags) common {
 		logLevel:  f.string("log-level", "info", "log level: debug, info, warn or error"),
 		logFormat: f.string("log-format", "console", "log format: console or json"),
 		replicas:  f.int("nats-replicas", 1, "servers of a NATS cluster that keep each stream and bucket"),
+		// Every command that opens the bus creates or updates the streams,
+		// so each takes the retention flags: give them all the same values.
+		recordsMaxAge:   f.duration("records-max-age", bus.DefaultRecordsMaxAge, "how long the record of every room's events is kept"),
+		recordsMaxBytes: f.int("records-max-bytes", bus.DefaultRecordsMaxBytes, "bytes the record may take on disk; the oldest events go first"),
+		auditMaxAge:     f.duration("audit-max-age", bus.DefaultRecordsMaxAge, "how long the audit trail of merchants' changes is kept"),
 	}
+}
+
+// busConfig is the bus configuration the common flags give, named name.
+func (c common) busConfig(name string) bus.Config {
+	return bus.Config{URL: *c.natsURL, Name: name, Replicas: *c.replicas,
+		RecordsMaxAge: *c.recordsMaxAge, RecordsMaxBytes: int64(*c.recordsMaxBytes), AuditMaxAge: *c.auditMaxAge}
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -57,7 +71,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	b, err := bus.Open(ctx, bus.Config{URL: *c.natsURL, DataDir: *data, Listen: *natsListen, Name: "avatarcast-serve", Replicas: *c.replicas}, log)
+	b, err := bus.Open(ctx, serveConfig(c, *data, *natsListen), log)
 	if err != nil {
 		ln.Close()
 		return err
@@ -128,7 +142,7 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	b, err := bus.Open(ctx, bus.Config{URL: *c.natsURL, Name: "avatarcast-gateway", Replicas: *c.replicas}, log)
+	b, err := bus.Open(ctx, c.busConfig("avatarcast-gateway"), log)
 	if err != nil {
 		ln.Close()
 		return err
@@ -166,7 +180,7 @@ func runDirector(ctx context.Context, args []string, getenv func(string) string,
 			return err
 		}
 	}
-	b, err := bus.Open(ctx, bus.Config{URL: *c.natsURL, Name: "avatarcast-director", Replicas: *c.replicas}, log)
+	b, err := bus.Open(ctx, c.busConfig("avatarcast-director"), log)
 	if err != nil {
 		return err
 	}
@@ -174,4 +188,10 @@ func runDirector(ctx context.Context, args []string, getenv func(string) string,
 		return errors.Join(err, b.Close())
 	}
 	return errors.Join(director.New(director.Config{BlockedWords: splitList(*blocked)}, b, log).Run(ctx), b.Close())
+}
+
+func serveConfig(c common, data, listen string) bus.Config {
+	cfg := c.busConfig("avatarcast-serve")
+	cfg.DataDir, cfg.Listen = data, listen
+	return cfg
 }

@@ -117,6 +117,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/rooms", a.createRoom)
 	mux.HandleFunc("GET /api/v1/rooms", a.listRooms)
 	mux.HandleFunc("GET /api/v1/rooms/{room}", a.getRoom)
+	mux.HandleFunc(recordRoute, a.getRecord)
 	mux.HandleFunc("PUT /api/v1/rooms/{room}/script", a.assignScript)
 	for _, op := range lifecycle {
 		mux.HandleFunc("POST /api/v1/rooms/{room}/"+op.name, a.lifecycleHandler(op))

@@ -321,6 +321,7 @@ func TestTenantIsolation(t *testing.T) {
 		{"GET", "/api/v1/scripts/tea/versions/1", ""},
 		{"DELETE", "/api/v1/scripts/tea", ""},
 		{"GET", "/api/v1/rooms/a-live", ""},
+		{"GET", "/api/v1/rooms/a-live/record", ""},
 		{"POST", "/api/v1/rooms/a-live/start", ""},
 		{"POST", "/api/v1/rooms/a-live/stop", ""},
 		{"PUT", "/api/v1/rooms/a-live/script", `{"version":0}`},

@@ -5,6 +5,7 @@ package bustest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"go.uber.org/zap/zaptest"
 
@@ -34,4 +35,25 @@ func StartConfig(t testing.TB, cfg bus.Config) *bus.Bus {
 		}
 	})
 	return b
+}
+
+// WaitRecorded waits until b's record (avatar.RecordsStream, which the
+// server fills from the events stream in the background) holds at least n
+// events, and fails the test if it does not within 30 seconds.
+func WaitRecorded(t testing.TB, b *bus.Bus, n uint64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		info, err := b.Records.Info(context.Background())
+		if err != nil {
+			t.Fatalf("bustest: records info: %v", err)
+		}
+		if info.State.Msgs >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bustest: record holds %d events after 30s, want %d", info.State.Msgs, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
