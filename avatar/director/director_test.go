@@ -112,7 +112,10 @@ func TestTakeoverAfterOwnerDies(t *testing.T) {
 	defer cancel()
 
 	// d1 has its own connection, so it can die alone.
-	b1, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), LeaseTTL: ttl, Name: "d1"}, zaptest.NewLogger(t))
+	// It connects as a director process does: with the director's
+	// credentials, which the listening embedded server requires.
+	b1, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), LeaseTTL: ttl, Name: "d1", Role: bus.RoleDirector,
+		Auth: bus.Auth{CredsFile: bus.CredsFile(b.AuthDir(), bus.RoleDirector)}}, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
