@@ -69,7 +69,7 @@ const (
 	jsFC  = "$JS.FC."
 )
 
-func kvStream(bucket string) string { return "KV_" + bucket }
+func kvStream(bucket string) string   { return "KV_" + bucket }
 func kvSubjects(bucket string) string { return "$KV." + bucket + ".>" }
 
 // readStream lets a role look a stream up, get messages from it (direct or
