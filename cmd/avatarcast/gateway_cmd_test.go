@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/avatarcast/avatarcast/avatar/bus"
 )
 
 // TestGatewayCommand runs a separate 'avatarcast gateway' against the NATS
@@ -17,10 +19,12 @@ func TestGatewayCommand(t *testing.T) {
 	const token = "cluster-demo-token-0123456789"
 	port := freePort(t)
 	env := map[string]string{"AVATARCAST_DEMO_TOKEN": token}
-	startServeEnv(t, t.TempDir(), env, io.Discard, "-nats-listen", "127.0.0.1:"+strconv.Itoa(port), "-log-level", "warn")
+	data := t.TempDir()
+	startServeEnv(t, data, env, io.Discard, "-nats-listen", "127.0.0.1:"+strconv.Itoa(port), "-log-level", "warn")
 	gw := startRun(t, []string{"avatarcast", "gateway",
 		"-addr", "127.0.0.1:0",
 		"-nats-url", "nats://127.0.0.1:" + strconv.Itoa(port),
+		"-nats-creds", bus.CredsFile(bus.AuthDir(data), bus.RoleAPI),
 		"-personas", repoRoot(t) + "/configs/personas.yaml",
 		"-merchants", t.TempDir() + "/none.yaml",
 		"-log-level", "warn",
@@ -39,6 +43,35 @@ func TestGatewayCommand(t *testing.T) {
 	if code, _ := apiCall(t, gw, "", "GET", "/api/v1/rooms", "", ""); code != 401 {
 		t.Errorf("API without a token: HTTP %d, want 401", code)
 	}
+
+	// A viewer-only gateway with the gateway role's credentials: viewers
+	// see the show, and there is no merchant API to reach.
+	viewers := startRun(t, []string{"avatarcast", "gateway", "-api", "off",
+		"-addr", "127.0.0.1:0",
+		"-nats-url", "nats://127.0.0.1:" + strconv.Itoa(port),
+		"-nats-creds", bus.CredsFile(bus.AuthDir(data), bus.RoleGateway),
+		"-personas", repoRoot(t) + "/configs/personas.yaml",
+		"-log-level", "warn",
+	}, nil, io.Discard)
+	v2 := dial(t, viewers, "room=demo-live")
+	h2 := v2.hello()
+	v2.collect(h2.Seq, 1)
+	if code, _ := apiCall(t, viewers, token, "GET", "/api/v1/rooms/demo-live", "", ""); code != 404 {
+		t.Errorf("API on a viewer-only gateway: HTTP %d, want 404", code)
+	}
+}
+
+// TestGatewayCommandNeedsCredentials: serve's listening NATS refuses a
+// gateway that brings no credentials.
+func TestGatewayCommandNeedsCredentials(t *testing.T) {
+	port := freePort(t)
+	startServe(t, t.TempDir(), "-nats-listen", "127.0.0.1:"+strconv.Itoa(port))
+	err := run(context.Background(), []string{"avatarcast", "gateway", "-addr", "127.0.0.1:0",
+		"-nats-url", "nats://127.0.0.1:" + strconv.Itoa(port), "-personas", repoRoot(t) + "/configs/personas.yaml", "-log-level", "warn"},
+		func(string) string { return "" }, strings.NewReader(""), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "uthorization") {
+		t.Fatalf("gateway without credentials: %v, want an authorization error", err)
+	}
 }
 
 func freePort(t *testing.T) int {
@@ -56,11 +89,13 @@ func freePort(t *testing.T) int {
 // (standing by for leases) until stopped, and stop cleanly.
 func TestDirectorCommandJoins(t *testing.T) {
 	port := freePort(t)
-	startServe(t, t.TempDir(), "-nats-listen", "127.0.0.1:"+strconv.Itoa(port))
+	data := t.TempDir()
+	startServe(t, data, "-nats-listen", "127.0.0.1:"+strconv.Itoa(port))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"avatarcast", "director", "-nats-url", "nats://127.0.0.1:" + strconv.Itoa(port), "-log-level", "warn"},
+		done <- run(ctx, []string{"avatarcast", "director", "-nats-url", "nats://127.0.0.1:" + strconv.Itoa(port), "-log-level", "warn",
+			"-nats-creds", bus.CredsFile(bus.AuthDir(data), bus.RoleDirector)},
 			func(string) string { return "" }, strings.NewReader(""), io.Discard, testWriter{t})
 	}()
 	select {
