@@ -133,7 +133,7 @@ func RolePermissions(r Role) (*server.Permissions, error) {
 		}
 		// serve's -scripts seeding from a director writes demo scripts and rooms.
 		pub = append(pub, kvSubjects(avatar.ScriptsBucket), kvSubjects(avatar.RoomsBucket))
-		sub = []string{avatar.AllInputSubject(), avatar.ControlSubject("*"), inbox}
+		sub = []string{avatar.AllInputSubject(), avatar.ControlSubject("*"), avatar.AllViewersSubject(), inbox}
 		resp = &server.ResponsePermission{MaxMsgs: 1} // answers to controls
 	default:
 		return nil, fmt.Errorf("bus: unknown NATS role %q", r)

@@ -122,6 +122,9 @@ func TestListeningServerRequiresCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-in
+	if n := g.Violations(); n != 0 {
+		t.Fatalf("NATS refused the gateway role %d things a gateway does", n)
+	}
 	if g.Scripts != nil {
 		t.Error("a gateway's bus has the scripts bucket")
 	}
@@ -187,5 +190,16 @@ func TestListeningServerRequiresCredentials(t *testing.T) {
 	}
 	if err := a.RecordAudit(ctx, bus.AuditRecord{Merchant: "m", Action: "test"}); err != nil {
 		t.Fatalf("api audit: %v", err)
+	}
+	if recs, err := a.AuditLog(ctx, "m", 0, 10); err != nil || len(recs) != 1 {
+		t.Fatalf("api AuditLog = %v, %v", recs, err)
+	}
+	for _, x := range []*bus.Bus{a, d} {
+		if err := x.NC.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if n := x.Violations(); n != 0 {
+			t.Errorf("NATS refused %d things a role does", n)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -67,6 +68,8 @@ type Bus struct {
 
 	ns      *server.Server // nil when connected to an external server
 	authDir string         // where ns keeps its credentials, if it requires them
+	// violations counts what the server refused this connection.
+	violations atomic.Uint64
 	log     *zap.Logger
 }
 
@@ -88,6 +91,9 @@ func Open(ctx context.Context, cfg Config, log *zap.Logger) (*Bus, error) {
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			// A permissions violation names the refused subject: a role
 			// that lacks a permission it needs shows here.
+			if errors.Is(err, nats.ErrPermissionViolation) {
+				b.violations.Add(1)
+			}
 			b.log.Warn("nats error", zap.Error(err))
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { b.log.Info("nats reconnected", zap.String("url", nc.ConnectedUrlRedacted())) }),
@@ -142,6 +148,11 @@ func (b *Bus) ClientURL() string {
 	}
 	return b.ns.ClientURL()
 }
+
+// Violations is how many publishes or subscriptions the server refused
+// this connection for want of permission: more than 0 means the role lacks
+// something it needs (or something tried what it must not).
+func (b *Bus) Violations() uint64 { return b.violations.Load() }
 
 // AuthDir is where the embedded server keeps each role's credentials, or ""
 // if it requires none (it does when it listens beyond the process).

@@ -178,6 +178,9 @@ func TestTakeoverAfterOwnerDies(t *testing.T) {
 			t.Errorf("takeover started the show again")
 		}
 	}
+	if n := b1.Violations(); n != 0 {
+		t.Errorf("NATS refused the director role %d things it does", n)
+	}
 }
 
 // TestLifecycleAndControlsOverNATS drives a room through its record and

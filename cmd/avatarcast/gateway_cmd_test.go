@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +22,7 @@ func TestGatewayCommand(t *testing.T) {
 	port := freePort(t)
 	env := map[string]string{"AVATARCAST_DEMO_TOKEN": token}
 	data := t.TempDir()
+	var gwLog syncBuffer
 	startServeEnv(t, data, env, io.Discard, "-nats-listen", "127.0.0.1:"+strconv.Itoa(port), "-log-level", "warn")
 	gw := startRun(t, []string{"avatarcast", "gateway",
 		"-addr", "127.0.0.1:0",
@@ -28,7 +31,7 @@ func TestGatewayCommand(t *testing.T) {
 		"-personas", repoRoot(t) + "/configs/personas.yaml",
 		"-merchants", t.TempDir() + "/none.yaml",
 		"-log-level", "warn",
-	}, env, io.Discard)
+	}, env, &gwLog)
 
 	v := dial(t, gw, "room=demo-live")
 	h := v.hello()
@@ -43,7 +46,6 @@ func TestGatewayCommand(t *testing.T) {
 	if code, _ := apiCall(t, gw, "", "GET", "/api/v1/rooms", "", ""); code != 401 {
 		t.Errorf("API without a token: HTTP %d, want 401", code)
 	}
-
 	// A viewer-only gateway with the gateway role's credentials: viewers
 	// see the show, and there is no merchant API to reach.
 	viewers := startRun(t, []string{"avatarcast", "gateway", "-api", "off",
@@ -58,6 +60,34 @@ func TestGatewayCommand(t *testing.T) {
 	v2.collect(h2.Seq, 1)
 	if code, _ := apiCall(t, viewers, token, "GET", "/api/v1/rooms/demo-live", "", ""); code != 404 {
 		t.Errorf("API on a viewer-only gateway: HTTP %d, want 404", code)
+	}
+	// The merchant API's work, with the api role's permissions.
+	src, err := os.ReadFile(filepath.Join(repoRoot(t), "scripts", "demo-live.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spring := strings.Replace(string(src), "id: demo-live", "id: spring", 1)
+	if code, m := apiCall(t, gw, token, "PUT", "/api/v1/scripts/spring", "application/yaml", spring); code != 201 {
+		t.Errorf("PUT a script: HTTP %d %v", code, m)
+	}
+	if code, m := apiCall(t, gw, token, "GET", "/api/v1/scripts/spring/versions", "", ""); code != 200 {
+		t.Errorf("script versions: HTTP %d %v", code, m)
+	}
+	if code, m := apiCall(t, gw, token, "POST", "/api/v1/rooms", "application/json", `{"id":"spring-live","kind":"livestream","title":"Spring","script":"spring"}`); code != 201 {
+		t.Errorf("create a room: HTTP %d %v", code, m)
+	}
+	// A notice is a control: a NATS request that serve's director answers.
+	if code, m := apiCall(t, gw, token, "POST", "/api/v1/rooms/demo-live/notice", "application/json", `{"text":"Free shipping today","ref":"e2e-1"}`); code != 200 {
+		t.Errorf("notice (a control): HTTP %d %v", code, m)
+	}
+	if code, m := apiCall(t, gw, token, "POST", "/api/v1/rooms/demo-live/pause", "", ""); code != 200 {
+		t.Errorf("pause: HTTP %d %v", code, m)
+	}
+	if code, m := apiCall(t, gw, token, "GET", "/api/v1/audit", "", ""); code != 200 {
+		t.Errorf("audit: HTTP %d %v", code, m)
+	}
+	if strings.Contains(gwLog.String(), "ermissions") {
+		t.Errorf("NATS refused the api role something:\n%s", gwLog.String())
 	}
 }
 
