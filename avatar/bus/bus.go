@@ -70,7 +70,7 @@ type Bus struct {
 	authDir string         // where ns keeps its credentials, if it requires them
 	// violations counts what the server refused this connection.
 	violations atomic.Uint64
-	log     *zap.Logger
+	log        *zap.Logger
 }
 
 // Open connects to NATS as cfg says, starting the embedded server if cfg.URL
