@@ -122,12 +122,14 @@ func RolePermissions(r Role) (*server.Permissions, error) {
 	case RoleDirector:
 		// $JS.API.INFO: creating a bucket reads the account's limits.
 		pub = []string{avatar.AllEventsSubject(), kvSubjects(avatar.StateBucket), kvSubjects(avatar.LeasesBucket), jsAPI + "INFO"}
-		for _, s := range []string{events, rooms, state, kvStream(avatar.ScriptsBucket), kvStream(avatar.LeasesBucket)} {
+		// It records audit events too (a sale refused, a runaway loop ended).
+		pub = append(pub, avatar.AllAuditSubject())
+		for _, s := range []string{events, rooms, state, kvStream(avatar.ScriptsBucket), kvStream(avatar.LeasesBucket), avatar.AuditStream} {
 			pub = append(pub, readStream(s)...)
 		}
 		for _, s := range []string{events, avatar.AuditStream, rooms, state, kvStream(avatar.ScriptsBucket), kvStream(avatar.LeasesBucket), kvStream(avatar.OrdersBucket)} {
 			pub = append(pub, provision(s)...)
-			if s == avatar.AuditStream || s == kvStream(avatar.OrdersBucket) {
+			if s == kvStream(avatar.OrdersBucket) {
 				pub = append(pub, jsAPI+"STREAM.INFO."+s)
 			}
 		}

@@ -175,6 +175,9 @@ func TestListeningServerRequiresCredentials(t *testing.T) {
 		t.Fatalf("open as director: %v", err)
 	}
 	defer d.Close()
+	if err := d.RecordAudit(ctx, bus.AuditRecord{Merchant: "m", Action: "director-test"}); err != nil {
+		t.Fatalf("director audit: %v", err)
+	}
 	srv := d.ServeControls(ctx, func(c avatar.Control, reply func(avatar.ControlReply)) { reply(avatar.ControlReply{}) })
 	defer srv.Close()
 	if err := srv.Add(room); err != nil {
@@ -191,7 +194,7 @@ func TestListeningServerRequiresCredentials(t *testing.T) {
 	if err := a.RecordAudit(ctx, bus.AuditRecord{Merchant: "m", Action: "test"}); err != nil {
 		t.Fatalf("api audit: %v", err)
 	}
-	if recs, err := a.AuditLog(ctx, "m", 0, 10); err != nil || len(recs) != 1 {
+	if recs, err := a.AuditLog(ctx, "m", 0, 10); err != nil || len(recs) != 2 {
 		t.Fatalf("api AuditLog = %v, %v", recs, err)
 	}
 	for _, x := range []*bus.Bus{a, d} {

@@ -5,6 +5,7 @@
 //	avatarcast gateway    the viewer gateway, against an external NATS
 //	avatarcast director   the show director, against an external NATS
 //	avatarcast lint F...  check show scripts, one problem per line
+//	avatarcast health URL exit 0 if URL answers 2xx (a container healthcheck)
 package main
 
 import (
@@ -34,6 +35,7 @@ commands:
   gateway    run the viewer gateway against NATS at -nats-url
   director   run the show director against NATS at -nats-url
   lint       check show script files: avatarcast lint FILE...
+  health     exit 0 if a URL answers 2xx: avatarcast health http://127.0.0.1:8080/readyz
 
 Run 'avatarcast <command> -h' for a command's flags.
 `
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runDirector(ctx, rest, getenv, stderr)
 	case "lint":
 		return runLint(rest, stdout, stderr)
+	case "health":
+		return runHealth(ctx, rest, getenv, stdout, stderr)
 	case "loadgen":
 		return runLoadgen(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":

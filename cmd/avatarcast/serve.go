@@ -180,6 +180,7 @@ func runDirector(ctx context.Context, args []string, getenv func(string) string,
 	scripts := f.string("scripts", "", "if set, store this directory's show scripts and record a demo room for each (as serve does)")
 	personas := f.string("personas", "./configs/personas.yaml", "personas file")
 	blocked := f.string("blocked-words", "", "comma-separated words a viewer's display name must not hold to be spoken; give the gateways' list")
+	addr := f.string("addr", "", "if set, serve /livez, /readyz and /metrics on this host:port (for probes and Prometheus)")
 	c := commonFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
@@ -206,5 +207,14 @@ func runDirector(ctx context.Context, args []string, getenv func(string) string,
 	if _, err := publishRooms(ctx, b, rooms, sources, log); err != nil {
 		return errors.Join(err, b.Close())
 	}
-	return errors.Join(director.New(director.Config{BlockedWords: splitList(*blocked)}, b, log).Run(ctx), b.Close())
+	d := director.New(director.Config{BlockedWords: splitList(*blocked)}, b, log)
+	if *addr == "" {
+		return errors.Join(d.Run(ctx), b.Close())
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return errors.Join(fmt.Errorf("listen: %w", err), b.Close())
+	}
+	log.Info("director probes and metrics", zap.String("addr", ln.Addr().String()))
+	return errors.Join(serveParts(ctx, log, d.Run, func(ctx context.Context) error { return serveDirectorHTTP(ctx, ln, d, b) }), b.Close())
 }
