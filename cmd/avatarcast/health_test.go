@@ -40,3 +40,20 @@ func TestHealthCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretFlagsHidden: -h shows every flag's default, which for most is
+// its environment value; a NATS password or token given in the
+// environment is never shown.
+func TestSecretFlagsHidden(t *testing.T) {
+	env := map[string]string{"AVATARCAST_NATS_PASSWORD": "pw-very-secret", "AVATARCAST_NATS_TOKEN": "tok-very-secret", "AVATARCAST_NATS_USER": "director"}
+	for _, cmd := range []string{"serve", "gateway", "director"} {
+		var out strings.Builder
+		_ = run(context.Background(), []string{"avatarcast", cmd, "-h"}, func(k string) string { return env[k] }, strings.NewReader(""), &out, &out)
+		if !strings.Contains(out.String(), "-nats-password") || !strings.Contains(out.String(), `"director"`) {
+			t.Fatalf("%s -h does not list the NATS flags with their environment values:\n%s", cmd, out.String())
+		}
+		if strings.Contains(out.String(), "very-secret") {
+			t.Errorf("%s -h shows a secret from the environment", cmd)
+		}
+	}
+}
