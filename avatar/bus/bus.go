@@ -66,8 +66,9 @@ type Bus struct {
 	// Audit is the stream of merchants' changes.
 	Audit jetstream.Stream
 
-	ns      *server.Server // nil when connected to an external server
-	authDir string         // where ns keeps its credentials, if it requires them
+	ns         *server.Server // nil when connected to an external server
+	authDir    string         // where ns keeps its credentials, if it requires them
+	reqTimeout time.Duration  // bounds each try of a retried JetStream call
 	// violations counts what the server refused this connection.
 	violations atomic.Uint64
 	log        *zap.Logger
@@ -208,6 +209,7 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 	if timeout <= 0 {
 		timeout = 5 * time.Second
 	}
+	b.reqTimeout = timeout
 	replicas := max(cfg.Replicas, 1)
 	maxAge, maxBytes := cfg.EventsMaxAge, cfg.EventsMaxBytes
 	if maxAge == 0 {
@@ -337,6 +339,9 @@ func (b *Bus) checkReplicas(stream string, have, want int) {
 // fails for want of an answer (a stream whose leader just moved may leave
 // the first request unanswered), waiting a little longer each time.
 func retry(ctx context.Context, timeout time.Duration, fn func(context.Context) error) error {
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
 	var err error
 	wait := 100 * time.Millisecond
 	for attempt := 0; attempt < 4; attempt++ {
