@@ -1,6 +1,7 @@
 package bus_test
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -8,8 +9,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"go.uber.org/zap/zaptest"
 
 	"github.com/avatarcast/avatarcast/avatar/bus"
 )
@@ -106,5 +109,64 @@ func TestNATSConf(t *testing.T) {
 				t.Errorf("%s: user %s permissions differ from bus.RolePermissions", node, r)
 			}
 		}
+	}
+}
+
+// TestNATSConfServes starts a NATS server from nats-1.conf (on loopback,
+// alone, in a temporary store) and plays the roles against it with their
+// passwords: the director creates the streams, the gateway reads but may
+// not see scripts, the api writes them.
+func TestNATSConfServes(t *testing.T) {
+	for _, r := range bus.Roles {
+		t.Setenv(passwordVar(r), "pw-"+string(r))
+	}
+	opts, err := server.ProcessConfigFile(filepath.Join(natsConfDir, "nats-1.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Host, opts.Port, opts.HTTPPort = "127.0.0.1", -1, 0
+	opts.Cluster, opts.Routes = server.ClusterOpts{}, nil
+	opts.StoreDir, opts.NoSigs, opts.NoLog = t.TempDir(), true, true
+	ns, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	defer ns.Shutdown()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("not ready")
+	}
+	ctx := context.Background()
+	open := func(r bus.Role) *bus.Bus {
+		t.Helper()
+		b, err := bus.Open(ctx, bus.Config{URL: ns.ClientURL(), Role: r, Auth: bus.Auth{User: string(r), Password: "pw-" + string(r)}}, zaptest.NewLogger(t))
+		if err != nil {
+			t.Fatalf("open as %s: %v", r, err)
+		}
+		t.Cleanup(func() { _ = b.Close() })
+		return b
+	}
+	d := open(bus.RoleDirector)
+	a := open(bus.RoleAPI)
+	g := open(bus.RoleGateway)
+	if _, err := a.PutScript(ctx, "m", "show", []byte("src")); err != nil {
+		t.Fatalf("api PutScript: %v", err)
+	}
+	if src, _, err := d.GetScript(ctx, "m", "show", 0); err != nil || string(src) != "src" {
+		t.Fatalf("director GetScript = %q, %v", src, err)
+	}
+	if g.Scripts != nil {
+		t.Error("the gateway role opened the scripts bucket")
+	}
+	for _, b := range []*bus.Bus{d, a, g} {
+		if err := b.NC.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if n := b.Violations(); n != 0 {
+			t.Errorf("%d permissions violations", n)
+		}
+	}
+	if _, err := bus.Open(ctx, bus.Config{URL: ns.ClientURL(), Role: bus.RoleGateway, Auth: bus.Auth{User: "gateway", Password: "pw-api"}}, zaptest.NewLogger(t)); err == nil {
+		t.Error("gateway opened with the api's password")
 	}
 }
