@@ -56,6 +56,14 @@ func (b *Bus) ServeControls(ctx context.Context, fn ControlFunc) *ControlServer 
 }
 
 func (s *ControlServer) handle(m *nats.Msg) {
+	if !fromControlSender(m.Reply) {
+		// Not a request from the merchant API or serve: a consumer that a
+		// reader of a stream pointed at this subject (JetStream delivers
+		// for the account, past its creator's permissions), or a stray
+		// publish. Never a control.
+		s.b.log.Warn("control dropped: not a request from a role that sends controls", logSubject(m.Subject))
+		return
+	}
 	var c avatar.Control
 	if err := json.Unmarshal(m.Data, &c); err != nil {
 		s.respond(m, avatar.ControlReply{Error: "bad control: " + err.Error()})
@@ -134,4 +142,16 @@ func roomOfSubject(s string) avatar.RoomID {
 		return ""
 	}
 	return avatar.RoomID(t[len(t)-2])
+}
+
+// fromControlSender reports whether reply is the inbox of a role that may
+// send controls (RoleAPI, RoleAdmin): each role's replies come to its own
+// inbox prefix, which the server lets only that role subscribe to.
+func fromControlSender(reply string) bool {
+	for _, r := range []Role{RoleAPI, RoleAdmin} {
+		if strings.HasPrefix(reply, avatar.InboxPrefix(string(r))+".") {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,75 @@
+package bus_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/bus"
+	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
+)
+
+// TestGatewayCannotRedirectStoredEventsToControls: a gateway may create
+// consumers on the streams it reads (KV watches need them), but a push
+// consumer delivering stored events to a room's control subject must not
+// reach the director as a control.
+func TestGatewayCannotRedirectStoredEventsToControls(t *testing.T) {
+	b := bustest.StartConfig(t, bus.Config{Listen: "127.0.0.1:-1"})
+	ctx := context.Background()
+	const room = avatar.RoomID("r1")
+	if _, err := b.PublishEvent(ctx, room, 1, []byte(`{"type":"pause"}`), "", 0); err != nil {
+		t.Fatal(err)
+	}
+	// The director, whose log says when it drops a control.
+	core, logs := observer.New(zap.WarnLevel)
+	d, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), Role: bus.RoleDirector, Auth: bus.Auth{CredsFile: bus.CredsFile(b.AuthDir(), bus.RoleDirector)}}, zap.New(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	got := make(chan avatar.Control, 1)
+	srv := d.ServeControls(ctx, func(c avatar.Control, reply func(avatar.ControlReply)) { got <- c; reply(avatar.ControlReply{}) })
+	defer srv.Close()
+	if err := srv.Add(room); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.NC.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	g, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), Role: bus.RoleGateway, Auth: bus.Auth{CredsFile: bus.CredsFile(b.AuthDir(), bus.RoleGateway)}}, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	_, err = g.JS.CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
+		Name: "evil", DeliverSubject: avatar.ControlSubject(room), AckPolicy: jetstream.AckNonePolicy,
+	})
+	if err != nil {
+		t.Fatalf("create a push consumer (the server allows it): %v", err)
+	}
+	// The server delivers the stored event to the control subject; wait
+	// until the director has seen and dropped it.
+	deadline := time.Now().Add(10 * time.Second)
+	for logs.FilterMessageSnippet("control dropped").Len() == 0 {
+		select {
+		case c := <-got:
+			t.Fatalf("a stored event reached the director as control %+v", c)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the delivered event never reached the director")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case c := <-got:
+		t.Fatalf("a stored event reached the director as control %+v", c)
+	default:
+	}
+}
