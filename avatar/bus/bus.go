@@ -71,6 +71,7 @@ type Bus struct {
 	reqTimeout time.Duration  // bounds each try of a retried JetStream call
 	// violations counts what the server refused this connection.
 	violations atomic.Uint64
+	forged     atomic.Uint64 // see Forged
 	log        *zap.Logger
 }
 
