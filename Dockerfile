@@ -1,6 +1,6 @@
 # Builds the one avatarcast binary; docker-compose.yml runs it as gateway
 # and director against a three-node NATS cluster. The final image holds the
-# static binary, the demo scripts and configs, and runs as a non-root user
+# static binary, the demo scripts, configs and assets, and runs as a non-root user
 # (distroless has no shell: healthchecks use `avatarcast health URL`).
 FROM golang:1.26 AS build
 WORKDIR /src
@@ -13,7 +13,8 @@ RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /avatarcast /avatarcast
 COPY scripts /scripts
-COPY configs/personas.yaml configs/merchants.yaml /configs/
+COPY configs /configs
+COPY assets /assets
 USER nonroot:nonroot
 WORKDIR /home/nonroot
 EXPOSE 8080 8090

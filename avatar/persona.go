@@ -1,6 +1,7 @@
 package avatar
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -13,10 +14,79 @@ import (
 type Persona struct {
 	ID         string            `json:"id"`
 	Name       string            `json:"name"`
-	Look       string            `json:"look"`       // renderer asset: image, Live2D or glTF model
+	Look       Look              `json:"look"`       // how the page draws the avatar
 	Voice      Voice             `json:"voice"`      // synthetic voice
 	Disclosure map[string]string `json:"disclosure"` // the AI label per language; never empty
 	Likeness   *Likeness         `json:"likeness,omitempty"`
+}
+
+// Look is how a page draws a persona's avatar: a 2D figure built from parts
+// (face shape, hair style) in the persona's colours, or, when Image is set,
+// a merchant-supplied picture under the gateway's assets (/assets/...) that
+// the renderer shows instead of the drawn head. Empty fields take the
+// renderer's defaults. In a personas file, a plain string is read as Image,
+// so older files keep working.
+type Look struct {
+	Face      string `json:"face,omitempty"`       // "oval", "round" or "heart"
+	Hair      string `json:"hair,omitempty"`       // "bob", "bun", "short" or "long"
+	HairColor string `json:"hair_color,omitempty"` // #rrggbb
+	Skin      string `json:"skin,omitempty"`       // #rrggbb
+	Outfit    string `json:"outfit,omitempty"`     // #rrggbb
+	Accent    string `json:"accent,omitempty"`     // #rrggbb: ribbon, tie, page accents
+	Image     string `json:"image,omitempty"`      // /assets/... picture replacing the drawn head
+}
+
+// Look parts the renderer draws.
+var (
+	LookFaces = []string{"oval", "round", "heart"}
+	LookHairs = []string{"bob", "bun", "short", "long"}
+)
+
+// UnmarshalJSON reads a Look object, or a string as its Image.
+func (l *Look) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		*l = Look{Image: s}
+		return nil
+	}
+	type plain Look
+	var v plain
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*l = Look(v)
+	return nil
+}
+
+// Check reports the first field of l that a page could not draw.
+func (l Look) Check() error {
+	if l.Face != "" && !slices.Contains(LookFaces, l.Face) {
+		return fmt.Errorf("look: face %q is not one of %s", l.Face, strings.Join(LookFaces, ", "))
+	}
+	if l.Hair != "" && !slices.Contains(LookHairs, l.Hair) {
+		return fmt.Errorf("look: hair %q is not one of %s", l.Hair, strings.Join(LookHairs, ", "))
+	}
+	for _, c := range [][2]string{{"hair_color", l.HairColor}, {"skin", l.Skin}, {"outfit", l.Outfit}, {"accent", l.Accent}} {
+		if c[1] != "" && !isHexColour(c[1]) {
+			return fmt.Errorf("look: %s %q is not a colour such as #a0522d", c[0], c[1])
+		}
+	}
+	if l.Image != "" && (!strings.HasPrefix(l.Image, "/assets/") || strings.Contains(l.Image, "..") || strings.ContainsAny(l.Image, "\"?#")) {
+		return fmt.Errorf("look: image %q must be a path under /assets/", l.Image)
+	}
+	return nil
+}
+
+func isHexColour(s string) bool {
+	if len(s) != 7 || s[0] != '#' {
+		return false
+	}
+	for _, c := range s[1:] {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+			return false
+		}
+	}
+	return true
 }
 
 // Voice is the synthetic voice of a persona.
@@ -63,6 +133,9 @@ var ErrUnlicensed = errors.New("likeness not licensed for this use")
 func (p Persona) Check(kind string, now time.Time) error {
 	if p.ID == "" {
 		return errors.New("persona: missing id")
+	}
+	if err := p.Look.Check(); err != nil {
+		return fmt.Errorf("persona %s: %w", p.ID, err)
 	}
 	if len(p.Disclosure) == 0 {
 		return fmt.Errorf("persona %s: missing AI disclosure text", p.ID)

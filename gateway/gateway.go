@@ -102,6 +102,11 @@ type Config struct {
 	// one by less than this waits for the window's end and shares writes
 	// with the events that arrive meanwhile (default 10ms; negative: off).
 	Coalesce time.Duration
+	// Assets is the directory served under /assets/ (product and exhibit
+	// images, persona looks); empty: none, and pages show placeholders.
+	Assets string
+	// Kiosk sets up the kiosk page.
+	Kiosk KioskConfig
 	// ViewersEvery is how often each room's viewer count is published and,
 	// if it changed, pushed to viewers (default 5s).
 	ViewersEvery time.Duration

@@ -31,6 +31,10 @@ var pages = template.Must(template.ParseFS(web.FS, "*.html"))
 //	GET /metrics          Prometheus metrics
 //	GET /ws?room=R        a viewer's WebSocket (&since=SEQ to resume)
 //	GET /rooms/{room}     the viewer page of a room
+//	GET /rooms/{room}/public.json  the room's products, coupons, exhibits, FAQ
+//	GET /kiosk/{room}     the museum kiosk page of a room
+//	POST /kiosk/unlock    checks a kiosk's staff passcode
+//	GET /assets/...       images from Config.Assets, with caching headers
 //	GET /static/...       the pages' scripts and styles
 //	GET /                 the list of rooms on air (playing or paused)
 //	GET /console/         the merchant console (gateway/console)
@@ -43,6 +47,11 @@ func (g *Gateway) Handler() http.Handler {
 	mux.Handle("GET /metrics", g.hub.metrics.handler())
 	mux.HandleFunc("GET /ws", g.serveWS)
 	mux.HandleFunc("GET /rooms/{room}", g.serveRoomPage)
+	ps := newPageSrv(g)
+	mux.HandleFunc("GET /rooms/{room}/public.json", ps.servePublic)
+	mux.HandleFunc("GET /kiosk/{room}", ps.serveKiosk)
+	mux.HandleFunc("POST /kiosk/unlock", ps.serveUnlock)
+	mux.HandleFunc("GET /assets/{path...}", ps.serveAsset)
 	static, _ := fs.Sub(web.FS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", g.serveIndex)

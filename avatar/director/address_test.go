@@ -197,7 +197,7 @@ func TestTranslationsFillPlaceholders(t *testing.T) {
 			t.Fatal(err)
 		}
 		rp := decode[avatar.Reply](t, evs[slices.IndexFunc(evs, func(e avatar.Envelope) bool { return e.Type == avatar.EventReply })])
-		if en := rp.Speech.Translations["en"]; !strings.HasPrefix(en, "@小明, The Longjing is 95.00 yuan") {
+		if en := rp.Speech.Translations["en"]; !strings.HasPrefix(en, "@小明, The Longjing is 95 yuan") {
 			t.Errorf("reply translations %v, want English with the live price", rp.Speech.Translations)
 		}
 		intro := decode[avatar.Speech](t, evs[len(evs)-1])

@@ -228,24 +228,7 @@ func (p *Player) skipSoldOut(ctx context.Context, seg *script.Segment) (bool, er
 	}
 	st := &seg.Steps[order[p.cur.Step]]
 	p.advance()
-	switch st.Kind {
-	case script.StepIf:
-		if p.holds(st.If) {
-			return true, p.jump(st.Goto)
-		}
-	case script.StepGoto:
-		return true, p.jump(st.Goto)
-	case script.StepSet:
-		if p.cur.Vars == nil {
-			p.cur.Vars = map[string]int64{}
-		}
-		if st.Set.Add {
-			p.cur.Vars[st.Set.Var] = p.varValue(st.Set.Var) + st.Set.Value
-		} else {
-			p.cur.Vars[st.Set.Var] = st.Set.Value
-		}
-	}
-	return true, nil
+	return true, p.flow(st)
 }
 
 // skipFalseLine checks the prices and discounts utterance u of line l

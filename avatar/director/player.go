@@ -633,6 +633,14 @@ func (p *Player) step(ctx context.Context) error {
 		return p.wait(ctx, time.Now().Add(st.Pause), p.interjectionDue)
 	case script.StepAction:
 		return p.act(ctx, *st.Action)
+	}
+	return p.flow(st)
+}
+
+// flow plays an if, goto or set step (which take no time); other steps are
+// left to the caller.
+func (p *Player) flow(st *script.Step) error {
+	switch st.Kind {
 	case script.StepIf:
 		if p.holds(st.If) {
 			return p.jump(st.Goto)
@@ -1003,6 +1011,24 @@ func (p *Player) fillIn(u script.Utterance, lang string) (string, []script.Cue) 
 }
 
 func (p *Player) placeholder(s, lang string) (string, bool) {
+	v, ok := p.placeholderValue(s, lang)
+	if ok && (strings.Contains(s, "price") || strings.HasPrefix(s, "coupon:")) {
+		// Spoken, an amount has no trailing zeros: 99元, 64.5元, not 99.00元.
+		v = spokenAmount(v)
+	}
+	return v, ok
+}
+
+// spokenAmount drops the zeros after a decimal point and the point itself
+// when nothing is left after it: "99.00" → "99", "64.50" → "64.5".
+func spokenAmount(v string) string {
+	if !strings.Contains(v, ".") {
+		return v
+	}
+	return strings.TrimSuffix(strings.TrimRight(v, "0"), ".")
+}
+
+func (p *Player) placeholderValue(s, lang string) (string, bool) {
 	name, ref, ok := strings.Cut(s, ":")
 	if !ok {
 		return "", false

@@ -95,6 +95,9 @@ func TestComposeFile(t *testing.T) {
 				t.Errorf("%s: command %v", name, args)
 				continue
 			}
+			if cmd == "gateway" && flagValue(args, "assets") != "/assets" {
+				t.Errorf("%s: -assets %q, want /assets (where the image has them)", name, flagValue(args, "assets"))
+			}
 			if u := env(s, "AVATARCAST_NATS_USER"); u != role {
 				t.Errorf("%s: NATS user %q, want the %s role", name, u, role)
 			}
@@ -236,6 +239,9 @@ func TestDockerfile(t *testing.T) {
 	}
 	if len(froms) < 2 || !strings.Contains(froms[len(froms)-1], "distroless/static") {
 		t.Errorf("stages %v, want a build stage and a distroless static final stage", froms)
+	}
+	if !strings.Contains(string(df), "COPY assets /assets") {
+		t.Error("the image lacks the assets the gateways serve")
 	}
 	if user == "" || strings.HasPrefix(user, "root") || strings.HasPrefix(user, "0") {
 		t.Errorf("final stage runs as %q, want a non-root user", user)

@@ -48,6 +48,10 @@ func loadPersonas(path string) (map[string]avatar.Persona, error) {
 		if _, dup := out[p.ID]; dup {
 			return nil, fmt.Errorf("personas: %s: persona %q defined twice", path, p.ID)
 		}
+		// Every look is checked, used by a show or not yet.
+		if err := p.Look.Check(); err != nil {
+			return nil, fmt.Errorf("personas: %s: persona %s: %w", path, p.ID, err)
+		}
 		out[p.ID] = p
 	}
 	return out, nil

@@ -46,31 +46,8 @@ func (a *API) putScript(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ct := mediaType(r)
-	isJSON := ct == "application/json" || strings.HasSuffix(ct, "+json")
-	switch {
-	case isJSON, ct == "", ct == "application/yaml", ct == "application/x-yaml", ct == "text/yaml", ct == "text/x-yaml", ct == "text/plain":
-	default:
-		a.fail(w, r, http.StatusUnsupportedMediaType, "unsupported_media_type",
-			fmt.Sprintf("a script is YAML (Content-Type: application/yaml) or JSON (application/json), not %s", ct))
-		return
-	}
-	if r.ContentLength > a.cfg.MaxScriptBytes {
-		a.fail(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("a script may be at most %d bytes", a.cfg.MaxScriptBytes))
-		return
-	}
-	src, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.cfg.MaxScriptBytes))
-	var maxErr *http.MaxBytesError
-	if errors.As(err, &maxErr) {
-		a.fail(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("a script may be at most %d bytes", a.cfg.MaxScriptBytes))
-		return
-	}
-	if err != nil {
-		a.fail(w, r, http.StatusBadRequest, "bad_request", "could not read the body: "+err.Error())
-		return
-	}
-	if len(src) == 0 {
-		a.fail(w, r, http.StatusBadRequest, "bad_request", "the body is empty; send the script")
+	src, isJSON, ok := a.readScript(w, r)
+	if !ok {
 		return
 	}
 	// JSON is YAML, so the parser reads it as is and its problems point
@@ -365,4 +342,38 @@ func (a *API) deleteScript(w http.ResponseWriter, r *http.Request) {
 	}
 	a.record(r, "script.delete", id, nil)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// readScript reads a script sent as YAML or JSON (isJSON) in the request
+// body, at most MaxScriptBytes. On a wrong media type, a body too large,
+// unreadable or empty it answers the request and returns ok false.
+func (a *API) readScript(w http.ResponseWriter, r *http.Request) (src []byte, isJSON, ok bool) {
+	ct := mediaType(r)
+	isJSON = ct == "application/json" || strings.HasSuffix(ct, "+json")
+	switch {
+	case isJSON, ct == "", ct == "application/yaml", ct == "application/x-yaml", ct == "text/yaml", ct == "text/x-yaml", ct == "text/plain":
+	default:
+		a.fail(w, r, http.StatusUnsupportedMediaType, "unsupported_media_type",
+			fmt.Sprintf("a script is YAML (Content-Type: application/yaml) or JSON (application/json), not %s", ct))
+		return nil, false, false
+	}
+	if r.ContentLength > a.cfg.MaxScriptBytes {
+		a.fail(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("a script may be at most %d bytes", a.cfg.MaxScriptBytes))
+		return nil, false, false
+	}
+	src, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.cfg.MaxScriptBytes))
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		a.fail(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("a script may be at most %d bytes", a.cfg.MaxScriptBytes))
+		return nil, false, false
+	}
+	if err != nil {
+		a.fail(w, r, http.StatusBadRequest, "bad_request", "could not read the body: "+err.Error())
+		return nil, false, false
+	}
+	if len(src) == 0 {
+		a.fail(w, r, http.StatusBadRequest, "bad_request", "the body is empty; send the script")
+		return nil, false, false
+	}
+	return src, isJSON, true
 }

@@ -1,156 +1,423 @@
-// The viewer page: AI label, avatar mouth and expression, subtitles shown
-// word by word from the speech timings, product card, flash sale countdown,
-// exhibit card, replies and comments.
-"use strict";
-(function () {
-  const $ = (id) => document.getElementById(id);
-  const body = document.body;
-  const room = body.dataset.room;
-  const client = new AvatarClient(room);
-  const timers = [];
-  let saleEnds = 0;
+// The livestream viewer page: the avatar speaking with subtitles in the
+// viewer's language, product, flash-sale and coupon cards, a buy button,
+// flying comments, likes and a display name asked for at the first question.
+import { createAvatar } from "./avatar-svg.js";
+import { Speaker, word, translate, pick, langName, setImage, money, loadPublic } from "./stage.js";
 
-  function clearTimers() { while (timers.length) clearTimeout(timers.pop()); }
+const $ = (id) => document.getElementById(id);
+const room = document.body.dataset.room;
+const client = new window.AvatarClient(room);
+const store = window.localStorage;
 
-  function setLabel(text) { if (text) $("ai-label").textContent = text; }
+let me = "";                                   // this viewer's id, from hello
+let myName = store.getItem("avatarcast.name") || "";
+let pub = { languages: [], catalog: [], coupons: [] };
+let spoken = "";                               // the room's spoken language
+let subLang = store.getItem("avatarcast.sublang") || "";
+let uiLang = "zh-CN";
+let disclosures = {}, disclosure = "";
+let current = null;                            // the product card's product
+let sale = null, saleEnds = 0, skew = 0;       // skew: local clock minus server clock
+let likes = 0;
+let stateLangs = [];                           // hello.state.languages
 
-  // The AI label follows the spoken language: hello.disclosures holds it
-  // in each language of the room; each speech or reply says its language.
-  let disclosures = {};
-  function labelFor(lang) { if (lang && disclosures[lang]) setLabel(disclosures[lang]); }
+let avatar = createAvatar($("avatar"), null);
+let lookKey = "";
+const speaker = new Speaker($("subtitle"), avatar);
 
-  function speak(sp, prefix) {
-    clearTimers();
-    const sub = $("subtitle");
-    sub.textContent = "";
-    sub.dataset.line = sp.line_id || "";
-    if (prefix) sub.append(prefix);
-    const spans = [];
-    const words = sp.words && sp.words.length ? sp.words : [{ text: sp.text, offset: 0, start_ms: 0, end_ms: sp.duration_ms }];
-    // Offsets are UTF-8 byte offsets: the text between words (spaces,
-    // punctuation) is shown as it is, unhighlighted.
-    const enc = new TextEncoder(), dec = new TextDecoder();
-    const bytes = enc.encode(sp.text);
-    let pos = 0;
-    for (const w of words) {
-      const off = typeof w.offset === "number" ? w.offset : pos;
-      if (off > pos) sub.append(dec.decode(bytes.slice(pos, off)));
-      const s = document.createElement("span");
-      s.textContent = w.text;
-      s.className = "word";
-      sub.append(s);
-      spans.push(s);
-      pos = Math.max(pos, off + enc.encode(w.text).length);
-    }
-    if (pos < bytes.length) sub.append(dec.decode(bytes.slice(pos)));
-    words.forEach((w, i) => timers.push(setTimeout(() => spans[i].classList.add("spoken"), w.start_ms)));
-    const av = $("avatar");
-    for (const v of sp.visemes || []) timers.push(setTimeout(() => { av.dataset.viseme = v.v; }, v.at_ms));
-    timers.push(setTimeout(() => { av.dataset.viseme = "rest"; }, sp.duration_ms));
-  }
+function ui() { return subLang || spoken || uiLang; }
 
-  function showProduct(p) {
-    const el = $("product");
-    if (!p) { el.hidden = true; return; }
-    el.hidden = false;
-    el.dataset.sku = p.sku;
-    el.querySelector(".title").textContent = p.title;
-    el.querySelector(".now").textContent = p.currency + " " + p.price;
-    el.querySelector(".list").textContent = p.list_price !== p.price ? p.currency + " " + p.list_price : "";
-    el.querySelector(".stock").textContent = p.stock + " in stock";
-    const ul = el.querySelector(".points");
-    ul.textContent = "";
-    for (const pt of p.points || []) { const li = document.createElement("li"); li.textContent = pt; ul.append(li); }
-  }
+function relabel() {
+  const l = ui();
+  document.documentElement.lang = l;
+  translate(l);
+  $("say-text").placeholder = word(l, "placeholder");
+  // The AI label is in the language being spoken (hello.disclosures).
+  const d = disclosures[spoken] || (spoken && pick(disclosures, spoken)) || disclosure;
+  if (d) $("ai-label").textContent = d;
+  renderCatalog();
+  if (current) showProduct(current);
+  if (sale) showSale(sale);
+}
 
-  function showSale(s) {
-    const el = $("sale");
-    if (!s) { el.hidden = true; saleEnds = 0; return; }
-    el.hidden = false;
-    el.querySelector(".price").textContent = s.currency + " " + s.price;
-    el.querySelector(".stock").textContent = s.stock;
-    saleEnds = Date.parse(s.ends);
-  }
+// --- products -------------------------------------------------------------
 
-  function showExhibit(x) {
-    const el = $("exhibit");
-    if (!x) { el.hidden = true; return; }
-    el.hidden = false;
-    el.querySelector(".title").textContent = x.title;
-    el.querySelector(".era").textContent = x.era || "";
-    const opts = el.querySelector(".options");
-    opts.textContent = "";
-    for (const o of x.options || []) {
-      const b = document.createElement("button");
-      b.textContent = o.label;
-      b.onclick = () => client.send("tap", { target: o.id });
-      opts.append(b);
-    }
-  }
+function titleOf(sku) {
+  const p = pub.catalog.find((c) => c.sku === sku);
+  if (p) return pick(p.title, ui());
+  return current && current.sku === sku ? current.title : sku;
+}
 
-  function addComment(who, text) {
+function showProduct(p) {
+  const el = $("product");
+  current = p;
+  if (!p) { el.hidden = true; renderCatalog(); return; }
+  el.hidden = false;
+  el.dataset.sku = p.sku;
+  setImage(el.querySelector(".thumb"), p.image, p.title);
+  el.querySelector(".title").textContent = p.title;
+  el.querySelector(".now").textContent = money(p.price, p.currency);
+  const list = el.querySelector(".list");
+  list.textContent = p.list_price && p.list_price !== p.price ? money(p.list_price, p.currency) : "";
+  list.title = word(ui(), "list_price");
+  el.querySelector(".stock").textContent = word(ui(), "left", { n: p.stock });
+  const w = el.querySelector(".wanted");
+  w.hidden = !(p.wanted > 0);
+  w.textContent = p.wanted > 0 ? word(ui(), "wanted", { n: p.wanted }) : "";
+  renderCatalog();
+}
+
+function renderCatalog() {
+  const ul = $("catalog");
+  ul.textContent = "";
+  for (const c of pub.catalog || []) {
     const li = document.createElement("li");
-    li.textContent = (who ? who + ": " : "") + text;
-    const ul = $("comments");
+    li.className = "item";
+    if (current && current.sku === c.sku) li.classList.add("current");
+    const img = document.createElement("img");
+    img.width = img.height = 56;
+    setImage(img, c.image, "");
+    const t = document.createElement("span");
+    t.className = "t";
+    t.textContent = pick(c.title, ui());
+    const pr = document.createElement("span");
+    pr.className = "p";
+    const now = document.createElement("strong");
+    now.textContent = money(c.price, c.currency);
+    pr.append(now);
+    if (c.list_price && c.list_price !== c.price) {
+      const s = document.createElement("s");
+      s.textContent = money(c.list_price, c.currency);
+      pr.append(" ", s);
+    }
+    li.append(img, t, pr);
+    if (current && current.sku === c.sku) {
+      const m = document.createElement("span");
+      m.className = "mark";
+      m.textContent = word(ui(), "now_explaining");
+      li.append(m);
+    }
     ul.append(li);
-    while (ul.children.length > 30) ul.firstChild.remove();
   }
+}
 
-  function applyState(st) {
-    if (!st) return;
-    showProduct(st.product || null);
-    showSale(st.sale || null);
-    showExhibit(st.exhibit || null);
-    const recent = st.recent || [];
-    if (recent.length) $("subtitle").textContent = recent[recent.length - 1].text;
+// --- flash sale and coupons --------------------------------------------------
+
+function showSale(s) {
+  const el = $("sale");
+  sale = s;
+  if (!s) { el.hidden = true; saleEnds = 0; return; }
+  el.hidden = false;
+  el.dataset.sku = s.sku;
+  el.querySelector(".sale-product").textContent = titleOf(s.sku);
+  el.querySelector(".price").textContent = money(s.price, s.currency);
+  el.querySelector(".stock").textContent = word(ui(), "left", { n: s.stock });
+  const w = el.querySelector(".wanted");
+  w.hidden = !(s.wanted > 0);
+  w.textContent = s.wanted > 0 ? word(ui(), "wanted", { n: s.wanted }) : "";
+  saleEnds = Date.parse(s.ends);
+  tick();
+}
+
+function tick() {
+  if (!saleEnds) return;
+  // The server's end time, on the server's clock.
+  const left = Math.max(0, Math.ceil((saleEnds - (Date.now() - skew)) / 1000));
+  const t = $("sale").querySelector(".countdown");
+  t.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+  t.dateTime = "PT" + left + "S";
+}
+setInterval(tick, 250);
+
+function showCoupon(c) {
+  const box = $("coupons");
+  let card = box.querySelector(`[data-id="${CSS.escape(c.id)}"]`);
+  if (!card) {
+    card = document.createElement("article");
+    card.className = "coupon";
+    card.dataset.id = c.id;
+    box.prepend(card);
+    while (box.children.length > 2) box.lastChild.remove();
   }
+  card.textContent = "";
+  const amt = document.createElement("strong");
+  amt.className = "amount";
+  amt.textContent = money(c.discount, c.currency);
+  const body = document.createElement("div");
+  const h = document.createElement("h3");
+  h.textContent = c.title;
+  const terms = document.createElement("p");
+  terms.className = "terms";
+  const parts = [word(ui(), "off", { d: money(c.discount, c.currency) })];
+  if (c.min_spend) parts.push(word(ui(), "min_spend", { m: money(c.min_spend, c.currency) }));
+  if (c.count) parts.push(word(ui(), "coupons_left", { n: c.count }));
+  terms.textContent = parts.join(" · ");
+  body.append(h, terms);
+  card.append(amt, body);
+}
 
-  client
-    .on("open", () => { $("status").textContent = "live"; })
-    .on("close", () => { $("status").textContent = "reconnecting…"; })
-    .on("hello", (ev) => {
-      const h = ev.data;
-      setLabel(h.disclosure);
-      disclosures = h.disclosures || {};
-      if (h.state) labelFor(h.state.lang);
-      $("persona-name").textContent = h.persona.name + " · AI";
-      applyState(h.state);
-    })
-    .on("resume", (ev) => { if (!ev.data.recovered) applyState(ev.data.state); })
-    .on("speech", (ev) => { labelFor(ev.data.lang); speak(ev.data); })
-    .on("reply", (ev) => { labelFor(ev.data.speech.lang); speak(ev.data.speech); })
-    .on("expression", (ev) => { $("avatar").dataset.expression = ev.data.name; })
-    .on("product.show", (ev) => showProduct(ev.data))
-    .on("product.hide", () => showProduct(null))
-    .on("sale.start", (ev) => showSale(ev.data))
-    .on("sale.update", (ev) => showSale(ev.data))
-    .on("sale.end", () => showSale(null))
-    .on("exhibit.focus", (ev) => showExhibit(ev.data))
-    .on("comment", (ev) => addComment(ev.data.name || "viewer", ev.data.text))
-    .on("notice", (ev) => {
-      const n = $("notice");
-      n.textContent = ev.data.text;
-      n.hidden = false;
-      setTimeout(() => { n.hidden = true; }, 5000);
-    })
-    .on("show.end", () => { $("status").textContent = "the show has ended"; })
-    .on("error", (ev) => addComment("⚠", ev.data.message));
+// --- museum rooms: the exhibit in focus, with its tap-to-ask questions ---
 
-  setInterval(() => {
-    if (!saleEnds) return;
-    const left = Math.max(0, Math.round((saleEnds - Date.now()) / 1000));
-    $("sale").querySelector(".countdown").textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
-  }, 250);
+function showExhibit(x) {
+  const el = $("exhibit");
+  if (!x) { el.hidden = true; return; }
+  el.hidden = false;
+  el.dataset.id = x.id;
+  setImage(el.querySelector(".thumb"), x.image, x.title);
+  el.querySelector(".title").textContent = x.title;
+  el.querySelector(".era").textContent = x.era || "";
+  const opts = el.querySelector(".options");
+  opts.textContent = "";
+  for (const o of x.options || []) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = o.label;
+    b.addEventListener("click", () => client.send("tap", { target: o.id }));
+    opts.append(b);
+  }
+}
 
-  $("say").addEventListener("submit", (e) => {
-    e.preventDefault();
-    const t = $("say-text").value.trim();
-    if (!t) return;
-    client.send(t.endsWith("?") || t.endsWith("？") ? "question" : "comment", { text: t });
-    $("say-text").value = "";
+// --- buying -----------------------------------------------------------------
+
+$("buy").addEventListener("click", () => {
+  const sku = $("product").dataset.sku;
+  if (!sku) return;
+  const data = { sku };
+  if (myName) data.name = myName;
+  const b = $("buy");
+  if (client.send("cart", data)) {
+    b.textContent = word(ui(), "sent");
+    b.dataset.state = "sent";
+    // A gateway without cart.ok never answers: the button comes back.
+    clearTimeout(b.t);
+    b.t = setTimeout(() => { if (b.dataset.state === "sent") { b.textContent = word(ui(), "buy"); b.dataset.state = ""; } }, 5000);
+  }
+});
+
+function cartOK(d) {
+  const b = $("buy");
+  if ($("product").dataset.sku !== d.sku) return;
+  b.textContent = word(ui(), "added");
+  b.dataset.state = "ok";
+  b.dataset.acked = d.sku; // the last product the gateway took an intent for
+  clearTimeout(b.t);
+  b.t = setTimeout(() => { b.textContent = word(ui(), "buy"); b.dataset.state = ""; }, 4000);
+}
+
+// --- comments, danmaku, likes, names ----------------------------------------
+
+let lane = 0;
+function fly(who, text, mine) {
+  const li = document.createElement("li");
+  const b = document.createElement("b");
+  b.textContent = who + " ";
+  li.append(b, text);
+  const ul = $("comments");
+  ul.append(li);
+  while (ul.children.length > 40) ul.firstChild.remove();
+  if ($("danmaku-toggle").getAttribute("aria-pressed") !== "true") return;
+  const d = document.createElement("span");
+  d.className = "bullet" + (mine ? " mine" : "");
+  d.textContent = text;
+  d.style.setProperty("--lane", lane);
+  lane = (lane + 1) % 5;
+  d.addEventListener("animationend", () => d.remove());
+  $("danmaku").append(d);
+}
+
+$("danmaku-toggle").addEventListener("click", (e) => {
+  const on = e.currentTarget.getAttribute("aria-pressed") !== "true";
+  e.currentTarget.setAttribute("aria-pressed", String(on));
+  $("danmaku").hidden = !on;
+});
+
+$("like").addEventListener("click", () => {
+  const data = { count: 1 };
+  if (myName) data.name = myName;
+  client.send("like", data);
+  $("like-count").textContent = String(++likes);
+  const btn = $("like");
+  for (let i = 0; i < 6; i++) {
+    const h = document.createElement("span");
+    h.className = "heart";
+    h.textContent = "♥";
+    h.style.setProperty("--dx", Math.round((Math.random() - 0.5) * 80) + "px");
+    h.style.setProperty("--delay", i * 60 + "ms");
+    h.addEventListener("animationend", () => h.remove());
+    btn.append(h);
+  }
+});
+
+let pendingQuestion = "", lastQuestion = "";
+function askName(text, err) {
+  pendingQuestion = text;
+  $("name-input").value = myName;
+  $("name-error").textContent = err || "";
+  $("name-dialog").showModal();
+  $("name-input").focus();
+}
+
+$("name-dialog").addEventListener("close", () => {
+  const d = $("name-dialog");
+  const name = $("name-input").value.trim();
+  if (d.returnValue !== "ok" || !name) { pendingQuestion = ""; return; }
+  myName = name;
+  store.setItem("avatarcast.name", name);
+  if (pendingQuestion) { lastQuestion = pendingQuestion; client.send("question", { text: pendingQuestion, name }); }
+  pendingQuestion = "";
+});
+
+$("say").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const t = $("say-text").value.trim();
+  if (!t) return;
+  $("say-text").value = "";
+  const question = /[?？]$/.test(t) || /^(how|what|where|when|why|who|can|is|do|does)\b/i.test(t) || /[吗呢么]$|多少|怎么|什么|哪/.test(t);
+  if (question && !myName) { askName(t); return; }
+  const data = { text: t };
+  if (myName) data.name = myName;
+  if (question) lastQuestion = t;
+  client.send(question ? "question" : "comment", data);
+});
+
+// --- replies ---------------------------------------------------------------
+
+function showReply(r) {
+  const box = $("reply");
+  box.textContent = "";
+  const mine = r.viewer && r.viewer === me;
+  box.classList.toggle("mine", !!mine);
+  const who = document.createElement("p");
+  who.className = "to";
+  who.textContent = mine ? word(ui(), "to_you", { name: myName || r.name || "" }) : "@" + (r.name || "…");
+  const q = document.createElement("p");
+  q.className = "q";
+  q.textContent = r.question;
+  box.append(who, q);
+  box.hidden = false;
+  clearTimeout(showReply.t);
+  showReply.t = setTimeout(() => { box.hidden = true; }, Math.max(6000, ((r.speech && r.speech.duration_ms) || 0) + 2000));
+}
+
+// --- languages ---------------------------------------------------------------
+
+function fillLangs() {
+  const sel = $("sub-lang");
+  sel.textContent = "";
+  const langs = pub.languages && pub.languages.length ? pub.languages : stateLangs.length ? stateLangs : spoken ? [spoken] : [];
+  for (const l of langs) {
+    const o = document.createElement("option");
+    o.value = l;
+    o.textContent = langName(l);
+    sel.append(o);
+  }
+  if (!langs.includes(subLang)) subLang = "";
+  sel.value = subLang || spoken || langs[0] || "";
+}
+
+$("sub-lang").addEventListener("change", (e) => {
+  subLang = e.target.value;
+  store.setItem("avatarcast.sublang", subLang);
+  // In a livestream the gateway keeps this to the viewer: it does not
+  // change what the presenter speaks.
+  client.send("lang", { lang: subLang });
+  speaker.relang(subLang);
+  relabel();
+});
+
+// --- the socket ------------------------------------------------------------------
+
+function applyState(st) {
+  if (!st) return;
+  if (st.lang) spoken = st.lang;
+  if (st.languages) stateLangs = st.languages;
+  showProduct(st.product || null);
+  showSale(st.sale || null);
+  showExhibit(st.exhibit || null);
+  if (st.viewers) $("viewer-count").textContent = String(st.viewers);
+  const recent = st.recent || [];
+  if (recent.length) { speaker.last = recent[recent.length - 1]; speaker.relang(subLang); }
+}
+
+function spokenIn(lang) {
+  if (!lang || lang === spoken) return;
+  spoken = lang;
+  fillLangs();
+  relabel();
+}
+
+function setStatus(key, cls) {
+  const s = $("status");
+  s.textContent = word(ui(), key);
+  s.dataset.state = key;
+  s.className = "status " + (cls || "");
+}
+
+client
+  .on("open", () => setStatus("live", "ok"))
+  .on("close", () => setStatus("reconnecting", "warn"))
+  .on("*", (ev) => { if (ev.ts && ev.seq > 0) skew = Date.now() - Date.parse(ev.ts); })
+  .on("hello", (ev) => {
+    const h = ev.data;
+    me = h.viewer;
+    disclosure = h.disclosure || disclosure;
+    disclosures = h.disclosures || disclosures;
+    $("persona-name").textContent = h.persona.name + " · AI";
+    const key = JSON.stringify(h.persona.look || null);
+    if (key !== lookKey) {
+      lookKey = key;
+      avatar.destroy();
+      avatar = speaker.avatar = createAvatar($("avatar"), h.persona.look);
+    }
+    applyState(h.state);
+    fillLangs();
+    relabel();
+  })
+  .on("resume", (ev) => { if (!ev.data.recovered) applyState(ev.data.state); })
+  .on("speech", (ev) => { spokenIn(ev.data.lang); speaker.play(ev.data); })
+  .on("reply", (ev) => { spokenIn(ev.data.speech.lang); showReply(ev.data); speaker.play(ev.data.speech); })
+  .on("expression", (ev) => avatar.expression(ev.data.name))
+  .on("gesture", (ev) => {
+    avatar.gesture(ev.data.name);
+    if (["point", "present", "show"].includes(ev.data.name)) {
+      const p = $("product");
+      p.classList.remove("pointed");
+      void p.offsetWidth;
+      p.classList.add("pointed");
+    }
+  })
+  .on("product.show", (ev) => showProduct(ev.data))
+  .on("product.hide", () => showProduct(null))
+  .on("sale.start", (ev) => showSale(ev.data))
+  .on("sale.update", (ev) => showSale(ev.data))
+  .on("sale.end", () => showSale(null))
+  .on("coupon", (ev) => showCoupon(ev.data))
+  .on("exhibit.focus", (ev) => showExhibit(ev.data))
+  .on("cart.ok", (ev) => cartOK(ev.data))
+  .on("viewers", (ev) => { $("viewer-count").textContent = String(ev.data.count); })
+  .on("comment", (ev) => fly(ev.data.name || "👤", ev.data.text, ev.data.viewer === me))
+  .on("notice", (ev) => {
+    const n = $("notice");
+    n.textContent = ev.data.text;
+    n.hidden = false;
+    clearTimeout(n.t);
+    n.t = setTimeout(() => { n.hidden = true; }, 8000);
+  })
+  .on("show.end", () => setStatus("ended", ""))
+  .on("error", (ev) => {
+    if (ev.data.code === "bad_name") {
+      myName = "";
+      store.removeItem("avatarcast.name");
+      askName(lastQuestion, word(ui(), "bad_name") + " " + ev.data.message);
+      return;
+    }
+    const li = document.createElement("li");
+    li.className = "err";
+    li.textContent = "⚠ " + ev.data.message;
+    $("comments").append(li);
   });
-  $("like").addEventListener("click", () => client.send("like", { count: 1 }));
 
-  window.avatarClient = client;
-  client.connect();
-})();
+loadPublic(room).then((p) => { pub = p; fillLangs(); relabel(); if (sale) showSale(sale); });
+relabel();
+window.avatarClient = client;
+client.connect();
