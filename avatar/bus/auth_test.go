@@ -128,6 +128,9 @@ func TestListeningServerRequiresCredentials(t *testing.T) {
 	if g.Scripts != nil {
 		t.Error("a gateway's bus has the scripts bucket")
 	}
+	if _, _, err := g.GetScript(ctx, "m", "show", 0); !errors.Is(err, bus.ErrNoScripts) {
+		t.Errorf("gateway GetScript: %v, want ErrNoScripts", err)
+	}
 
 	// What it must not do. Publishing is refused by the server, reported
 	// to the connection as a permissions violation.

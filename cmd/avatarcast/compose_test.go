@@ -210,7 +210,7 @@ func checkLB(t *testing.T, p *types.Project, s types.ServiceConfig) {
 			t.Errorf("lb configuration does not send to %s:8080", svc)
 		}
 	}
-	for _, want := range []string{"location /api/ { proxy_pass http://api; }", "proxy_set_header Upgrade $http_upgrade;"} {
+	for _, want := range []string{"location /api/ { proxy_pass http://api; }", `location ~ ^/rooms/[^/]+/public\.json$ { proxy_pass http://api; }`, "proxy_set_header Upgrade $http_upgrade;"} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("lb configuration lacks %q", want)
 		}

@@ -61,6 +61,15 @@ func TestGatewayCommand(t *testing.T) {
 	if code, _ := apiCall(t, viewers, token, "GET", "/api/v1/rooms/demo-live", "", ""); code != 404 {
 		t.Errorf("API on a viewer-only gateway: HTTP %d, want 404", code)
 	}
+	// A room's public facts come from its script, which the gateway role
+	// may not read: the viewer-only gateway says so (the compose load
+	// balancer sends public.json to the API gateway), the other serves them.
+	if code, _ := apiCall(t, viewers, "", "GET", "/rooms/demo-live/public.json", "", ""); code != 503 {
+		t.Errorf("public.json on a viewer-only gateway: HTTP %d, want 503", code)
+	}
+	if code, m := apiCall(t, gw, "", "GET", "/rooms/demo-live/public.json", "", ""); code != 200 || m["room"] != "demo-live" {
+		t.Errorf("public.json on the API gateway: HTTP %d %v", code, m)
+	}
 	// The merchant API's work, with the api role's permissions.
 	src, err := os.ReadFile(filepath.Join(repoRoot(t), "scripts", "demo-live.yaml"))
 	if err != nil {
