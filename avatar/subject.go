@@ -38,6 +38,17 @@ func EventsSubject(r RoomID) string { return "live.room." + string(r) + ".evt" }
 // AllEventsSubject matches every room's events subject; EventsStream stores it.
 func AllEventsSubject() string { return "live.room.*.evt" }
 
+// StoredEventsSubject is where the events stream republishes room r's
+// events, each only once stored, in the stream's order, with the stream's
+// headers (Nats-Sequence, Nats-Last-Sequence). Gateways feed viewers from
+// here, never from EventsSubject: a publish the stream refuses (a fenced
+// director, a publish lost in a leader election) reaches no viewer.
+func StoredEventsSubject(r RoomID) string { return "live.room." + string(r) + ".stored" }
+
+// StoredEventsRepublish is the EventsStream's republish destination for
+// AllEventsSubject: it maps live.room.R.evt to StoredEventsSubject(R).
+func StoredEventsRepublish() string { return "live.room.{{wildcard(1)}}.stored" }
+
 // InputSubject is where the gateway forwards room r's viewer messages.
 func InputSubject(r RoomID) string { return "live.room." + string(r) + ".in" }
 

@@ -5,8 +5,12 @@
 //
 // # Fan-out
 //
-// A gateway subscribes to a room's events once (core NATS, gaps filled from
-// JetStream by seq), frames each event once (the WebSocket frame's bytes,
+// A gateway subscribes to a room's events once, on the stream's republished
+// feed (avatar.StoredEventsSubject: core NATS, each event only once
+// JetStream has stored it, with the stream's seq), so viewers never see a
+// publish the stream refused; gaps (a slow subscription, a new stream
+// leader) are filled from JetStream by seq. Ring, resume and live delivery
+// are one history: the stream's. It frames each event once (the WebSocket frame's bytes,
 // header and payload) and queues the same frame for every viewer. Each viewer costs one reader
 // goroutine, parked on its socket with a shallow stack, a 384-byte read
 // buffer and no write buffer; a few shared writer goroutines

@@ -211,16 +211,28 @@ func TestOriginsAndKioskTokens(t *testing.T) {
 
 func TestPerIPLimit(t *testing.T) {
 	h := start(t, gateway.Config{MaxConnsPerIP: 2})
-	h.dial("room=r").next()
-	h.dial("room=r").next()
-	_, resp, err := websocket.DefaultDialer.Dial(h.url+"/ws?room=r", nil)
+	// The sockets come from 127.0.0.3: the harness's readiness polls came
+	// from 127.0.0.1, and a closed one is counted until the server reads
+	// its end.
+	from := func(last byte) *websocket.Dialer {
+		d := *websocket.DefaultDialer
+		d.NetDialContext = (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, last)}}).DialContext
+		return &d
+	}
+	for i := range 2 {
+		ws, _, err := from(3).Dial(h.url+"/ws?room=r", nil)
+		if err != nil {
+			t.Fatalf("socket %d from 127.0.0.3: %v", i+1, err)
+		}
+		t.Cleanup(func() { ws.Close() })
+		(&conn{t: t, ws: ws}).next()
+	}
+	_, resp, err := from(3).Dial(h.url+"/ws?room=r", nil)
 	if resp == nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("third socket from one IP: %v %v, want 429 with Retry-After", resp, err)
 	}
 	// Another loopback address has its own allowance.
-	d := *websocket.DefaultDialer
-	d.NetDialContext = (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}).DialContext
-	ws, _, err := d.Dial(h.url+"/ws?room=r", nil)
+	ws, _, err := from(2).Dial(h.url+"/ws?room=r", nil)
 	if err != nil {
 		t.Fatalf("from 127.0.0.2: %v", err)
 	}

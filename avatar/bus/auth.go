@@ -109,7 +109,8 @@ func RolePermissions(r Role) (*server.Permissions, error) {
 		}
 		return p
 	}
-	gatewaySub := []string{avatar.AllEventsSubject(), avatar.ChatSubject("*"), avatar.AllViewersSubject(), inbox}
+	// Viewers are fed from the stream's republished feed only.
+	gatewaySub := []string{avatar.StoredEventsSubject("*"), avatar.ChatSubject("*"), avatar.AllViewersSubject(), inbox}
 	var resp *server.ResponsePermission
 	switch r {
 	case RoleAdmin:

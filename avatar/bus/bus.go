@@ -249,6 +249,13 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 		Compression: jetstream.S2Compression,
 		AllowDirect: true,
 		Replicas:    replicas,
+		// The live feed: the stream's leader republishes each event only
+		// after storing it (see SubscribeEvents). Adding it to a stream
+		// created by an older version is an ordinary config update.
+		RePublish: &jetstream.RePublish{
+			Source:      avatar.AllEventsSubject(),
+			Destination: avatar.StoredEventsRepublish(),
+		},
 	})
 	if err != nil {
 		return err

@@ -48,7 +48,7 @@ func TestStreamsOnAThreeNodeCluster(t *testing.T) {
 	}
 
 	// The stream's leader goes away.
-	c.Stop(info.Cluster.Leader)
+	c.Kill(info.Cluster.Leader)
 	ev, ok, err := b.LastEvent(ctx, room)
 	if err != nil || !ok || ev.Seq != 1 || ev.Cursor != "c1" {
 		t.Fatalf("last event after the leader stopped: %+v, %v, %v", ev, ok, err)

@@ -72,21 +72,60 @@ func TestGatewayCannotRedirectStoredEventsToControls(t *testing.T) {
 }
 
 // TestGatewayCannotReplayEventsIntoAnotherRoom: the same trick on the
-// events subjects, delivering room r2's stored events to room r1's subject,
-// is refused by the server, as the events stream itself stores that subject
-// (a cycle), so events subscribers need no such check.
+// events feed. Delivering room r2's stored events to r1's events subject is
+// refused by the server (a cycle with the stream); delivering them to r1's
+// republished feed is allowed by the server, and SubscribeEvents drops them
+// (they lack the republish's subject header), while r1's own events flow.
 func TestGatewayCannotReplayEventsIntoAnotherRoom(t *testing.T) {
 	b := bustest.StartConfig(t, bus.Config{Listen: "127.0.0.1:-1"})
 	ctx := context.Background()
+	for seq := uint64(1); seq <= 5; seq++ {
+		if _, err := b.PublishEvent(ctx, "r2", seq, []byte(`{"room":"r2"}`), "", 0); err != nil {
+			t.Fatal(err)
+		}
+	}
 	g, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), Role: bus.RoleGateway, Auth: bus.Auth{CredsFile: bus.CredsFile(b.AuthDir(), bus.RoleGateway)}}, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer g.Close()
 	_, err = g.JS.CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
-		Name: "replay", DeliverSubject: avatar.EventsSubject("r1"), FilterSubject: avatar.EventsSubject("r2"), AckPolicy: jetstream.AckNonePolicy,
+		Name: "cycle", DeliverSubject: avatar.EventsSubject("r1"), FilterSubject: avatar.EventsSubject("r2"), AckPolicy: jetstream.AckNonePolicy,
 	})
 	if err == nil || !strings.Contains(err.Error(), "cycle") {
 		t.Fatalf("push consumer delivering events to a room's events subject: %v, want refused as a cycle", err)
+	}
+
+	got := make(chan bus.StoredEvent, 16)
+	sub, err := g.SubscribeEvents("r1", func(ev bus.StoredEvent) { got <- ev })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Stop()
+	if err := g.NC.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.JS.CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
+		Name: "replay", DeliverSubject: avatar.StoredEventsSubject("r1"), FilterSubject: avatar.EventsSubject("r2"), AckPolicy: jetstream.AckNonePolicy,
+	}); err != nil {
+		t.Fatalf("create a push consumer (the server allows it): %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for g.Forged() < 5 {
+		select {
+		case ev := <-got:
+			t.Fatalf("room r1's subscription got %s", ev.Data)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of r2's 5 events reached r1's subscription", g.Forged())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := b.PublishEvent(ctx, "r1", 1, []byte(`{"room":"r1"}`), "", 0); err != nil {
+		t.Fatal(err)
+	}
+	if ev := <-got; string(ev.Data) != `{"room":"r1"}` {
+		t.Fatalf("r1's viewers got %s", ev.Data)
 	}
 }

@@ -20,17 +20,34 @@ type Subscription struct{ sub *nats.Subscription }
 func (s *Subscription) Stop() error { return s.sub.Unsubscribe() }
 
 // SubscribeEvents calls fn, in order and one at a time, for each event of
-// room r published from now on. It is a core NATS subscription: if the
-// client falls too far behind, the server drops messages, so the caller
-// must watch seq for gaps and fill them with Replay.
+// room r stored from now on. It subscribes to the stream's republished
+// feed (avatar.StoredEventsSubject), not to the subject directors publish
+// on: the server republishes an event only after the stream has stored it,
+// so a publish the stream refuses (a fenced director) or never stores (a
+// publish lost in a leader election) reaches no one, and every event given
+// to fn is the one the stream holds at that seq. It is still a core NATS
+// subscription: if the client falls too far behind, the server drops
+// messages, and a new stream leader does not republish what its
+// predecessor had not, so the caller must watch seq for gaps and fill them
+// with Replay.
 func (b *Bus) SubscribeEvents(r avatar.RoomID, fn func(StoredEvent)) (*Subscription, error) {
-	sub, err := b.NC.Subscribe(avatar.EventsSubject(r), func(m *nats.Msg) {
+	sub, err := b.NC.Subscribe(avatar.StoredEventsSubject(r), func(m *nats.Msg) {
+		// The server's republish names the subject the event was stored
+		// under. A consumer that any reader of the stream may create and
+		// point here (JetStream delivers past its creator's permissions)
+		// does not: another room's events never reach this room's viewers.
+		if m.Header.Get(jetstream.SubjectHeader) != avatar.EventsSubject(r) {
+			b.dropForged(m.Subject)
+			return
+		}
 		seq, err := strconv.ParseUint(m.Header.Get(avatar.HeaderSeq), 10, 64)
 		if err != nil {
 			b.log.Warn("event without seq", logSubject(m.Subject))
 			return
 		}
-		fn(StoredEvent{Seq: seq, Data: m.Data, Cursor: m.Header.Get(avatar.HeaderCursor)})
+		// Set by the server on every republished message.
+		sseq, _ := strconv.ParseUint(m.Header.Get(jetstream.SequenceHeader), 10, 64)
+		fn(StoredEvent{Seq: seq, StreamSeq: sseq, Data: m.Data, Cursor: m.Header.Get(avatar.HeaderCursor)})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bus: subscribe room %s: %w", r, err)
