@@ -89,3 +89,8 @@ func AllViewersSubject() string { return "live.room.*.viewers" }
 // OrderKey is the OrdersBucket key of an order in room r whose idempotency
 // key hashes to digest (hex, so any key the platform sends is one token).
 func OrderKey(r RoomID, digest string) string { return string(r) + "." + digest }
+
+// InboxPrefix is where replies to a NATS connection of role come (the
+// client's custom inbox prefix), so each role's permissions allow only its
+// own replies: a gateway cannot read answers meant for the merchant API.
+func InboxPrefix(role string) string { return "_INBOX_" + role }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -55,6 +56,15 @@ type Config struct {
 	// Replicas is how many servers of a cluster keep each stream and bucket
 	// (default 1; 3 on the docker-compose cluster).
 	Replicas int
+	// Role is what this connection does (see Role). It chooses the reply
+	// inbox prefix the server's permissions expect, and whether Open creates
+	// the streams and buckets or only looks them up. Empty is RoleAdmin.
+	Role Role
+	// Auth is how to authenticate to an external server (URL).
+	Auth Auth
+	// RequestTimeout bounds each JetStream call of Open (default 5s); a call
+	// that goes unanswered is tried again a few times.
+	RequestTimeout time.Duration
 }
 
 // Bus is a connection to NATS with avatarcast's stream and buckets ready.
@@ -74,8 +84,13 @@ type Bus struct {
 	// Records is the long-kept record of every room's events (RecordsStream).
 	Records jetstream.Stream
 
-	ns  *server.Server // nil when connected to an external server
-	log *zap.Logger
+	ns         *server.Server // nil when connected to an external server
+	authDir    string         // where ns keeps its credentials, if it requires them
+	reqTimeout time.Duration  // bounds each try of a retried JetStream call
+	// violations counts what the server refused this connection.
+	violations atomic.Uint64
+	forged     atomic.Uint64 // see Forged
+	log        *zap.Logger
 }
 
 // Open connects to NATS as cfg says, starting the embedded server if cfg.URL
@@ -93,17 +108,42 @@ func Open(ctx context.Context, cfg Config, log *zap.Logger) (*Bus, error) {
 				b.log.Warn("nats disconnected", zap.Error(err))
 			}
 		}),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			// A permissions violation names the refused subject: a role
+			// that lacks a permission it needs shows here.
+			if errors.Is(err, nats.ErrPermissionViolation) {
+				b.violations.Add(1)
+			}
+			b.log.Warn("nats error", zap.Error(err))
+		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { b.log.Info("nats reconnected", zap.String("url", nc.ConnectedUrlRedacted())) }),
 	}
+	if cfg.Role == "" {
+		cfg.Role = RoleAdmin
+	}
+	if _, err := RolePermissions(cfg.Role); err != nil {
+		return nil, err
+	}
+	opts = append(opts, nats.CustomInboxPrefix(avatar.InboxPrefix(string(cfg.Role))))
 	url := cfg.URL
 	if url == "" {
-		ns, err := startEmbedded(cfg)
+		ns, authDir, err := startEmbedded(cfg)
 		if err != nil {
 			return nil, err
 		}
-		b.ns = ns
+		b.ns, b.authDir = ns, authDir
 		opts = append(opts, nats.InProcessServer(ns))
+		if authDir != "" {
+			// serve's own components connect in process as admin.
+			cfg.Auth = Auth{CredsFile: CredsFile(authDir, cfg.Role)}
+		}
 	}
+	authOpts, err := cfg.Auth.options()
+	if err != nil {
+		b.stopServer()
+		return nil, err
+	}
+	opts = append(opts, authOpts...)
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		b.stopServer()
@@ -129,7 +169,19 @@ func (b *Bus) ClientURL() string {
 	return b.ns.ClientURL()
 }
 
-func startEmbedded(cfg Config) (*server.Server, error) {
+// Violations is how many publishes or subscriptions the server refused
+// this connection for want of permission: more than 0 means the role lacks
+// something it needs (or something tried what it must not).
+func (b *Bus) Violations() uint64 { return b.violations.Load() }
+
+// AuthDir is where the embedded server keeps each role's credentials, or ""
+// if it requires none (it does when it listens beyond the process).
+func (b *Bus) AuthDir() string { return b.authDir }
+
+// startEmbedded starts the embedded server. Listening beyond the process,
+// it requires credentials: each role's, kept under the data directory, and
+// returns their directory.
+func startEmbedded(cfg Config) (*server.Server, string, error) {
 	dir := cfg.DataDir
 	if dir == "" {
 		dir = "data"
@@ -142,23 +194,28 @@ func startEmbedded(cfg Config) (*server.Server, error) {
 		NoLog:      true,
 		DontListen: cfg.Listen == "",
 	}
+	var authDir string
 	if cfg.Listen != "" {
 		host, port, err := splitHostPort(cfg.Listen)
 		if err != nil {
-			return nil, fmt.Errorf("bus: nats listen address %q: %w", cfg.Listen, err)
+			return nil, "", fmt.Errorf("bus: nats listen address %q: %w", cfg.Listen, err)
 		}
 		opts.Host, opts.Port = host, port
+		authDir = AuthDir(dir)
+		if opts.Nkeys, err = loadOrCreateCreds(authDir); err != nil {
+			return nil, "", err
+		}
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {
-		return nil, fmt.Errorf("bus: embedded server: %w", err)
+		return nil, "", fmt.Errorf("bus: embedded server: %w", err)
 	}
 	ns.Start()
 	if !ns.ReadyForConnections(10 * time.Second) {
 		ns.Shutdown()
-		return nil, errors.New("bus: embedded server not ready after 10s")
+		return nil, "", errors.New("bus: embedded server not ready after 10s")
 	}
-	return ns, nil
+	return ns, authDir, nil
 }
 
 func (b *Bus) setup(ctx context.Context, cfg Config) error {
@@ -167,6 +224,12 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("bus: jetstream: %w", err)
 	}
 	b.JS = js
+	timeout := cfg.RequestTimeout
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	b.reqTimeout = timeout
+	replicas := max(cfg.Replicas, 1)
 	if cfg.ReadOnly {
 		return b.bind(ctx)
 	}
@@ -177,18 +240,36 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 	if maxBytes == 0 {
 		maxBytes = 1 << 30
 	}
-	b.Events, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	provision := cfg.Role.Provisions()
+	stream := func(sc jetstream.StreamConfig) (jetstream.Stream, error) {
+		var s jetstream.Stream
+		err := retry(ctx, timeout, func(ctx context.Context) (err error) {
+			if provision {
+				s, err = js.CreateOrUpdateStream(ctx, sc)
+			} else {
+				s, err = js.Stream(ctx, sc.Name)
+			}
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("bus: %s stream %s: %w", verb(provision), sc.Name, err)
+		}
+		b.checkReplicas(sc.Name, s.CachedInfo().Config.Replicas, replicas)
+		return s, nil
+	}
+	b.Events, err = stream(jetstream.StreamConfig{
 		Name:        avatar.EventsStream,
 		Description: "avatar events of every room, by room subject",
 		Subjects:    []string{avatar.AllEventsSubject()},
 		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
 		MaxAge:      maxAge,
 		MaxBytes:    maxBytes,
 		Discard:     jetstream.DiscardOld,
 		Duplicates:  2 * time.Minute,
 		Compression: jetstream.S2Compression,
 		AllowDirect: true,
-		Replicas:    max(cfg.Replicas, 1),
+		Replicas:    replicas,
 		// The live feed: the stream's leader republishes each event only
 		// after storing it (see SubscribeEvents). Adding it to a stream
 		// created by an older version is an ordinary config update.
@@ -198,15 +279,28 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 		},
 	})
 	if err != nil {
-		return fmt.Errorf("bus: create stream %s: %w", avatar.EventsStream, err)
+		return err
 	}
 	kv := func(name, desc string, history uint8, ttl time.Duration) (jetstream.KeyValue, error) {
-		k, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket: name, Description: desc, History: history, Storage: jetstream.FileStorage,
-			Replicas: max(cfg.Replicas, 1), TTL: ttl,
+		var k jetstream.KeyValue
+		err := retry(ctx, timeout, func(ctx context.Context) (err error) {
+			if provision {
+				k, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+					Bucket: name, Description: desc, History: history, Storage: jetstream.FileStorage,
+					Replicas: replicas, TTL: ttl,
+				})
+			} else {
+				k, err = js.KeyValue(ctx, name)
+			}
+			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("bus: create bucket %s: %w", name, err)
+			return nil, fmt.Errorf("bus: %s bucket %s: %w", verb(provision), name, err)
+		}
+		if st, err := k.Status(ctx); err == nil {
+			if s, ok := st.(*jetstream.KeyValueBucketStatus); ok {
+				b.checkReplicas(kvStream(name), s.StreamInfo().Config.Replicas, replicas)
+			}
 		}
 		return k, nil
 	}
@@ -216,6 +310,10 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 	if b.State, err = kv(avatar.StateBucket, "room state snapshots for late joiners", 1, 0); err != nil {
 		return err
 	}
+	if cfg.Role == RoleGateway {
+		// A viewer-only gateway may not see scripts, leases, orders or audit.
+		return nil
+	}
 	if b.Scripts, err = kv(avatar.ScriptsBucket, "show script sources; history holds versions", 64, 0); err != nil {
 		return err
 	}
@@ -223,30 +321,93 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 	if leaseTTL == 0 {
 		leaseTTL = 5 * time.Second
 	}
-	if b.Leases, err = kv(avatar.LeasesBucket, "which director plays each room", 1, leaseTTL); err != nil {
-		return err
+	if cfg.Role != RoleAPI {
+		if b.Leases, err = kv(avatar.LeasesBucket, "which director plays each room", 1, leaseTTL); err != nil {
+			return err
+		}
 	}
 	ordersTTL := cfg.OrdersTTL
 	if ordersTTL == 0 {
 		ordersTTL = 72 * time.Hour
 	}
-	if b.Orders, err = kv(avatar.OrdersBucket, "what each order did, by room and idempotency key", 1, ordersTTL); err != nil {
-		return err
+	if cfg.Role != RoleDirector || provision {
+		if b.Orders, err = kv(avatar.OrdersBucket, "what each order did, by room and idempotency key", 1, ordersTTL); err != nil {
+			return err
+		}
 	}
-	b.Audit, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	b.Audit, err = stream(jetstream.StreamConfig{
 		Name:        avatar.AuditStream,
 		Description: "every change merchants make: who, when, what",
 		Subjects:    []string{avatar.AllAuditSubject()},
 		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
 		MaxAge:      cmp.Or(cfg.AuditMaxAge, DefaultRecordsMaxAge),
 		Compression: jetstream.S2Compression,
 		AllowDirect: true,
-		Replicas:    max(cfg.Replicas, 1),
+		Replicas:    replicas,
 	})
 	if err != nil {
-		return fmt.Errorf("bus: create stream %s: %w", avatar.AuditStream, err)
+		return err
 	}
-	return b.setupRecords(ctx, cfg)
+	if !provision {
+		// The API reads the record (exports); it does not shape it.
+		return retry(ctx, timeout, func(ctx context.Context) (err error) {
+			b.Records, err = js.Stream(ctx, avatar.RecordsStream)
+			return err
+		})
+	}
+	return retry(ctx, timeout, func(ctx context.Context) error { return b.setupRecords(ctx, cfg) })
+}
+
+func verb(provision bool) string {
+	if provision {
+		return "create"
+	}
+	return "look up"
+}
+
+// checkReplicas warns when a stream someone else made keeps fewer or more
+// copies than configured (JetStream does not change replicas on lookup).
+func (b *Bus) checkReplicas(stream string, have, want int) {
+	if have != want {
+		b.log.Warn("stream replicas differ from -nats-replicas", zap.String("stream", stream), zap.Int("replicas", have), zap.Int("want", want))
+	}
+}
+
+// retry calls fn with a context bounded by timeout, up to 4 times while it
+// fails for want of an answer (a stream whose leader just moved may leave
+// the first request unanswered), waiting a little longer each time.
+func retry(ctx context.Context, timeout time.Duration, fn func(context.Context) error) error {
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	var err error
+	wait := 100 * time.Millisecond
+	for attempt := 0; attempt < 4; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return errors.Join(err, ctx.Err())
+			case <-time.After(wait):
+			}
+			wait *= 2
+		}
+		actx, cancel := context.WithTimeout(ctx, timeout)
+		err = fn(actx)
+		cancel()
+		if err == nil || !unanswered(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// unanswered reports whether err means a JetStream request got no answer,
+// which is worth asking again, rather than a refusal.
+func unanswered(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
+		errors.Is(err, jetstream.ErrJetStreamNotEnabled)
 }
 
 // Close drains the connection, waiting for pending publishes and handlers,

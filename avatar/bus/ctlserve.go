@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/nats-io/nats.go"
+	"go.uber.org/zap"
 
 	"github.com/avatarcast/avatarcast/avatar"
 )
@@ -56,6 +57,14 @@ func (b *Bus) ServeControls(ctx context.Context, fn ControlFunc) *ControlServer 
 }
 
 func (s *ControlServer) handle(m *nats.Msg) {
+	if !fromRoles(m.Reply, RoleAPI, RoleAdmin) {
+		// Not a request from the merchant API or serve: a consumer that a
+		// reader of a stream pointed at this subject (JetStream delivers
+		// for the account, past its creator's permissions), or a stray
+		// publish. Never a control.
+		s.b.dropForged(m.Subject)
+		return
+	}
 	var c avatar.Control
 	if err := json.Unmarshal(m.Data, &c); err != nil {
 		s.respond(m, avatar.ControlReply{Error: "bad control: " + err.Error()})
@@ -135,3 +144,28 @@ func roomOfSubject(s string) avatar.RoomID {
 	}
 	return avatar.RoomID(t[len(t)-2])
 }
+
+// fromRoles reports whether reply is the inbox of one of roles: each
+// role's replies come to its own inbox prefix, which the server lets only
+// that role subscribe to, so a request's reply says which role sent it.
+// A message JetStream delivers to a subject has no such reply.
+func fromRoles(reply string, roles ...Role) bool {
+	for _, r := range roles {
+		if strings.HasPrefix(reply, avatar.InboxPrefix(string(r))+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// dropForged counts a message dropped because no role that may send it
+// sent it, and logs the first and every 1000th.
+func (b *Bus) dropForged(subject string) {
+	if n := b.forged.Add(1); n%1000 == 1 {
+		b.log.Warn("message dropped: not sent by a role that may send it", logSubject(subject), zap.Uint64("dropped", n))
+	}
+}
+
+// Forged is how many controls and events this connection dropped because
+// no role that may send them sent them.
+func (b *Bus) Forged() uint64 { return b.forged.Load() }

@@ -58,7 +58,13 @@ type StoredEvent struct {
 
 // LastEvent returns room r's last stored event, or ok false if it has none.
 func (b *Bus) LastEvent(ctx context.Context, r avatar.RoomID) (ev StoredEvent, ok bool, err error) {
-	m, err := b.Events.GetLastMsgForSubject(ctx, avatar.EventsSubject(r))
+	// A director taking a room over asks this first, often right after a
+	// failure moved the stream's leader: ask again if unanswered.
+	var m *jetstream.RawStreamMsg
+	err = retry(ctx, b.reqTimeout, func(ctx context.Context) (err error) {
+		m, err = b.Events.GetLastMsgForSubject(ctx, avatar.EventsSubject(r))
+		return err
+	})
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return StoredEvent{}, false, nil
 	}

@@ -79,7 +79,11 @@ func (b *Bus) ReleaseLease(ctx context.Context, l Lease) error {
 // LoadState returns room r's last saved state snapshot, or ok false if it
 // has none.
 func (b *Bus) LoadState(ctx context.Context, r avatar.RoomID) (st avatar.State, ok bool, err error) {
-	e, err := b.State.Get(ctx, string(r))
+	var e jetstream.KeyValueEntry
+	err = retry(ctx, b.reqTimeout, func(ctx context.Context) (err error) {
+		e, err = b.State.Get(ctx, string(r))
+		return err
+	})
 	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
 		return st, false, nil
 	}

@@ -32,6 +32,14 @@ func (s *Subscription) Stop() error { return s.sub.Unsubscribe() }
 // with Replay.
 func (b *Bus) SubscribeEvents(r avatar.RoomID, fn func(StoredEvent)) (*Subscription, error) {
 	sub, err := b.NC.Subscribe(avatar.StoredEventsSubject(r), func(m *nats.Msg) {
+		// The server's republish names the subject the event was stored
+		// under. A consumer that any reader of the stream may create and
+		// point here (JetStream delivers past its creator's permissions)
+		// does not: another room's events never reach this room's viewers.
+		if m.Header.Get(jetstream.SubjectHeader) != avatar.EventsSubject(r) {
+			b.dropForged(m.Subject)
+			return
+		}
 		seq, err := strconv.ParseUint(m.Header.Get(avatar.HeaderSeq), 10, 64)
 		if err != nil {
 			b.log.Warn("event without seq", logSubject(m.Subject))

@@ -101,6 +101,9 @@ func (b *Bus) nextScriptVersion(ctx context.Context, key string) (uint64, error)
 // the version it is. It returns ErrNotFound for a script or version that
 // does not exist, or that was deleted.
 func (b *Bus) GetScript(ctx context.Context, merchant, show string, version uint64) ([]byte, uint64, error) {
+	if b.Scripts == nil {
+		return nil, 0, fmt.Errorf("bus: get script %s: %w", avatar.ScriptKey(merchant, show), ErrNoScripts)
+	}
 	key := avatar.ScriptKey(merchant, show)
 	e, err := b.Scripts.Get(ctx, key)
 	switch {

@@ -45,7 +45,9 @@ type Director struct {
 	cfg  Config
 	b    *bus.Bus
 	sink Sink
-	log  *zap.Logger
+	// metrics are the director's figures (Collectors).
+	metrics *metrics
+	log     *zap.Logger
 
 	mu    sync.Mutex
 	rooms map[avatar.RoomID]*roomRun
@@ -76,7 +78,7 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) *Director {
 		cfg.ViewersMaxAge = ViewersMaxAge
 	}
 	d := &Director{cfg: cfg, b: b, sink: cfg.Sink, log: log.Named("director").With(zap.String("director", cfg.ID)),
-		rooms: map[avatar.RoomID]*roomRun{}, progs: map[string]*Program{}, block: avatar.NewBlocklist(cfg.BlockedWords)}
+		rooms: map[avatar.RoomID]*roomRun{}, progs: map[string]*Program{}, block: avatar.NewBlocklist(cfg.BlockedWords), metrics: newMetrics()}
 	if d.sink == nil {
 		d.sink = BusSink{B: b}
 	}
@@ -92,7 +94,8 @@ func (d *Director) ID() string { return d.cfg.ID }
 func (d *Director) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	d.ctl = d.b.ServeControls(ctx, d.control)
+	d.logOwned("started")
+	d.ctl = d.b.ServeControls(ctx, d.timedControl)
 	defer d.ctl.Close()
 	in, err := d.b.SubscribeAllInputs(d.input)
 	if err != nil {
@@ -152,6 +155,7 @@ func (d *Director) onRoom(ctx context.Context, key string, value []byte) {
 // the room is deleted.
 func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 	log := d.log.With(zap.String("room", string(rr.id)))
+	var heldBy string // another director seen holding the room
 	for ctx.Err() == nil {
 		d.mu.Lock()
 		if rr.deleted {
@@ -166,6 +170,9 @@ func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 		if err != nil {
 			retry := d.cfg.LeaseTTL / 4
 			if errors.Is(err, bus.ErrLeaseHeld) {
+				if info.Owner != "" && info.Owner != d.cfg.ID {
+					heldBy = info.Owner
+				}
 				if !info.Written.IsZero() {
 					// Try again just after the holder's lease would expire.
 					retry = min(max(time.Until(info.Written.Add(d.cfg.LeaseTTL))+20*time.Millisecond, 50*time.Millisecond), retry)
@@ -180,7 +187,14 @@ func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 			}
 			continue
 		}
-		log.Info("room leased")
+		d.metrics.acquired.Inc()
+		if heldBy != "" {
+			d.metrics.takeovers.Inc()
+			log.Info("room taken over", zap.String("from", heldBy))
+			heldBy = ""
+		} else {
+			log.Info("room leased")
+		}
 		d.play(ctx, rr, lease, log)
 	}
 }
@@ -211,9 +225,11 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	p := NewPlayer(rec, prog, d.sink, d.log)
 	p.viewersAge = d.cfg.ViewersMaxAge
 	p.block = d.block
+	p.onEmit = func(typ avatar.EventType) { d.metrics.events.WithLabelValues(string(typ)).Inc() }
 	d.mu.Lock()
 	rr.player = p
 	d.mu.Unlock()
+	d.logOwned("room " + string(rr.id) + " leased")
 	if err := d.ctl.Add(rr.id); err != nil {
 		log.Error("serve controls", zap.Error(err))
 	}
@@ -233,6 +249,7 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 				l, err := d.b.RenewLease(pctx, lease)
 				if err != nil {
 					if pctx.Err() == nil {
+						d.metrics.losses.Inc()
 						log.Warn("lease lost; stop playing", zap.Error(err))
 						lost = true
 						stop()
@@ -240,6 +257,7 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 					return
 				}
 				lease = l
+				d.metrics.renewals.Inc()
 			case <-rr.changed:
 				d.mu.Lock()
 				rec, deleted := rr.rec, rr.deleted
@@ -267,6 +285,7 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	d.mu.Lock()
 	rr.player = nil
 	d.mu.Unlock()
+	d.logOwned("room " + string(rr.id) + " let go")
 	switch {
 	case errors.Is(err, bus.ErrFenced):
 		log.Warn("room written by another director; dropped", zap.Error(err))

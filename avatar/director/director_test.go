@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/avatarcast/avatarcast/avatar"
@@ -112,7 +113,10 @@ func TestTakeoverAfterOwnerDies(t *testing.T) {
 	defer cancel()
 
 	// d1 has its own connection, so it can die alone.
-	b1, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), LeaseTTL: ttl, Name: "d1"}, zaptest.NewLogger(t))
+	// It connects as a director process does: with the director's
+	// credentials, which the listening embedded server requires.
+	b1, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), LeaseTTL: ttl, Name: "d1", Role: bus.RoleDirector,
+		Auth: bus.Auth{CredsFile: bus.CredsFile(b.AuthDir(), bus.RoleDirector)}}, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,6 +144,21 @@ func TestTakeoverAfterOwnerDies(t *testing.T) {
 	waitFor(t, 15*time.Second, "d2 speaks", func() bool { return len(speeches(t, events(t, b, room)[before:])) >= 3 })
 	evs := events(t, b, room)
 	t.Logf("takeover: first event from d2 %v after d1 died (lease TTL %v)", time.Time(evs[before].TS).Sub(died).Round(time.Millisecond), ttl)
+	// d2's metrics tell an operator what happened.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(d2.Collectors()...)
+	for name, atLeast := range map[string]float64{
+		"avatarcast_director_rooms_owned":           1,
+		"avatarcast_director_takeovers_total":       1,
+		"avatarcast_director_leases_acquired_total": 1,
+	} {
+		if v := gather(t, reg, name, ""); v < atLeast {
+			t.Errorf("%s = %v, want at least %v", name, v, atLeast)
+		}
+	}
+	if v := gather(t, reg, "avatarcast_director_events_total", "speech"); v < 3 {
+		t.Errorf("d2 counted %v lines, want at least the 3 it spoke", v)
+	}
 	cancel()
 	if err := <-done2; err != nil {
 		t.Fatalf("d2.Run: %v", err)
@@ -174,6 +193,9 @@ func TestTakeoverAfterOwnerDies(t *testing.T) {
 		if e.Type == avatar.EventShowStart {
 			t.Errorf("takeover started the show again")
 		}
+	}
+	if n := b1.Violations(); n != 0 {
+		t.Errorf("NATS refused the director role %d things it does", n)
 	}
 }
 
@@ -250,4 +272,31 @@ func TestLifecycleAndControlsOverNATS(t *testing.T) {
 	if _, err := b.NC.Request(avatar.ControlSubject(room), data, time.Second); err == nil {
 		t.Error("control answered after the director stopped")
 	}
+}
+
+// gather returns the value of metric name in reg (with label type=typ, if
+// typ is set), or -1 if it is not there.
+func gather(t *testing.T, reg *prometheus.Registry, name, typ string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if typ != "" && (len(m.GetLabel()) != 1 || m.GetLabel()[0].GetValue() != typ) {
+				continue
+			}
+			switch {
+			case m.Gauge != nil:
+				return m.Gauge.GetValue()
+			case m.Counter != nil:
+				return m.Counter.GetValue()
+			}
+		}
+	}
+	return -1
 }

@@ -81,6 +81,9 @@ type Player struct {
 	updC       chan struct{}
 	timer      *time.Timer
 
+	// onEmit, if set, is told the type of each event published (metrics).
+	onEmit func(avatar.EventType)
+
 	voice  speech.Voice
 	block  *avatar.Blocklist // blocked words: names holding one are not spoken
 	seq    uint64            // last seq published
@@ -1435,6 +1438,9 @@ func (p *Player) emit(ctx context.Context, typ avatar.EventType, data any) error
 	}
 	p.seq, p.token = env.Seq, token
 	p.state.Seq = env.Seq
+	if p.onEmit != nil {
+		p.onEmit(typ)
+	}
 	return nil
 }
 

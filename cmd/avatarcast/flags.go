@@ -40,6 +40,16 @@ func (f *flags) string(name, def, usage string) *string {
 	return f.fs.String(name, def, fmt.Sprintf("%s (env %s)", usage, envName(name)))
 }
 
+// secret is a string flag whose environment value is never shown as its
+// default in -h output (passwords, tokens).
+func (f *flags) secret(name, usage string) *string {
+	p := f.fs.String(name, "", fmt.Sprintf("%s (env %s; prefer the variable: a command line is visible to other users)", usage, envName(name)))
+	if v := f.getenv(envName(name)); v != "" {
+		*p = v
+	}
+	return p
+}
+
 func (f *flags) int(name string, def int, usage string) *int {
 	p := new(int)
 	*p = def

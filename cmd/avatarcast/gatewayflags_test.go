@@ -49,7 +49,7 @@ func TestRetentionFlags(t *testing.T) {
 	if err := f.parse(nil); err != nil {
 		t.Fatal(err)
 	}
-	if cfg := c.busConfig("x"); cfg.RecordsMaxAge != bus.DefaultRecordsMaxAge || cfg.AuditMaxAge != bus.DefaultRecordsMaxAge || cfg.RecordsMaxBytes != bus.DefaultRecordsMaxBytes {
+	if cfg := c.busConfig("x", bus.RoleDirector); cfg.RecordsMaxAge != bus.DefaultRecordsMaxAge || cfg.AuditMaxAge != bus.DefaultRecordsMaxAge || cfg.RecordsMaxBytes != bus.DefaultRecordsMaxBytes {
 		t.Errorf("default config %+v, want three years and %d bytes", cfg, bus.DefaultRecordsMaxBytes)
 	}
 	env := map[string]string{"AVATARCAST_RECORDS_MAX_AGE": "8760h", "AVATARCAST_AUDIT_MAX_AGE": "17520h", "AVATARCAST_RECORDS_MAX_BYTES": "1048576"}
@@ -58,7 +58,7 @@ func TestRetentionFlags(t *testing.T) {
 	if err := f.parse([]string{"-records-max-bytes", "2097152"}); err != nil {
 		t.Fatal(err)
 	}
-	if cfg := c.busConfig("x"); cfg.RecordsMaxAge != 365*24*time.Hour || cfg.AuditMaxAge != 2*365*24*time.Hour || cfg.RecordsMaxBytes != 2<<20 {
+	if cfg := c.busConfig("x", bus.RoleDirector); cfg.RecordsMaxAge != 365*24*time.Hour || cfg.AuditMaxAge != 2*365*24*time.Hour || cfg.RecordsMaxBytes != 2<<20 {
 		t.Errorf("config %+v, want a year, two years and 2 MiB (the flag)", cfg)
 	}
 }

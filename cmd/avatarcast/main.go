@@ -6,6 +6,7 @@
 //	avatarcast director   the show director, against an external NATS
 //	avatarcast lint F...  check show scripts, one problem per line
 //	avatarcast export     write a room's record (NDJSON or a transcript)
+//	avatarcast health URL exit 0 if URL answers 2xx (a container healthcheck)
 package main
 
 import (
@@ -36,6 +37,7 @@ commands:
   director   run the show director against NATS at -nats-url
   lint       check show script files: avatarcast lint FILE...
   export     write a room's record: avatarcast export -room R -from T1 -to T2 (-nats-url URL | -data DIR)
+  health     exit 0 if a URL answers 2xx: avatarcast health http://127.0.0.1:8080/readyz
 
 Run 'avatarcast <command> -h' for a command's flags.
 `
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runLint(rest, stdout, stderr)
 	case "export":
 		return runExport(ctx, rest, getenv, stdout, stderr)
+	case "health":
+		return runHealth(ctx, rest, getenv, stdout, stderr)
 	case "loadgen":
 		return runLoadgen(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":

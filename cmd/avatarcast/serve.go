@@ -22,11 +22,13 @@ type common struct {
 	replicas                     *int
 	recordsMaxAge, auditMaxAge   *time.Duration
 	recordsMaxBytes              *int
+	creds, user, password, token *string
+	tlsCA, tlsCert, tlsKey       *string
 }
 
 func commonFlags(f *flags) common {
 	return common{
-		natsURL:   f.string("nats-url", "", "NATS server URL; empty starts an embedded server (serve only)"),
+		natsURL:   f.string("nats-url", "", "NATS server URLs, comma-separated seeds (nats://a:4222,nats://b:4222); empty starts an embedded server (serve only)"),
 		logLevel:  f.string("log-level", "info", "log level: debug, info, warn or error"),
 		logFormat: f.string("log-format", "console", "log format: console or json"),
 		replicas:  f.int("nats-replicas", 1, "servers of a NATS cluster that keep each stream and bucket"),
@@ -35,13 +37,27 @@ func commonFlags(f *flags) common {
 		recordsMaxAge:   f.duration("records-max-age", bus.DefaultRecordsMaxAge, "how long the record of every room's events is kept"),
 		recordsMaxBytes: f.int("records-max-bytes", bus.DefaultRecordsMaxBytes, "bytes the record may take on disk; the oldest events go first"),
 		auditMaxAge:     f.duration("audit-max-age", bus.DefaultRecordsMaxAge, "how long the audit trail of merchants' changes is kept"),
+		creds:           f.string("nats-creds", "", "NATS credentials file: a .creds file or an nkey seed file (serve -nats-listen writes one per role under DATA/nats-auth)"),
+		user:            f.string("nats-user", "", "NATS user name (with -nats-password)"),
+		password:        f.secret("nats-password", "NATS password"),
+		token:           f.secret("nats-token", "NATS authorization token"),
+		tlsCA:           f.string("nats-tls-ca", "", "PEM file of the CAs NATS servers' certificates must chain to"),
+		tlsCert:         f.string("nats-tls-cert", "", "PEM file of this client's TLS certificate for NATS (with -nats-tls-key)"),
+		tlsKey:          f.string("nats-tls-key", "", "PEM file of this client's TLS key for NATS"),
 	}
 }
 
-// busConfig is the bus configuration the common flags give, named name.
-func (c common) busConfig(name string) bus.Config {
-	return bus.Config{URL: *c.natsURL, Name: name, Replicas: *c.replicas,
+// busConfig is the bus configuration the common flags give, named name,
+// connecting as role.
+func (c common) busConfig(name string, role bus.Role) bus.Config {
+	return bus.Config{URL: *c.natsURL, Name: name, Replicas: *c.replicas, Role: role, Auth: c.auth(),
 		RecordsMaxAge: *c.recordsMaxAge, RecordsMaxBytes: int64(*c.recordsMaxBytes), AuditMaxAge: *c.auditMaxAge}
+}
+
+// auth is how to authenticate to an external NATS.
+func (c common) auth() bus.Auth {
+	return bus.Auth{CredsFile: *c.creds, User: *c.user, Password: *c.password, Token: *c.token,
+		TLSCA: *c.tlsCA, TLSCert: *c.tlsCert, TLSKey: *c.tlsKey}
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -78,6 +94,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if b.Embedded() {
 		log.Info("embedded NATS started", zap.String("data", *data), zap.String("nats", b.ClientURL()))
+		if dir := b.AuthDir(); dir != "" {
+			// Where the credentials are, never what they are.
+			log.Info("embedded NATS requires credentials; give other processes their role's file with -nats-creds",
+				zap.String("director", bus.CredsFile(dir, bus.RoleDirector)),
+				zap.String("gateway", bus.CredsFile(dir, bus.RoleGateway)),
+				zap.String("api", bus.CredsFile(dir, bus.RoleAPI)))
+		}
 	}
 	if rooms, err = publishRooms(ctx, b, rooms, sources, log); err != nil {
 		ln.Close()
@@ -121,10 +144,14 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 	addr := f.string("addr", "127.0.0.1:8080", "HTTP and WebSocket listen address")
 	personas := f.string("personas", "./configs/personas.yaml", "personas file, for the merchant API's checks")
 	merchants := f.string("merchants", "./configs/merchants.yaml", "merchant API accounts and their token hashes")
+	serveAPI := f.string("api", "on", `"on": also serve the merchant API (connects to NATS as role api); "off": viewers only (role gateway, which cannot read scripts nor send controls)`)
 	c := commonFlags(f)
 	gw := gatewayFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
+	}
+	if *serveAPI != "on" && *serveAPI != "off" {
+		return fmt.Errorf("gateway: -api %q: want on or off", *serveAPI)
 	}
 	if *c.natsURL == "" {
 		return errors.New("gateway: -nats-url (AVATARCAST_NATS_URL) is required; 'serve' runs everything in one process")
@@ -142,15 +169,21 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	b, err := bus.Open(ctx, c.busConfig("avatarcast-gateway"), log)
+	role := bus.RoleAPI
+	if *serveAPI == "off" {
+		role = bus.RoleGateway
+	}
+	b, err := bus.Open(ctx, c.busConfig("avatarcast-gateway", role), log)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	cfg := gw.config()
-	if cfg.API, err = newMerchantAPI(b, *merchants, ps, getenv, false, log); err != nil {
-		ln.Close()
-		return errors.Join(err, b.Close())
+	if role == bus.RoleAPI {
+		if cfg.API, err = newMerchantAPI(b, *merchants, ps, getenv, false, log); err != nil {
+			ln.Close()
+			return errors.Join(err, b.Close())
+		}
 	}
 	fmt.Fprintf(stdout, "avatarcast: serving http://%s\n", ln.Addr())
 	return errors.Join(gateway.New(cfg, b, log).Serve(ctx, ln), b.Close())
@@ -161,6 +194,7 @@ func runDirector(ctx context.Context, args []string, getenv func(string) string,
 	scripts := f.string("scripts", "", "if set, store this directory's show scripts and record a demo room for each (as serve does)")
 	personas := f.string("personas", "./configs/personas.yaml", "personas file")
 	blocked := f.string("blocked-words", "", "comma-separated words a viewer's display name must not hold to be spoken; give the gateways' list")
+	addr := f.string("addr", "", "if set, serve /livez, /readyz and /metrics on this host:port (for probes and Prometheus)")
 	c := commonFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
@@ -180,18 +214,27 @@ func runDirector(ctx context.Context, args []string, getenv func(string) string,
 			return err
 		}
 	}
-	b, err := bus.Open(ctx, c.busConfig("avatarcast-director"), log)
+	b, err := bus.Open(ctx, c.busConfig("avatarcast-director", bus.RoleDirector), log)
 	if err != nil {
 		return err
 	}
 	if _, err := publishRooms(ctx, b, rooms, sources, log); err != nil {
 		return errors.Join(err, b.Close())
 	}
-	return errors.Join(director.New(director.Config{BlockedWords: splitList(*blocked)}, b, log).Run(ctx), b.Close())
+	d := director.New(director.Config{BlockedWords: splitList(*blocked)}, b, log)
+	if *addr == "" {
+		return errors.Join(d.Run(ctx), b.Close())
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return errors.Join(fmt.Errorf("listen: %w", err), b.Close())
+	}
+	log.Info("director probes and metrics", zap.String("addr", ln.Addr().String()))
+	return errors.Join(serveParts(ctx, log, d.Run, func(ctx context.Context) error { return serveDirectorHTTP(ctx, ln, d, b) }), b.Close())
 }
 
 func serveConfig(c common, data, listen string) bus.Config {
-	cfg := c.busConfig("avatarcast-serve")
+	cfg := c.busConfig("avatarcast-serve", bus.RoleAdmin)
 	cfg.DataDir, cfg.Listen = data, listen
 	return cfg
 }

@@ -1,0 +1,49 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// TestRetryAsksAgainWhenUnanswered: a JetStream request that goes
+// unanswered (as right after a stream leader moves) is asked again, up to
+// a bound; a refusal is not.
+func TestRetryAsksAgainWhenUnanswered(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		errs  []error
+		calls int
+		ok    bool
+	}{
+		{"answered", []error{nil}, 1, true},
+		{"timeout then answer", []error{context.DeadlineExceeded, nats.ErrNoResponders, nil}, 3, true},
+		{"never answered", []error{nats.ErrTimeout, nats.ErrTimeout, nats.ErrTimeout, nats.ErrTimeout, nil}, 4, false},
+		{"refused", []error{jetstream.ErrStreamNotFound, nil}, 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := 0
+			err := retry(context.Background(), time.Second, func(ctx context.Context) error {
+				if _, ok := ctx.Deadline(); !ok {
+					t.Error("attempt without a deadline")
+				}
+				calls++
+				return tc.errs[calls-1]
+			})
+			if calls != tc.calls || (err == nil) != tc.ok {
+				t.Errorf("%d calls, err %v; want %d calls, ok %v", calls, err, tc.calls, tc.ok)
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	calls := 0
+	err := retry(ctx, time.Second, func(context.Context) error { calls++; return nats.ErrTimeout })
+	if calls != 1 || !errors.Is(err, nats.ErrTimeout) {
+		t.Errorf("cancelled: %d calls, %v; want 1 call", calls, err)
+	}
+}
