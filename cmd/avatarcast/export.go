@@ -26,6 +26,8 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	out := f.string("o", "", "write to this file instead of standard output")
 	data := f.string("data", "", "read a stopped serve's data directory (its embedded NATS store) instead of -nats-url")
 	natsURL := f.string("nats-url", "", "NATS server URL to read the record from")
+	role := f.string("nats-role", string(bus.RoleAPI), "the NATS role the credentials are for (api reads the record; see README, On a NATS cluster)")
+	auth := natsAuthFlags(f)
 	quiet := f.fs.Bool("q", false, "no progress on stderr")
 	if err := f.parse(args); err != nil {
 		return err
@@ -63,7 +65,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		cfg.DataDir = *data // an embedded server on the store, not listening
 	case *natsURL != "":
-		cfg.URL = *natsURL
+		cfg.URL, cfg.Role, cfg.Auth = *natsURL, bus.Role(*role), auth.auth()
 	default:
 		return errors.New("export: give -nats-url or -data")
 	}

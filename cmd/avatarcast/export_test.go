@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/bus"
 	"github.com/avatarcast/avatarcast/avatar/record"
 )
 
@@ -167,7 +168,7 @@ func TestExportRecord(t *testing.T) {
 
 	// From the running serve's NATS. The record follows the events stream
 	// a moment behind: ask again until it has caught up.
-	live := append([]string{"-nats-url", "nats://127.0.0.1:" + port}, window...)
+	live := append([]string{"-nats-url", "nats://127.0.0.1:" + port, "-nats-creds", bus.CredsFile(bus.AuthDir(dir), bus.RoleAPI)}, window...)
 	out := exportRun(t, live...)
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); out = exportRun(t, live...) {
 		if _, evs, _ := parseExport(t, out); len(evs) >= len(want) {

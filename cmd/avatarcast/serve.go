@@ -22,8 +22,25 @@ type common struct {
 	replicas                     *int
 	recordsMaxAge, auditMaxAge   *time.Duration
 	recordsMaxBytes              *int
+	natsAuth
+}
+
+// natsAuth holds the flags that say how to authenticate to an external NATS.
+type natsAuth struct {
 	creds, user, password, token *string
 	tlsCA, tlsCert, tlsKey       *string
+}
+
+func natsAuthFlags(f *flags) natsAuth {
+	return natsAuth{
+		creds:    f.string("nats-creds", "", "NATS credentials file: a .creds file or an nkey seed file (serve -nats-listen writes one per role under DATA/nats-auth)"),
+		user:     f.string("nats-user", "", "NATS user name (with -nats-password)"),
+		password: f.secret("nats-password", "NATS password"),
+		token:    f.secret("nats-token", "NATS authorization token"),
+		tlsCA:    f.string("nats-tls-ca", "", "PEM file of the CAs NATS servers' certificates must chain to"),
+		tlsCert:  f.string("nats-tls-cert", "", "PEM file of this client's TLS certificate for NATS (with -nats-tls-key)"),
+		tlsKey:   f.string("nats-tls-key", "", "PEM file of this client's TLS key for NATS"),
+	}
 }
 
 func commonFlags(f *flags) common {
@@ -37,13 +54,7 @@ func commonFlags(f *flags) common {
 		recordsMaxAge:   f.duration("records-max-age", bus.DefaultRecordsMaxAge, "how long the record of every room's events is kept"),
 		recordsMaxBytes: f.int("records-max-bytes", bus.DefaultRecordsMaxBytes, "bytes the record may take on disk; the oldest events go first"),
 		auditMaxAge:     f.duration("audit-max-age", bus.DefaultRecordsMaxAge, "how long the audit trail of merchants' changes is kept"),
-		creds:           f.string("nats-creds", "", "NATS credentials file: a .creds file or an nkey seed file (serve -nats-listen writes one per role under DATA/nats-auth)"),
-		user:            f.string("nats-user", "", "NATS user name (with -nats-password)"),
-		password:        f.secret("nats-password", "NATS password"),
-		token:           f.secret("nats-token", "NATS authorization token"),
-		tlsCA:           f.string("nats-tls-ca", "", "PEM file of the CAs NATS servers' certificates must chain to"),
-		tlsCert:         f.string("nats-tls-cert", "", "PEM file of this client's TLS certificate for NATS (with -nats-tls-key)"),
-		tlsKey:          f.string("nats-tls-key", "", "PEM file of this client's TLS key for NATS"),
+		natsAuth:        natsAuthFlags(f),
 	}
 }
 
@@ -55,7 +66,7 @@ func (c common) busConfig(name string, role bus.Role) bus.Config {
 }
 
 // auth is how to authenticate to an external NATS.
-func (c common) auth() bus.Auth {
+func (c natsAuth) auth() bus.Auth {
 	return bus.Auth{CredsFile: *c.creds, User: *c.user, Password: *c.password, Token: *c.token,
 		TLSCA: *c.tlsCA, TLSCert: *c.tlsCert, TLSKey: *c.tlsKey}
 }
