@@ -36,17 +36,7 @@ func (c *conn) closeOf() *websocket.CloseError {
 // the other viewers.
 func TestInvalidUTF8FrameClosed1007(t *testing.T) {
 	h := start(t, gateway.Config{})
-	in := make(chan avatar.Input, 10)
-	sub, err := h.b.SubscribeInputs("r", func(data []byte) {
-		var i avatar.Input
-		if json.Unmarshal(data, &i) == nil {
-			in <- i
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Stop()
+	in := h.inputs("r")
 	bad, other := h.dial("room=r"), h.dial("room=r")
 	bad.next()
 	other.next()

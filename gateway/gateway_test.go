@@ -45,6 +45,25 @@ func start(t *testing.T, cfg gateway.Config) *harness {
 	return h
 }
 
+// inputs collects what the gateway forwards to room r's director.
+func (h *harness) inputs(r avatar.RoomID) chan avatar.Input {
+	h.t.Helper()
+	got := make(chan avatar.Input, 64)
+	sub, err := h.b.SubscribeInputs(r, func(data []byte) {
+		var in avatar.Input
+		if err := json.Unmarshal(data, &in); err != nil {
+			h.t.Errorf("forwarded input %s: %v", data, err)
+			return
+		}
+		got <- in
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { _ = sub.Stop() })
+	return got
+}
+
 // restart starts a new gateway (stopping the old one) on the same NATS.
 func (h *harness) restart(cfg gateway.Config) {
 	h.t.Helper()

@@ -262,17 +262,7 @@ func TestViewerCountSummedAcrossGateways(t *testing.T) {
 
 func TestCommentsModeratedAndShown(t *testing.T) {
 	h := start(t, gateway.Config{BlockedWords: []string{"scam", "骗子"}})
-	in := make(chan avatar.Input, 1)
-	sub, err := h.b.SubscribeInputs("r", func(data []byte) {
-		var i avatar.Input
-		if json.Unmarshal(data, &i) == nil {
-			in <- i
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Stop()
+	in := h.inputs("r")
 	a, b := h.dial("room=r"), h.dial("room=r")
 	a.next()
 	b.next()

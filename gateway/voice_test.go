@@ -13,25 +13,6 @@ import (
 	"github.com/avatarcast/avatarcast/gateway"
 )
 
-// inputs collects what the gateway forwards to room r's director.
-func (h *harness) inputs(r avatar.RoomID) chan avatar.Input {
-	h.t.Helper()
-	got := make(chan avatar.Input, 64)
-	sub, err := h.b.SubscribeInputs(r, func(data []byte) {
-		var in avatar.Input
-		if err := json.Unmarshal(data, &in); err != nil {
-			h.t.Errorf("forwarded input %s: %v", data, err)
-			return
-		}
-		got <- in
-	})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.t.Cleanup(func() { _ = sub.Stop() })
-	return got
-}
-
 func nextInput(t *testing.T, c chan avatar.Input) avatar.Input {
 	t.Helper()
 	select {

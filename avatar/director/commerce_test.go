@@ -13,8 +13,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/script"
 )
@@ -56,23 +54,7 @@ func (s *auditSink) entries() []auditEntry {
 // startAudited is start with a sink that also records audit records.
 func startAudited(t *testing.T, prog *Program, sink *auditSink) *rig {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	p := NewPlayer(liveRoom("r", "livestream"), prog, sink, zap.NewNop())
-	errc := make(chan error, 1)
-	go func() { errc <- p.Run(ctx) }()
-	r := &rig{t: t, sink: &sink.memSink, p: p}
-	var once sync.Once
-	var err error
-	r.stop = func() error {
-		once.Do(func() {
-			cancel()
-			err = <-errc
-		})
-		return err
-	}
-	t.Cleanup(func() { _ = r.stop() })
-	synctest.Wait()
-	return r
+	return startSink(t, prog, liveRoom("r", "livestream"), sink, &sink.memSink)
 }
 
 func intPtr(n int) *int { return &n }

@@ -124,11 +124,18 @@ type rig struct {
 // start runs a player of prog in the current bubble with sink.
 func start(t *testing.T, prog *Program, room avatar.Room, sink *memSink) *rig {
 	t.Helper()
+	return startSink(t, prog, room, sink, sink)
+}
+
+// startSink is start with any Sink whose events mem records (a memSink
+// inside a wrapper that adds to it, such as auditSink).
+func startSink(t *testing.T, prog *Program, room avatar.Room, sink Sink, mem *memSink) *rig {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := NewPlayer(room, prog, sink, zap.NewNop())
 	errc := make(chan error, 1)
 	go func() { errc <- p.Run(ctx) }()
-	r := &rig{t: t, sink: sink, p: p}
+	r := &rig{t: t, sink: mem, p: p}
 	var once sync.Once
 	var err error
 	r.stop = func() error {
