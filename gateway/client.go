@@ -325,7 +325,7 @@ func (c *client) flush() {
 			go c.finish(msg)
 		} else {
 			_ = c.writeControl(opClose, msg, time.Second)
-			c.conn.Close()
+			c.hangUp()
 		}
 	}
 
@@ -364,13 +364,34 @@ const closeGrace = 5 * time.Second
 // and where to resume; one that is gone holds its socket a few seconds more.
 func (c *client) finish(msg []byte) {
 	defer close(c.finished)
-	defer c.conn.Close()
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	bufs := net.Buffers{c.tail, appendHeader(make([]byte, 0, maxHeader+len(msg)), opClose, len(msg)), msg}
 	c.tail = nil
 	_ = c.nc.SetWriteDeadline(time.Now().Add(closeGrace))
-	_, _ = bufs.WriteTo(c.nc)
+	if _, err := bufs.WriteTo(c.nc); err != nil {
+		c.conn.Close()
+		return
+	}
+	c.hangUp()
+}
+
+// lingerClose is how long a socket stays open for reading after the
+// gateway's close frame and FIN.
+const lingerClose = time.Second
+
+// hangUp ends the connection after the close frame: the write side at once
+// (a FIN right behind the close frame), the socket lingerClose later.
+// Closing it at once while the viewer's unread frames sit in the kernel's
+// receive buffer makes the kernel reset the connection, and a viewer can
+// then lose the close frame (and the resume point in its reason) before
+// reading it.
+func (c *client) hangUp() {
+	if hc, ok := c.nc.(interface{ CloseWrite() error }); ok && hc.CloseWrite() == nil {
+		time.AfterFunc(lingerClose, func() { c.conn.Close() })
+		return
+	}
+	c.conn.Close()
 }
 
 // errCut is returned by writes after a timed-out write cut a frame: nothing
