@@ -116,10 +116,25 @@ type Hello struct {
 	Resumed bool `json:"resumed,omitempty"`
 }
 
+// Show statuses, as State.Status holds them: what the director is doing with
+// the room's show (RoomPlaying and the others are what the merchant asked).
+const (
+	ShowPlaying = "playing"
+	ShowPaused  = "paused"
+	ShowEnded   = "ended"
+)
+
+// Reasons a flash sale ends, as Sale.Reason holds them on sale.end.
+const (
+	SaleEndTime    = "time"     // its countdown ran out
+	SaleEndSoldOut = "sold_out" // its stock ran out
+	SaleEndStopped = "stopped"  // the show ended, or another sale replaced it
+)
+
 // State is a room's snapshot: what a viewer joining at Seq must see.
 type State struct {
 	Seq     uint64 `json:"seq"`
-	Status  string `json:"status"` // "playing", "paused", "ended", "idle"
+	Status  string `json:"status"` // ShowPlaying, ShowPaused or ShowEnded
 	Segment string `json:"segment,omitempty"`
 	LineID  string `json:"line_id,omitempty"`
 	Lang    string `json:"lang,omitempty"`
@@ -268,7 +283,7 @@ type Sale struct {
 	Currency string `json:"currency"`
 	Stock    int    `json:"stock"`
 	Ends     Time   `json:"ends"`
-	Reason   string `json:"reason,omitempty"` // on sale.end: "time", "sold_out", "stopped"
+	Reason   string `json:"reason,omitempty"` // on sale.end: SaleEndTime, SaleEndSoldOut or SaleEndStopped
 	// Wanted is about how many distinct viewers sent an add-to-cart intent
 	// for the sale's SKU since it started; intents never change Stock.
 	Wanted int `json:"wanted,omitempty"`

@@ -167,7 +167,7 @@ func (p *Player) applyOrder(ctx context.Context, c *avatar.Control) (avatar.Cont
 	if s := p.sale; s != nil && s.ev.SKU == c.SKU {
 		if s.ev.Stock == 0 {
 			// The sale's units are gone, not the product: end it, say so.
-			if err := p.endSale(ctx, "sold_out"); err != nil {
+			if err := p.endSale(ctx, avatar.SaleEndSoldOut); err != nil {
 				return avatar.ControlReply{}, err
 			}
 			p.announceSoldOut(saleSoldOut + c.SKU)

@@ -40,7 +40,7 @@ func (p *Player) guardStep(ctx context.Context, seg *script.Segment) (bool, erro
 			p.log.Warn("audit of a script loop failed", zap.String("room", string(p.room.ID)), zap.Error(err))
 		}
 	}
-	if err := p.endSale(ctx, "stopped"); err != nil {
+	if err := p.endSale(ctx, avatar.SaleEndStopped); err != nil {
 		return true, err
 	}
 	if card := p.state.Product; card != nil {
@@ -49,7 +49,7 @@ func (p *Player) guardStep(ctx context.Context, seg *script.Segment) (bool, erro
 			return true, err
 		}
 	}
-	p.state.Status = statusEnded
+	p.state.Status = avatar.ShowEnded
 	if err := p.emitState(ctx, avatar.EventShowEnd, p.showStatus(avatar.ReasonScriptLoop)); err != nil {
 		return true, err
 	}

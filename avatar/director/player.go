@@ -52,13 +52,6 @@ const (
 	maxSayText  = 500 // bytes of a merchant's typed line
 )
 
-// Show statuses in avatar.State.
-const (
-	statusPlaying = "playing"
-	statusPaused  = "paused"
-	statusEnded   = "ended"
-)
-
 // Player plays one show in one room: the script as a timeline, viewer
 // input and merchant controls at line boundaries (notice, stock and price
 // at once), and the room record's lifecycle. Run owns its state; Input,
@@ -322,7 +315,7 @@ func (p *Player) restore(ctx context.Context) error {
 	}
 	p.state.Seq = p.seq
 	p.state.Lang = p.cur.Lang
-	if p.state.Status != statusPlaying && p.state.Status != statusPaused && p.state.Status != statusEnded {
+	if p.state.Status != avatar.ShowPlaying && p.state.Status != avatar.ShowPaused && p.state.Status != avatar.ShowEnded {
 		p.state.Status = ""
 	}
 	p.curStr = ""
@@ -369,7 +362,7 @@ func (p *Player) boundary(ctx context.Context) error {
 		if err := p.lifecycle(ctx); err != nil {
 			return err
 		}
-		if p.state.Status == statusPlaying {
+		if p.state.Status == avatar.ShowPlaying {
 			break
 		}
 		if err := p.wait(ctx, time.Time{}, p.hasUpdate); err != nil {
@@ -409,17 +402,17 @@ func (p *Player) lifecycle(ctx context.Context) error {
 	switch p.want {
 	case avatar.RoomPaused:
 		switch st {
-		case statusPlaying:
-			p.state.Status = statusPaused
+		case avatar.ShowPlaying:
+			p.state.Status = avatar.ShowPaused
 			return p.emitState(ctx, avatar.EventShowPause, p.showStatus("merchant"))
 		case "":
-			p.state.Status = statusPaused
+			p.state.Status = avatar.ShowPaused
 			return p.saveState(ctx)
 		}
 	case avatar.RoomStopped:
 		switch st {
-		case statusPlaying, statusPaused:
-			if err := p.endSale(ctx, "stopped"); err != nil {
+		case avatar.ShowPlaying, avatar.ShowPaused:
+			if err := p.endSale(ctx, avatar.SaleEndStopped); err != nil {
 				return err
 			}
 			if card := p.state.Product; card != nil {
@@ -428,24 +421,24 @@ func (p *Player) lifecycle(ctx context.Context) error {
 					return err
 				}
 			}
-			p.state.Status = statusEnded
+			p.state.Status = avatar.ShowEnded
 			return p.emitState(ctx, avatar.EventShowEnd, p.showStatus("merchant"))
 		case "":
-			p.state.Status = statusEnded
+			p.state.Status = avatar.ShowEnded
 			return p.saveState(ctx)
 		}
 	default: // playing
 		switch st {
-		case statusPaused:
-			p.state.Status = statusPlaying
+		case avatar.ShowPaused:
+			p.state.Status = avatar.ShowPlaying
 			return p.emitState(ctx, avatar.EventShowResume, p.startStatus())
-		case statusEnded, "":
-			if st == statusEnded {
+		case avatar.ShowEnded, "":
+			if st == avatar.ShowEnded {
 				// A stopped show starts again from the top.
 				p.cur.Pass, p.cur.Segment, p.cur.Step, p.cur.Attract = p.cur.Pass+1, 0, 0, false
 				p.touch()
 			}
-			p.state.Status = statusPlaying
+			p.state.Status = avatar.ShowPlaying
 			p.disclose = true // the show opens with the spoken disclosure
 			return p.emitState(ctx, avatar.EventShowStart, p.startStatus())
 		}
@@ -1250,7 +1243,7 @@ func (p *Player) startSale(ctx context.Context, s *script.Sale) error {
 	if p.sale != nil && p.sale.ev.ID == id {
 		return nil // already counting down: a looping pitch does not restart it
 	}
-	if err := p.endSale(ctx, "stopped"); err != nil {
+	if err := p.endSale(ctx, avatar.SaleEndStopped); err != nil {
 		return err
 	}
 	pr := p.prog.products[s.SKU]
@@ -1288,7 +1281,7 @@ func (p *Player) saleTick(ctx context.Context, now time.Time) (time.Time, error)
 		return time.Time{}, nil
 	}
 	if !now.Before(s.ends) {
-		return time.Time{}, p.endSale(ctx, "time")
+		return time.Time{}, p.endSale(ctx, avatar.SaleEndTime)
 	}
 	next := s.ends
 	if s.dirty {
@@ -1325,7 +1318,7 @@ func (p *Player) stockChanged(ctx context.Context, sku string, atOnce bool) erro
 		s.ev.Stock = n
 		s.dirty = true
 		if n == 0 {
-			if err := p.endSale(ctx, "sold_out"); err != nil {
+			if err := p.endSale(ctx, avatar.SaleEndSoldOut); err != nil {
 				return err
 			}
 		} else if atOnce {
