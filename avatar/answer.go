@@ -49,7 +49,6 @@ type RefusedSentence struct {
 // the console's "questions nothing answered". It holds no viewer id, only
 // what was asked and how it was answered.
 type Question struct {
-	Seq      uint64    `json:"seq"` // numbered per room from 1 when stored; a paging cursor
 	Room     RoomID    `json:"room"`
 	Merchant string    `json:"merchant"`
 	Lang     string    `json:"lang"`
