@@ -504,3 +504,33 @@ func (t *thinkFilter) Flush() string {
 	}
 	return s
 }
+
+// Resolve answers an unmatched question and says how, for the driver of
+// a room: with the model when c is not nil (the room turned it on), else
+// or when nothing the model wrote passed, with fallback (the script's
+// fallback line in the room's language). q is the record to complete
+// (Room, Merchant, Lang, Text, Asked and Version set by the caller); the
+// returned record says what to speak (Spoken), how it was answered, what
+// was refused and why, and why the model gave nothing (Error). It blocks
+// for at most c's timeout; run it off the engine.
+func Resolve(ctx context.Context, c *Client, req Request, q avatar.Question, fallback string) avatar.Question {
+	q.Answered, q.Spoken = avatar.AnsweredFallback, nil
+	if c != nil {
+		res, err := c.Answer(ctx, req)
+		q.Model, q.Refused = res.Model, res.Refused
+		if err != nil {
+			q.Error = err.Error()
+		}
+		if len(res.Spoken) > 0 {
+			q.Answered, q.Spoken = avatar.AnsweredModel, res.Spoken
+			return q
+		}
+		if len(res.Refused) > 0 {
+			q.Answered = avatar.AnsweredRefused
+		}
+	}
+	if fallback != "" {
+		q.Spoken = []string{fallback}
+	}
+	return q
+}

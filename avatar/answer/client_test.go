@@ -126,7 +126,7 @@ func teaShow() *script.Show {
 	}
 }
 
-func newClient(t *testing.T, s *stub, mod func(*answer.Config)) *answer.Client {
+func newClient(t testing.TB, s *stub, mod func(*answer.Config)) *answer.Client {
 	t.Helper()
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
@@ -418,5 +418,40 @@ func TestPromptLanguages(t *testing.T) {
 		if n := strings.Count(user, "問"); n != answer.MaxQuestionRunes {
 			t.Errorf("Build(%s): question of %d runes, want %d", lang, n, answer.MaxQuestionRunes)
 		}
+	}
+}
+
+// TestResolve: what the driver records and speaks for each outcome.
+func TestResolve(t *testing.T) {
+	const fallback = "这个我不太清楚，请看商品详情。"
+	base := avatar.Question{Room: "room-1", Merchant: "m", Lang: "zh-CN", Text: "有机吗？", Asked: time.Unix(1, 0), Version: 3}
+	for _, tc := range []struct {
+		name     string
+		stub     *stub // nil: no model for the room
+		answered string
+		spoken   []string
+		refused  int
+		err      bool
+	}{
+		{"no model", nil, avatar.AnsweredFallback, []string{fallback}, 0, false},
+		{"good", &stub{answer: "汤色清亮。"}, avatar.AnsweredModel, []string{"汤色清亮。"}, 0, false},
+		{"partly refused", &stub{answer: "汤色清亮。全网最好。"}, avatar.AnsweredModel, []string{"汤色清亮。"}, 1, false},
+		{"all refused", &stub{answer: "全网最好。"}, avatar.AnsweredRefused, []string{fallback}, 1, false},
+		{"failing", &stub{status: 503}, avatar.AnsweredFallback, []string{fallback}, 0, true},
+		{"slow", &stub{stall: true}, avatar.AnsweredFallback, []string{fallback}, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var c *answer.Client
+			if tc.stub != nil {
+				c = newClient(t, tc.stub, func(cfg *answer.Config) { cfg.Timeout = 200 * time.Millisecond })
+			}
+			q := answer.Resolve(context.Background(), c, request("zh-CN", base.Text), base, fallback)
+			if q.Answered != tc.answered || !slices.Equal(q.Spoken, tc.spoken) || len(q.Refused) != tc.refused || (q.Error != "") != tc.err {
+				t.Errorf("Resolve = answered %s spoken %q refused %d error %q; want %s %q %d error %v", q.Answered, q.Spoken, len(q.Refused), q.Error, tc.answered, tc.spoken, tc.refused, tc.err)
+			}
+			if q.Room != base.Room || q.Text != base.Text || q.Version != 3 || (c != nil && q.Model != "qwen2.5:3b") {
+				t.Errorf("Resolve lost the record's fields: %+v", q)
+			}
+		})
 	}
 }
