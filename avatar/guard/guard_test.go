@@ -65,6 +65,10 @@ func TestCheck(t *testing.T) {
 		{"en ordinary sentence", en, "Mr. Wang picked these leaves in March.", nil},
 		{"zh homophone-free 醉人", zh, "香气醉人。", nil},
 		{"zh 一点点", zh, "再加一点点水。", nil},
+		{"zh 土地一直 is no 第一", zh, "这里的土地一直很肥沃。", nil},
+		{"zh 手选 is no 首选", zh, "都是人工手选的茶叶。", nil},
+		{"zh 感觉对 is no 绝对", zh, "这款茶感觉对胃很温和。", nil},
+		{"zh 今晚能", zh, "今晚能发货吗？", nil},
 
 		// Advertising law.
 		{"zh absolute", zh, "这是全网最好的龙井。", []string{avatar.GuardAbsoluteClaim}},

@@ -208,6 +208,12 @@ func matchSound(us []unit, sylls []string) (int, bool) {
 // as the claim's own before the claim checker runs again.
 const claimChars = "最好佳优低强棒第一首选顶级极致独家绝对永久万能冠军王牌唯根治愈疗效"
 
+// ordinaryChars are frequent characters that share a claim character's
+// reading and, next to another claim character, make ordinary words: 土地一直
+// (地一, not 第一), 手选 (not 首选), 感觉对 (not 绝对), 更加 . They are never
+// read as the claim's. Writing a claim with one of them is not caught.
+const ordinaryChars = "地手觉加"
+
 // homophoneOf maps a tone-marked reading to the claim characters read so.
 var homophoneOf = func() map[string][]rune {
 	m := map[string][]rune{}
@@ -240,7 +246,7 @@ func homophoneClaims(text, lang string, seen map[int]bool) []soundClaim {
 		for i, r := range text {
 			p := primary(r)
 			cs := homophoneOf[p]
-			if len(cs) == 0 || strings.ContainsRune(claimChars, r) || utf8.RuneLen(r) != utf8.RuneLen(cs[0]) {
+			if len(cs) == 0 || strings.ContainsRune(claimChars, r) || strings.ContainsRune(ordinaryChars, r) || utf8.RuneLen(r) != utf8.RuneLen(cs[0]) {
 				continue
 			}
 			if b == nil {
