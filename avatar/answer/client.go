@@ -257,6 +257,7 @@ func (c *Client) Answer(ctx context.Context, req Request) (Result, error) {
 			{Role: openai.ChatMessageRoleSystem, Content: system},
 			{Role: openai.ChatMessageRoleUser, Content: user},
 		},
+		//lint:ignore SA1019 Ollama and llama.cpp's server read max_tokens; max_completion_tokens is OpenAI's newer name for it
 		MaxTokens:   c.cfg.MaxTokens,
 		Temperature: c.cfg.Temperature,
 	}

@@ -185,6 +185,15 @@ func TestAnswerGood(t *testing.T) {
 		if stream == plain {
 			t.Errorf("stream = %v with Plain %v", stream, plain)
 		}
+		s.mu.Lock()
+		maxTokens, opts := s.reqs[0]["max_tokens"], s.reqs[0]["stream_options"]
+		s.mu.Unlock()
+		if maxTokens != float64(answer.DefaultMaxTokens) {
+			t.Errorf("max_tokens = %v, want %d (the field local servers read)", maxTokens, answer.DefaultMaxTokens)
+		}
+		if o, _ := opts.(map[string]any); !plain && o["include_usage"] != true {
+			t.Errorf("stream_options = %v, want include_usage so the budget counts real tokens", opts)
+		}
 		if auth != "Bearer "+testKey {
 			t.Errorf("Authorization = %q", auth)
 		}

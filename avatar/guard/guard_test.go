@@ -87,6 +87,8 @@ func TestCheck(t *testing.T) {
 
 		// Blocklist and its sound.
 		{"zh blocked", zh, "你是傻逼吗？", []string{avatar.GuardBlockedWord}},
+		{"zh blocked zero-width", zh, "你是傻\u200b逼吗？", []string{avatar.GuardBlockedWord}},
+		{"zh blocked full-width pinyin", zh, "你是ｓｈａ　ｂｉ吗？", []string{avatar.GuardBlockedSound}},
 		{"zh blocked homophone", zh, "你是沙比吗？", []string{avatar.GuardBlockedSound}},
 		{"zh blocked spaced", zh, "你是傻 * 逼吗？", []string{avatar.GuardBlockedSound}},
 		{"zh blocked in pinyin", zh, "你是sha bi吗？", []string{avatar.GuardBlockedSound}},
