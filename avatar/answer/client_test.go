@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -462,5 +463,46 @@ func TestResolve(t *testing.T) {
 				t.Errorf("Resolve lost the record's fields: %+v", q)
 			}
 		})
+	}
+}
+
+// TestDemoScript: with the demo script as the parser gives it, the prompt
+// holds its catalog, coupon and FAQ in the room's language, an answer from
+// those facts is spoken, and one that strays is refused.
+func TestDemoScript(t *testing.T) {
+	src, err := os.ReadFile("../../scripts/demo-live.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	show, probs := script.Parse("demo-live.yaml", src)
+	if show == nil {
+		t.Fatal(probs)
+	}
+	p := answer.Prompt{Persona: avatar.Persona{ID: "xiaoya", Name: "小雅"}, Lang: "zh-CN", Show: show, Question: "龙井是有机的吗？"}
+	system, _ := p.Build()
+	for _, w := range []string{"小雅", "明前西湖龙井 250克（tea-01）：现价99.00元，原价129.00元，库存500件", "满99.00减10.00", "龙井现在99.00元一罐"} {
+		if !strings.Contains(system, w) {
+			t.Errorf("prompt lacks %q:\n%s", w, system)
+		}
+	}
+	for _, tc := range []struct {
+		answer  string
+		spoken  int
+		refused string
+	}{
+		{"明前西湖龙井现在99元一罐。新人满99减10元。", 2, ""},
+		{"手工青瓷茶杯只要50元。", 0, avatar.GuardPriceClaim},
+		{"我们还有《白毫银针》。", 0, avatar.GuardUnknownProduct},
+		{"它是全网最好的龙井。", 0, avatar.GuardAbsoluteClaim},
+	} {
+		c := newClient(t, &stub{answer: tc.answer}, nil)
+		req := answer.Request{Room: "demo-live", Prompt: p}
+		res, err := c.Answer(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Spoken) != tc.spoken || (tc.refused != "" && (len(res.Refused) != 1 || res.Refused[0].Reasons[0].Code != tc.refused)) {
+			t.Errorf("answer %q: spoken %q refused %v; want %d spoken, refused %q", tc.answer, res.Spoken, res.Refused, tc.spoken, tc.refused)
+		}
 	}
 }

@@ -83,6 +83,7 @@ type Facts struct {
 
 	names  []string // lower case
 	skus   map[string]bool
+	marks  [][]string // per product of Prices.Products: what names it (see productsNamed)
 	others []string // lower case, with the ones a catalog title holds left out
 }
 
@@ -137,8 +138,10 @@ func (f *Facts) index() {
 			f.names = append(f.names, n)
 		}
 	}
+	f.marks = f.marks[:0]
 	for _, pr := range f.Prices.Products {
 		f.skus[strings.ToLower(pr.SKU)] = true
+		f.marks = append(f.marks, productMarks(pr))
 	}
 	f.others = f.others[:0]
 	for _, o := range f.Others {
@@ -158,7 +161,7 @@ func (g *Guard) Check(sentence string, f *Facts) []avatar.GuardReason {
 	if f == nil {
 		f = &Facts{}
 	}
-	if f.skus == nil {
+	if f.skus == nil || len(f.marks) != len(f.Prices.Products) {
 		f = &Facts{Lang: f.Lang, Prices: f.Prices, Names: f.Names, Others: f.Others}
 		f.index()
 	}
@@ -184,7 +187,7 @@ func (g *Guard) Check(sentence string, f *Facts) []avatar.GuardReason {
 	for _, c := range homophoneClaims(text, f.Lang, seen) {
 		add(avatar.GuardHomophoneClaim, c.Phrase, "%q reads as %q, which %s (%s)", c.Phrase, c.Norm, c.Reason, c.Rule)
 	}
-	for _, p := range script.CheckPrices(text, f.Prices) {
+	for _, p := range script.CheckPrices(text, f.pricesFor(text)) {
 		if p.Severity == script.SevError {
 			add(p.Code, "", "%s", p.Msg)
 		}
@@ -274,4 +277,47 @@ func needsFold(r rune) bool { return r >= 0xFF01 && r <= 0xFF5E || r == 0x3000 |
 
 func isZeroWidth(r rune) bool {
 	return r >= 0x200B && r <= 0x200F || r == 0x2060 || r == 0xFEFF || r == 0x00AD
+}
+
+// productMarks returns what names product pr in a sentence: its SKU, the
+// pairs of CJK characters of its titles (龙井, 茶杯) and their Latin words
+// of three letters or more (longjing, cups), lower case.
+func productMarks(pr script.Product) []string {
+	marks := []string{strings.ToLower(pr.SKU)}
+	for _, t := range pr.Title {
+		t = strings.ToLower(fold(t))
+		var prev rune
+		for _, r := range t {
+			if isCJKRune(r) && isCJKRune(prev) {
+				marks = append(marks, string([]rune{prev, r}))
+			}
+			prev = r
+		}
+		for _, w := range strings.FieldsFunc(t, func(r rune) bool { return !unicode.IsLetter(r) || isCJKRune(r) }) {
+			if utf8.RuneCountInString(w) >= 3 && !slices.Contains(marks, w) {
+				marks = append(marks, w)
+			}
+		}
+	}
+	return marks
+}
+
+// pricesFor narrows the price facts to the products text names, so an
+// amount true of one product (a sale's saving on the tea) is not taken as
+// true of another (the cups). A sentence naming none is checked against
+// every product, as the director checks a line about none.
+func (f *Facts) pricesFor(text string) script.PriceFacts {
+	lower := strings.ToLower(text)
+	var named []script.Product
+	for i, pr := range f.Prices.Products {
+		if slices.ContainsFunc(f.marks[i], func(m string) bool { return strings.Contains(lower, m) }) {
+			named = append(named, pr)
+		}
+	}
+	if len(named) == 0 || len(named) == len(f.Prices.Products) {
+		return f.Prices
+	}
+	p := f.Prices
+	p.Products = named
+	return p
 }

@@ -83,6 +83,10 @@ func TestCheck(t *testing.T) {
 		{"zh wrong price in numerals", zh, "明前龙井只要五十九元。", []string{avatar.GuardPriceClaim}},
 		{"zh wrong price full-width", zh, "明前龙井只要５９元。", []string{avatar.GuardPriceClaim}},
 		{"zh wrong discount", zh, "现在打三折。", []string{avatar.GuardDiscountClaim}},
+		{"zh another product's saving", zh, "玻璃杯只要100元。", []string{avatar.GuardPriceClaim}},
+		{"en another product's saving", en, "The glass cup is only 100 yuan.", []string{avatar.GuardPriceClaim}},
+		{"zh two products", zh, "明前龙井99元，玻璃杯29元。", nil},
+		{"zh the saving of the product named", zh, "明前龙井直降100元。", nil},
 		{"en wrong price", en, "The glass cup costs only 9 yuan.", []string{avatar.GuardPriceClaim}},
 
 		// Blocklist and its sound.
