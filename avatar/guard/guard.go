@@ -84,7 +84,7 @@ type Facts struct {
 	names  []string // lower case
 	skus   map[string]bool
 	marks  [][]string // per product of Prices.Products: what names it (see productsNamed)
-	others []string // lower case, with the ones a catalog title holds left out
+	others []string   // lower case, with the ones a catalog title holds left out
 }
 
 // Live is what has changed since the script was written: the merchant's
