@@ -83,7 +83,7 @@ type Facts struct {
 
 	names  []string // lower case
 	skus   map[string]bool
-	marks  [][]string // per product of Prices.Products: what names it (see productsNamed)
+	marks  [][]string // per product of Prices.Products: what names it (see pricesFor)
 	others []string   // lower case, with the ones a catalog title holds left out
 }
 
