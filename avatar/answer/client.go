@@ -1,6 +1,7 @@
 package answer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,7 +43,10 @@ const (
 	DefaultMaxTokens      = 160
 	DefaultMaxSentences   = 3
 	DefaultCallsPerMinute = 6
-	DefaultTokensPerHour  = 20000
+	DefaultTokensPerHour  = 100000 // about a hundred answers with a demo-sized prompt
+	// MaxResponseBytes bounds what the client reads of one response, so
+	// an endpoint that sends without end cannot grow memory.
+	MaxResponseBytes = 1 << 20
 )
 
 // Config is one OpenAI-compatible chat endpoint (Ollama, llama.cpp's
@@ -171,9 +175,12 @@ func New(cfg Config, g *guard.Guard) (*Client, error) {
 	}
 	oc := openai.DefaultConfig(cfg.Key)
 	oc.BaseURL = strings.TrimRight(cfg.URL, "/")
+	hc := http.Client{}
 	if cfg.HTTPClient != nil {
-		oc.HTTPClient = cfg.HTTPClient
+		hc = *cfg.HTTPClient
 	}
+	hc.Transport = limitTransport{next: cmp.Or[http.RoundTripper](hc.Transport, http.DefaultTransport)}
+	oc.HTTPClient = &hc
 	return &Client{cfg: cfg, api: openai.NewClientWithConfig(oc), guard: g, now: time.Now, rooms: map[avatar.RoomID]*roomBudget{}}, nil
 }
 
@@ -534,4 +541,21 @@ func Resolve(ctx context.Context, c *Client, req Request, q avatar.Question, fal
 		q.Spoken = []string{fallback}
 	}
 	return q
+}
+
+// limitTransport cuts every response body at MaxResponseBytes.
+type limitTransport struct{ next http.RoundTripper }
+
+func (t limitTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = limitedBody{Reader: io.LimitReader(resp.Body, MaxResponseBytes), Closer: resp.Body}
+	return resp, nil
+}
+
+type limitedBody struct {
+	io.Reader
+	io.Closer
 }

@@ -32,6 +32,7 @@ type stub struct {
 	stall      bool // wait until the client gives up
 	stallAfter int  // with stall: send this many chunks first
 	usage      int  // total tokens to report
+	chunk      int  // runes per SSE chunk (default 2, as a model's tokens come)
 	calls      atomic.Int32
 
 	mu   sync.Mutex
@@ -81,16 +82,15 @@ func (s *stub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "data: %s\n\n", b)
 		fl.Flush()
 	}
-	// Two runes a chunk, as a model's tokens come.
 	runes := []rune(s.answer)
-	sent := 0
-	for i := 0; i < len(runes); i += 2 {
+	sent, n := 0, max(s.chunk, 2)
+	for i := 0; i < len(runes); i += n {
 		if s.stall && sent == s.stallAfter {
 			<-r.Context().Done()
 			return
 		}
 		send(map[string]any{"id": "x", "object": "chat.completion.chunk", "model": req["model"],
-			"choices": []any{map[string]any{"index": 0, "delta": map[string]any{"content": string(runes[i:min(i+2, len(runes))])}}}})
+			"choices": []any{map[string]any{"index": 0, "delta": map[string]any{"content": string(runes[i:min(i+n, len(runes))])}}}})
 		sent++
 	}
 	send(map[string]any{"id": "x", "object": "chat.completion.chunk", "model": req["model"], "choices": []any{}, "usage": usage})
@@ -505,4 +505,26 @@ func TestDemoScript(t *testing.T) {
 			t.Errorf("answer %q: spoken %q refused %v; want %d spoken, refused %q", tc.answer, res.Spoken, res.Refused, tc.spoken, tc.refused)
 		}
 	}
+}
+
+// TestAnswerHuge: an endpoint that sends far more than an answer is cut at
+// MaxResponseBytes and gives an error or a bounded answer, never an
+// unbounded read.
+func TestAnswerHuge(t *testing.T) {
+	huge := strings.Repeat("好", answer.MaxResponseBytes) // 3 MiB, no sentence end
+	modes(t, func(t *testing.T, plain bool) {
+		c := newClient(t, &stub{answer: huge, chunk: 4096}, func(cfg *answer.Config) { cfg.Plain = plain })
+		res, err := c.Answer(context.Background(), request("zh-CN", "?"))
+		if plain && err == nil {
+			t.Errorf("plain: a cut response decoded without error")
+		}
+		if len(res.Spoken) != 0 {
+			t.Errorf("spoken %d sentences of an endless answer", len(res.Spoken))
+		}
+		for _, r := range res.Refused {
+			if len(r.Text) > guard.MaxPendingBytes+4 {
+				t.Errorf("a refused sentence of %d bytes", len(r.Text))
+			}
+		}
+	})
 }

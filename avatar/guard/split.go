@@ -42,16 +42,14 @@ func (s *Splitter) Write(piece string) []string {
 		s.buf = s.buf[end:]
 		s.scan = 0
 	}
-	if len(s.buf) > MaxPendingBytes {
-		cut := len(s.buf)
-		for cut > 0 && !utf8.RuneStart(s.buf[cut-1]) {
+	for len(s.buf) > MaxPendingBytes {
+		// Cut at the start of the rune that crosses the bound.
+		cut := MaxPendingBytes
+		for cut > 0 && !utf8.RuneStart(s.buf[cut]) {
 			cut--
 		}
-		if cut > 0 {
-			cut-- // the start of the last rune, which may be incomplete
-		}
 		if cut == 0 {
-			cut = len(s.buf)
+			cut = MaxPendingBytes
 		}
 		out = appendSentence(out, string(s.buf[:cut]))
 		s.buf = s.buf[cut:]

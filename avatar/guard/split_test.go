@@ -88,6 +88,24 @@ func TestSplitterBounded(t *testing.T) {
 	}
 }
 
+// TestSplitterBoundedOnePiece: one piece far longer than MaxPendingBytes
+// is given out in pieces of at most that.
+func TestSplitterBoundedOnePiece(t *testing.T) {
+	var s guard.Splitter
+	got := s.Write(strings.Repeat("好", 5000)) // 15,000 bytes
+	got = append(got, s.Flush()...)
+	total := 0
+	for _, g := range got {
+		total += len(g)
+		if len(g) > guard.MaxPendingBytes || !utf8.ValidString(g) {
+			t.Fatalf("piece of %d bytes (valid %v), want at most %d", len(g), utf8.ValidString(g), guard.MaxPendingBytes)
+		}
+	}
+	if total != 15000 {
+		t.Errorf("pieces hold %d bytes, want 15000", total)
+	}
+}
+
 func FuzzSplitter(f *testing.F) {
 	for _, s := range []string{"这款茶很香。回甘明显！", "It costs 99.9 euros. Mr. Li", "真的吗？！……", "a.b.c. D", "\xe5\xa5"} {
 		f.Add(s, uint8(3))
