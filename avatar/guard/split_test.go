@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/avatarcast/avatarcast/avatar/guard"
@@ -119,15 +120,24 @@ func FuzzSplitter(f *testing.F) {
 			pieces = append(pieces, text[i:min(i+n, len(text))])
 		}
 		got := split(pieces...)
+		// strip drops white space and keeps every other byte as it is
+		// (strings.Map would turn invalid bytes into U+FFFD).
 		strip := func(s string) string {
-			return strings.Map(func(r rune) rune {
-				if r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == '\v' || r == '\f' || r == 0x85 || r == 0xA0 || r >= 0x1680 && strings.TrimSpace(string(r)) == "" {
-					return -1
+			var b []byte
+			for i := 0; i < len(s); {
+				r, n := utf8.DecodeRuneInString(s[i:])
+				if !(r != utf8.RuneError && unicode.IsSpace(r)) {
+					b = append(b, s[i:i+n]...)
 				}
-				return r
-			}, s)
+				i += n
+			}
+			return string(b)
 		}
-		if a, b := strip(strings.Join(got, "")), strip(text); a != b {
+		var joined strings.Builder
+		for _, g := range got {
+			joined.WriteString(strip(g))
+		}
+		if a, b := joined.String(), strip(text); a != b {
 			t.Fatalf("split(%q) lost or changed text: %q vs %q", pieces, a, b)
 		}
 		if whole := split(text); len(text) <= guard.MaxPendingBytes && !slices.Equal(whole, got) {
