@@ -94,3 +94,18 @@ func OrderKey(r RoomID, digest string) string { return string(r) + "." + digest 
 // client's custom inbox prefix), so each role's permissions allow only its
 // own replies: a gateway cannot read answers meant for the merchant API.
 func InboxPrefix(role string) string { return "_INBOX_" + role }
+
+// QuestionsStream keeps the viewers' questions that no FAQ entry matched
+// and how each was answered (Question), on QuestionsSubject, for a month:
+// the console's "questions nothing answered".
+const QuestionsStream = "QUESTIONS"
+
+// QuestionsSubject is where room r's unmatched questions are recorded;
+// merchant is a single token, as in ScriptKey, so a merchant's questions
+// are one subject filter and no room of another merchant falls under it.
+func QuestionsSubject(merchant string, r RoomID) string {
+	return "questions." + merchant + "." + string(r)
+}
+
+// AllQuestionsSubject matches every merchant's questions.
+func AllQuestionsSubject() string { return "questions.>" }

@@ -100,6 +100,7 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 //	GET    /api/v1/scripts/{id}/versions/{v} one version
 //	POST   /api/v1/rooms                     create a room (stopped)
 //	GET    /api/v1/rooms, /api/v1/rooms/{room}
+//	GET    /api/v1/rooms/{room}/questions    questions no FAQ entry matched, newest first
 //	PUT    /api/v1/rooms/{room}/script       assign a script version
 //	POST   /api/v1/rooms/{room}/{start,pause,resume,stop}
 //	POST   /api/v1/rooms/{room}/{pitch,sale,stock,price,say,notice,skip}
@@ -118,6 +119,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/rooms", a.listRooms)
 	mux.HandleFunc("GET /api/v1/rooms/{room}", a.getRoom)
 	mux.HandleFunc(recordRoute, a.getRecord)
+	mux.HandleFunc("GET /api/v1/rooms/{room}/questions", a.listQuestions)
 	mux.HandleFunc("PUT /api/v1/rooms/{room}/script", a.assignScript)
 	for _, op := range lifecycle {
 		mux.HandleFunc("POST /api/v1/rooms/{room}/"+op.name, a.lifecycleHandler(op))
