@@ -140,6 +140,16 @@ func opaqueIn(img image.Image, r rect) int {
 	return n
 }
 
+// shoot captures the frame with where the overlay may draw, measured just
+// before and just after the capture (a line may change the subtitle's box
+// in between: both are allowed).
+func shoot(t *testing.T, ctx context.Context, name string) (image.Image, []rect) {
+	t.Helper()
+	before := drawn(t, ctx)
+	img := frame(t, ctx, name)
+	return img, append(before, drawn(t, ctx)...)
+}
+
 // drawnParts is every box the overlay may draw, but the avatar's.
 const drawnParts = "#ai-label, #subtitle, #sale, #product, #danmaku .bullet"
 
@@ -205,11 +215,11 @@ func TestOverlayInBrowser(t *testing.T) {
 		waitJS(t, ctx, `innerWidth === `+strconv.FormatInt(size.w, 10)+` && innerHeight === `+strconv.FormatInt(size.h, 10), 5*time.Second, "the viewport")
 		// A line on screen for the picture: wait for the subtitle.
 		waitJS(t, ctx, `document.getElementById("subtitle").textContent.length > 0 && !document.getElementById("product").hidden`, 30*time.Second, "a subtitle and the product card")
-		img := frame(t, ctx, size.name)
+		img, parts := shoot(t, ctx, size.name)
 		if b := img.Bounds(); int64(b.Dx()) != size.w || int64(b.Dy()) != size.h {
 			t.Fatalf("%s: screenshot %dx%d, want %dx%d", size.name, b.Dx(), b.Dy(), size.w, size.h)
 		}
-		n := checkTransparent(t, img, drawn(t, ctx), size.name)
+		n := checkTransparent(t, img, parts, size.name)
 		checkLabel(t, ctx, img, size.name)
 		av := boxes(t, ctx, "#avatar")
 		if len(av) != 1 || opaqueIn(img, av[0]) < 500 {
@@ -310,9 +320,9 @@ func TestOverlayOptionsInBrowser(t *testing.T) {
 			t.Errorf("overlay%s: parts shown %v, want %q", tc.query, got, tc.want)
 		}
 		name := "overlay-options-" + strconv.Itoa(len(tc.query))
-		img := frame(t, ctx, name)
+		img, parts := shoot(t, ctx, name)
 		checkLabel(t, ctx, img, "overlay"+tc.query)
-		checkTransparent(t, img, drawn(t, ctx), "overlay"+tc.query)
+		checkTransparent(t, img, parts, "overlay"+tc.query)
 		if lh := boxes(t, ctx, "#ai-label"); len(lh) == 1 && lh[0].H < 28 {
 			t.Errorf("overlay%s: the AI label is %.0f px high, want it readable (≥ 28)", tc.query, lh[0].H)
 		}
@@ -405,10 +415,10 @@ func TestOverlayReconnectsInBrowser(t *testing.T) {
 		t.Fatalf("stop serve: %v", err)
 	}
 	waitJS(t, ctx, `closes > 0`, 10*time.Second, "the socket closing")
-	// Off the air for a moment: the frame is as it was.
+	// Off the air, and a reconnect attempt refused: the frame is as it was.
 	sub := text(t, ctx, "#subtitle")
 	frozen := html()
-	time.Sleep(1500 * time.Millisecond) // let any banner or clean-up the page might do show itself
+	waitJS(t, ctx, `closes > 1`, 20*time.Second, "a refused reconnect")
 	if eval[bool](t, ctx, `!document.querySelector("#avatar svg .mouth") || document.getElementById("product").hidden`) {
 		t.Error("the avatar or the product card went away when the socket closed")
 	}
@@ -421,13 +431,13 @@ func TestOverlayReconnectsInBrowser(t *testing.T) {
 	if txt := eval[string](t, ctx, `document.body.innerText`); strings.Contains(txt, "connect") || strings.Contains(txt, "连接") {
 		t.Errorf("the overlay shows a connection state: %q", txt)
 	}
-	during := frame(t, ctx, "overlay-off-air")
+	during, parts := shoot(t, ctx, "overlay-off-air")
 	av := boxes(t, ctx, "#avatar")
 	if len(av) != 1 || opaqueIn(during, av[0]) < opaqueIn(before, av[0])*9/10 {
 		t.Errorf("the avatar is not drawn as before while off the air")
 	}
 	checkLabel(t, ctx, during, "off the air")
-	checkTransparent(t, during, drawn(t, ctx), "off the air")
+	checkTransparent(t, during, parts, "off the air")
 	last := eval[int](t, ctx, `seen[seen.length - 1]`)
 	n := eval[int](t, ctx, `seen.length`)
 
@@ -460,12 +470,12 @@ func TestOverlayReconnectsInBrowser(t *testing.T) {
 		t.Fatalf("stop the room: HTTP %d %v", code, m)
 	}
 	waitJS(t, ctx, `document.body.dataset.show === "ended" && document.getElementById("product").hidden && document.getElementById("sale").hidden`, 20*time.Second, "the cards hidden when the room stops")
-	img := frame(t, ctx, "overlay-stopped")
+	img, parts := shoot(t, ctx, "overlay-stopped")
 	if av := boxes(t, ctx, "#avatar"); len(av) != 1 || opaqueIn(img, av[0]) < 500 {
 		t.Error("the avatar is not drawn after the room stopped")
 	}
 	checkLabel(t, ctx, img, "stopped room")
-	checkTransparent(t, img, drawn(t, ctx), "stopped room")
+	checkTransparent(t, img, parts, "stopped room")
 
 	// A stopped room's overlay, opened afresh: the last frame, no cards.
 	do(t, ctx, "reopen overlay", chromedp.Navigate(s2.base+"/overlay/demo-live"))
