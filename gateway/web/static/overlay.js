@@ -84,7 +84,7 @@ client
   })
   .on("resume", (ev) => { if (!ev.data.recovered) { applyState(ev.data.state); relabel(); } })
   .on("speech", (ev) => speak(ev.data))
-  .on("reply", (ev) => speak(ev.data.speech))
+  .on("reply", (ev) => { if (ev.data.speech) speak(ev.data.speech); })
   .on("expression", (ev) => presenter.avatar.expression(ev.data.name))
   .on("gesture", (ev) => presenter.avatar.gesture(ev.data.name))
   .on("product.show", (ev) => { product = ev.data; render(); })
