@@ -309,6 +309,16 @@ func TestOverlayOptionsInBrowser(t *testing.T) {
 		if strings.Contains(tc.want, "avatar") {
 			waitJS(t, ctx, `!!document.querySelector("#avatar svg .mouth")`, 10*time.Second, "the avatar"+tc.query)
 		}
+		if strings.Contains(tc.want, "danmaku") {
+			// Another viewer's comment flies across the overlay.
+			v := dial(t, s, "room=demo-live")
+			v.hello()
+			text := "好漂亮的茶罐 " + strconv.Itoa(len(tc.query))
+			if err := v.conn.WriteJSON(map[string]any{"type": "comment", "data": map[string]string{"text": text}}); err != nil {
+				t.Fatal(err)
+			}
+			waitJS(t, ctx, `[...document.querySelectorAll("#danmaku .bullet")].some(b => b.textContent === "`+text+`")`, 20*time.Second, "the comment flying as danmaku")
+		}
 		var got []string
 		for p, on := range shown() {
 			if on {
