@@ -34,6 +34,9 @@ var pages = template.Must(template.ParseFS(web.FS, "*.html"))
 //	GET /rooms/{room}/public.json  the room's products, coupons, exhibits, FAQ
 //	GET /kiosk/{room}     the museum kiosk page of a room
 //	POST /kiosk/unlock    checks a kiosk's staff passcode
+//	GET /overlay/{room}   the OBS overlay of a room, transparent
+//	                      (?parts=&scale=&side=, see ParseOverlayOptions);
+//	                      an unknown room: an empty transparent page, 404
 //	GET /assets/...       images from Config.Assets, with caching headers
 //	GET /static/...       the pages' scripts and styles
 //	GET /                 the list of rooms on air (playing or paused)
@@ -51,6 +54,7 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("GET /rooms/{room}/public.json", ps.servePublic)
 	mux.HandleFunc("GET /kiosk/{room}", ps.serveKiosk)
 	mux.HandleFunc("POST /kiosk/unlock", ps.serveUnlock)
+	mux.HandleFunc("GET /overlay/{room}", g.serveOverlay)
 	mux.HandleFunc("GET /assets/{path...}", ps.serveAsset)
 	static, _ := fs.Sub(web.FS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))

@@ -16,7 +16,8 @@ import (
 
 // browser starts headless Chromium for one test. Without Chromium the test
 // is skipped, except in CI (CI=true), where it fails: make test installs it.
-func browser(t *testing.T) context.Context {
+// extra adds allocator options (flags) to the defaults.
+func browser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -39,6 +40,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-quic", true),
 		chromedp.WindowSize(1280, 800),
 	}
+	opts = append(opts, extra...)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelB := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelB(); cancelA() })

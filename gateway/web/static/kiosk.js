@@ -2,8 +2,8 @@
 // tap-to-ask questions and the FAQ's, language buttons that switch the
 // spoken language at the next line, a browsable exhibit list, an attract
 // loop after inactivity, and a staff lock that the server checks.
-import { createAvatar } from "./avatar-svg.js";
 import { Speaker, word, translate, pick, langName, setImage, loadPublic } from "./stage.js";
+import { Presenter } from "./presenter.js";
 
 const $ = (id) => document.getElementById(id);
 const body = document.body;
@@ -15,10 +15,8 @@ const client = new window.AvatarClient(room);
 let pub = { languages: [], exhibits: [], faq: [] };
 let lang = "";           // the spoken language (the kiosk's language)
 let focus = null;        // the exhibit in focus (exhibit.focus payload)
-let disclosures = {}, disclosure = "";
-let avatar = createAvatar($("avatar"), null);
-let lookKey = "";
-const speaker = new Speaker($("subtitle"), avatar);
+const speaker = new Speaker($("subtitle"), null);
+const presenter = new Presenter($("avatar"), speaker, $("persona-name"));
 
 function exhibitOf(id) { return (pub.exhibits || []).find((e) => e.id === id); }
 
@@ -26,7 +24,7 @@ function relabel() {
   const l = lang || (pub.languages && pub.languages[0]) || "zh-CN";
   document.documentElement.lang = l;
   translate(l);
-  const d = disclosures[l] || pick(disclosures, l) || disclosure;
+  const d = presenter.label(l);
   if (d) $("ai-label").textContent = d;
   for (const b of $("langs").children) b.setAttribute("aria-pressed", String(b.dataset.lang === lang));
   renderExhibit();
@@ -128,7 +126,7 @@ function startAttract() {
       setImage(a.querySelector(".k-img"), x.image, pick(x.title, lang));
       a.querySelector(".attract-title").textContent = pick(x.title, lang);
     }
-    avatar.gesture("wave");
+    presenter.avatar.gesture("wave");
     attractTimer = setTimeout(step, 6000);
   };
   step();
@@ -212,17 +210,8 @@ client
   .on("open", () => status("live", "ok"))
   .on("close", () => status("reconnecting", "warn"))
   .on("hello", (ev) => {
-    const h = ev.data;
-    disclosure = h.disclosure || disclosure;
-    disclosures = h.disclosures || disclosures;
-    $("persona-name").textContent = h.persona.name + " · AI";
-    const key = JSON.stringify(h.persona.look || null);
-    if (key !== lookKey) {
-      lookKey = key;
-      avatar.destroy();
-      avatar = speaker.avatar = createAvatar($("avatar"), h.persona.look);
-    }
-    applyState(h.state);
+    presenter.hello(ev.data);
+    applyState(ev.data.state);
     relabel();
   })
   .on("resume", (ev) => { if (!ev.data.recovered) { applyState(ev.data.state); relabel(); } })
@@ -231,8 +220,8 @@ client
     speaker.play(ev.data);
   })
   .on("reply", (ev) => speaker.play(ev.data.speech))
-  .on("expression", (ev) => avatar.expression(ev.data.name))
-  .on("gesture", (ev) => avatar.gesture(ev.data.name))
+  .on("expression", (ev) => presenter.avatar.expression(ev.data.name))
+  .on("gesture", (ev) => presenter.avatar.gesture(ev.data.name))
   .on("exhibit.focus", (ev) => { focus = ev.data; relabel(); })
   .on("idle", () => { if ($("attract").hidden && Date.now() - lastTouch() > idleMs) startAttract(); });
 

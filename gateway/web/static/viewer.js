@@ -1,8 +1,10 @@
 // The livestream viewer page: the avatar speaking with subtitles in the
 // viewer's language, product, flash-sale and coupon cards, a buy button,
 // flying comments, likes and a display name asked for at the first question.
-import { createAvatar } from "./avatar-svg.js";
 import { Speaker, word, translate, pick, langName, setImage, money, loadPublic } from "./stage.js";
+import { Presenter } from "./presenter.js";
+import { fillProduct, fillSale, Countdown } from "./cards.js";
+import { Danmaku } from "./danmaku.js";
 
 const $ = (id) => document.getElementById(id);
 const room = document.body.dataset.room;
@@ -15,15 +17,15 @@ let pub = { languages: [], catalog: [], coupons: [] };
 let spoken = "";                               // the room's spoken language
 let subLang = store.getItem("avatarcast.sublang") || "";
 let uiLang = "zh-CN";
-let disclosures = {}, disclosure = "";
 let current = null;                            // the product card's product
-let sale = null, saleEnds = 0, skew = 0;       // skew: local clock minus server clock
+let sale = null;
 let likes = 0;
 let stateLangs = [];                           // hello.state.languages
 
-let avatar = createAvatar($("avatar"), null);
-let lookKey = "";
-const speaker = new Speaker($("subtitle"), avatar);
+const speaker = new Speaker($("subtitle"), null);
+const presenter = new Presenter($("avatar"), speaker, $("persona-name"));
+const countdown = new Countdown($("sale").querySelector(".countdown"));
+const danmaku = new Danmaku($("danmaku"));
 
 function ui() { return subLang || spoken || uiLang; }
 
@@ -33,7 +35,7 @@ function relabel() {
   translate(l);
   $("say-text").placeholder = word(l, "placeholder");
   // The AI label is in the language being spoken (hello.disclosures).
-  const d = disclosures[spoken] || (spoken && pick(disclosures, spoken)) || disclosure;
+  const d = presenter.label(spoken);
   if (d) $("ai-label").textContent = d;
   renderCatalog();
   if (current) showProduct(current);
@@ -49,21 +51,8 @@ function titleOf(sku) {
 }
 
 function showProduct(p) {
-  const el = $("product");
   current = p;
-  if (!p) { el.hidden = true; renderCatalog(); return; }
-  el.hidden = false;
-  el.dataset.sku = p.sku;
-  setImage(el.querySelector(".thumb"), p.image, p.title);
-  el.querySelector(".title").textContent = p.title;
-  el.querySelector(".now").textContent = money(p.price, p.currency);
-  const list = el.querySelector(".list");
-  list.textContent = p.list_price && p.list_price !== p.price ? money(p.list_price, p.currency) : "";
-  list.title = word(ui(), "list_price");
-  el.querySelector(".stock").textContent = word(ui(), "left", { n: p.stock });
-  const w = el.querySelector(".wanted");
-  w.hidden = !(p.wanted > 0);
-  w.textContent = p.wanted > 0 ? word(ui(), "wanted", { n: p.wanted }) : "";
+  fillProduct($("product"), p, ui());
   renderCatalog();
 }
 
@@ -104,30 +93,10 @@ function renderCatalog() {
 // --- flash sale and coupons --------------------------------------------------
 
 function showSale(s) {
-  const el = $("sale");
   sale = s;
-  if (!s) { el.hidden = true; saleEnds = 0; return; }
-  el.hidden = false;
-  el.dataset.sku = s.sku;
-  el.querySelector(".sale-product").textContent = titleOf(s.sku);
-  el.querySelector(".price").textContent = money(s.price, s.currency);
-  el.querySelector(".stock").textContent = word(ui(), "left", { n: s.stock });
-  const w = el.querySelector(".wanted");
-  w.hidden = !(s.wanted > 0);
-  w.textContent = s.wanted > 0 ? word(ui(), "wanted", { n: s.wanted }) : "";
-  saleEnds = Date.parse(s.ends);
-  tick();
+  fillSale($("sale"), s, s ? titleOf(s.sku) : "", ui());
+  countdown.set(s ? s.ends : "");
 }
-
-function tick() {
-  if (!saleEnds) return;
-  // The server's end time, on the server's clock.
-  const left = Math.max(0, Math.ceil((saleEnds - (Date.now() - skew)) / 1000));
-  const t = $("sale").querySelector(".countdown");
-  t.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
-  t.dateTime = "PT" + left + "S";
-}
-setInterval(tick, 250);
 
 function showCoupon(c) {
   const box = $("coupons");
@@ -206,7 +175,6 @@ function cartOK(d) {
 
 // --- comments, danmaku, likes, names ----------------------------------------
 
-let lane = 0;
 function fly(who, text, mine) {
   const li = document.createElement("li");
   const b = document.createElement("b");
@@ -216,13 +184,7 @@ function fly(who, text, mine) {
   ul.append(li);
   while (ul.children.length > 40) ul.firstChild.remove();
   if ($("danmaku-toggle").getAttribute("aria-pressed") !== "true") return;
-  const d = document.createElement("span");
-  d.className = "bullet" + (mine ? " mine" : "");
-  d.textContent = text;
-  d.style.setProperty("--lane", lane);
-  lane = (lane + 1) % 5;
-  d.addEventListener("animationend", () => d.remove());
-  $("danmaku").append(d);
+  danmaku.fly(text, mine);
 }
 
 $("danmaku-toggle").addEventListener("click", (e) => {
@@ -356,19 +318,11 @@ function setStatus(key, cls) {
 client
   .on("open", () => setStatus("live", "ok"))
   .on("close", () => setStatus("reconnecting", "warn"))
-  .on("*", (ev) => { if (ev.ts && ev.seq > 0) skew = Date.now() - Date.parse(ev.ts); })
+  .on("*", (ev) => countdown.seen(ev))
   .on("hello", (ev) => {
     const h = ev.data;
     me = h.viewer;
-    disclosure = h.disclosure || disclosure;
-    disclosures = h.disclosures || disclosures;
-    $("persona-name").textContent = h.persona.name + " · AI";
-    const key = JSON.stringify(h.persona.look || null);
-    if (key !== lookKey) {
-      lookKey = key;
-      avatar.destroy();
-      avatar = speaker.avatar = createAvatar($("avatar"), h.persona.look);
-    }
+    presenter.hello(h);
     applyState(h.state);
     fillLangs();
     relabel();
@@ -376,9 +330,9 @@ client
   .on("resume", (ev) => { if (!ev.data.recovered) applyState(ev.data.state); })
   .on("speech", (ev) => { spokenIn(ev.data.lang); speaker.play(ev.data); })
   .on("reply", (ev) => { spokenIn(ev.data.speech.lang); showReply(ev.data); speaker.play(ev.data.speech); })
-  .on("expression", (ev) => avatar.expression(ev.data.name))
+  .on("expression", (ev) => presenter.avatar.expression(ev.data.name))
   .on("gesture", (ev) => {
-    avatar.gesture(ev.data.name);
+    presenter.avatar.gesture(ev.data.name);
     if (["point", "present", "show"].includes(ev.data.name)) {
       const p = $("product");
       p.classList.remove("pointed");
