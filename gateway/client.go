@@ -60,15 +60,15 @@ type client struct {
 	// then by whichever writer holds the client.
 	lastSent atomic.Uint64
 
-	mu        sync.Mutex
-	q, spare  []*frame // waiting frames (nil: merged away) and the other buffer
-	live      int      // non-nil frames in q
-	queued    bool     // on the run queue or being written
-	pingDue   bool
-	stopping  bool
+	mu          sync.Mutex
+	q, spare    []*frame // waiting frames (nil: merged away) and the other buffer
+	live        int      // non-nil frames in q
+	queued      bool     // on the run queue or being written
+	pingDue     bool
+	stopping    bool
 	closeCode   avatar.CloseCode
 	closeDetail string
-	finished  chan struct{} // closed once the socket is closed
+	finished    chan struct{} // closed once the socket is closed
 
 	pongDue  bool
 	pongData []byte // a ping's payload, to echo in the pong
