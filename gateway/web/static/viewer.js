@@ -329,6 +329,7 @@ $("sub-lang").addEventListener("change", (e) => {
 
 function applyState(st) {
   if (!st) return;
+  showStatus(st.status);
   if (st.lang) spoken = st.lang;
   if (st.languages) stateLangs = st.languages;
   showProduct(st.product || null);
@@ -351,6 +352,14 @@ function setStatus(key, cls) {
   s.textContent = word(ui(), key);
   s.dataset.state = key;
   s.className = "status " + (cls || "");
+}
+
+// showStatus shows a show status (State.status, docs/protocol.md#show-status):
+// a viewer joining a paused or ended show is told so, not "live".
+function showStatus(status) {
+  if (status === "ended") setStatus("ended", "");
+  else if (status === "paused") setStatus("paused", "");
+  else setStatus("live", "ok");
 }
 
 client
@@ -403,7 +412,10 @@ client
     clearTimeout(n.t);
     n.t = setTimeout(() => { n.hidden = true; }, 8000);
   })
-  .on("show.end", () => setStatus("ended", ""))
+  .on("show.start", () => showStatus("playing"))
+  .on("show.resume", () => showStatus("playing"))
+  .on("show.pause", () => showStatus("paused"))
+  .on("show.end", () => showStatus("ended"))
   .on("error", (ev) => {
     if (ev.data.code === "bad_name") {
       myName = "";
