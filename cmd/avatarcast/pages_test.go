@@ -408,7 +408,7 @@ func TestKioskInBrowser(t *testing.T) {
 // TestViewerPageShowsShowStatus: the viewer page says when the show is
 // paused, both when it pauses under the viewer (show.pause) and to a viewer
 // who joins the paused show (hello's state.status), and says live again
-// when it resumes.
+// when it resumes; so does a kiosk.
 func TestViewerPageShowsShowStatus(t *testing.T) {
 	ctx := browser(t)
 	s := startPages(t, t.TempDir())
@@ -427,4 +427,12 @@ func TestViewerPageShowsShowStatus(t *testing.T) {
 
 	control(t, s, "demo-live", "resume", `{}`)
 	waitJS(t, ctx, status+` === "live"`, 60*time.Second, "live again, on show.resume")
+
+	// A kiosk says the same.
+	control(t, s, "demo-museum", "pause", `{}`)
+	do(t, ctx, "open kiosk", chromedp.Navigate(s.base+"/kiosk/demo-museum"))
+	waitJS(t, ctx, `window.avatarClient && avatarClient.lastSeq > 0`, 20*time.Second, "the kiosk's hello")
+	waitJS(t, ctx, status+` === "paused"`, 60*time.Second, "the kiosk paused, from hello's state or show.pause")
+	control(t, s, "demo-museum", "resume", `{}`)
+	waitJS(t, ctx, status+` === "live"`, 60*time.Second, "the kiosk live again, on show.resume")
 }

@@ -3,7 +3,7 @@
 // spoken language at the next line, a browsable exhibit list, an attract
 // loop after inactivity, and a staff lock that the server checks.
 import { createAvatar } from "./avatar-svg.js";
-import { Speaker, word, translate, pick, langName, setImage, loadPublic } from "./stage.js";
+import { Speaker, word, translate, pick, langName, setImage, loadPublic, statusKey } from "./stage.js";
 
 const $ = (id) => document.getElementById(id);
 const body = document.body;
@@ -195,6 +195,7 @@ $("staff-form").addEventListener("submit", async (e) => {
 
 function applyState(st) {
   if (!st) return;
+  status(...statusKey(st.status));
   if (st.lang) lang = st.lang;
   if (st.exhibit) focus = st.exhibit;
   const recent = st.recent || [];
@@ -234,6 +235,10 @@ client
   .on("expression", (ev) => avatar.expression(ev.data.name))
   .on("gesture", (ev) => avatar.gesture(ev.data.name))
   .on("exhibit.focus", (ev) => { focus = ev.data; relabel(); })
+  .on("show.start", () => status(...statusKey("playing")))
+  .on("show.resume", () => status(...statusKey("playing")))
+  .on("show.pause", () => status(...statusKey("paused")))
+  .on("show.end", () => status(...statusKey("ended")))
   .on("idle", () => { if ($("attract").hidden && Date.now() - lastTouch() > idleMs) startAttract(); });
 
 let lastTouchAt = Date.now();

@@ -31,6 +31,15 @@ const WORDS = {
   },
 };
 
+// statusKey is the chrome word key and class for a show status (State.status,
+// docs/protocol.md#show-status): a page joining a paused or ended show says so,
+// not "live".
+export function statusKey(status) {
+  if (status === "ended") return ["ended", ""];
+  if (status === "paused") return ["paused", ""];
+  return ["live", "ok"];
+}
+
 // base returns the base of a language tag: "zh-CN" → "zh".
 export const base = (lang) => String(lang || "").toLowerCase().split("-")[0];
 

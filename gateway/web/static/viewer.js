@@ -2,7 +2,7 @@
 // viewer's language, product, flash-sale and coupon cards, a buy button,
 // flying comments, likes and a display name asked for at the first question.
 import { createAvatar } from "./avatar-svg.js";
-import { Speaker, word, translate, pick, langName, setImage, money, loadPublic } from "./stage.js";
+import { Speaker, word, translate, pick, langName, setImage, money, loadPublic, statusKey } from "./stage.js";
 
 const $ = (id) => document.getElementById(id);
 const room = document.body.dataset.room;
@@ -354,13 +354,7 @@ function setStatus(key, cls) {
   s.className = "status " + (cls || "");
 }
 
-// showStatus shows a show status (State.status, docs/protocol.md#show-status):
-// a viewer joining a paused or ended show is told so, not "live".
-function showStatus(status) {
-  if (status === "ended") setStatus("ended", "");
-  else if (status === "paused") setStatus("paused", "");
-  else setStatus("live", "ok");
-}
+function showStatus(status) { setStatus(...statusKey(status)); }
 
 client
   .on("open", () => setStatus("live", "ok"))
