@@ -118,13 +118,16 @@ type Hello struct {
 
 // Show statuses, as State.Status holds them: what the director is doing with
 // the room's show (RoomPlaying and the others are what the merchant asked).
+// A show speaking its idle lines is playing: there is no idle status. Listed
+// in docs/protocol.md.
 const (
 	ShowPlaying = "playing"
 	ShowPaused  = "paused"
 	ShowEnded   = "ended"
 )
 
-// Reasons a flash sale ends, as Sale.Reason holds them on sale.end.
+// Reasons a flash sale ends, as Sale.Reason holds them on sale.end (listed in
+// docs/protocol.md).
 const (
 	SaleEndTime    = "time"     // its countdown ran out
 	SaleEndSoldOut = "sold_out" // its stock ran out
@@ -187,7 +190,7 @@ func EventContentID(r RoomID, seq uint64) string {
 type ShowStatus struct {
 	Show   string `json:"show"`
 	Title  string `json:"title,omitempty"`
-	Reason string `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty"` // on show.pause and show.end: ReasonMerchant or ReasonScriptLoop
 	// Provenance says what is played and by whom: set on show.start and
 	// show.resume, so the record of a show says where it came from.
 	Provenance *Provenance `json:"provenance,omitempty"`
@@ -204,6 +207,10 @@ type Provenance struct {
 	Licences []string `json:"licences,omitempty"` // likeness licence ids; none for a wholly synthetic persona
 	Person   string   `json:"person,omitempty"`   // whose likeness, if any
 }
+
+// ReasonMerchant is the reason of a show.pause or show.end the merchant
+// asked for (the room's status became RoomPaused or RoomStopped).
+const ReasonMerchant = "merchant"
 
 // ReasonScriptLoop is the reason of the show.end a director publishes when
 // the script ran director.MaxSilentSteps steps without speaking or waiting:

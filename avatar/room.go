@@ -47,7 +47,7 @@ const (
 	KindMuseum     = "museum"     // a kiosk: one device, one visitor, who chooses the spoken language
 )
 
-// Room statuses, as the merchant set them.
+// Room statuses, as the merchant set them (listed in docs/protocol.md).
 const (
 	RoomPlaying = "playing"
 	RoomPaused  = "paused"

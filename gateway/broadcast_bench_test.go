@@ -91,7 +91,7 @@ func benchBroadcast(b *testing.B, viewers int, each bool) {
 				stopped := c.stopping
 				c.mu.Unlock()
 				if stopped {
-					b.Fatalf("viewer dropped: %s", c.closeMsg)
+					b.Fatalf("viewer dropped: %d %s", c.closeCode, c.closeDetail)
 				}
 				runtime.Gosched()
 			}

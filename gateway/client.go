@@ -23,15 +23,6 @@ import (
 	"github.com/avatarcast/avatarcast/avatar"
 )
 
-// Close codes sent to viewers, in the private range 4000-4999. Each close
-// reason reads "CODE; retry_after_ms=N; resume since=SEQ": wait N ms (a
-// jittered delay, so dropped viewers do not all return at once) and
-// reconnect with since=SEQ.
-const (
-	CloseSlowConsumer = 4008 // the viewer fell too far behind
-	CloseAbuse        = 4009 // too many bad or rate-limited frames
-)
-
 const (
 	pongWait   = 60 * time.Second
 	pingEvery  = 25 * time.Second
@@ -69,15 +60,15 @@ type client struct {
 	// then by whichever writer holds the client.
 	lastSent atomic.Uint64
 
-	mu        sync.Mutex
-	q, spare  []*frame // waiting frames (nil: merged away) and the other buffer
-	live      int      // non-nil frames in q
-	queued    bool     // on the run queue or being written
-	pingDue   bool
-	stopping  bool
-	closeCode int
-	closeMsg  string
-	finished  chan struct{} // closed once the socket is closed
+	mu          sync.Mutex
+	q, spare    []*frame // waiting frames (nil: merged away) and the other buffer
+	live        int      // non-nil frames in q
+	queued      bool     // on the run queue or being written
+	pingDue     bool
+	stopping    bool
+	closeCode   avatar.CloseCode
+	closeDetail string
+	finished    chan struct{} // closed once the socket is closed
 
 	pongDue  bool
 	pongData []byte // a ping's payload, to echo in the pong
@@ -228,24 +219,25 @@ func (c *client) dropSlowLocked() (schedule bool) {
 		return false
 	}
 	c.hub.metrics.slowCloses.Inc()
-	return c.stopLocked(CloseSlowConsumer, "slow_consumer")
+	return c.stopLocked(avatar.CloseSlowConsumer, "")
 }
 
-// stop closes the connection with code and reason, once.
-func (c *client) stop(code int, reason string) {
+// stop closes the connection with code, once; detail, if any, is said after
+// the code's cause in the close reason (see closeReason).
+func (c *client) stop(code avatar.CloseCode, detail string) {
 	c.mu.Lock()
-	sched := c.stopLocked(code, reason)
+	sched := c.stopLocked(code, detail)
 	c.mu.Unlock()
 	if sched {
 		c.hub.writers.push(c)
 	}
 }
 
-func (c *client) stopLocked(code int, reason string) (schedule bool) {
+func (c *client) stopLocked(code avatar.CloseCode, detail string) (schedule bool) {
 	if c.stopping {
 		return false
 	}
-	c.stopping, c.closeCode, c.closeMsg = true, code, reason
+	c.stopping, c.closeCode, c.closeDetail = true, code, detail
 	if c.queued {
 		return false
 	}
@@ -255,21 +247,24 @@ func (c *client) stopLocked(code int, reason string) (schedule bool) {
 
 // retryAfter is how long a viewer closed with code should wait before it
 // reconnects, jittered so that they do not all come back at once.
-func retryAfter(code int) time.Duration {
+func retryAfter(code avatar.CloseCode) time.Duration {
 	lo, spread := 250*time.Millisecond, 2*time.Second // going away, and others
 	switch code {
-	case CloseSlowConsumer:
+	case avatar.CloseSlowConsumer:
 		lo, spread = time.Second, 3*time.Second
-	case CloseAbuse:
+	case avatar.CloseAbuse:
 		lo, spread = 10*time.Second, 10*time.Second
 	}
 	return lo + rand.N(spread)
 }
 
-// closeReason is the close frame's reason: what happened, when to retry
-// and where to resume.
-func closeReason(reason string, code int, since uint64) string {
-	return fmt.Sprintf("%s; retry_after_ms=%d; resume since=%d", reason, retryAfter(code).Milliseconds(), since)
+// closeMessage is the payload of the close frame with code: the code, and
+// the reason saying what happened (the code's cause, then detail), when to
+// retry and where to resume (avatar.FormatCloseReason).
+func closeMessage(code avatar.CloseCode, detail string, since uint64) []byte {
+	return websocket.FormatCloseMessage(int(code), avatar.FormatCloseReason(avatar.CloseReason{
+		Cause: code.Cause(), Detail: detail, RetryAfter: retryAfter(code), Since: since,
+	}))
 }
 
 // flush is run by a writer: it writes everything waiting as one frame, a
@@ -309,12 +304,12 @@ func (c *client) flush() {
 		}
 	}
 	c.mu.Lock()
-	stopping, code, reason := c.stopping, c.closeCode, c.closeMsg
+	stopping, code, detail := c.stopping, c.closeCode, c.closeDetail
 	c.mu.Unlock()
 	handedOff := false
 	if stopping && !c.dead {
 		c.dead = true
-		msg := websocket.FormatCloseMessage(code, closeReason(reason, code, c.lastSent.Load()))
+		msg := closeMessage(code, detail, c.lastSent.Load())
 		c.wmu.Lock()
 		cut := c.tail != nil
 		c.wmu.Unlock()
@@ -480,7 +475,10 @@ func (c *client) write(fs []*frame) error {
 // maxFrame are skipped with an error frame; frames over hardFrame close
 // the socket.
 func (c *client) readLoop(forward func(avatar.Input) error) {
-	c.conn.SetReadLimit(hardFrame)
+	// No gorilla read limit: past it gorilla writes its own close frame
+	// (1009 with no reason) from this goroutine, beside the writers that
+	// own the socket. readOne enforces hardFrame instead.
+	c.conn.SetReadLimit(0)
 	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	c.conn.SetPongHandler(func(string) error { return c.conn.SetReadDeadline(time.Now().Add(pongWait)) })
 	strikes := 0
@@ -490,16 +488,13 @@ func (c *client) readLoop(forward func(avatar.Input) error) {
 		}
 		typ, r, err := c.conn.NextReader()
 		if err != nil {
-			if errors.Is(err, websocket.ErrReadLimit) {
-				c.stop(websocket.CloseMessageTooBig, fmt.Sprintf("%s: frame over %d bytes", avatar.CodeTooLarge, hardFrame))
-			}
 			return
 		}
 		_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
 		e, err := c.readOne(typ, r, forward)
 		if err != nil {
-			if errors.Is(err, websocket.ErrReadLimit) {
-				c.stop(websocket.CloseMessageTooBig, fmt.Sprintf("%s: frame over %d bytes", avatar.CodeTooLarge, hardFrame))
+			if errors.Is(err, errTooLarge) {
+				c.stop(avatar.CloseTooLarge, fmt.Sprintf("frame over %d bytes", hardFrame))
 			}
 			return
 		}
@@ -509,13 +504,16 @@ func (c *client) readLoop(forward func(avatar.Input) error) {
 		c.send(directFrame(c.room.id, avatar.EventError, e))
 		c.hub.metrics.inputRefused.WithLabelValues(e.Code).Inc()
 		if strikes++; strikes > maxStrikes {
-			c.stop(CloseAbuse, "abuse: too many bad frames")
+			c.stop(avatar.CloseAbuse, "too many bad frames")
 			return
 		}
 	}
 }
 
-var errBadUTF8 = errors.New("gateway: text frame is not UTF-8")
+var (
+	errBadUTF8  = errors.New("gateway: text frame is not UTF-8")
+	errTooLarge = fmt.Errorf("gateway: frame over %d bytes", hardFrame)
+)
 
 // invalidAt returns the offset of the first byte of b that is not UTF-8.
 func invalidAt(b []byte) int {
@@ -540,7 +538,11 @@ func (c *client) readOne(typ int, r io.Reader, forward func(avatar.Input) error)
 	n, err := io.ReadFull(r, buf[:])
 	switch {
 	case err == nil: // a full buffer: over maxFrame
-		if _, err := io.Copy(io.Discard, r); err != nil {
+		// Skip the rest, up to hardFrame in all: one byte more and the
+		// frame is over it.
+		if _, err := io.CopyN(io.Discard, r, hardFrame-maxFrame); err == nil {
+			return nil, errTooLarge
+		} else if !errors.Is(err, io.EOF) {
 			return nil, err
 		}
 		return &avatar.Error{Code: avatar.CodeTooLarge, Message: fmt.Sprintf("frame over %d bytes", maxFrame)}, nil
@@ -552,7 +554,7 @@ func (c *client) readOne(typ int, r io.Reader, forward func(avatar.Input) error)
 		// RFC 6455 8.1: a text frame that is not UTF-8 fails the
 		// connection with 1007. Decoding it would quietly turn the bad
 		// bytes into U+FFFD and pass them on to the room.
-		c.stop(websocket.CloseInvalidFramePayloadData, fmt.Sprintf("%s: text frame is not UTF-8 (byte %d)", avatar.CodeBadUTF8, invalidAt(buf[:n])))
+		c.stop(avatar.CloseBadUTF8, fmt.Sprintf("text frame is not UTF-8 (byte %d)", invalidAt(buf[:n])))
 		c.hub.metrics.inputRefused.WithLabelValues(avatar.CodeBadUTF8).Inc()
 		return nil, errBadUTF8
 	}

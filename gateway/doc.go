@@ -31,12 +31,13 @@
 // counted once in slow_closes_total; the other viewers are not held up. The
 // gateway writes frames to the socket itself (gorilla only reads), so that
 // after a timed-out write it can finish the frame the timeout cut and put
-// the close frame after it: the viewer has 5 s more to read them. Close reasons read
-// "CODE; retry_after_ms=N; resume since=SEQ": N is jittered per viewer so
-// that dropped viewers do not all return at once, and since=SEQ resumes
-// without a gap within the resume window (see Resumes). Codes: 1001 going
-// away (drain on shutdown), 1007 a text frame that is not UTF-8, 1009 frame
-// over 64 KiB, 4008 slow consumer, 4009 abuse.
+// the close frame after it: the viewer has 5 s more to read them. Close
+// codes are avatar.CloseCode values and every close reason is written by
+// avatar.FormatCloseReason ("CAUSE[: DETAIL]; retry_after_ms=N; resume
+// since=SEQ"): N is jittered per viewer (retryAfter) so that dropped viewers
+// do not all return at once, and since=SEQ resumes without a gap within the
+// resume window (see Resumes). The codes and the format are listed in
+// docs/protocol.md.
 //
 // # Resumes
 //
@@ -60,7 +61,7 @@
 // # Viewer input
 //
 // Frames up to 2 KiB; a longer one is skipped with a too_large error frame
-// (past 64 KiB the socket is closed). A text frame that is not UTF-8 closes the
+// (past 64 KiB the socket is closed with 1009). A text frame that is not UTF-8 closes the
 // socket with 1007 (RFC 6455 8.1) before it is decoded: never forwarded. Each is checked (JSON, known type,
 // fields), rate limited per viewer (Config.InputRate), and answered with an
 // error frame when refused; more than 20 refusals close the socket (4009).

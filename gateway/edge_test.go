@@ -3,7 +3,6 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -46,8 +45,8 @@ func TestInvalidUTF8FrameClosed1007(t *testing.T) {
 	}
 	bad.send("{\"type\":\"comment\",\"data\":{\"text\":\"cheap \xff\xfe tea\"}}")
 	ce := bad.closeOf()
-	if ce.Code != websocket.CloseInvalidFramePayloadData || !strings.Contains(ce.Text, "bad_utf8") {
-		t.Errorf("close %d %q, want %d with bad_utf8", ce.Code, ce.Text, websocket.CloseInvalidFramePayloadData)
+	if r, err := avatar.ParseCloseReason(ce.Text); ce.Code != int(avatar.CloseBadUTF8) || err != nil || r.Cause != avatar.CodeBadUTF8 {
+		t.Errorf("close %d %q (%v), want %d with cause %s", ce.Code, ce.Text, err, avatar.CloseBadUTF8, avatar.CodeBadUTF8)
 	}
 	// The next comment anyone sees is the other viewer's.
 	other.send(`{"type":"comment","data":{"text":"fine"}}`)
@@ -60,6 +59,21 @@ func TestInvalidUTF8FrameClosed1007(t *testing.T) {
 	}
 	if got := <-in; got.Data.Text != "fine" {
 		t.Errorf("first input forwarded: %q, want the valid one", got.Data.Text)
+	}
+}
+
+// TestOversizedFrameClosed1009: a frame over the hard limit closes the
+// socket with 1009 and a reason the contract parses, saying where to resume.
+func TestOversizedFrameClosed1009(t *testing.T) {
+	h := start(t, gateway.Config{})
+	c := h.dial("room=r")
+	h.publish(3)
+	c.expectSeqs(1, 3)
+	c.send(`{"type":"comment","data":{"text":"` + strings.Repeat("x", 70000) + `"}}`)
+	ce := c.closeOf()
+	r, err := avatar.ParseCloseReason(ce.Text)
+	if ce.Code != int(avatar.CloseTooLarge) || err != nil || r.Cause != avatar.CodeTooLarge || r.Detail == "" || r.Since != 3 {
+		t.Errorf("close %d %q (%v), want %d with cause %s, a detail and since 3", ce.Code, ce.Text, err, avatar.CloseTooLarge, avatar.CodeTooLarge)
 	}
 }
 
@@ -124,10 +138,11 @@ func testSlowViewer(t *testing.T, cfg gateway.Config) {
 		if err != nil {
 			ce, ok := err.(*websocket.CloseError)
 			if !ok {
-				t.Fatalf("after seq %d: read %v, want a close frame %d", last, err, gateway.CloseSlowConsumer)
+				t.Fatalf("after seq %d: read %v, want a close frame %d", last, err, avatar.CloseSlowConsumer)
 			}
-			if ce.Code != gateway.CloseSlowConsumer || !strings.Contains(ce.Text, "slow_consumer") || !strings.Contains(ce.Text, fmt.Sprintf("resume since=%d", last)) {
-				t.Errorf("close %d %q, want %d slow_consumer with resume since=%d", ce.Code, ce.Text, gateway.CloseSlowConsumer, last)
+			r, err := avatar.ParseCloseReason(ce.Text)
+			if ce.Code != int(avatar.CloseSlowConsumer) || err != nil || r.Cause != avatar.CauseSlowConsumer || r.Since != last || r.RetryAfter < time.Second {
+				t.Errorf("close %d %q (%v), want %d %s with since %d and a wait of a second or more", ce.Code, ce.Text, err, avatar.CloseSlowConsumer, avatar.CauseSlowConsumer, last)
 			}
 			break
 		}

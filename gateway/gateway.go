@@ -377,14 +377,14 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !g.hub.add(c) {
-		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, closeReason("going_away", websocket.CloseGoingAway, 0)), time.Now().Add(time.Second))
+		_ = conn.WriteControl(websocket.CloseMessage, closeMessage(avatar.CloseGoingAway, "", 0), time.Now().Add(time.Second))
 		conn.Close()
 		return
 	}
 	if err := g.start(r.Context(), c, rm, info, since, lang); err != nil {
 		c.logger().Debug("viewer lost during catch-up", zap.Error(err))
 		conn.Close()
-		c.stop(websocket.CloseAbnormalClosure, "catch-up failed")
+		c.stop(avatar.CloseInternal, "catch-up failed") // not 1006, which RFC 6455 7.4.1 forbids sending
 		<-c.finished
 		g.hub.remove(c)
 		return
@@ -397,7 +397,7 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 		defer g.hub.remove(c)
 		c.readLoop(func(in avatar.Input) error { return g.forward(info.Kind, in) })
 		rm.leave(c)
-		c.stop(websocket.CloseNormalClosure, "bye")
+		c.stop(avatar.CloseNormal, "")
 		<-c.finished
 	}()
 }

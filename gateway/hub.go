@@ -215,7 +215,7 @@ func (h *Hub) Close() {
 	h.mu.Lock()
 	h.closed = true
 	for c := range h.clients {
-		c.stop(1001, "going_away") // websocket.CloseGoingAway
+		c.stop(avatar.CloseGoingAway, "")
 	}
 	rooms := h.rooms
 	h.mu.Unlock()

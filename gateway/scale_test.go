@@ -162,8 +162,11 @@ func TestAbuseCloses(t *testing.T) {
 		_ = c.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
 		if _, _, err := c.ws.ReadMessage(); err != nil {
 			ce, ok := err.(*websocket.CloseError)
-			if !ok || ce.Code != gateway.CloseAbuse || !strings.Contains(ce.Text, "retry_after_ms=") {
-				t.Fatalf("read: %v, want close %d with retry_after_ms", err, gateway.CloseAbuse)
+			if !ok || ce.Code != int(avatar.CloseAbuse) {
+				t.Fatalf("read: %v, want close %d", err, avatar.CloseAbuse)
+			}
+			if r, err := avatar.ParseCloseReason(ce.Text); err != nil || r.Cause != avatar.CauseAbuse || r.RetryAfter < 10*time.Second {
+				t.Fatalf("close %d %q (%v): want cause %s and a wait of 10 s or more", ce.Code, ce.Text, err, avatar.CauseAbuse)
 			}
 			return
 		}

@@ -404,3 +404,35 @@ func TestKioskInBrowser(t *testing.T) {
 	}
 	errs.check(t, ctx)
 }
+
+// TestViewerPageShowsShowStatus: the viewer page says when the show is
+// paused, both when it pauses under the viewer (show.pause) and to a viewer
+// who joins the paused show (hello's state.status), and says live again
+// when it resumes; so does a kiosk.
+func TestViewerPageShowsShowStatus(t *testing.T) {
+	ctx := browser(t)
+	s := startPages(t, t.TempDir())
+	status := `document.getElementById("status").dataset.state`
+	do(t, ctx, "open viewer page", chromedp.Navigate(s.base+"/rooms/demo-live"))
+	waitJS(t, ctx, status+` === "live"`, 20*time.Second, "live")
+
+	control(t, s, "demo-live", "pause", `{}`)
+	waitJS(t, ctx, status+` === "paused"`, 60*time.Second, "paused, on show.pause")
+	do(t, ctx, "reload the page", chromedp.Reload())
+	waitJS(t, ctx, `window.avatarClient && avatarClient.lastSeq > 0`, 20*time.Second, "hello after the reload")
+	waitJS(t, ctx, status+` === "paused"`, 10*time.Second, "paused, from hello's state")
+	if got := text(t, ctx, "#status"); got != "paused" && got != "暂停中" && got != "en pause" {
+		t.Errorf("status reads %q, want the word for paused", got)
+	}
+
+	control(t, s, "demo-live", "resume", `{}`)
+	waitJS(t, ctx, status+` === "live"`, 60*time.Second, "live again, on show.resume")
+
+	// A kiosk says the same.
+	control(t, s, "demo-museum", "pause", `{}`)
+	do(t, ctx, "open kiosk", chromedp.Navigate(s.base+"/kiosk/demo-museum"))
+	waitJS(t, ctx, `window.avatarClient && avatarClient.lastSeq > 0`, 20*time.Second, "the kiosk's hello")
+	waitJS(t, ctx, status+` === "paused"`, 60*time.Second, "the kiosk paused, from hello's state or show.pause")
+	control(t, s, "demo-museum", "resume", `{}`)
+	waitJS(t, ctx, status+` === "live"`, 60*time.Second, "the kiosk live again, on show.resume")
+}

@@ -227,8 +227,10 @@ func TestServeEndToEnd(t *testing.T) {
 			continue
 		}
 		ce, ok := err.(*websocket.CloseError)
-		if !ok || ce.Code != websocket.CloseGoingAway || !strings.Contains(ce.Text, "resume since=") {
-			t.Errorf("after shutdown: %v, want close 1001 with a resume hint", err)
+		if !ok || ce.Code != int(avatar.CloseGoingAway) {
+			t.Errorf("after shutdown: %v, want close %d with a resume hint", err, avatar.CloseGoingAway)
+		} else if r, err := avatar.ParseCloseReason(ce.Text); err != nil || r.Cause != avatar.CauseGoingAway || r.Since == 0 {
+			t.Errorf("after shutdown: close reason %q (%v), want %s with the seq to resume from", ce.Text, err, avatar.CauseGoingAway)
 		}
 		break
 	}

@@ -1,7 +1,7 @@
 // Package wsclient is a Go client for avatarcast rooms: it connects to a
 // gateway's /ws, reconnects on its own with since=<last seq seen> after a
-// drop (waiting the retry_after_ms the gateway asked for, else a jittered
-// backoff), and hands each event to the caller once and in seq order,
+// drop (waiting the retry_after_ms the gateway's close reason asked for, as
+// avatar.ParseCloseReason reads it, else a jittered backoff), and hands each event to the caller once and in seq order,
 // whether it came alone or in a JSON array frame. Tests and the loadgen
 // command use it; gateway/web/static/client.js behaves the same.
 //
@@ -17,7 +17,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"sync"
 	"time"
@@ -151,8 +150,6 @@ func (c *Client) URL() string {
 	return c.cfg.URL + "/ws?" + q.Encode()
 }
 
-var retryRe = regexp.MustCompile(`retry_after_ms=(\d+)`)
-
 // session runs one connection; it returns how long the gateway asked to
 // wait before the next one, if it said.
 func (c *Client) session(ctx context.Context) (wait time.Duration, err error) {
@@ -194,9 +191,10 @@ func (c *Client) session(ctx context.Context) (wait time.Duration, err error) {
 			var ce *websocket.CloseError
 			if errors.As(err, &ce) {
 				code, reason = ce.Code, ce.Text
-				if m := retryRe.FindStringSubmatch(ce.Text); m != nil {
-					n, _ := strconv.Atoi(m[1])
-					wait = time.Duration(n) * time.Millisecond
+				// A reason not ours (a proxy's, say) leaves the wait to
+				// the backoff.
+				if r, err := avatar.ParseCloseReason(ce.Text); err == nil {
+					wait = r.RetryAfter
 				}
 			}
 			if c.cfg.OnClose != nil {

@@ -898,7 +898,6 @@ function onEvent(m, ev) {
     case "show.start": case "show.resume": $("mon-state").textContent = "playing"; break;
     case "show.pause": $("mon-state").textContent = "paused"; break;
     case "show.end": $("mon-state").textContent = "ended"; break;
-    case "idle": $("mon-state").textContent = "idle"; break;
     case "notice": spoken(m, { text: "📢 " + (d.text || ""), line_id: "notice" }); break;
   }
 }

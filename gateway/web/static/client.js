@@ -2,14 +2,53 @@
 // reconnect and resume from the last seq seen, so a viewer never misses or
 // repeats an event. Frames carry one event or a JSON array of events.
 // It behaves as the Go client (gateway/wsclient): when the gateway closes
-// the socket with "...; retry_after_ms=N; resume since=S" (going away 1001,
-// slow consumer 4008, abuse 4009) it waits N ms before reconnecting with
-// since=<last seq>; otherwise it backs off with jitter. Room events (seq > 0)
+// the socket with a reason "CAUSE[: DETAIL]; retry_after_ms=N; resume
+// since=S" (docs/protocol.md#close-reason; read by parseCloseReason) it
+// waits N ms before reconnecting with since=<last seq>; otherwise it backs
+// off with jitter. Room events (seq > 0)
 // are handed on once each, in seq order; seqs may skip where the gateway
 // merged latest-wins events (viewers, sale.update) for a viewer behind.
 // opts.token is a kiosk device token, sent as ?token=.
 "use strict";
 (function (global) {
+  // What avatar.FormatCloseReason (avatar/close.go) writes and
+  // avatar.ParseCloseReason accepts.
+  const MAX_REASON = 123, MAX_CAUSE = 32, MAX_RETRY_MS = 600000, MAX_SEQ = 18446744073709551615n;
+  const RETRY = "; retry_after_ms=", SINCE = "; resume since=";
+  const CAUSE = /^[a-z][a-z0-9_]*$/, DECIMAL = /^(0|[1-9][0-9]*)$/;
+  const CONTROL = /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u; // Go's unicode.IsControl, and what is not UTF-8
+  const EDGE_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/; // Go's unicode.IsSpace
+  const utf8 = new TextEncoder();
+
+  // parseCloseReason reads the reason of a gateway's close frame as Go's
+  // avatar.ParseCloseReason does, accepting exactly the same texts (both are
+  // tested on avatar/testdata/close/parse.json): {cause, detail,
+  // retryAfterMs, since}, or null for a reason that is not ours. since is a
+  // Number, exact up to 2^53.
+  function parseCloseReason(s) {
+    if (typeof s !== "string" || utf8.encode(s).length > MAX_REASON) return null;
+    const semi = s.indexOf(";");
+    if (semi < 0) return null;
+    const why = s.slice(0, semi), tail = s.slice(semi);
+    let cause = why, detail = "";
+    const colon = why.indexOf(":");
+    if (colon >= 0) {
+      cause = why.slice(0, colon);
+      detail = why.slice(colon + 1);
+      if (detail.length < 2 || detail[0] !== " ") return null;
+      detail = detail.slice(1);
+    }
+    if (cause.length > MAX_CAUSE || !CAUSE.test(cause)) return null;
+    if (detail !== "" && (EDGE_SPACE.test(detail) || CONTROL.test(detail))) return null;
+    if (!tail.startsWith(RETRY)) return null;
+    const rest = tail.slice(RETRY.length), at = rest.indexOf(SINCE);
+    if (at < 0) return null;
+    const ms = rest.slice(0, at), seq = rest.slice(at + SINCE.length);
+    if (!DECIMAL.test(ms) || Number(ms) > MAX_RETRY_MS) return null;
+    if (!DECIMAL.test(seq) || BigInt(seq) > MAX_SEQ) return null;
+    return { cause: cause, detail: detail, retryAfterMs: Number(ms), since: Number(seq) };
+  }
+
   class AvatarClient {
     constructor(room, opts) {
       this.room = room;
@@ -47,10 +86,10 @@
         if (this.closed) return;
         // The gateway says when to come back (already jittered); else a
         // jittered exponential backoff.
-        const m = /retry_after_ms=(\d+)/.exec(e.reason || "");
+        const r = parseCloseReason(e.reason);
         let wait;
-        if (m) {
-          wait = parseInt(m[1], 10);
+        if (r) {
+          wait = r.retryAfterMs;
           this.retry = 0;
         } else {
           const base = Math.min(30000, 500 * Math.pow(2, this.retry++));
@@ -80,6 +119,7 @@
       return false;
     }
     close() { this.closed = true; if (this.ws) this.ws.close(1000, "bye"); }
+    static parseCloseReason(s) { return parseCloseReason(s); }
   }
   global.AvatarClient = AvatarClient;
 })(window);

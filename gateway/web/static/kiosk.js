@@ -2,7 +2,7 @@
 // tap-to-ask questions and the FAQ's, language buttons that switch the
 // spoken language at the next line, a browsable exhibit list, an attract
 // loop after inactivity, and a staff lock that the server checks.
-import { Speaker, word, translate, pick, langName, setImage, loadPublic } from "./stage.js";
+import { Speaker, word, translate, pick, langName, setImage, loadPublic, statusKey } from "./stage.js";
 import { Presenter } from "./presenter.js";
 
 const $ = (id) => document.getElementById(id);
@@ -193,6 +193,7 @@ $("staff-form").addEventListener("submit", async (e) => {
 
 function applyState(st) {
   if (!st) return;
+  status(...statusKey(st.status));
   if (st.lang) lang = st.lang;
   if (st.exhibit) focus = st.exhibit;
   const recent = st.recent || [];
@@ -223,6 +224,10 @@ client
   .on("expression", (ev) => presenter.avatar.expression(ev.data.name))
   .on("gesture", (ev) => presenter.avatar.gesture(ev.data.name))
   .on("exhibit.focus", (ev) => { focus = ev.data; relabel(); })
+  .on("show.start", () => status(...statusKey("playing")))
+  .on("show.resume", () => status(...statusKey("playing")))
+  .on("show.pause", () => status(...statusKey("paused")))
+  .on("show.end", () => status(...statusKey("ended")))
   .on("idle", () => { if ($("attract").hidden && Date.now() - lastTouch() > idleMs) startAttract(); });
 
 let lastTouchAt = Date.now();

@@ -1,7 +1,7 @@
 // The livestream viewer page: the avatar speaking with subtitles in the
 // viewer's language, product, flash-sale and coupon cards, a buy button,
 // flying comments, likes and a display name asked for at the first question.
-import { Speaker, word, translate, pick, langName, setImage, money, loadPublic } from "./stage.js";
+import { Speaker, word, translate, pick, langName, setImage, money, loadPublic, statusKey } from "./stage.js";
 import { Presenter } from "./presenter.js";
 import { fillProduct, fillSale, Countdown } from "./cards.js";
 import { Danmaku } from "./danmaku.js";
@@ -291,6 +291,7 @@ $("sub-lang").addEventListener("change", (e) => {
 
 function applyState(st) {
   if (!st) return;
+  showStatus(st.status);
   if (st.lang) spoken = st.lang;
   if (st.languages) stateLangs = st.languages;
   showProduct(st.product || null);
@@ -314,6 +315,8 @@ function setStatus(key, cls) {
   s.dataset.state = key;
   s.className = "status " + (cls || "");
 }
+
+function showStatus(status) { setStatus(...statusKey(status)); }
 
 client
   .on("open", () => setStatus("live", "ok"))
@@ -357,7 +360,10 @@ client
     clearTimeout(n.t);
     n.t = setTimeout(() => { n.hidden = true; }, 8000);
   })
-  .on("show.end", () => setStatus("ended", ""))
+  .on("show.start", () => showStatus("playing"))
+  .on("show.resume", () => showStatus("playing"))
+  .on("show.pause", () => showStatus("paused"))
+  .on("show.end", () => showStatus("ended"))
   .on("error", (ev) => {
     if (ev.data.code === "bad_name") {
       myName = "";
