@@ -48,6 +48,13 @@ func LoadDir(dir string) ([]*Show, Problems) {
 	return c.LoadDir(dir)
 }
 
+// LoadFiles is LoadDir that also returns each show's file and source, with
+// the default Config. See Config.LoadFiles.
+func LoadFiles(dir string) ([]File, Problems) {
+	var c Config
+	return c.LoadFiles(dir)
+}
+
 // Parse is like the package-level Parse, with c's settings.
 func (c *Config) Parse(file string, src []byte) (*Show, Problems) {
 	p := &parser{cfg: c, file: file, srcLines: strings.Split(string(src), "\n")}
@@ -77,14 +84,32 @@ func (c *Config) ParseFile(path string) (*Show, Problems) {
 // LoadDir parses every *.yaml and *.yml file in dir, in name order. It
 // returns the shows that have no errors and the problems of all files; two
 // files with the same show id are an error (duplicate-show) and only the
-// first is kept.
+// first is kept. A file that cannot be read is a read-error problem.
 func (c *Config) LoadDir(dir string) ([]*Show, Problems) {
+	files, probs := c.LoadFiles(dir)
+	shows := make([]*Show, len(files))
+	for i, f := range files {
+		shows[i] = f.Show
+	}
+	return shows, probs
+}
+
+// A File is a script file LoadFiles read, with the show parsed from it.
+type File struct {
+	Path string // the file's name joined to the directory's
+	Src  []byte // the file's content
+	Show *Show
+}
+
+// LoadFiles is like LoadDir and returns, for each show it keeps, the file
+// it was parsed from and its source too.
+func (c *Config) LoadFiles(dir string) ([]File, Problems) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, Problems{{File: dir, Severity: SevError, Code: "read-error", Msg: err.Error()}}
 	}
 	var (
-		shows []*Show
+		files []File
 		probs Problems
 		seen  = map[string]Pos{}
 	)
@@ -93,7 +118,13 @@ func (c *Config) LoadDir(dir string) ([]*Show, Problems) {
 		if e.IsDir() || (ext != ".yaml" && ext != ".yml") {
 			continue
 		}
-		s, ps := c.ParseFile(filepath.Join(dir, e.Name()))
+		path := filepath.Join(dir, e.Name())
+		src, err := os.ReadFile(path)
+		if err != nil {
+			probs = append(probs, Problem{File: path, Severity: SevError, Code: "read-error", Msg: err.Error()})
+			continue
+		}
+		s, ps := c.Parse(path, src)
 		probs = append(probs, ps...)
 		if s == nil {
 			continue
@@ -104,10 +135,10 @@ func (c *Config) LoadDir(dir string) ([]*Show, Problems) {
 			continue
 		}
 		seen[s.ID] = s.Pos
-		shows = append(shows, s)
+		files = append(files, File{Path: path, Src: src, Show: s})
 	}
 	probs.Sort()
-	return shows, probs
+	return files, probs
 }
 
 // parser holds the state of one Parse call. It turns the YAML node tree
