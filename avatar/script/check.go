@@ -75,6 +75,48 @@ func (ck *checker) add(pos Pos, sev Severity, code, rule, format string, args ..
 		Code: code, Msg: fmt.Sprintf(format, args...), Rule: rule})
 }
 
+// lineRef is a line of a show with where it is spoken.
+type lineRef struct {
+	line    *Line
+	segment *Segment // nil outside segments
+	product string   // the product in context, if any
+	exhibit string   // the exhibit in context, if any
+}
+
+// lineRefs returns every line of s with its context, in file order of the
+// show's sections: segments, exhibits, FAQ, idle.
+func lineRefs(s *Show) []lineRef {
+	var out []lineRef
+	for i := range s.Segments {
+		seg := &s.Segments[i]
+		for j := range seg.Steps {
+			if l := seg.Steps[j].Line; l != nil {
+				out = append(out, lineRef{line: l, segment: seg, product: seg.Product, exhibit: seg.Exhibit})
+			}
+		}
+	}
+	for i := range s.Exhibits {
+		e := &s.Exhibits[i]
+		for j := range e.Narration {
+			out = append(out, lineRef{line: &e.Narration[j], exhibit: e.ID})
+		}
+		for j := range e.Options {
+			for k := range e.Options[j].Lines {
+				out = append(out, lineRef{line: &e.Options[j].Lines[k], exhibit: e.ID})
+			}
+		}
+	}
+	for i := range s.FAQ {
+		for j := range s.FAQ[i].Answer {
+			out = append(out, lineRef{line: &s.FAQ[i].Answer[j]})
+		}
+	}
+	for i := range s.Idle {
+		out = append(out, lineRef{line: &s.Idle[i]})
+	}
+	return out
+}
+
 // index is the show's definitions by ID, for reference checks.
 type index struct {
 	products map[string]*Product
