@@ -101,9 +101,12 @@ func (s *Show) TextPos(lineID, lang string, off int) Pos {
 			return sp.pos(off)
 		}
 	}
-	if l := s.Line(lineID); l != nil {
-		if u, ok := l.Say[lang]; ok {
-			return u.Pos
+	for _, r := range lineRefs(s) {
+		if r.line.ID == lineID {
+			if u, ok := r.line.Say[lang]; ok {
+				return u.Pos
+			}
+			break
 		}
 	}
 	return Pos{File: s.Pos.File}
