@@ -52,7 +52,7 @@ type client struct {
 	viewer string
 	ip     string
 	limit  *rate.Limiter
-	br     *bufio.Reader   // gorilla's read buffer, ours (see smallReader)
+	br     *bufio.Reader   // gorilla's read buffer, ours (see smallBufResponseWriter)
 	raw    syscall.RawConn // the socket, to wait for data with a shallow stack
 	phase  uint8           // which of the pingPhases ticks pings this client
 
@@ -96,16 +96,16 @@ func newClient(h *Hub, conn *websocket.Conn, rm *room, viewer, ip string) *clien
 	return c
 }
 
-// smallReader is the ResponseWriter given to gorilla's Upgrade: its
-// Hijack hands over a small read buffer of ours, which gorilla then uses
-// as the connection's, so that the reader can see whether it holds data
-// before parking on the socket (waitReadable).
-type smallReader struct {
+// smallBufResponseWriter is the http.ResponseWriter given to gorilla's
+// Upgrade: its Hijack hands over a small read buffer of ours, which gorilla
+// then uses as the connection's, so that the reader can see whether it
+// holds data before parking on the socket (waitReadable).
+type smallBufResponseWriter struct {
 	http.ResponseWriter
 	br *bufio.Reader
 }
 
-func (s *smallReader) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (s *smallBufResponseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
 	if err != nil || brw.Reader.Buffered() > 0 {
 		return conn, brw, err // gorilla refuses the latter

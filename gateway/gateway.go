@@ -233,7 +233,7 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) *Gateway {
 		// A viewer sends little: a small read buffer. Write buffers are
 		// taken from the pool only while writing, so an idle viewer holds
 		// none; batches bypass them (one writev of header and payload).
-		ReadBufferSize:  0, // smallReader's
+		ReadBufferSize:  0, // smallBufResponseWriter's
 		WriteBufferSize: 1024,
 		WriteBufferPool: writePool,
 		CheckOrigin:     func(*http.Request) bool { return true }, // checked before Upgrade
@@ -365,7 +365,7 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	sw := &smallReader{ResponseWriter: w}
+	sw := &smallBufResponseWriter{ResponseWriter: w}
 	conn, err := g.upgrader.Upgrade(sw, r, nil)
 	if err != nil {
 		return // the upgrader has answered

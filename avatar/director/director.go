@@ -34,6 +34,10 @@ type Config struct {
 	// be spoken (case-insensitive); give the gateways' list
 	// (gateway.Config.BlockedWords), so one rule masks and refuses.
 	BlockedWords []string
+	// Scripts holds the parsed stored script versions; give the one the
+	// merchant API of the same process uses, so each version is parsed
+	// once (default: the director's own).
+	Scripts *script.Cache
 }
 
 // Director plays every room of the rooms bucket that it can lease: it
@@ -76,6 +80,9 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) *Director {
 	}
 	if cfg.ViewersMaxAge <= 0 {
 		cfg.ViewersMaxAge = ViewersMaxAge
+	}
+	if cfg.Scripts == nil {
+		cfg.Scripts = script.NewCache(0)
 	}
 	d := &Director{cfg: cfg, b: b, sink: cfg.Sink, log: log.Named("director").With(zap.String("director", cfg.ID)),
 		rooms: map[avatar.RoomID]*roomRun{}, progs: map[string]*Program{}, block: avatar.NewBlocklist(cfg.BlockedWords), metrics: newMetrics()}
@@ -311,8 +318,8 @@ func (d *Director) release(ctx context.Context, lease bus.Lease, log *zap.Logger
 	}
 }
 
-// program loads and compiles the script version rec plays, once per
-// version for all rooms.
+// program loads the script version rec plays, parsed once per version in
+// cfg.Scripts, and compiles it once per version for all rooms.
 func (d *Director) program(ctx context.Context, rec avatar.Room) (*Program, error) {
 	key := avatar.ScriptKey(rec.Merchant, rec.Show) + "@" + strconv.FormatUint(rec.Version, 10)
 	d.mu.Lock()
@@ -332,7 +339,7 @@ func (d *Director) program(ctx context.Context, rec avatar.Room) (*Program, erro
 	if ok {
 		return prog, nil
 	}
-	show, probs := script.Parse(avatar.ScriptKey(rec.Merchant, rec.Show), src)
+	show, probs := d.cfg.Scripts.Get(avatar.ScriptKey(rec.Merchant, rec.Show), v, src)
 	if show == nil {
 		return nil, fmt.Errorf("director: script %s version %d of room %s: %w", avatar.ScriptKey(rec.Merchant, rec.Show), v, rec.ID, probs.Err())
 	}

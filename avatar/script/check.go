@@ -46,6 +46,77 @@ func ExpandPlaceholders(text string, value func(kind, ref string) (string, bool)
 	})
 }
 
+// checker runs the checks that need the whole tree (references, flow,
+// then lint and acks) on a Show that Parse made. It reads only the Show,
+// the positions the Show carries and the Config; what it finds it adds to
+// probs, in the order found.
+type checker struct {
+	cfg      *Config
+	file     string
+	at       *positions
+	lines    []lineRef // every line of the show, in file order
+	probs    Problems
+	findings []finding // lint findings an ack may acknowledge
+}
+
+// checkShow runs the checks, lint and acks on s and returns the problems.
+// It points Action.Sale of sale actions and cues at the sale in s.Sales,
+// so s must not grow after it.
+func checkShow(cfg *Config, s *Show) Problems {
+	ck := &checker{cfg: cfg, file: s.Pos.File, at: s.at, lines: lineRefs(s)}
+	ck.check(s)
+	ck.lint(s)
+	ck.applyAcks(s)
+	return ck.probs
+}
+
+func (ck *checker) add(pos Pos, sev Severity, code, rule, format string, args ...any) {
+	ck.probs = append(ck.probs, Problem{File: ck.file, Line: pos.Line, Col: pos.Col, Severity: sev,
+		Code: code, Msg: fmt.Sprintf(format, args...), Rule: rule})
+}
+
+// lineRef is a line of a show with where it is spoken.
+type lineRef struct {
+	line    *Line
+	segment *Segment // nil outside segments
+	product string   // the product in context, if any
+	exhibit string   // the exhibit in context, if any
+}
+
+// lineRefs returns every line of s with its context, in file order of the
+// show's sections: segments, exhibits, FAQ, idle.
+func lineRefs(s *Show) []lineRef {
+	var out []lineRef
+	for i := range s.Segments {
+		seg := &s.Segments[i]
+		for j := range seg.Steps {
+			if l := seg.Steps[j].Line; l != nil {
+				out = append(out, lineRef{line: l, segment: seg, product: seg.Product, exhibit: seg.Exhibit})
+			}
+		}
+	}
+	for i := range s.Exhibits {
+		e := &s.Exhibits[i]
+		for j := range e.Narration {
+			out = append(out, lineRef{line: &e.Narration[j], exhibit: e.ID})
+		}
+		for j := range e.Options {
+			for k := range e.Options[j].Lines {
+				out = append(out, lineRef{line: &e.Options[j].Lines[k], exhibit: e.ID})
+			}
+		}
+	}
+	for i := range s.FAQ {
+		for j := range s.FAQ[i].Answer {
+			out = append(out, lineRef{line: &s.FAQ[i].Answer[j]})
+		}
+	}
+	for i := range s.Idle {
+		out = append(out, lineRef{line: &s.Idle[i]})
+	}
+	return out
+}
+
 // index is the show's definitions by ID, for reference checks.
 type index struct {
 	products map[string]*Product
@@ -87,7 +158,7 @@ func newIndex(s *Show) *index {
 // check resolves and checks references, sales, reachability and
 // placeholders. It points Action.Sale of sale actions and cues at the sale
 // in s.Sales, so s must not grow after it.
-func (p *parser) check(s *Show) {
+func (ck *checker) check(s *Show) {
 	ix := newIndex(s)
 	used := map[string]bool{} // "sale:ID", "coupon:ID"
 	for i := range s.Sales {
@@ -96,15 +167,15 @@ func (p *parser) check(s *Show) {
 		switch {
 		case sl.SKU == "":
 		case pr == nil:
-			p.add(sl.Pos, SevError, "unknown-sku", "", "sale %s: product %q is not in the catalog", sl.ID, sl.SKU)
+			ck.add(sl.Pos, SevError, "unknown-sku", "", "sale %s: product %q is not in the catalog", sl.ID, sl.SKU)
 		default:
 			if sl.Stock > pr.Stock {
-				p.add(sl.Pos, SevError, "sale-stock", "", "sale %s offers %d units but %s has only %d in stock", sl.ID, sl.Stock, pr.SKU, pr.Stock)
+				ck.add(sl.Pos, SevError, "sale-stock", "", "sale %s offers %d units but %s has only %d in stock", sl.ID, sl.Stock, pr.SKU, pr.Stock)
 			}
 			if pr.ListPrice > 0 && sl.Price > pr.ListPrice {
-				p.add(sl.Pos, SevError, "sale-above-list", rulePrice, "sale %s price %s is above the list price %s of %s", sl.ID, sl.Price, pr.ListPrice, pr.SKU)
+				ck.add(sl.Pos, SevError, "sale-above-list", rulePrice, "sale %s price %s is above the list price %s of %s", sl.ID, sl.Price, pr.ListPrice, pr.SKU)
 			} else if sl.Price >= pr.Price {
-				p.add(sl.Pos, SevWarning, "sale-not-cheaper", "", "sale %s price %s is not below the regular price %s of %s", sl.ID, sl.Price, pr.Price, pr.SKU)
+				ck.add(sl.Pos, SevWarning, "sale-not-cheaper", "", "sale %s price %s is not below the regular price %s of %s", sl.ID, sl.Price, pr.Price, pr.SKU)
 			}
 		}
 	}
@@ -124,22 +195,22 @@ func (p *parser) check(s *Show) {
 			ok, what = ix.exhibits[a.Ref] != nil, "unknown-exhibit"
 		case ActExpression, ActGesture:
 			if !nameRE.MatchString(a.Ref) {
-				p.add(pos, SevError, "bad-name", "", "%s %q: use lower-case letters, digits, '_' or '-'", a.Kind, a.Ref)
+				ck.add(pos, SevError, "bad-name", "", "%s %q: use lower-case letters, digits, '_' or '-'", a.Kind, a.Ref)
 			}
 			return
 		}
 		used[string(a.Kind)+":"+a.Ref] = true
 		if !ok && a.Ref != "" {
-			p.add(pos, SevError, what, "", "%s: %q is not defined in the show", a.Kind, a.Ref)
+			ck.add(pos, SevError, what, "", "%s: %q is not defined in the show", a.Kind, a.Ref)
 		}
 	}
 	for i := range s.Segments {
 		seg := &s.Segments[i]
 		if seg.Product != "" && ix.products[seg.Product] == nil {
-			p.add(seg.Pos, SevError, "unknown-sku", "", "segment %s: product %q is not in the catalog", seg.ID, seg.Product)
+			ck.add(seg.Pos, SevError, "unknown-sku", "", "segment %s: product %q is not in the catalog", seg.ID, seg.Product)
 		}
 		if seg.Exhibit != "" && ix.exhibits[seg.Exhibit] == nil {
-			p.add(seg.Pos, SevError, "unknown-exhibit", "", "segment %s: exhibit %q is not defined", seg.ID, seg.Exhibit)
+			ck.add(seg.Pos, SevError, "unknown-exhibit", "", "segment %s: exhibit %q is not defined", seg.ID, seg.Exhibit)
 		}
 		for j := range seg.Steps {
 			st := &seg.Steps[j]
@@ -148,19 +219,19 @@ func (p *parser) check(s *Show) {
 				checkAction(st.Pos, st.Action)
 			case StepIf, StepGoto:
 				if st.Goto != "" && ix.segments[st.Goto] == nil {
-					p.add(st.Pos, SevError, "unknown-segment", "", "goto: segment %q is not defined", st.Goto)
+					ck.add(st.Pos, SevError, "unknown-segment", "", "goto: segment %q is not defined", st.Goto)
 				}
 				if st.If != nil {
-					p.checkVar(st.Pos, st.If.Var, ix, false)
+					ck.checkVar(st.Pos, st.If.Var, ix, false)
 				}
 			case StepSet:
 				if st.Set != nil && st.Set.Var != "" {
-					p.checkVar(st.Pos, st.Set.Var, ix, true)
+					ck.checkVar(st.Pos, st.Set.Var, ix, true)
 				}
 			}
 		}
 	}
-	for _, r := range p.lines {
+	for _, r := range ck.lines {
 		for _, lang := range slices.Sorted(mapKeys(r.line.Say)) {
 			u := r.line.Say[lang]
 			for k := range u.Cues {
@@ -168,7 +239,7 @@ func (p *parser) check(s *Show) {
 			}
 			for _, m := range placeholderRE.FindAllStringSubmatchIndex(u.Text, -1) {
 				kind, ref := u.Text[m[2]:m[3]], u.Text[m[4]:m[5]]
-				pos := p.linePos(r.line.ID, lang, u, m[0])
+				pos := ck.linePos(r.line.ID, lang, u, m[0])
 				ns, ok := placeholderKinds[kind]
 				var found bool
 				switch ns {
@@ -181,9 +252,9 @@ func (p *parser) check(s *Show) {
 				}
 				switch {
 				case !ok:
-					p.add(pos, SevError, "unknown-placeholder", "", "placeholder {%s:%s}: want one of %s", kind, ref, strings.Join(slices.Sorted(mapKeys(placeholderKinds)), ", "))
+					ck.add(pos, SevError, "unknown-placeholder", "", "placeholder {%s:%s}: want one of %s", kind, ref, strings.Join(slices.Sorted(mapKeys(placeholderKinds)), ", "))
 				case !found:
-					p.add(pos, SevError, "unknown-"+ns, "", "placeholder {%s:%s}: %s %q is not defined", kind, ref, ns, ref)
+					ck.add(pos, SevError, "unknown-"+ns, "", "placeholder {%s:%s}: %s %q is not defined", kind, ref, ns, ref)
 				}
 			}
 			r.line.Say[lang] = u
@@ -191,21 +262,21 @@ func (p *parser) check(s *Show) {
 	}
 	for _, sl := range s.Sales {
 		if !used["sale:"+sl.ID] {
-			p.add(sl.Pos, SevWarning, "unused-sale", "", "sale %s is never started by a sale step or [sale:%s] cue", sl.ID, sl.ID)
+			ck.add(sl.Pos, SevWarning, "unused-sale", "", "sale %s is never started by a sale step or [sale:%s] cue", sl.ID, sl.ID)
 		}
 	}
 	for _, c := range s.Coupons {
 		if !used["coupon:"+c.ID] {
-			p.add(c.Pos, SevWarning, "unused-coupon", "", "coupon %s is never handed out by a coupon step or [coupon:%s] cue", c.ID, c.ID)
+			ck.add(c.Pos, SevWarning, "unused-coupon", "", "coupon %s is never handed out by a coupon step or [coupon:%s] cue", c.ID, c.ID)
 		}
 	}
 	switch {
 	case s.Kind == KindLivestream && len(s.Catalog) == 0:
-		p.add(s.Pos, SevWarning, "no-products", "", "a livestream show with an empty catalog")
+		ck.add(s.Pos, SevWarning, "no-products", "", "a livestream show with an empty catalog")
 	case s.Kind == KindMuseum && len(s.Exhibits) == 0:
-		p.add(s.Pos, SevWarning, "no-exhibits", "", "a museum show without exhibits")
+		ck.add(s.Pos, SevWarning, "no-exhibits", "", "a museum show without exhibits")
 	}
-	p.checkFlow(s, ix)
+	ck.checkFlow(s, ix)
 }
 
 func mapKeys[M ~map[K]V, K comparable, V any](m M) func(func(K) bool) {
@@ -219,24 +290,24 @@ func mapKeys[M ~map[K]V, K comparable, V any](m M) func(func(K) bool) {
 }
 
 // checkVar checks a variable a condition reads or a set step writes.
-func (p *parser) checkVar(pos Pos, name string, ix *index, write bool) {
+func (ck *checker) checkVar(pos Pos, name string, ix *index, write bool) {
 	if sku, ok := strings.CutPrefix(name, "stock("); ok {
 		sku = strings.TrimSuffix(sku, ")")
 		switch {
 		case write:
-			p.add(pos, SevError, "reserved-var", "", "set: %s is built in and read-only", name)
+			ck.add(pos, SevError, "reserved-var", "", "set: %s is built in and read-only", name)
 		case ix.products[sku] == nil:
-			p.add(pos, SevError, "unknown-sku", "", "condition: product %q is not in the catalog", sku)
+			ck.add(pos, SevError, "unknown-sku", "", "condition: product %q is not in the catalog", sku)
 		}
 		return
 	}
 	switch {
 	case slices.Contains(builtins, name):
 		if write {
-			p.add(pos, SevError, "reserved-var", "", "set: %s is built in and read-only", name)
+			ck.add(pos, SevError, "reserved-var", "", "set: %s is built in and read-only", name)
 		}
 	case !ix.vars[name]:
-		p.add(pos, SevError, "unknown-var", "", "variable %q is not declared in vars", name)
+		ck.add(pos, SevError, "unknown-var", "", "variable %q is not declared in vars", name)
 	}
 }
 
@@ -244,7 +315,7 @@ func (p *parser) checkVar(pos Pos, name string, ix *index, write bool) {
 // unconditional goto. Segments play in order, and after the last the show
 // starts again from the first; a segment whose steps end in a goto does not
 // fall through to the next one.
-func (p *parser) checkFlow(s *Show, ix *index) {
+func (ck *checker) checkFlow(s *Show, ix *index) {
 	if len(s.Segments) == 0 {
 		return
 	}
@@ -275,7 +346,7 @@ func (p *parser) checkFlow(s *Show, ix *index) {
 			if st.Kind == StepGoto {
 				falls = false
 				if j+1 < len(seg.Steps) && seg.Order == OrderSequence {
-					p.add(seg.Steps[j+1].Pos, SevWarning, "unreachable-step", "", "segment %s: this step follows an unconditional goto and never runs", seg.ID)
+					ck.add(seg.Steps[j+1].Pos, SevWarning, "unreachable-step", "", "segment %s: this step follows an unconditional goto and never runs", seg.ID)
 				}
 				break
 			}
@@ -288,11 +359,11 @@ func (p *parser) checkFlow(s *Show, ix *index) {
 			visit((i + 1) % len(s.Segments))
 		}
 	}
-	p.checkSilentLoops(s, ix)
+	ck.checkSilentLoops(s, ix)
 	for i, ok := range reached {
 		if !ok {
 			seg := &s.Segments[i]
-			p.add(seg.Pos, SevWarning, "unreachable-segment", "", "segment %s never plays: the segment before it ends in a goto and nothing jumps to it", seg.ID)
+			ck.add(seg.Pos, SevWarning, "unreachable-segment", "", "segment %s never plays: the segment before it ends in a goto and nothing jumps to it", seg.ID)
 		}
 	}
 }
@@ -378,7 +449,7 @@ func silentEdges(s *Show, ix *index) [][]silentEdge {
 
 // checkSilentLoops reports, as an error, each loop the director could run
 // without speaking a line or pausing: it would spin without ever waiting.
-func (p *parser) checkSilentLoops(s *Show, ix *index) {
+func (ck *checker) checkSilentLoops(s *Show, ix *index) {
 	n := len(s.Segments)
 	next := silentEdges(s, ix)
 	state := make([]int, n) // 0 new, 1 on the stack, 2 done
@@ -399,7 +470,7 @@ func (p *parser) checkSilentLoops(s *Show, ix *index) {
 					ids = append(ids, s.Segments[k].ID)
 				}
 				ids = append(ids, s.Segments[e.to].ID)
-				p.add(e.pos, SevError, "silent-loop", "",
+				ck.add(e.pos, SevError, "silent-loop", "",
 					"the show can loop without speaking or pausing (%s): the director would spin; add a line or a pause to the loop",
 					strings.Join(ids, " → "))
 			}
@@ -417,18 +488,8 @@ func (p *parser) checkSilentLoops(s *Show, ix *index) {
 // linePos returns the position of byte off of u.Text, the text of line
 // lineID in lang with its cue marks taken out. It is exact when the text
 // sits on one line without escapes, and the text's start otherwise.
-func (p *parser) linePos(lineID, lang string, u Utterance, off int) Pos {
-	n := p.nodes[lineID+"\x00"+lang]
-	if n == nil {
-		return u.Pos
-	}
-	raw := off
-	for _, e := range p.edits[n] {
-		if e.at <= off {
-			raw += e.removed
-		}
-	}
-	return p.textPos(n, raw)
+func (ck *checker) linePos(lineID, lang string, u Utterance, off int) Pos {
+	return ck.at.text(lineID, lang, u, off)
 }
 
 // breaths splits text at pauses (punctuation) and returns, per piece, its
@@ -470,8 +531,8 @@ func isCJK(r rune) bool {
 }
 
 // checkBreath warns about a piece of text too long to say in one breath.
-func (p *parser) checkBreath(r lineRef, lang string, u Utterance) {
-	maxC, maxW := cmp0(p.cfg.MaxBreathChars, 60), cmp0(p.cfg.MaxBreathWords, 35)
+func (ck *checker) checkBreath(r lineRef, lang string, u Utterance) {
+	maxC, maxW := cmp0(ck.cfg.MaxBreathChars, 60), cmp0(ck.cfg.MaxBreathWords, 35)
 	offs, cjk, words := breaths(u.Text)
 	for i := range offs {
 		if cjk[i] > maxC || words[i] > maxW {
@@ -479,7 +540,7 @@ func (p *parser) checkBreath(r lineRef, lang string, u Utterance) {
 			if words[i] > maxW {
 				n = fmt.Sprintf("%d words", words[i])
 			}
-			p.finding(r.line.ID, p.linePos(r.line.ID, lang, u, offs[i]), SevWarning, "long-breath", "",
+			ck.finding(r.line.ID, ck.linePos(r.line.ID, lang, u, offs[i]), SevWarning, "long-breath", "",
 				"line %s (%s): %s without a pause is too long for one breath; add punctuation or split the line", r.line.ID, lang, n)
 		}
 	}

@@ -25,6 +25,10 @@
 // one line with a written reason (an ack); it is then reported with severity
 // ack rather than error, so it stays visible.
 //
+// The parser leaves in the Show where each spoken text is written, as go/ast
+// keeps token.Pos, so the checker and the linter work from the Show alone
+// and Show.TextPos places any offset of a line's text at file:line:col.
+//
 // The format is documented in docs/scripts.md and described by the JSON
 // Schema in Schema. Problem codes are stable: tools and acks refer to them.
 //

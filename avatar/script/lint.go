@@ -20,8 +20,8 @@ type finding struct {
 	prob   Problem
 }
 
-func (p *parser) finding(lineID string, pos Pos, sev Severity, code, rule, format string, args ...any) {
-	p.findings = append(p.findings, finding{lineID: lineID, prob: Problem{File: p.file, Line: pos.Line, Col: pos.Col,
+func (ck *checker) finding(lineID string, pos Pos, sev Severity, code, rule, format string, args ...any) {
+	ck.findings = append(ck.findings, finding{lineID: lineID, prob: Problem{File: ck.file, Line: pos.Line, Col: pos.Col,
 		Severity: sev, Code: code, Msg: fmt.Sprintf(format, args...), Rule: rule}})
 }
 
@@ -36,32 +36,32 @@ type Claim struct {
 
 // lint runs the advertising and commerce checks on every line, and the
 // breath check.
-func (p *parser) lint(s *Show) {
+func (ck *checker) lint(s *Show) {
 	ix := newIndex(s)
 	if s.Kind == KindLivestream {
-		p.lintCatalog(s)
+		ck.lintCatalog(s)
 		for _, lang := range s.Languages {
 			if !ClaimsChecked(lang) {
-				p.add(p.langAt[lang], SevWarning, "unchecked-language", "",
+				ck.add(ck.at.lang(lang), SevWarning, "unchecked-language", "",
 					"claims in %s are not checked: the claim rules cover %s only; have the %s text reviewed by someone who reads it",
 					lang, strings.Join(slices.Sorted(mapKeys(claimRules)), ", "), lang)
 			}
 		}
 	}
-	for _, r := range p.lines {
+	for _, r := range ck.lines {
 		for _, lang := range slices.Sorted(mapKeys(r.line.Say)) {
 			u := r.line.Say[lang]
-			p.checkBreath(r, lang, u)
+			ck.checkBreath(r, lang, u)
 			if s.Kind != KindLivestream {
 				// A museum tour is not an advertisement: "the heaviest
 				// bronze" is a fact there.
 				continue
 			}
 			for _, c := range FindClaimsIn(u.Text, lang) {
-				p.finding(r.line.ID, p.linePos(r.line.ID, lang, u, c.At), SevError, c.Code, c.Rule,
+				ck.finding(r.line.ID, ck.linePos(r.line.ID, lang, u, c.At), SevError, c.Code, c.Rule,
 					"line %s (%s): %q %s", r.line.ID, lang, c.Phrase, c.Reason)
 			}
-			p.lintPrices(s, ix, r, lang, u)
+			ck.lintPrices(s, ix, r, lang, u)
 		}
 	}
 }
@@ -69,9 +69,9 @@ func (p *parser) lint(s *Show) {
 // lintCatalog looks for restricted claims in product titles and selling
 // points, which the product card shows on screen. An ack names the SKU in
 // place of a line ID.
-func (p *parser) lintCatalog(s *Show) {
+func (ck *checker) lintCatalog(s *Show) {
 	for _, pr := range s.Catalog {
-		for _, lang := range p.langs {
+		for _, lang := range s.Languages {
 			texts := append([]string{pr.Title[lang]}, pr.Points[lang]...)
 			for i, t := range texts {
 				what := "title"
@@ -79,7 +79,7 @@ func (p *parser) lintCatalog(s *Show) {
 					what = "selling point"
 				}
 				for _, c := range FindClaimsIn(t, lang) {
-					p.finding(pr.SKU, pr.Pos, SevError, c.Code, c.Rule, "product %s %s (%s): %q %s", pr.SKU, what, lang, c.Phrase, c.Reason)
+					ck.finding(pr.SKU, pr.Pos, SevError, c.Code, c.Rule, "product %s %s (%s): %q %s", pr.SKU, what, lang, c.Phrase, c.Reason)
 				}
 			}
 		}
@@ -122,7 +122,7 @@ func lineProducts(s *Show, ix *index, r lineRef, u Utterance) []*Product {
 
 // lintPrices checks the amounts and discounts a line states against the
 // catalog, its sales and coupons (CheckPrices).
-func (p *parser) lintPrices(s *Show, ix *index, r lineRef, lang string, u Utterance) {
+func (ck *checker) lintPrices(s *Show, ix *index, r lineRef, lang string, u Utterance) {
 	if !MentionsPrice(u.Text) {
 		return
 	}
@@ -131,16 +131,16 @@ func (p *parser) lintPrices(s *Show, ix *index, r lineRef, lang string, u Uttera
 		f.Products = append(f.Products, *pr)
 	}
 	for _, c := range CheckPrices(u.Text, f) {
-		p.finding(r.line.ID, p.linePos(r.line.ID, lang, u, c.At), c.Severity, c.Code, c.Rule, "line %s (%s) %s", r.line.ID, lang, c.Msg)
+		ck.finding(r.line.ID, ck.linePos(r.line.ID, lang, u, c.At), c.Severity, c.Code, c.Rule, "line %s (%s) %s", r.line.ID, lang, c.Msg)
 	}
 }
 
 // applyAcks turns findings an ack matches into SevAck records and adds the
 // rest as they are; acks that match nothing are warned about.
-func (p *parser) applyAcks(s *Show) {
+func (ck *checker) applyAcks(s *Show) {
 	used := make([]bool, len(s.Acks))
 	lineIDs := map[string]bool{}
-	for _, r := range p.lines {
+	for _, r := range ck.lines {
 		lineIDs[r.line.ID] = true
 	}
 	for _, pr := range s.Catalog {
@@ -150,13 +150,13 @@ func (p *parser) applyAcks(s *Show) {
 		switch {
 		case a.Code != "" && !slices.Contains(ackable, a.Code):
 			used[i] = true
-			p.add(a.Pos, SevError, "ack-not-allowed", "", "code %q cannot be acknowledged; only %s can", a.Code, strings.Join(ackable, ", "))
+			ck.add(a.Pos, SevError, "ack-not-allowed", "", "code %q cannot be acknowledged; only %s can", a.Code, strings.Join(ackable, ", "))
 		case a.LineID != "" && !lineIDs[a.LineID]:
 			used[i] = true
-			p.add(a.Pos, SevError, "unknown-line", "", "ack: line %q is not defined (nor a SKU)", a.LineID)
+			ck.add(a.Pos, SevError, "unknown-line", "", "ack: line %q is not defined (nor a SKU)", a.LineID)
 		}
 	}
-	for _, f := range p.findings {
+	for _, f := range ck.findings {
 		pr := f.prob
 		for i, a := range s.Acks {
 			if a.Code == pr.Code && a.LineID == f.lineID {
@@ -166,11 +166,11 @@ func (p *parser) applyAcks(s *Show) {
 				break
 			}
 		}
-		p.probs = append(p.probs, pr)
+		ck.probs = append(ck.probs, pr)
 	}
 	for i, a := range s.Acks {
 		if !used[i] {
-			p.add(a.Pos, SevWarning, "unused-ack", "", "ack of %s on line %s matches no finding; remove it", a.Code, a.LineID)
+			ck.add(a.Pos, SevWarning, "unused-ack", "", "ack of %s on line %s matches no finding; remove it", a.Code, a.LineID)
 		}
 	}
 }

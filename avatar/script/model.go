@@ -55,6 +55,10 @@ type Show struct {
 	Segments  []Segment // played in order, then the show loops from the first
 	Acks      []Ack     // acknowledged lint findings, recorded
 	Pos       Pos
+
+	// at maps offsets inside texts back to the file (see TextPos); nil
+	// for a Show not made by Parse.
+	at *positions
 }
 
 // Var is a show variable with its initial value. Built-in variables (stock of

@@ -247,4 +247,21 @@ func TestLoadDir(t *testing.T) {
 	if _, ps := LoadDir(filepath.Join(dir, "nope")); len(ps) != 1 || ps[0].Code != "read-error" {
 		t.Errorf("LoadDir(missing dir) = %v, want one read-error", ps)
 	}
+	// A file that cannot be read is a problem; the others still load.
+	if err := os.Symlink("missing.yaml", filepath.Join(dir, "e.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	shows, ps = LoadDir(dir)
+	if last := ps[len(ps)-1]; len(shows) != 1 || filepath.Base(last.File) != "e.yaml" || last.Code != "read-error" {
+		t.Errorf("LoadDir with an unreadable file: %d shows, problems\n%s\nwant a.yaml's show and a read-error last", len(shows), ps)
+	}
+	// LoadFiles keeps the same shows, with their files and sources.
+	files, fps := LoadFiles(dir)
+	if len(files) != 1 || files[0].Path != filepath.Join(dir, "a.yaml") || string(files[0].Src) != string(src) ||
+		files[0].Show == nil || files[0].Show.ID != "demo-museum" {
+		t.Errorf("LoadFiles: %+v, want a.yaml with its source and show", files)
+	}
+	if fps.String() != ps.String() {
+		t.Errorf("LoadFiles problems:\n%s\nwant LoadDir's:\n%s", fps, ps)
+	}
 }

@@ -22,8 +22,9 @@ const demoTokenEnv = "AVATARCAST_DEMO_TOKEN"
 // the demo rooms. The demo token is $AVATARCAST_DEMO_TOKEN; without it, a
 // demo entry in the file keeps its hash, and otherwise, if makeDemo, a
 // token is made up and logged once (serve); a gateway of a cluster makes
-// none, as each would make its own. No other secret is ever logged.
-func newMerchantAPI(b *bus.Bus, path string, personas map[string]avatar.Persona, getenv func(string) string, makeDemo bool, log *zap.Logger) (http.Handler, error) {
+// none, as each would make its own. No other secret is ever logged. The API
+// parses stored script versions into scripts (nil: its own cache).
+func newMerchantAPI(b *bus.Bus, path string, personas map[string]avatar.Persona, scripts *script.Cache, getenv func(string) string, makeDemo bool, log *zap.Logger) (http.Handler, error) {
 	ms, err := api.LoadMerchants(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -39,7 +40,7 @@ func newMerchantAPI(b *bus.Bus, path string, personas map[string]avatar.Persona,
 		}
 	}
 	if demo < 0 && !makeDemo && getenv(demoTokenEnv) == "" {
-		return newAPIHandler(b, ms, personas, log)
+		return newAPIHandler(b, ms, personas, scripts, log)
 	}
 	if demo < 0 {
 		ms = append(ms, api.Merchant{ID: demoMerchant, Name: "Demo"})
@@ -57,11 +58,11 @@ func newMerchantAPI(b *bus.Bus, path string, personas map[string]avatar.Persona,
 		log.Warn("merchant API: generated a token for merchant demo for this run; set "+demoTokenEnv+" to choose one",
 			zap.String("token", tok))
 	}
-	return newAPIHandler(b, ms, personas, log)
+	return newAPIHandler(b, ms, personas, scripts, log)
 }
 
-func newAPIHandler(b *bus.Bus, ms []api.Merchant, personas map[string]avatar.Persona, log *zap.Logger) (http.Handler, error) {
-	a, err := api.New(api.Config{Merchants: ms, Personas: personas, Schema: script.Schema}, b, log)
+func newAPIHandler(b *bus.Bus, ms []api.Merchant, personas map[string]avatar.Persona, scripts *script.Cache, log *zap.Logger) (http.Handler, error) {
+	a, err := api.New(api.Config{Merchants: ms, Personas: personas, Schema: script.Schema, Scripts: scripts}, b, log)
 	if err != nil {
 		return nil, err
 	}

@@ -239,7 +239,7 @@ func TestDemoToken(t *testing.T) {
 	b := bustest.Start(t)
 	core, logs := observer.New(zap.InfoLevel)
 	none := func(string) string { return "" }
-	h, err := newMerchantAPI(b, filepath.Join(t.TempDir(), "missing.yaml"), nil, none, true, zap.New(core))
+	h, err := newMerchantAPI(b, filepath.Join(t.TempDir(), "missing.yaml"), nil, nil, none, true, zap.New(core))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestDemoToken(t *testing.T) {
 		t.Errorf("GET rooms with the generated token: HTTP %d %v", code, m)
 	}
 	short := func(string) string { return "short" }
-	if _, err := newMerchantAPI(b, "missing.yaml", nil, short, true, zap.NewNop()); err == nil {
+	if _, err := newMerchantAPI(b, "missing.yaml", nil, nil, short, true, zap.NewNop()); err == nil {
 		t.Errorf("a short AVATARCAST_DEMO_TOKEN was accepted")
 	}
 }

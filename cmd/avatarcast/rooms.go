@@ -7,8 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"sort"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -77,41 +76,33 @@ func loadShows(personasPath, dir string, log *zap.Logger) (map[string]avatar.Per
 	return ps, rooms, sources, err
 }
 
-// loadRooms parses the show scripts in dir and makes one room per valid
-// show, named after it, whose persona is known and licensed for it. A script
-// with problems is reported and left out; the others still play.
+// loadRooms parses the show scripts in dir (script.LoadFiles) and makes one
+// room per valid show, named after it, whose persona is known and licensed
+// for it. A script with problems (one that cannot be read, or reuses
+// another's show id) is reported and left out; the others still play.
 func loadRooms(dir string, personas map[string]avatar.Persona, now time.Time, log *zap.Logger) ([]assignment, map[string][]byte, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
-	if err != nil {
-		return nil, nil, err
+	var cfg script.Config
+	files, problems := cfg.LoadFiles(dir)
+	var bad []string // files with errors, in order
+	for _, p := range problems {
+		if p.Severity != script.SevError {
+			continue
+		}
+		log.Error("script problem", zap.String("script", p.File), zap.String("problem", p.String()))
+		if !slices.Contains(bad, p.File) {
+			bad = append(bad, p.File)
+		}
 	}
-	yml, _ := filepath.Glob(filepath.Join(dir, "*.yml"))
-	files = append(files, yml...)
-	sort.Strings(files)
+	for _, f := range bad {
+		log.Error("script has errors; not played (avatarcast lint "+f+")", zap.String("script", f))
+	}
 	var out []assignment
 	sources := map[string][]byte{}
 	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			return nil, nil, err
-		}
-		s, problems := script.Parse(f, src)
-		for _, p := range problems {
-			if p.Severity == script.SevError {
-				log.Error("script problem", zap.String("script", f), zap.String("problem", p.String()))
-			}
-		}
-		if s == nil {
-			log.Error("script has errors; not played (avatarcast lint "+f+")", zap.String("script", f))
-			continue
-		}
+		s := f.Show
 		id, err := avatar.ParseRoomID(s.ID)
 		if err != nil {
 			log.Error("show id is not a room id; not played", zap.String("script", s.ID), zap.Error(err))
-			continue
-		}
-		if _, dup := sources[s.ID]; dup {
-			log.Error("two scripts with one show id; the second is not played", zap.String("script", f))
 			continue
 		}
 		p, ok := personas[s.Persona]
@@ -123,7 +114,7 @@ func loadRooms(dir string, personas map[string]avatar.Persona, now time.Time, lo
 			log.Error("persona may not present this show; not played", zap.String("script", s.ID), zap.Error(err))
 			continue
 		}
-		sources[s.ID] = src
+		sources[s.ID] = f.Src
 		out = append(out, assignment{
 			Room: avatar.Room{
 				ID: id, Kind: string(s.Kind), Title: s.Title.Get(firstLang(s), ""),

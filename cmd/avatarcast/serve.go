@@ -13,6 +13,7 @@ import (
 
 	"github.com/avatarcast/avatarcast/avatar/bus"
 	"github.com/avatarcast/avatarcast/avatar/director"
+	"github.com/avatarcast/avatarcast/avatar/script"
 	"github.com/avatarcast/avatarcast/gateway"
 )
 
@@ -117,7 +118,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ln.Close()
 		return errors.Join(err, b.Close())
 	}
-	merchantAPI, err := newMerchantAPI(b, *merchants, ps, getenv, true, log)
+	// One cache of parsed script versions: the API and the director parse
+	// each stored version once between them.
+	shows := script.NewCache(0)
+	merchantAPI, err := newMerchantAPI(b, *merchants, ps, shows, getenv, true, log)
 	if err != nil {
 		ln.Close()
 		return errors.Join(err, b.Close())
@@ -133,7 +137,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		// One blocklist: the gateway masks its words, the director
 		// refuses to speak a name that holds one.
 		func(ctx context.Context) error {
-			return director.New(director.Config{BlockedWords: gwCfg.BlockedWords}, b, log).Run(ctx)
+			return director.New(director.Config{BlockedWords: gwCfg.BlockedWords, Scripts: shows}, b, log).Run(ctx)
 		},
 		func(ctx context.Context) error { return gateway.New(gwCfg, b, log).Serve(ctx, ln) },
 	), b.Close())
@@ -191,7 +195,7 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	cfg := gw.config()
 	if role == bus.RoleAPI {
-		if cfg.API, err = newMerchantAPI(b, *merchants, ps, getenv, false, log); err != nil {
+		if cfg.API, err = newMerchantAPI(b, *merchants, ps, nil, getenv, false, log); err != nil {
 			ln.Close()
 			return errors.Join(err, b.Close())
 		}

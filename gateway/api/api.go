@@ -10,8 +10,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -37,6 +37,10 @@ type Config struct {
 	ControlTimeout time.Duration
 	// Now returns the time, for licence checks and records (default time.Now).
 	Now func() time.Time
+	// Scripts holds the parsed stored script versions; give the one the
+	// director of the same process uses, so each version is parsed once
+	// (default: the API's own).
+	Scripts *script.Cache
 }
 
 // API serves the merchant API. Its handler is safe for concurrent use.
@@ -45,10 +49,7 @@ type API struct {
 	bus       *bus.Bus
 	log       *zap.Logger
 	merchants []merchantKey
-	parse     script.Config
-
-	mu    sync.Mutex
-	shows map[string]*script.Show // parsed script versions, by key@version
+	parse     script.Config // for uploads and lint: with the personas
 }
 
 type merchantKey struct {
@@ -73,7 +74,10 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &API{cfg: cfg, bus: b, log: log.Named("api"), shows: map[string]*script.Show{}}
+	if cfg.Scripts == nil {
+		cfg.Scripts = script.NewCache(0)
+	}
+	a := &API{cfg: cfg, bus: b, log: log.Named("api")}
 	for _, m := range cfg.Merchants {
 		var k merchantKey
 		k.id = m.ID
@@ -86,6 +90,7 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 	for id := range cfg.Personas {
 		a.parse.Personas = append(a.parse.Personas, id)
 	}
+	slices.Sort(a.parse.Personas)
 	return a, nil
 }
 

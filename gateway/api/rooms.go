@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -54,6 +55,7 @@ var errStale = errors.New("no longer valid with this server's personas")
 
 // loadShow returns the merchant's script show at version (0: the latest)
 // parsed, and the version it is. A missing script or version is a nil Show.
+// Each version is parsed once, in cfg.Scripts.
 func (a *API) loadShow(r *http.Request, m, show string, version uint64) (*script.Show, uint64, error) {
 	src, v, err := a.bus.GetScript(r.Context(), m, show, version)
 	if errors.Is(err, bus.ErrNotFound) {
@@ -62,25 +64,16 @@ func (a *API) loadShow(r *http.Request, m, show string, version uint64) (*script
 	if err != nil {
 		return nil, 0, err
 	}
-	key := fmt.Sprintf("%s@%d", avatar.ScriptKey(m, show), v)
-	a.mu.Lock()
-	s, ok := a.shows[key]
-	a.mu.Unlock()
-	if ok {
-		return s, v, nil
-	}
-	s, probs := a.parse.Parse(scriptFile(show), src)
+	s, probs := a.cfg.Scripts.Get(avatar.ScriptKey(m, show), v, src)
 	if s == nil {
-		// Stored scripts were valid when stored; a persona dropped from
-		// the config since can make one invalid.
 		return nil, 0, fmt.Errorf("script %s version %d: %w: %v", show, v, errStale, probs.Error())
 	}
-	a.mu.Lock()
-	if len(a.shows) >= 256 {
-		clear(a.shows)
+	// Stored scripts were valid when stored; a persona dropped from the
+	// config since makes one invalid here.
+	if !slices.Contains(a.parse.Personas, s.Persona) {
+		return nil, 0, fmt.Errorf("script %s version %d: %w: persona %q is not one of the known personas (%s)",
+			show, v, errStale, s.Persona, strings.Join(a.parse.Personas, ", "))
 	}
-	a.shows[key] = s
-	a.mu.Unlock()
 	return s, v, nil
 }
 
