@@ -150,13 +150,19 @@ func shoot(t *testing.T, ctx context.Context, name string) (image.Image, []rect)
 	return img, append(before, drawn(t, ctx)...)
 }
 
-// drawnParts is every box the overlay may draw, but the avatar's.
-const drawnParts = "#ai-label, #subtitle, #sale, #product, #danmaku .bullet"
+// drawnParts is every box the overlay may draw, but the avatar's and the
+// flying comments'.
+const drawnParts = "#ai-label, #subtitle, #sale, #product"
 
-// drawn returns where the overlay may draw: drawnParts, and the avatar's
-// box widened by half its width each side, where a gesture's arm reaches.
+// drawn returns where the overlay may draw: drawnParts, the avatar's box
+// widened by half its width each side, where a gesture's arm reaches, and
+// each flying comment's lane from its box to the right edge, whence it
+// came while the screenshot was taken.
 func drawn(t *testing.T, ctx context.Context) []rect {
 	out := boxes(t, ctx, drawnParts)
+	for _, b := range boxes(t, ctx, "#danmaku .bullet") {
+		out = append(out, rect{b.X, b.Y, math.MaxFloat32, b.H})
+	}
 	for _, a := range boxes(t, ctx, "#avatar") {
 		out = append(out, rect{a.X - a.W/2, a.Y, a.W * 2, a.H})
 	}
