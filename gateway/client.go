@@ -349,12 +349,8 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// closeGrace is how long a viewer dropped by a timed-out write has to read
-// the rest of the frame the timeout cut and the close frame after it.
-const closeGrace = 5 * time.Second
-
 // finish writes the rest of a frame that a timed-out write cut, then the
-// close frame msg, within closeGrace, and closes the socket and finished:
+// close frame msg, within Config.CloseGrace, and closes the socket and finished:
 // a viewer that reads slowly, or pauses, still learns why it was dropped
 // and where to resume; one that is gone holds its socket a few seconds more.
 func (c *client) finish(msg []byte) {
@@ -363,7 +359,7 @@ func (c *client) finish(msg []byte) {
 	defer c.wmu.Unlock()
 	bufs := net.Buffers{c.tail, appendHeader(make([]byte, 0, maxHeader+len(msg)), opClose, len(msg)), msg}
 	c.tail = nil
-	_ = c.nc.SetWriteDeadline(time.Now().Add(closeGrace))
+	_ = c.nc.SetWriteDeadline(time.Now().Add(c.hub.cfg.CloseGrace))
 	if _, err := bufs.WriteTo(c.nc); err != nil {
 		c.conn.Close()
 		return
@@ -371,19 +367,17 @@ func (c *client) finish(msg []byte) {
 	c.hangUp()
 }
 
-// lingerClose is how long a socket stays open for reading after the
-// gateway's close frame and FIN.
-const lingerClose = time.Second
-
 // hangUp ends the connection after the close frame: the write side at once
-// (a FIN right behind the close frame), the socket lingerClose later.
-// Closing it at once while the viewer's unread frames sit in the kernel's
-// receive buffer makes the kernel reset the connection, and a viewer can
-// then lose the close frame (and the resume point in its reason) before
-// reading it.
+// (a FIN right behind the close frame), the socket when the viewer's side
+// ends (see Gateway.serveWS's reader) or Config.CloseGrace later. Closing
+// it at once while the viewer's unread frames sit in the kernel's receive
+// buffer makes the kernel reset the connection; so does an orphaned socket
+// under memory pressure while the viewer is still reading what was sent.
+// Either way a viewer can lose the close frame (and the resume point in its
+// reason) before reading it.
 func (c *client) hangUp() {
 	if hc, ok := c.nc.(interface{ CloseWrite() error }); ok && hc.CloseWrite() == nil {
-		time.AfterFunc(lingerClose, func() { c.conn.Close() })
+		time.AfterFunc(c.hub.cfg.CloseGrace, func() { c.conn.Close() })
 		return
 	}
 	c.conn.Close()
@@ -474,7 +468,7 @@ func (c *client) write(fs []*frame) error {
 // validated and forwarded, or answered with an error frame. Frames over
 // maxFrame are skipped with an error frame; frames over hardFrame close
 // the socket.
-func (c *client) readLoop(forward func(avatar.Input) error) {
+func (c *client) readLoop(forward func(avatar.Input) error) (peerDone bool) {
 	// No gorilla read limit: past it gorilla writes its own close frame
 	// (1009 with no reason) from this goroutine, beside the writers that
 	// own the socket. readOne enforces hardFrame instead.
@@ -484,19 +478,22 @@ func (c *client) readLoop(forward func(avatar.Input) error) {
 	strikes := 0
 	for {
 		if err := c.waitReadable(); err != nil {
-			return
+			return true
 		}
 		typ, r, err := c.conn.NextReader()
 		if err != nil {
-			return
+			return true
 		}
 		_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
 		e, err := c.readOne(typ, r, forward)
 		if err != nil {
 			if errors.Is(err, errTooLarge) {
 				c.stop(avatar.CloseTooLarge, fmt.Sprintf("frame over %d bytes", hardFrame))
+				return false
 			}
-			return
+			// A bad frame (closed here) may have more behind it; else
+			// the viewer's side failed.
+			return !errors.Is(err, errBadUTF8)
 		}
 		if e == nil {
 			continue
@@ -505,7 +502,7 @@ func (c *client) readLoop(forward func(avatar.Input) error) {
 		c.hub.metrics.inputRefused.WithLabelValues(e.Code).Inc()
 		if strikes++; strikes > maxStrikes {
 			c.stop(avatar.CloseAbuse, "too many bad frames")
-			return
+			return false
 		}
 	}
 }

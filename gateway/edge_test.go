@@ -86,11 +86,13 @@ func TestSlowViewerGetsCloseFrameCountedOnce(t *testing.T) {
 		name string
 		cfg  gateway.Config
 	}{
+		// The grace is long: on a loaded machine the viewer can take
+		// seconds to read what was sent before the close frame.
 		// A long queue: the write times out first.
-		{"write timeout", gateway.Config{QueueSize: 100000, WriteTimeout: 500 * time.Millisecond}},
+		{"write timeout", gateway.Config{QueueSize: 100000, WriteTimeout: 500 * time.Millisecond, CloseGrace: time.Minute}},
 		// A short one: it fills while a write is blocked, which then
 		// times out too.
-		{"queue full, then write timeout", gateway.Config{QueueSize: 200, WriteTimeout: 3 * time.Second}},
+		{"queue full, then write timeout", gateway.Config{QueueSize: 200, WriteTimeout: 3 * time.Second, CloseGrace: time.Minute}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { testSlowViewer(t, tc.cfg) })
 	}

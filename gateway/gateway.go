@@ -68,6 +68,12 @@ type Config struct {
 	// WriteTimeout bounds one write to a viewer; a viewer whose socket
 	// takes longer is dropped as a slow consumer (default 2s).
 	WriteTimeout time.Duration
+	// CloseGrace is how long a closed viewer has to read what was sent to
+	// it, the close frame last, before its socket is closed: a viewer
+	// dropped as slow that pauses still learns why and where to resume
+	// (default 5s). A viewer that answers the close frame or hangs up
+	// frees its socket at once.
+	CloseGrace time.Duration
 	// MaxConnsPerIP caps the open connections from one address, of every
 	// kind (pages, API, health, viewer sockets), counted when accepted;
 	// IPv6 addresses by /64 (default 256; negative: no cap). Behind a
@@ -139,6 +145,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = 2 * time.Second
+	}
+	if c.CloseGrace <= 0 {
+		c.CloseGrace = 5 * time.Second
 	}
 	if c.MaxConnsPerIP == 0 {
 		c.MaxConnsPerIP = 256
@@ -395,10 +404,15 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 	// grown stack are freed: they would cost an idle viewer over 12 KiB.
 	go func() {
 		defer g.hub.remove(c)
-		c.readLoop(func(in avatar.Input) error { return g.forward(info.Kind, in) })
+		peerDone := c.readLoop(func(in avatar.Input) error { return g.forward(info.Kind, in) })
 		rm.leave(c)
 		c.stop(avatar.CloseNormal, "")
 		<-c.finished
+		if peerDone {
+			// Nothing of the viewer's is left unread: the socket can go
+			// without waiting out the grace (see hangUp).
+			c.conn.Close()
+		}
 	}()
 }
 
