@@ -56,10 +56,7 @@ func waitHealth(t *testing.T, url string, want int) health {
 func TestReadinessFollowsNATS(t *testing.T) {
 	srv := bustest.NewServer(t)
 	b := bustest.StartConfig(t, bus.Config{URL: srv.URL()})
-	room, _ := json.Marshal(avatar.Room{ID: "r", Kind: "livestream", Title: "Test"})
-	if _, err := b.Rooms.Put(context.Background(), "r", room); err != nil {
-		t.Fatal(err)
-	}
+	bustest.PutRoom(t, b, avatar.Room{ID: "r", Kind: "livestream", Title: "Test"})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

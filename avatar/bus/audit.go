@@ -36,7 +36,7 @@ func (b *Bus) RecordAudit(ctx context.Context, rec AuditRecord) error {
 	for range 16 {
 		var after uint64 // stream seq of the merchant's last record
 		rec.Seq = 1
-		lm, err := b.Audit.GetLastMsgForSubject(ctx, subj)
+		lm, err := b.audit.GetLastMsgForSubject(ctx, subj)
 		switch {
 		case err == nil:
 			after = lm.Sequence
@@ -48,7 +48,7 @@ func (b *Bus) RecordAudit(ctx context.Context, rec AuditRecord) error {
 		if err != nil {
 			return fmt.Errorf("bus: encode audit record: %w", err)
 		}
-		_, err = b.JS.Publish(ctx, subj, data, jetstream.WithExpectLastSequencePerSubject(after))
+		_, err = b.js.Publish(ctx, subj, data, jetstream.WithExpectLastSequencePerSubject(after))
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
 			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
@@ -59,7 +59,7 @@ func (b *Bus) RecordAudit(ctx context.Context, rec AuditRecord) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("bus: record audit %s %s: %w", rec.Action, rec.Target, ErrChanged)
+	return fmt.Errorf("%w: record audit %s %s", ErrChanged, rec.Action, rec.Target)
 }
 
 // auditNum returns the merchant's number stored in an audit record.
@@ -81,7 +81,7 @@ func (b *Bus) AuditLog(ctx context.Context, merchant string, before uint64, limi
 		return nil, nil
 	}
 	subj := avatar.AuditSubject(merchant)
-	lm, err := b.Audit.GetLastMsgForSubject(ctx, subj)
+	lm, err := b.audit.GetLastMsgForSubject(ctx, subj)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil, nil
 	}
@@ -91,7 +91,7 @@ func (b *Bus) AuditLog(ctx context.Context, merchant string, before uint64, limi
 	last := lm.Sequence
 	// next returns the first record of merchant at or after stream seq from.
 	next := func(from uint64) (*jetstream.RawStreamMsg, error) {
-		m, err := b.Audit.GetMsg(ctx, from, jetstream.WithGetMsgSubject(subj))
+		m, err := b.audit.GetMsg(ctx, from, jetstream.WithGetMsgSubject(subj))
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
 			return nil, nil
 		}

@@ -36,7 +36,7 @@ func TestGatewayCannotRedirectStoredEventsToControls(t *testing.T) {
 	if err := srv.Add(room); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.NC.Flush(); err != nil {
+	if err := d.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	g, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), Role: bus.RoleGateway, Auth: bus.Auth{CredsFile: bus.CredsFile(b.AuthDir(), bus.RoleGateway)}}, zaptest.NewLogger(t))
@@ -44,7 +44,7 @@ func TestGatewayCannotRedirectStoredEventsToControls(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	_, err = g.JS.CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
+	_, err = g.RawJS().CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
 		Name: "evil", DeliverSubject: avatar.ControlSubject(room), AckPolicy: jetstream.AckNonePolicy,
 	})
 	if err != nil {
@@ -89,7 +89,7 @@ func TestGatewayCannotReplayEventsIntoAnotherRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	_, err = g.JS.CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
+	_, err = g.RawJS().CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
 		Name: "cycle", DeliverSubject: avatar.EventsSubject("r1"), FilterSubject: avatar.EventsSubject("r2"), AckPolicy: jetstream.AckNonePolicy,
 	})
 	if err == nil || !strings.Contains(err.Error(), "cycle") {
@@ -102,10 +102,10 @@ func TestGatewayCannotReplayEventsIntoAnotherRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Stop()
-	if err := g.NC.Flush(); err != nil {
+	if err := g.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := g.JS.CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
+	if _, err := g.RawJS().CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
 		Name: "replay", DeliverSubject: avatar.StoredEventsSubject("r1"), FilterSubject: avatar.EventsSubject("r2"), AckPolicy: jetstream.AckNonePolicy,
 	}); err != nil {
 		t.Fatalf("create a push consumer (the server allows it): %v", err)

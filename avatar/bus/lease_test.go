@@ -71,7 +71,7 @@ func TestServeControls(t *testing.T) {
 	}
 	// The subject names the room, whatever the body says.
 	data, _ := json.Marshal(avatar.Control{Type: avatar.CtlNotice, Room: "elsewhere", Text: "hi"})
-	m, err := b.NC.Request(avatar.ControlSubject("a"), data, 5*time.Second)
+	m, err := b.RawNC().Request(avatar.ControlSubject("a"), data, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestServeControls(t *testing.T) {
 		t.Fatalf("reply %s, %v; want ok seq 7", m.Data, err)
 	}
 	s.Remove("a")
-	if _, err := b.NC.Request(avatar.ControlSubject("a"), data, time.Second); err == nil {
+	if _, err := b.RawNC().Request(avatar.ControlSubject("a"), data, time.Second); err == nil {
 		t.Fatal("control answered after Remove")
 	}
 }
