@@ -79,21 +79,16 @@ func (h *harness) restart(cfg gateway.Config) {
 		}
 	}
 	h.t.Cleanup(h.stop)
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	bustest.WaitFor(h.t, 10*time.Second, "gateway ready", func() bool {
 		// No keep-alive: an idle connection would count against the
 		// address's cap (Config.MaxConnsPerIP) in the tests that set one.
 		resp, err := noKeepAlive.Get("http://" + ln.Addr().String() + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			h.t.Fatal("gateway not ready")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
 }
 
 // publish stores n events of room r as the director would.

@@ -52,18 +52,14 @@ func TestGatewayCannotRedirectStoredEventsToControls(t *testing.T) {
 	}
 	// The server delivers the stored event to the control subject; wait
 	// until the director has seen and dropped it.
-	deadline := time.Now().Add(10 * time.Second)
-	for d.Forged() == 0 {
+	bustest.WaitFor(t, 10*time.Second, "the delivered event reaches the director", func() bool {
 		select {
 		case c := <-got:
 			t.Fatalf("a stored event reached the director as control %+v", c)
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the delivered event never reached the director")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return d.Forged() > 0
+	})
 	select {
 	case c := <-got:
 		t.Fatalf("a stored event reached the director as control %+v", c)
@@ -110,18 +106,14 @@ func TestGatewayCannotReplayEventsIntoAnotherRoom(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("create a push consumer (the server allows it): %v", err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for g.Forged() < 5 {
+	bustest.WaitFor(t, 10*time.Second, "r2's 5 events reach r1's subscription", func() bool {
 		select {
 		case ev := <-got:
 			t.Fatalf("room r1's subscription got %s", ev.Data)
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d of r2's 5 events reached r1's subscription", g.Forged())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return g.Forged() >= 5
+	})
 	if _, err := b.PublishEvent(ctx, "r1", 1, []byte(`{"room":"r1"}`), "", 0); err != nil {
 		t.Fatal(err)
 	}

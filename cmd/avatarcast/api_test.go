@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/avatarcast/avatarcast/avatar"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +19,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
 	"github.com/avatarcast/avatarcast/gateway/api"
 )
@@ -84,20 +84,15 @@ func startRun(t *testing.T, args []string, env map[string]string, logw io.Writer
 			t.Errorf("serve: %v", err)
 		}
 	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	bustest.WaitFor(t, 15*time.Second, "/healthz answers 200", func() bool {
 		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
-			}
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/healthz not ready after 15s: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return s
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writes.
