@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -86,6 +87,23 @@ func snapshot(ctx context.Context, kv jetstream.KeyValue, filters []string, fn f
 			fn(e)
 		}
 	}
+}
+
+// getJSON reads key of kv decoded as a T, with its revision; what names
+// it in errors ("room r1"). It returns ErrNotFound if there is no such key.
+func getJSON[T any](ctx context.Context, kv jetstream.KeyValue, key, what string) (T, uint64, error) {
+	var v T
+	e, err := kv.Get(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return v, 0, fmt.Errorf("%w: %s", ErrNotFound, what)
+	}
+	if err != nil {
+		return v, 0, fmt.Errorf("bus: read %s: %w", what, err)
+	}
+	if err := json.Unmarshal(e.Value(), &v); err != nil {
+		return v, 0, fmt.Errorf("bus: decode %s: %w", what, err)
+	}
+	return v, e.Revision(), nil
 }
 
 // revisionMismatch reports whether err is a KV write refused because the

@@ -34,18 +34,7 @@ func (b *Bus) CreateOrder(ctx context.Context, r avatar.RoomID, digest string, o
 // or ErrNotFound.
 func (b *Bus) Order(ctx context.Context, r avatar.RoomID, digest string) (avatar.Order, uint64, error) {
 	key := avatar.OrderKey(r, digest)
-	e, err := b.orders.Get(ctx, key)
-	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
-		return avatar.Order{}, 0, fmt.Errorf("%w: order %s", ErrNotFound, key)
-	}
-	if err != nil {
-		return avatar.Order{}, 0, fmt.Errorf("bus: read order %s: %w", key, err)
-	}
-	var o avatar.Order
-	if err := json.Unmarshal(e.Value(), &o); err != nil {
-		return avatar.Order{}, 0, fmt.Errorf("bus: decode order %s: %w", key, err)
-	}
-	return o, e.Revision(), nil
+	return getJSON[avatar.Order](ctx, b.orders, key, "order "+key)
 }
 
 // UpdateOrder replaces the record of room r's order with digest if it is

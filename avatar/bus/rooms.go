@@ -17,18 +17,7 @@ import (
 // RoomRecord returns room id's record and its revision, for UpdateRoomRecord.
 // It returns ErrNotFound when there is none.
 func (b *Bus) RoomRecord(ctx context.Context, id avatar.RoomID) (avatar.Room, uint64, error) {
-	e, err := b.rooms.Get(ctx, string(id))
-	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
-		return avatar.Room{}, 0, fmt.Errorf("%w: room %s", ErrNotFound, id)
-	}
-	if err != nil {
-		return avatar.Room{}, 0, fmt.Errorf("bus: read room %s: %w", id, err)
-	}
-	var r avatar.Room
-	if err := json.Unmarshal(e.Value(), &r); err != nil {
-		return avatar.Room{}, 0, fmt.Errorf("bus: decode room %s: %w", id, err)
-	}
-	return r, e.Revision(), nil
+	return getJSON[avatar.Room](ctx, b.rooms, string(id), "room "+string(id))
 }
 
 // CreateRoomRecord stores r as a new room; ErrExists if its ID is taken.
