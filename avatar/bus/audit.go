@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -156,5 +157,63 @@ func (b *Bus) AuditLog(ctx context.Context, merchant string, before uint64, limi
 			return out, nil
 		}
 		window *= 4
+	}
+}
+
+// RoomAudit returns merchant's audit records about room r that tell where
+// a window [from, to) of its record came from: every record about the room
+// in the window, and before it the latest of each room.* action (who
+// created the room, assigned its script, started it, and when). It reads
+// the merchant's subject with an ordered consumer up to to.
+func (b *Bus) RoomAudit(ctx context.Context, merchant string, r avatar.RoomID, from, to time.Time) ([]AuditRecord, error) {
+	subj := avatar.AuditSubject(merchant)
+	last, err := b.audit.GetLastMsgForSubject(ctx, subj)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bus: audit of room %s: %w", r, err)
+	}
+	cons, err := b.js.OrderedConsumer(ctx, b.audit.CachedInfo().Config.Name, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subj}})
+	if err != nil {
+		return nil, fmt.Errorf("bus: audit of room %s: %w", r, err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(512))
+	if err != nil {
+		return nil, fmt.Errorf("bus: audit of room %s: %w", r, err)
+	}
+	defer it.Stop()
+	var before []AuditRecord // latest of each room.* action before from
+	var in []AuditRecord
+	for {
+		m, err := it.Next(jetstream.NextContext(ctx))
+		if err != nil {
+			return nil, fmt.Errorf("bus: audit of room %s: %w", r, err)
+		}
+		md, err := m.Metadata()
+		if err != nil {
+			return nil, fmt.Errorf("bus: audit of room %s: %w", r, err)
+		}
+		var rec AuditRecord
+		if json.Unmarshal(m.Data(), &rec) == nil && rec.Target == string(r) {
+			switch {
+			case !rec.TS.Before(to):
+				return append(before, in...), nil
+			case !rec.TS.Before(from):
+				in = append(in, rec)
+			case strings.HasPrefix(rec.Action, "room."):
+				i := 0
+				for i < len(before) && before[i].Action != rec.Action {
+					i++
+				}
+				if i < len(before) {
+					before = append(before[:i], before[i+1:]...)
+				}
+				before = append(before, rec)
+			}
+		}
+		if md.Sequence.Stream >= last.Sequence {
+			return append(before, in...), nil
+		}
 	}
 }

@@ -422,7 +422,7 @@ func unanswered(err error) bool {
 }
 
 // Close drains the connection, waiting for pending publishes and handlers,
-// then stops the embedded server if there is one.
+// then stops the embedded server if Open started one (not Config.Server).
 func (b *Bus) Close() error {
 	var err error
 	if b.nc != nil && !b.nc.IsClosed() {
