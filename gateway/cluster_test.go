@@ -75,10 +75,7 @@ func TestStreamLeaderKilledViewersSeeTheRecord(t *testing.T) {
 	dir := c.Open(bus.Config{Name: "director"})
 	stale := c.Open(bus.Config{Name: "stale director"})
 	ctx := context.Background()
-	room, _ := json.Marshal(avatar.Room{ID: "r", Kind: "livestream", Title: "Test", Persona: avatar.Persona{ID: "p", Name: "P", Disclosure: map[string]string{"en": "AI-generated"}}})
-	if _, err := dir.Rooms.Put(ctx, "r", room); err != nil {
-		t.Fatal(err)
-	}
+	bustest.PutRoom(t, dir, avatar.Room{ID: "r", Kind: "livestream", Title: "Test", Persona: avatar.Persona{ID: "p", Name: "P", Disclosure: map[string]string{"en": "AI-generated"}}})
 	var viewers []*websocket.Conn
 	for i := range 2 {
 		h := &harness{t: t, b: c.Open(bus.Config{Name: fmt.Sprint("gateway", i)})}
@@ -116,9 +113,7 @@ func TestStreamLeaderKilledViewersSeeTheRecord(t *testing.T) {
 				m.Header.Set(avatar.HeaderSeq, fmt.Sprint(seq+1))
 				m.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("r:%d", seq+1))
 				m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, fmt.Sprint(uint64(1<<40)))
-				if stale.NC.PublishMsg(m) == nil {
-					_ = stale.NC.FlushTimeout(200 * time.Millisecond)
-				}
+				_ = bustest.Publish(stale, 200*time.Millisecond, m)
 			}
 			env, _ := avatar.NewEnvelope("r", seq+1, time.Now(), avatar.EventNotice, avatar.Notice{Text: fmt.Sprintf("attempt %d, seq %d", attempt, seq+1)})
 			raw, _ := json.Marshal(env)
@@ -158,17 +153,13 @@ func TestStreamLeaderKilledViewersSeeTheRecord(t *testing.T) {
 		}
 	})
 	<-kill
-	info, err := dir.Events.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leader := info.Cluster.Leader
+	leader := bustest.StreamInfo(t, dir, avatar.EventsStream).Cluster.Leader
 	killed := time.Now()
 	c.Kill(leader)
 	wg.Wait()
 
 	stored := map[uint64]avatar.Envelope{}
-	err = dir.Replay(ctx, "r", 0, func(ev bus.StoredEvent) error {
+	err := dir.Replay(ctx, "r", 0, func(ev bus.StoredEvent) error {
 		var e avatar.Envelope
 		if err := json.Unmarshal(ev.Data, &e); err != nil {
 			return err

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -287,8 +286,8 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		}
 	}
-	eg.Go(func() error { return g.bus.Watch(ctx, g.bus.Rooms, g.hub.onRoom, markReady(&roomsReady)) })
-	eg.Go(func() error { return g.bus.Watch(ctx, g.bus.State, g.hub.onState, markReady(&statesReady)) })
+	eg.Go(func() error { return g.bus.WatchRooms(ctx, g.hub.onRoom, markReady(&roomsReady)) })
+	eg.Go(func() error { return g.bus.WatchStates(ctx, g.hub.onState, markReady(&statesReady)) })
 	eg.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("gateway: serve: %w", err)
@@ -424,19 +423,11 @@ func (g *Gateway) forward(kind string, in avatar.Input) error {
 		return nil
 	}
 	if in.Type == avatar.MsgComment {
-		chat, err := json.Marshal(avatar.Comment{Viewer: in.Viewer, Name: in.Data.Name, Text: in.Data.Text})
-		if err != nil {
-			return err
-		}
-		if err := g.bus.PublishChat(in.Room, chat); err != nil {
+		if err := g.bus.PublishChat(in.Room, avatar.Comment{Viewer: in.Viewer, Name: in.Data.Name, Text: in.Data.Text}); err != nil {
 			return err
 		}
 	}
-	b, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	return g.bus.PublishInput(in.Room, b)
+	return g.bus.PublishInput(in.Room, in)
 }
 
 // remoteIP is the address a request came from (the proxy's, behind one).

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/avatarcast/avatarcast/avatar"
@@ -35,11 +34,7 @@ var noKeepAlive = &http.Client{Transport: &http.Transport{DisableKeepAlives: tru
 func start(t *testing.T, cfg gateway.Config) *harness {
 	t.Helper()
 	b := bustest.Start(t)
-	ctx := context.Background()
-	room, _ := json.Marshal(avatar.Room{ID: "r", Kind: "livestream", Title: "Test", Persona: avatar.Persona{ID: "p", Name: "P", Disclosure: map[string]string{"en": "AI-generated"}}})
-	if _, err := b.Rooms.Put(ctx, "r", room); err != nil {
-		t.Fatal(err)
-	}
+	bustest.PutRoom(t, b, avatar.Room{ID: "r", Kind: "livestream", Title: "Test", Persona: avatar.Persona{ID: "p", Name: "P", Disclosure: map[string]string{"en": "AI-generated"}}})
 	h := &harness{t: t, b: b}
 	h.restart(cfg)
 	return h
@@ -49,14 +44,7 @@ func start(t *testing.T, cfg gateway.Config) *harness {
 func (h *harness) inputs(r avatar.RoomID) chan avatar.Input {
 	h.t.Helper()
 	got := make(chan avatar.Input, 64)
-	sub, err := h.b.SubscribeInputs(r, func(data []byte) {
-		var in avatar.Input
-		if err := json.Unmarshal(data, &in); err != nil {
-			h.t.Errorf("forwarded input %s: %v", data, err)
-			return
-		}
-		got <- in
-	})
+	sub, err := h.b.SubscribeInputs(r, func(in avatar.Input) { got <- in })
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -91,21 +79,16 @@ func (h *harness) restart(cfg gateway.Config) {
 		}
 	}
 	h.t.Cleanup(h.stop)
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	bustest.WaitFor(h.t, 10*time.Second, "gateway ready", func() bool {
 		// No keep-alive: an idle connection would count against the
 		// address's cap (Config.MaxConnsPerIP) in the tests that set one.
 		resp, err := noKeepAlive.Get("http://" + ln.Addr().String() + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			h.t.Fatal("gateway not ready")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
 }
 
 // publish stores n events of room r as the director would.
@@ -231,9 +214,7 @@ func TestResumeBeyondRetentionSaysNotRecovered(t *testing.T) {
 	h := start(t, gateway.Config{RingSize: 8})
 	h.publish(50)
 	// Retention dropped the room's first 40 events.
-	if err := h.b.Events.Purge(context.Background(), jetstream.WithPurgeKeep(10)); err != nil {
-		t.Fatal(err)
-	}
+	bustest.PurgeEvents(t, h.b, 10)
 	h.restart(gateway.Config{RingSize: 8}) // a fresh ring: only the stream is left
 	c := h.dial("room=r&since=5")
 	c.next() // hello

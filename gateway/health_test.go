@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -43,12 +44,12 @@ func getHealth(t *testing.T, url string) health {
 // dropped server or a reconnect takes a moment), and returns the answer.
 func waitHealth(t *testing.T, url string, want int) health {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		h := getHealth(t, url)
-		if h.code == want || time.Now().After(deadline) {
-			return h
-		}
-	}
+	var h health
+	bustest.WaitFor(t, 30*time.Second, fmt.Sprintf("%s answers %d", url, want), func() bool {
+		h = getHealth(t, url)
+		return h.code == want
+	})
+	return h
 }
 
 // TestReadinessFollowsNATS: /healthz and /readyz answer 503 with a reason
@@ -56,10 +57,7 @@ func waitHealth(t *testing.T, url string, want int) health {
 func TestReadinessFollowsNATS(t *testing.T) {
 	srv := bustest.NewServer(t)
 	b := bustest.StartConfig(t, bus.Config{URL: srv.URL()})
-	room, _ := json.Marshal(avatar.Room{ID: "r", Kind: "livestream", Title: "Test"})
-	if _, err := b.Rooms.Put(context.Background(), "r", room); err != nil {
-		t.Fatal(err)
-	}
+	bustest.PutRoom(t, b, avatar.Room{ID: "r", Kind: "livestream", Title: "Test"})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
+	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
 	"github.com/avatarcast/avatarcast/gateway"
 )
 
@@ -80,22 +81,9 @@ func TestStoredButNotRepublishedFilledFromStream(t *testing.T) {
 	c := h.dial("room=r&since=0")
 	c.expectSeqs(1, 1)
 
-	ctx := context.Background()
-	info, err := h.b.Events.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := info.Config
-	rp := cfg.RePublish
-	cfg.RePublish = nil
-	if _, err := h.b.JS.UpdateStream(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
+	resume := bustest.StopRepublish(t, h.b)
 	h.publish(2) // seq 2 and 3: stored, not republished
-	cfg.RePublish = rp
-	if _, err := h.b.JS.UpdateStream(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
+	resume()
 	h.publish(1) // seq 4 shows the gap
 	c.expectSeqs(2, 4)
 }

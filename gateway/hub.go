@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"sync"
 	"time"
 
@@ -110,37 +109,25 @@ func (h *Hub) room(ctx context.Context, id avatar.RoomID) (*room, error) {
 }
 
 // onRoom keeps the known rooms in step with the rooms bucket.
-func (h *Hub) onRoom(key string, value []byte) {
-	id := avatar.RoomID(key)
+func (h *Hub) onRoom(id avatar.RoomID, r *avatar.Room) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if value == nil {
+	if r == nil {
 		delete(h.known, id)
 		return
 	}
-	var r avatar.Room
-	if err := json.Unmarshal(value, &r); err != nil {
-		h.log.Error("bad room record", zap.String("room", key), zap.Error(err))
-		return
-	}
-	h.known[id] = r
+	h.known[id] = *r
 }
 
 // onState keeps the latest snapshot of each room.
-func (h *Hub) onState(key string, value []byte) {
-	id := avatar.RoomID(key)
+func (h *Hub) onState(id avatar.RoomID, st *avatar.State) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if value == nil {
+	if st == nil {
 		delete(h.states, id)
 		return
 	}
-	var st avatar.State
-	if err := json.Unmarshal(value, &st); err != nil {
-		h.log.Error("bad room state", zap.String("room", key), zap.Error(err))
-		return
-	}
-	h.states[id] = &st
+	h.states[id] = st
 }
 
 // add registers a live connection; it fails once the hub is closing.

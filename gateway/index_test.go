@@ -1,14 +1,13 @@
 package gateway_test
 
 import (
-	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
 	"github.com/avatarcast/avatarcast/gateway"
 )
 
@@ -17,11 +16,8 @@ import (
 func TestIndexListsLiveRoomsOnly(t *testing.T) {
 	h := start(t, gateway.Config{RingSize: 8})
 	for id, status := range map[string]string{"on-air": avatar.RoomPlaying, "on-break": avatar.RoomPaused, "closed": avatar.RoomStopped} {
-		rm, _ := json.Marshal(avatar.Room{ID: avatar.RoomID(id), Kind: "livestream", Title: "Title of " + id, Status: status,
+		bustest.PutRoom(t, h.b, avatar.Room{ID: avatar.RoomID(id), Kind: "livestream", Title: "Title of " + id, Status: status,
 			Persona: avatar.Persona{ID: "p", Name: "P"}})
-		if _, err := h.b.Rooms.Put(context.Background(), id, rm); err != nil {
-			t.Fatal(err)
-		}
 	}
 	h.restart(gateway.Config{RingSize: 8}) // ready once the rooms are loaded
 	res, err := http.Get("http" + strings.TrimPrefix(h.url, "ws") + "/")

@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
 	"github.com/avatarcast/avatarcast/gateway"
 )
 
@@ -197,14 +198,15 @@ func TestClosedSocketGivesItsPlaceBack(t *testing.T) {
 	}
 	ws.Close()
 	// The gateway sees the close a moment later.
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	bustest.WaitFor(t, 30*time.Second, "a socket from 127.0.0.2 after the first closed", func() bool {
 		ws, resp, err := d.Dial(h.url+"/ws?room=r", nil)
 		if err == nil {
 			ws.Close()
-			return
+			return true
 		}
-		if resp == nil || resp.StatusCode != http.StatusTooManyRequests || time.Now().After(deadline) {
+		if resp == nil || resp.StatusCode != http.StatusTooManyRequests {
 			t.Fatalf("socket from 127.0.0.2 after the first closed: %v %v", resp, err)
 		}
-	}
+		return false
+	})
 }

@@ -1,7 +1,6 @@
 package gateway_test
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
 	"github.com/avatarcast/avatarcast/gateway"
 )
 
@@ -169,25 +169,14 @@ func TestPublicCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	if _, err := h.b.PutScript(ctx, "m", "demo-museum", src); err != nil {
-		t.Fatal(err)
-	}
-	room, _ := json.Marshal(avatar.Room{ID: "k", Kind: "museum", Title: "Gallery", Merchant: "m", Show: "demo-museum", Status: avatar.RoomPlaying,
+	bustest.SeedRoom(t, h.b, src, avatar.Room{ID: "k", Kind: "museum", Title: "Gallery", Merchant: "m", Show: "demo-museum", Status: avatar.RoomPlaying,
 		Persona: avatar.Persona{ID: "p", Name: "P", Disclosure: map[string]string{"en": "AI-generated"}}})
-	if _, err := h.b.Rooms.Put(ctx, "k", room); err != nil {
-		t.Fatal(err)
-	}
 	var resp *http.Response
 	var body string
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if resp, body = httpGet(t, h.httpURL()+"/rooms/k/public.json", nil); resp.StatusCode == 200 || time.Now().After(deadline) {
-			break
-		}
-	}
-	if resp.StatusCode != 200 {
-		t.Fatalf("public.json: %d %s", resp.StatusCode, body)
-	}
+	bustest.WaitFor(t, 10*time.Second, "public.json of room k", func() bool {
+		resp, body = httpGet(t, h.httpURL()+"/rooms/k/public.json", nil)
+		return resp.StatusCode == 200
+	})
 	var p gateway.Public
 	if err := json.Unmarshal([]byte(body), &p); err != nil {
 		t.Fatal(err)

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/nats-io/nats.go"
 
 	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
 	"github.com/avatarcast/avatarcast/gateway"
 )
 
@@ -24,29 +24,19 @@ import (
 func (h *harness) countStreamReads() func() int64 {
 	h.t.Helper()
 	var n atomic.Int64
-	count := func(m *nats.Msg) {
+	count := func(data []byte) {
 		var req struct {
 			Batch int64 `json:"batch"`
 		}
-		_ = json.Unmarshal(m.Data, &req)
+		_ = json.Unmarshal(data, &req)
 		n.Add(max(req.Batch, 1))
 	}
-	var subs []*nats.Subscription
+	var sync func()
 	for _, s := range []string{"$JS.API.DIRECT.GET." + avatar.EventsStream, "$JS.API.DIRECT.GET." + avatar.EventsStream + ".>"} {
-		sub, err := h.b.NC.Subscribe(s, count)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		subs = append(subs, sub)
-	}
-	if err := h.b.NC.Flush(); err != nil {
-		h.t.Fatal(err)
+		sync = bustest.Snoop(h.t, h.b, s, count)
 	}
 	return func() int64 {
-		_ = h.b.NC.Flush()
-		for _, s := range subs {
-			_ = s.Unsubscribe()
-		}
+		sync()
 		return n.Load()
 	}
 }
@@ -54,8 +44,7 @@ func (h *harness) countStreamReads() func() int64 {
 // putState stores room r's state snapshot as the director would.
 func (h *harness) putState(st avatar.State) {
 	h.t.Helper()
-	raw, _ := json.Marshal(st)
-	if _, err := h.b.State.Put(context.Background(), "r", raw); err != nil {
+	if err := h.b.SaveState(context.Background(), "r", st); err != nil {
 		h.t.Fatal(err)
 	}
 }

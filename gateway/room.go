@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"go.uber.org/zap"
 	"golang.org/x/sync/singleflight"
 
@@ -228,8 +227,12 @@ func (r *room) pushPending() {
 
 // onChat shows a moderated comment, published by any gateway, to this
 // gateway's viewers of the room: an ephemeral frame with seq 0.
-func (r *room) onChat(data []byte) {
-	env := avatar.Envelope{ID: uuid.NewString(), Room: r.id, TS: avatar.Time(time.Now()), Type: avatar.EventComment, Data: data}
+func (r *room) onChat(c avatar.Comment) {
+	env, err := avatar.NewEnvelope(r.id, 0, time.Now(), avatar.EventComment, c)
+	if err != nil {
+		r.log.Warn("bad chat message", zap.Error(err))
+		return
+	}
 	raw, err := json.Marshal(env)
 	if err != nil {
 		r.log.Warn("bad chat message", zap.Error(err))
@@ -243,9 +246,8 @@ func (r *room) onChat(data []byte) {
 }
 
 // onCount records another gateway's viewer count of the room.
-func (r *room) onCount(data []byte) {
-	var rep avatar.ViewerReport
-	if err := json.Unmarshal(data, &rep); err != nil || rep.Gateway == r.hub.id {
+func (r *room) onCount(rep avatar.ViewerReport) {
+	if rep.Gateway == r.hub.id {
 		return
 	}
 	r.mu.Lock()
@@ -273,8 +275,7 @@ func (r *room) countViewers(now time.Time) {
 		r.fanout(r.viewers)
 	}
 	r.mu.Unlock()
-	rep, _ := json.Marshal(avatar.ViewerReport{Gateway: r.hub.id, Count: local})
-	if err := r.hub.bus.PublishViewers(r.id, rep); err != nil {
+	if err := r.hub.bus.PublishViewers(r.id, avatar.ViewerReport{Gateway: r.hub.id, Count: local}); err != nil {
 		r.log.Debug("publish viewer count", zap.Error(err))
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
@@ -99,27 +97,18 @@ func TestMendReadsOnceForAll(t *testing.T) {
 		r.mu.Unlock()
 	}
 	var asked atomic.Int64 // events asked for by direct gets
-	sub, err := b.NC.Subscribe("$JS.API.DIRECT.GET."+avatar.EventsStream+".>", func(*nats.Msg) { asked.Add(1) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Unsubscribe()
-	sub2, err := b.NC.Subscribe("$JS.API.DIRECT.GET."+avatar.EventsStream, func(m *nats.Msg) {
+	bustest.Snoop(t, b, "$JS.API.DIRECT.GET."+avatar.EventsStream+".>", func([]byte) { asked.Add(1) })
+	flush := bustest.Snoop(t, b, "$JS.API.DIRECT.GET."+avatar.EventsStream, func(data []byte) {
 		var req struct{ Batch int64 }
-		_ = json.Unmarshal(m.Data, &req)
+		_ = json.Unmarshal(data, &req)
 		asked.Add(max(req.Batch, 1))
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub2.Unsubscribe()
-	_ = b.NC.Flush()
 
 	punch()
 	if err := r.mend(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	_ = b.NC.Flush()
+	flush()
 	one := asked.Swap(0)
 
 	punch()
@@ -137,7 +126,7 @@ func TestMendReadsOnceForAll(t *testing.T) {
 	time.Sleep(10 * time.Millisecond) // not a timing assertion: only lets them queue up
 	r.mu.Unlock()
 	wg.Wait()
-	_ = b.NC.Flush()
+	flush()
 	// The last event, a binary search over 300, and the 10 missing.
 	if one > 1+10+10 {
 		t.Errorf("mending 10 missing events asked for %d", one)

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
 	"github.com/avatarcast/avatarcast/gateway"
 	"github.com/avatarcast/avatarcast/gateway/wsclient"
 )
@@ -26,17 +27,16 @@ import (
 func (h *harness) publishFast(n, size int) {
 	h.t.Helper()
 	pad := strings.Repeat("x", size)
+	var msgs []*nats.Msg
 	for range n {
 		h.seq++
 		env, _ := avatar.NewEnvelope("r", h.seq, time.Now(), avatar.EventNotice, avatar.Notice{Text: pad})
 		raw, _ := json.Marshal(env)
 		m := &nats.Msg{Subject: avatar.EventsSubject("r"), Data: raw, Header: nats.Header{}}
 		m.Header.Set(avatar.HeaderSeq, strconv.FormatUint(h.seq, 10))
-		if err := h.b.NC.PublishMsg(m); err != nil {
-			h.t.Fatal(err)
-		}
+		msgs = append(msgs, m)
 	}
-	if err := h.b.NC.Flush(); err != nil {
+	if err := bustest.Publish(h.b, 10*time.Second, msgs...); err != nil {
 		h.t.Fatal(err)
 	}
 }
@@ -251,7 +251,7 @@ func TestViewerCountSummedAcrossGateways(t *testing.T) {
 	a.next()
 	h.dial("room=r").next()
 	// Another gateway reports 5 viewers of the room.
-	rep, _ := json.Marshal(map[string]any{"gateway": "other", "count": 5})
+	rep := avatar.ViewerReport{Gateway: "other", Count: 5}
 	for {
 		if err := h.b.PublishViewers("r", rep); err != nil {
 			t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
 	"github.com/avatarcast/avatarcast/gateway"
 )
 
@@ -65,10 +66,7 @@ func TestDisplayNamesValidatedAndMasked(t *testing.T) {
 // language) and is forwarded from a museum kiosk.
 func TestLangStaysWithTheViewerInLivestream(t *testing.T) {
 	h := start(t, gateway.Config{})
-	museum, _ := json.Marshal(avatar.Room{ID: "k", Kind: avatar.KindMuseum, Title: "Kiosk", Persona: avatar.Persona{ID: "p", Name: "P", Disclosure: map[string]string{"en": "AI guide", "fr": "Guide IA"}}})
-	if _, err := h.b.Rooms.Put(context.Background(), "k", museum); err != nil {
-		t.Fatal(err)
-	}
+	bustest.PutRoom(t, h.b, avatar.Room{ID: "k", Kind: avatar.KindMuseum, Title: "Kiosk", Persona: avatar.Persona{ID: "p", Name: "P", Disclosure: map[string]string{"en": "AI guide", "fr": "Guide IA"}}})
 	live, kiosk := h.inputs("r"), h.inputs("k")
 	c := h.dial("room=r")
 	c.next() // hello
@@ -78,14 +76,7 @@ func TestLangStaysWithTheViewerInLivestream(t *testing.T) {
 		t.Errorf("livestream forwarded %s first, want the comment (lang kept at the gateway)", got.Type)
 	}
 	var k *conn
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if k = h.tryDial("room=k"); k != nil || time.Now().After(deadline) {
-			break
-		}
-	}
-	if k == nil {
-		t.Fatal("museum room k never opened")
-	}
+	bustest.WaitFor(t, 10*time.Second, "museum room k opens", func() bool { k = h.tryDial("room=k"); return k != nil })
 	k.next() // hello
 	k.send(`{"type":"lang","data":{"lang":"fr"}}`)
 	if got := nextInput(t, kiosk); got.Type != avatar.MsgLang || got.Data.Lang != "fr" {
@@ -97,8 +88,7 @@ func TestLangStaysWithTheViewerInLivestream(t *testing.T) {
 // language of the persona and of the script being played.
 func TestHelloCarriesDisclosures(t *testing.T) {
 	h := start(t, gateway.Config{})
-	st, _ := json.Marshal(avatar.State{Seq: 0, Status: "playing", Lang: "zh-CN", Languages: []string{"zh-CN", "en", "fr"}})
-	if _, err := h.b.State.Put(context.Background(), "r", st); err != nil {
+	if err := h.b.SaveState(context.Background(), "r", avatar.State{Seq: 0, Status: "playing", Lang: "zh-CN", Languages: []string{"zh-CN", "en", "fr"}}); err != nil {
 		t.Fatal(err)
 	}
 	h.restart(gateway.Config{})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -36,7 +37,7 @@ func (b *Bus) RecordAudit(ctx context.Context, rec AuditRecord) error {
 	for range 16 {
 		var after uint64 // stream seq of the merchant's last record
 		rec.Seq = 1
-		lm, err := b.Audit.GetLastMsgForSubject(ctx, subj)
+		lm, err := b.audit.GetLastMsgForSubject(ctx, subj)
 		switch {
 		case err == nil:
 			after = lm.Sequence
@@ -48,7 +49,7 @@ func (b *Bus) RecordAudit(ctx context.Context, rec AuditRecord) error {
 		if err != nil {
 			return fmt.Errorf("bus: encode audit record: %w", err)
 		}
-		_, err = b.JS.Publish(ctx, subj, data, jetstream.WithExpectLastSequencePerSubject(after))
+		_, err = b.js.Publish(ctx, subj, data, jetstream.WithExpectLastSequencePerSubject(after))
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
 			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
@@ -59,7 +60,7 @@ func (b *Bus) RecordAudit(ctx context.Context, rec AuditRecord) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("bus: record audit %s %s: %w", rec.Action, rec.Target, ErrChanged)
+	return fmt.Errorf("%w: record audit %s %s", ErrChanged, rec.Action, rec.Target)
 }
 
 // auditNum returns the merchant's number stored in an audit record.
@@ -81,7 +82,7 @@ func (b *Bus) AuditLog(ctx context.Context, merchant string, before uint64, limi
 		return nil, nil
 	}
 	subj := avatar.AuditSubject(merchant)
-	lm, err := b.Audit.GetLastMsgForSubject(ctx, subj)
+	lm, err := b.audit.GetLastMsgForSubject(ctx, subj)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil, nil
 	}
@@ -91,7 +92,7 @@ func (b *Bus) AuditLog(ctx context.Context, merchant string, before uint64, limi
 	last := lm.Sequence
 	// next returns the first record of merchant at or after stream seq from.
 	next := func(from uint64) (*jetstream.RawStreamMsg, error) {
-		m, err := b.Audit.GetMsg(ctx, from, jetstream.WithGetMsgSubject(subj))
+		m, err := b.audit.GetMsg(ctx, from, jetstream.WithGetMsgSubject(subj))
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
 			return nil, nil
 		}
@@ -156,5 +157,63 @@ func (b *Bus) AuditLog(ctx context.Context, merchant string, before uint64, limi
 			return out, nil
 		}
 		window *= 4
+	}
+}
+
+// RoomAudit returns merchant's audit records about room r that tell where
+// a window [from, to) of its record came from: every record about the room
+// in the window, and before it the latest of each room.* action (who
+// created the room, assigned its script, started it, and when). It reads
+// the merchant's subject with an ordered consumer up to to.
+func (b *Bus) RoomAudit(ctx context.Context, merchant string, r avatar.RoomID, from, to time.Time) ([]AuditRecord, error) {
+	subj := avatar.AuditSubject(merchant)
+	last, err := b.audit.GetLastMsgForSubject(ctx, subj)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bus: audit of room %s: %w", r, err)
+	}
+	cons, err := b.js.OrderedConsumer(ctx, b.audit.CachedInfo().Config.Name, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subj}})
+	if err != nil {
+		return nil, fmt.Errorf("bus: audit of room %s: %w", r, err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(512))
+	if err != nil {
+		return nil, fmt.Errorf("bus: audit of room %s: %w", r, err)
+	}
+	defer it.Stop()
+	var before []AuditRecord // latest of each room.* action before from
+	var in []AuditRecord
+	for {
+		m, err := it.Next(jetstream.NextContext(ctx))
+		if err != nil {
+			return nil, fmt.Errorf("bus: audit of room %s: %w", r, err)
+		}
+		md, err := m.Metadata()
+		if err != nil {
+			return nil, fmt.Errorf("bus: audit of room %s: %w", r, err)
+		}
+		var rec AuditRecord
+		if json.Unmarshal(m.Data(), &rec) == nil && rec.Target == string(r) {
+			switch {
+			case !rec.TS.Before(to):
+				return append(before, in...), nil
+			case !rec.TS.Before(from):
+				in = append(in, rec)
+			case strings.HasPrefix(rec.Action, "room."):
+				i := 0
+				for i < len(before) && before[i].Action != rec.Action {
+					i++
+				}
+				if i < len(before) {
+					before = append(before[:i], before[i+1:]...)
+				}
+				before = append(before, rec)
+			}
+		}
+		if md.Sequence.Stream >= last.Sequence {
+			return append(before, in...), nil
+		}
 	}
 }

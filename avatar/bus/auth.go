@@ -45,10 +45,6 @@ const (
 	RoleAPI      Role = "api"
 )
 
-// ErrNoScripts is returned by script reads on a connection whose role may
-// not read the scripts bucket (RoleGateway).
-var ErrNoScripts = errors.New("the scripts bucket is not readable by this NATS role")
-
 // Roles lists every role, in the order credentials are written.
 var Roles = []Role{RoleAdmin, RoleDirector, RoleGateway, RoleAPI}
 

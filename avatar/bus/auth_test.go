@@ -95,7 +95,7 @@ func TestListeningServerRequiresCredentials(t *testing.T) {
 	}
 	defer g.Close()
 	v := &violations{}
-	g.NC.SetErrorHandler(v.handler)
+	g.RawNC().SetErrorHandler(v.handler)
 	const room = avatar.RoomID("r1")
 	if _, err := b.PublishEvent(ctx, room, 1, []byte(`{"seq":1}`), "", 0); err != nil {
 		t.Fatal(err)
@@ -109,23 +109,25 @@ func TestListeningServerRequiresCredentials(t *testing.T) {
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	ready := make(chan struct{})
-	go func() { _ = g.Watch(wctx, g.Rooms, func(string, []byte) {}, func() { close(ready) }) }()
+	go func() { _ = g.WatchRooms(wctx, func(avatar.RoomID, *avatar.Room) {}, func() { close(ready) }) }()
 	<-ready
 	cancel()
-	in := make(chan []byte, 1)
-	sub, err := b.SubscribeInputs(room, func(d []byte) { in <- d })
+	in := make(chan avatar.Input, 1)
+	sub, err := b.SubscribeInputs(room, func(i avatar.Input) { in <- i })
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sub.Stop()
-	if err := g.PublishInput(room, []byte(`{"type":"like"}`)); err != nil {
+	if err := g.PublishInput(room, avatar.Input{Type: avatar.MsgLike}); err != nil {
 		t.Fatal(err)
 	}
-	<-in
+	if got := <-in; got.Type != avatar.MsgLike || got.Room != room {
+		t.Errorf("input %+v, want a like in room %s", got, room)
+	}
 	if n := g.Violations(); n != 0 {
 		t.Fatalf("NATS refused the gateway role %d things a gateway does", n)
 	}
-	if g.Scripts != nil {
+	if g.RawScripts() != nil {
 		t.Error("a gateway's bus has the scripts bucket")
 	}
 	if _, _, err := g.GetScript(ctx, "m", "show", 0); !errors.Is(err, bus.ErrNoScripts) {
@@ -137,23 +139,23 @@ func TestListeningServerRequiresCredentials(t *testing.T) {
 	rctx, rcancel := context.WithTimeout(ctx, 2*time.Second)
 	defer rcancel()
 	scriptGet := "$JS.API.DIRECT.GET.KV_" + avatar.ScriptsBucket + ".$KV." + avatar.ScriptsBucket + "." + avatar.ScriptKey("m", "show")
-	if m, err := g.NC.RequestWithContext(rctx, scriptGet, nil); err == nil {
+	if m, err := g.RawNC().RequestWithContext(rctx, scriptGet, nil); err == nil {
 		t.Fatalf("gateway read a script: %q", m.Data)
 	}
-	if !v.saw(t, g.NC, scriptGet) {
+	if !v.saw(t, g.RawNC(), scriptGet) {
 		t.Errorf("no permissions violation for %s", scriptGet)
 	}
-	if err := g.NC.Publish(avatar.ControlSubject(room), []byte(`{"type":"pause"}`)); err != nil {
+	if err := g.RawNC().Publish(avatar.ControlSubject(room), []byte(`{"type":"pause"}`)); err != nil {
 		t.Fatal(err)
 	}
-	if !v.saw(t, g.NC, avatar.ControlSubject(room)) {
+	if !v.saw(t, g.RawNC(), avatar.ControlSubject(room)) {
 		t.Errorf("no permissions violation for a control")
 	}
 	for _, s := range []string{"$KV." + avatar.ScriptsBucket + ".>", avatar.InboxPrefix(string(bus.RoleAPI)) + ".>", avatar.ControlSubject("*")} {
-		if _, err := g.NC.SubscribeSync(s); err != nil {
+		if _, err := g.RawNC().SubscribeSync(s); err != nil {
 			t.Fatal(err)
 		}
-		if !v.saw(t, g.NC, s) {
+		if !v.saw(t, g.RawNC(), s) {
 			t.Errorf("gateway may subscribe to %s", s)
 		}
 	}
@@ -186,7 +188,7 @@ func TestListeningServerRequiresCredentials(t *testing.T) {
 	if err := srv.Add(room); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.NC.Flush(); err != nil { // the server has the subscription
+	if err := d.Flush(); err != nil { // the server has the subscription
 		t.Fatal(err)
 	}
 	cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
@@ -201,7 +203,7 @@ func TestListeningServerRequiresCredentials(t *testing.T) {
 		t.Fatalf("api AuditLog = %v, %v", recs, err)
 	}
 	for _, x := range []*bus.Bus{a, d} {
-		if err := x.NC.Flush(); err != nil {
+		if err := x.Flush(); err != nil {
 			t.Fatal(err)
 		}
 		if n := x.Violations(); n != 0 {

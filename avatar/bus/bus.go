@@ -65,24 +65,32 @@ type Config struct {
 	// RequestTimeout bounds each JetStream call of Open (default 5s); a call
 	// that goes unanswered is tried again a few times.
 	RequestTimeout time.Duration
+	// Server, if set, is an embedded server someone else started and stops
+	// (bustest does): Open connects to it in process instead of starting
+	// one, and Close leaves it running. URL, DataDir and Listen are then
+	// ignored.
+	Server *server.Server
 }
 
 // Bus is a connection to NATS with avatarcast's stream and buckets ready.
 // Its methods are safe for concurrent use.
 type Bus struct {
-	NC     *nats.Conn
-	JS     jetstream.JetStream
-	Events jetstream.Stream
-	// Rooms maps a room ID to its avatar.Room, State to its avatar.State,
-	// Scripts a script key to its source (history = versions), Leases a room
-	// ID to the director playing it (expiring after LeaseTTL).
-	Rooms, State, Scripts, Leases jetstream.KeyValue
-	// Orders maps avatar.OrderKey to what an order did (see OrdersBucket).
-	Orders jetstream.KeyValue
-	// Audit is the stream of merchants' changes.
-	Audit jetstream.Stream
-	// Records is the long-kept record of every room's events (RecordsStream).
-	Records jetstream.Stream
+	// Nothing here is exported: every subject and bucket is reached through
+	// one typed method (events.go, inputs.go, rooms.go, state.go, ...), so
+	// no caller depends on JetStream.
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	events jetstream.Stream
+	// rooms maps a room ID to its avatar.Room, state to its avatar.State,
+	// scripts a script key to its source (history = versions), leases a
+	// room ID to the director playing it (expiring after LeaseTTL).
+	rooms, state, scripts, leases jetstream.KeyValue
+	// orders maps avatar.OrderKey to what an order did (see OrdersBucket).
+	orders jetstream.KeyValue
+	// audit is the stream of merchants' changes.
+	audit jetstream.Stream
+	// records is the long-kept record of every room's events (RecordsStream).
+	records jetstream.Stream
 
 	ns         *server.Server // nil when connected to an external server
 	authDir    string         // where ns keeps its credentials, if it requires them
@@ -126,7 +134,10 @@ func Open(ctx context.Context, cfg Config, log *zap.Logger) (*Bus, error) {
 	}
 	opts = append(opts, nats.CustomInboxPrefix(avatar.InboxPrefix(string(cfg.Role))))
 	url := cfg.URL
-	if url == "" {
+	if cfg.Server != nil {
+		url = ""
+		opts = append(opts, nats.InProcessServer(cfg.Server))
+	} else if url == "" {
 		ns, authDir, err := startEmbedded(cfg)
 		if err != nil {
 			return nil, err
@@ -149,7 +160,7 @@ func Open(ctx context.Context, cfg Config, log *zap.Logger) (*Bus, error) {
 		b.stopServer()
 		return nil, fmt.Errorf("bus: connect: %w", err)
 	}
-	b.NC = nc
+	b.nc = nc
 	if err := b.setup(ctx, cfg); err != nil {
 		nc.Close()
 		b.stopServer()
@@ -219,11 +230,11 @@ func startEmbedded(cfg Config) (*server.Server, string, error) {
 }
 
 func (b *Bus) setup(ctx context.Context, cfg Config) error {
-	js, err := jetstream.New(b.NC)
+	js, err := jetstream.New(b.nc)
 	if err != nil {
 		return fmt.Errorf("bus: jetstream: %w", err)
 	}
-	b.JS = js
+	b.js = js
 	timeout := cfg.RequestTimeout
 	if timeout <= 0 {
 		timeout = 5 * time.Second
@@ -257,7 +268,7 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 		b.checkReplicas(sc.Name, s.CachedInfo().Config.Replicas, replicas)
 		return s, nil
 	}
-	b.Events, err = stream(jetstream.StreamConfig{
+	b.events, err = stream(jetstream.StreamConfig{
 		Name:        avatar.EventsStream,
 		Description: "avatar events of every room, by room subject",
 		Subjects:    []string{avatar.AllEventsSubject()},
@@ -304,17 +315,17 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 		}
 		return k, nil
 	}
-	if b.Rooms, err = kv(avatar.RoomsBucket, "room records", 1, 0); err != nil {
+	if b.rooms, err = kv(avatar.RoomsBucket, "room records", 1, 0); err != nil {
 		return err
 	}
-	if b.State, err = kv(avatar.StateBucket, "room state snapshots for late joiners", 1, 0); err != nil {
+	if b.state, err = kv(avatar.StateBucket, "room state snapshots for late joiners", 1, 0); err != nil {
 		return err
 	}
 	if cfg.Role == RoleGateway {
 		// A viewer-only gateway may not see scripts, leases, orders or audit.
 		return nil
 	}
-	if b.Scripts, err = kv(avatar.ScriptsBucket, "show script sources; history holds versions", 64, 0); err != nil {
+	if b.scripts, err = kv(avatar.ScriptsBucket, "show script sources; history holds versions", 64, 0); err != nil {
 		return err
 	}
 	leaseTTL := cfg.LeaseTTL
@@ -322,7 +333,7 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 		leaseTTL = 5 * time.Second
 	}
 	if cfg.Role != RoleAPI {
-		if b.Leases, err = kv(avatar.LeasesBucket, "which director plays each room", 1, leaseTTL); err != nil {
+		if b.leases, err = kv(avatar.LeasesBucket, "which director plays each room", 1, leaseTTL); err != nil {
 			return err
 		}
 	}
@@ -331,11 +342,11 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 		ordersTTL = 72 * time.Hour
 	}
 	if cfg.Role != RoleDirector || provision {
-		if b.Orders, err = kv(avatar.OrdersBucket, "what each order did, by room and idempotency key", 1, ordersTTL); err != nil {
+		if b.orders, err = kv(avatar.OrdersBucket, "what each order did, by room and idempotency key", 1, ordersTTL); err != nil {
 			return err
 		}
 	}
-	b.Audit, err = stream(jetstream.StreamConfig{
+	b.audit, err = stream(jetstream.StreamConfig{
 		Name:        avatar.AuditStream,
 		Description: "every change merchants make: who, when, what",
 		Subjects:    []string{avatar.AllAuditSubject()},
@@ -352,7 +363,7 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 	if !provision {
 		// The API reads the record (exports); it does not shape it.
 		return retry(ctx, timeout, func(ctx context.Context) (err error) {
-			b.Records, err = js.Stream(ctx, avatar.RecordsStream)
+			b.records, err = js.Stream(ctx, avatar.RecordsStream)
 			return err
 		})
 	}
@@ -411,19 +422,19 @@ func unanswered(err error) bool {
 }
 
 // Close drains the connection, waiting for pending publishes and handlers,
-// then stops the embedded server if there is one.
+// then stops the embedded server if Open started one (not Config.Server).
 func (b *Bus) Close() error {
 	var err error
-	if b.NC != nil && !b.NC.IsClosed() {
+	if b.nc != nil && !b.nc.IsClosed() {
 		closed := make(chan struct{})
-		b.NC.SetClosedHandler(func(*nats.Conn) { close(closed) })
-		if err = b.NC.Drain(); err != nil {
-			b.NC.Close()
+		b.nc.SetClosedHandler(func(*nats.Conn) { close(closed) })
+		if err = b.nc.Drain(); err != nil {
+			b.nc.Close()
 		} else {
 			select {
 			case <-closed:
 			case <-time.After(10 * time.Second):
-				b.NC.Close()
+				b.nc.Close()
 				err = errors.New("bus: drain timed out")
 			}
 		}

@@ -23,7 +23,7 @@ func TestStreamsOnAThreeNodeCluster(t *testing.T) {
 		t.Fatalf("open on the cluster: %v", err)
 	}
 	defer b.Close()
-	info, err := b.Events.Info(ctx)
+	info, err := b.RawEvents().Info(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,8 +32,8 @@ func TestStreamsOnAThreeNodeCluster(t *testing.T) {
 	}
 	for _, kv := range []interface {
 		Bucket() string
-	}{b.Rooms, b.State, b.Scripts, b.Leases, b.Orders} {
-		si, err := b.JS.Stream(ctx, "KV_"+kv.Bucket())
+	}{b.RawRooms(), b.RawState(), b.RawScripts(), b.RawLeases(), b.RawOrders()} {
+		si, err := b.RawJS().Stream(ctx, "KV_"+kv.Bucket())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +65,7 @@ func TestStreamsOnAThreeNodeCluster(t *testing.T) {
 	if ev, _, err := b.LastEvent(ctx, room); err != nil || ev.Seq != 2 || ev.StreamSeq != tok2 {
 		t.Fatalf("last event = %+v, %v; want seq 2", ev, err)
 	}
-	info, err = b.Events.Info(ctx)
+	info, err = b.RawEvents().Info(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func TestControl(t *testing.T) {
 		t.Fatalf("Control with no director: err = %v, want ErrNoDirector", err)
 	}
 	// A fake director that refuses pitches and accepts the rest.
-	sub, err := b.NC.Subscribe(avatar.ControlSubject("r1"), func(m *nats.Msg) {
+	sub, err := b.RawNC().Subscribe(avatar.ControlSubject("r1"), func(m *nats.Msg) {
 		var got avatar.Control
 		_ = json.Unmarshal(m.Data, &got)
 		r := avatar.ControlReply{OK: got.Type != avatar.CtlPitch, Seq: 7}
@@ -47,7 +47,7 @@ func TestControl(t *testing.T) {
 	}
 
 	// A director that listens but never answers is no director either.
-	mute, err := b.NC.Subscribe(avatar.ControlSubject("r2"), func(*nats.Msg) {})
+	mute, err := b.RawNC().Subscribe(avatar.ControlSubject("r2"), func(*nats.Msg) {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestControl(t *testing.T) {
 		t.Errorf("Control to a mute director: err = %v, want ErrNoDirector", err)
 	}
 	// A reply that is not a ControlReply.
-	junk, err := b.NC.Subscribe(avatar.ControlSubject("r3"), func(m *nats.Msg) { _ = m.Respond([]byte("?")) })
+	junk, err := b.RawNC().Subscribe(avatar.ControlSubject("r3"), func(m *nats.Msg) { _ = m.Respond([]byte("?")) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,7 +89,7 @@ func (s *ControlServer) Add(r avatar.RoomID) error {
 	if _, ok := s.subs[r]; ok {
 		return nil
 	}
-	sub, err := s.b.NC.ChanSubscribe(avatar.ControlSubject(r), s.ch)
+	sub, err := s.b.nc.ChanSubscribe(avatar.ControlSubject(r), s.ch)
 	if err != nil {
 		return fmt.Errorf("bus: serve controls of room %s: %w", r, err)
 	}
@@ -118,31 +118,6 @@ func (s *ControlServer) Close() {
 	s.mu.Unlock()
 	s.once.Do(func() { close(s.done) })
 	s.wg.Wait()
-}
-
-// SubscribeAllInputs calls fn for each viewer message of every room, one at
-// a time, with the room taken from the subject. One subscription serves all
-// rooms; the caller drops messages of rooms it does not play.
-func (b *Bus) SubscribeAllInputs(fn func(r avatar.RoomID, data []byte)) (*Subscription, error) {
-	sub, err := b.NC.Subscribe(avatar.AllInputSubject(), func(m *nats.Msg) { fn(roomOfSubject(m.Subject), m.Data) })
-	if err != nil {
-		return nil, fmt.Errorf("bus: subscribe inputs: %w", err)
-	}
-	if err := sub.SetPendingLimits(1<<16, 64<<20); err != nil {
-		_ = sub.Unsubscribe()
-		return nil, fmt.Errorf("bus: subscribe inputs: %w", err)
-	}
-	return &Subscription{sub: sub}, nil
-}
-
-// roomOfSubject returns the room token of a room subject: the one before
-// the last (see avatar.InputSubject and avatar.ControlSubject).
-func roomOfSubject(s string) avatar.RoomID {
-	t := strings.Split(s, ".")
-	if len(t) < 2 {
-		return ""
-	}
-	return avatar.RoomID(t[len(t)-2])
 }
 
 // fromRoles reports whether reply is the inbox of one of roles: each

@@ -36,7 +36,7 @@ func TestGatewayCannotRedirectStoredEventsToControls(t *testing.T) {
 	if err := srv.Add(room); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.NC.Flush(); err != nil {
+	if err := d.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	g, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), Role: bus.RoleGateway, Auth: bus.Auth{CredsFile: bus.CredsFile(b.AuthDir(), bus.RoleGateway)}}, zaptest.NewLogger(t))
@@ -44,7 +44,7 @@ func TestGatewayCannotRedirectStoredEventsToControls(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	_, err = g.JS.CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
+	_, err = g.RawJS().CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
 		Name: "evil", DeliverSubject: avatar.ControlSubject(room), AckPolicy: jetstream.AckNonePolicy,
 	})
 	if err != nil {
@@ -52,18 +52,14 @@ func TestGatewayCannotRedirectStoredEventsToControls(t *testing.T) {
 	}
 	// The server delivers the stored event to the control subject; wait
 	// until the director has seen and dropped it.
-	deadline := time.Now().Add(10 * time.Second)
-	for d.Forged() == 0 {
+	bustest.WaitFor(t, 10*time.Second, "the delivered event reaches the director", func() bool {
 		select {
 		case c := <-got:
 			t.Fatalf("a stored event reached the director as control %+v", c)
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the delivered event never reached the director")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return d.Forged() > 0
+	})
 	select {
 	case c := <-got:
 		t.Fatalf("a stored event reached the director as control %+v", c)
@@ -89,7 +85,7 @@ func TestGatewayCannotReplayEventsIntoAnotherRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	_, err = g.JS.CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
+	_, err = g.RawJS().CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
 		Name: "cycle", DeliverSubject: avatar.EventsSubject("r1"), FilterSubject: avatar.EventsSubject("r2"), AckPolicy: jetstream.AckNonePolicy,
 	})
 	if err == nil || !strings.Contains(err.Error(), "cycle") {
@@ -102,26 +98,22 @@ func TestGatewayCannotReplayEventsIntoAnotherRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Stop()
-	if err := g.NC.Flush(); err != nil {
+	if err := g.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := g.JS.CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
+	if _, err := g.RawJS().CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
 		Name: "replay", DeliverSubject: avatar.StoredEventsSubject("r1"), FilterSubject: avatar.EventsSubject("r2"), AckPolicy: jetstream.AckNonePolicy,
 	}); err != nil {
 		t.Fatalf("create a push consumer (the server allows it): %v", err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for g.Forged() < 5 {
+	bustest.WaitFor(t, 10*time.Second, "r2's 5 events reach r1's subscription", func() bool {
 		select {
 		case ev := <-got:
 			t.Fatalf("room r1's subscription got %s", ev.Data)
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d of r2's 5 events reached r1's subscription", g.Forged())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return g.Forged() >= 5
+	})
 	if _, err := b.PublishEvent(ctx, "r1", 1, []byte(`{"room":"r1"}`), "", 0); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,16 +17,15 @@ import (
 	"github.com/avatarcast/avatarcast/avatar"
 )
 
-// ErrFenced is returned by PublishEvent when another writer has published to
-// the room since expectLast: this director no longer owns the room.
-var ErrFenced = errors.New("bus: room written by another director")
-
 // PublishEvent stores the encoded event raw of room r with room sequence seq,
 // and returns its stream sequence. cursor, if not empty, is stored with the
 // event (the director's place in its show once this event is out). If
 // expectLast is not zero, the publish succeeds only if the room's last
 // stored event has stream sequence expectLast, which fences out a stale
-// director.
+// director. It returns ErrFenced if the stream refuses the event for that,
+// or answers that it already holds another event under the same id
+// (room:seq): a publish of seq by a director that lost the room, stored
+// after this one read the room's last event.
 func (b *Bus) PublishEvent(ctx context.Context, r avatar.RoomID, seq uint64, raw []byte, cursor string, expectLast uint64) (uint64, error) {
 	subj := avatar.EventsSubject(r)
 	msg := &nats.Msg{Subject: subj, Data: raw, Header: nats.Header{}}
@@ -37,7 +37,7 @@ func (b *Bus) PublishEvent(ctx context.Context, r avatar.RoomID, seq uint64, raw
 	if expectLast != 0 {
 		opts = append(opts, jetstream.WithExpectLastSequencePerSubject(expectLast))
 	}
-	ack, err := b.JS.PublishMsg(ctx, msg, opts...)
+	ack, err := b.js.PublishMsg(ctx, msg, opts...)
 	if err != nil {
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
@@ -45,7 +45,31 @@ func (b *Bus) PublishEvent(ctx context.Context, r avatar.RoomID, seq uint64, raw
 		}
 		return 0, fmt.Errorf("bus: publish room %s seq %d: %w", r, seq, err)
 	}
+	if ack.Duplicate {
+		// The stream already holds an event with this ID (room:seq): this
+		// one sent before (a retry), or another director's seq whose
+		// publish timed out but was stored late, after this director read
+		// the room's last event (issue 19). Only the first is ours.
+		if err := b.sameEvent(ctx, r, seq, ack.Sequence, raw, cursor); err != nil {
+			return 0, err
+		}
+	}
 	return ack.Sequence, nil
+}
+
+// sameEvent checks that the event stored at stream sequence sseq is the
+// one PublishEvent was given (seq, raw and cursor), and returns ErrFenced
+// if another writer's is there.
+func (b *Bus) sameEvent(ctx context.Context, r avatar.RoomID, seq, sseq uint64, raw []byte, cursor string) error {
+	m, err := b.events.GetMsg(ctx, sseq)
+	if err != nil {
+		return fmt.Errorf("bus: publish room %s seq %d: read the duplicate at stream seq %d: %w", r, seq, sseq, err)
+	}
+	ev, err := stored(m)
+	if err != nil || ev.Seq != seq || ev.Cursor != cursor || !bytes.Equal(ev.Data, raw) || m.Subject != avatar.EventsSubject(r) {
+		return fmt.Errorf("%w: room %s seq %d: the stream holds another event with its id", ErrFenced, r, seq)
+	}
+	return nil
 }
 
 // StoredEvent is one event read back from the stream.
@@ -62,7 +86,7 @@ func (b *Bus) LastEvent(ctx context.Context, r avatar.RoomID) (ev StoredEvent, o
 	// failure moved the stream's leader: ask again if unanswered.
 	var m *jetstream.RawStreamMsg
 	err = retry(ctx, b.reqTimeout, func(ctx context.Context) (err error) {
-		m, err = b.Events.GetLastMsgForSubject(ctx, avatar.EventsSubject(r))
+		m, err = b.events.GetLastMsgForSubject(ctx, avatar.EventsSubject(r))
 		return err
 	})
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
@@ -100,7 +124,7 @@ func (b *Bus) ReplayUpTo(ctx context.Context, r avatar.RoomID, after, upto uint6
 		return err
 	}
 	next := func(from uint64) (StoredEvent, bool, error) {
-		m, err := b.Events.GetMsg(ctx, from, jetstream.WithGetMsgSubject(subj))
+		m, err := b.events.GetMsg(ctx, from, jetstream.WithGetMsgSubject(subj))
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
 			return StoredEvent{}, false, nil
 		}
@@ -168,13 +192,13 @@ func (b *Bus) getBatch(ctx context.Context, subj string, from, upto uint64, batc
 		Batch   int    `json:"batch"`
 		UpToSeq uint64 `json:"up_to_seq,omitempty"`
 	}{from, subj, batch, upto})
-	inbox := b.NC.NewRespInbox()
-	sub, err := b.NC.SubscribeSync(inbox)
+	inbox := b.nc.NewRespInbox()
+	sub, err := b.nc.SubscribeSync(inbox)
 	if err != nil {
 		return 0, 0, fmt.Errorf("bus: batch get %s from %d: %w", subj, from, err)
 	}
 	defer func() { _ = sub.Unsubscribe() }()
-	if err := b.NC.PublishRequest(directGetSubject+avatar.EventsStream, inbox, req); err != nil {
+	if err := b.nc.PublishRequest(directGetSubject+avatar.EventsStream, inbox, req); err != nil {
 		return 0, 0, fmt.Errorf("bus: batch get %s from %d: %w", subj, from, err)
 	}
 	next = from

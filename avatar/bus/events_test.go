@@ -92,15 +92,15 @@ func TestReplayReadsInBatches(t *testing.T) {
 		}
 	}
 	var requests atomic.Int64
-	sub, err := b.NC.Subscribe("$JS.API.DIRECT.GET."+avatar.EventsStream+".>", func(*nats.Msg) { requests.Add(1) })
+	sub, err := b.RawNC().Subscribe("$JS.API.DIRECT.GET."+avatar.EventsStream+".>", func(*nats.Msg) { requests.Add(1) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub2, err := b.NC.Subscribe("$JS.API.DIRECT.GET."+avatar.EventsStream, func(*nats.Msg) { requests.Add(1) })
+	sub2, err := b.RawNC().Subscribe("$JS.API.DIRECT.GET."+avatar.EventsStream, func(*nats.Msg) { requests.Add(1) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.NC.Flush(); err != nil {
+	if err := b.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	want := uint64(1)
@@ -114,7 +114,7 @@ func TestReplayReadsInBatches(t *testing.T) {
 	if err != nil || want != n+1 {
 		t.Fatalf("Replay: %v, got up to %d, want %d", err, want-1, n)
 	}
-	_ = b.NC.Flush()
+	_ = b.Flush()
 	_ = sub.Unsubscribe()
 	_ = sub2.Unsubscribe()
 	// One for the last event, a binary search over 2n stream sequences,
@@ -141,5 +141,34 @@ func TestReplayUpTo(t *testing.T) {
 		if len(got) != int(end-c[0]) || (len(got) > 0 && (got[0] != c[0]+1 || got[len(got)-1] != end)) {
 			t.Errorf("ReplayUpTo(%d, %d) gave %d events %v..., want %d..%d", c[0], c[1], len(got), got[:min(len(got), 3)], c[0]+1, end)
 		}
+	}
+}
+
+// Issue 19: a director's publish of seq N timed out but the stream stored
+// it late, after a successor found the room's last event below N (here: a
+// new room, so the successor's publish carries no fence). The successor's
+// own seq N has the same message ID (room:seq), and the stream answers it
+// as a duplicate of the first director's event rather than refusing it:
+// PublishEvent must report that as fenced, not as its own event stored.
+// The same event sent again (a retry of a publish that was stored) is
+// still answered with its stream sequence.
+func TestPublishDuplicateOfAnotherEventIsFenced(t *testing.T) {
+	b := bustest.Start(t)
+	ctx := context.Background()
+	late, err := b.PublishEvent(ctx, "r", 1, []byte(`{"seq":1,"by":"old"}`), "c-old", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.PublishEvent(ctx, "r", 1, []byte(`{"seq":1,"by":"new"}`), "c-new", 0)
+	if !errors.Is(err, bus.ErrFenced) {
+		t.Fatalf("successor's seq 1 after the late store: stream seq %d, err %v; want ErrFenced", got, err)
+	}
+	again, err := b.PublishEvent(ctx, "r", 1, []byte(`{"seq":1,"by":"old"}`), "c-old", 0)
+	if err != nil || again != late {
+		t.Errorf("the stored event sent again: stream seq %d, err %v; want %d, nil", again, err, late)
+	}
+	last, _, err := b.LastEvent(ctx, "r")
+	if err != nil || last.StreamSeq != late || string(last.Data) != `{"seq":1,"by":"old"}` || last.Cursor != "c-old" {
+		t.Errorf("last event %+v, %v: want the first director's seq 1 at stream seq %d", last, err, late)
 	}
 }

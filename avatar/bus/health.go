@@ -14,10 +14,10 @@ import (
 // which is not ("bus: nats reconnecting"). It costs a JetStream request per
 // bucket: callers that may be called often should cache it.
 func (b *Bus) Health(ctx context.Context) error {
-	if st := b.NC.Status(); st != nats.CONNECTED {
+	if st := b.nc.Status(); st != nats.CONNECTED {
 		return fmt.Errorf("bus: nats %s", strings.ToLower(st.String()))
 	}
-	for _, kv := range []jetstream.KeyValue{b.Rooms, b.State} {
+	for _, kv := range []jetstream.KeyValue{b.rooms, b.state} {
 		if _, err := kv.Status(ctx); err != nil {
 			return fmt.Errorf("bus: bucket %s: %w", kv.Bucket(), err)
 		}

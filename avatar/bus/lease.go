@@ -2,7 +2,6 @@ package bus
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -11,10 +10,6 @@ import (
 
 	"github.com/avatarcast/avatarcast/avatar"
 )
-
-// ErrLeaseHeld is returned by AcquireLease when another director holds the
-// room's lease, and by RenewLease when the lease is no longer this one.
-var ErrLeaseHeld = errors.New("bus: room lease held by another director")
 
 // Lease is a director's claim on a room in the leases bucket.
 type Lease struct {
@@ -33,32 +28,32 @@ type LeaseInfo struct {
 // with the holder in info) if a live lease exists. A lease lives for the
 // bucket's TTL unless renewed.
 func (b *Bus) AcquireLease(ctx context.Context, r avatar.RoomID, owner string) (Lease, LeaseInfo, error) {
-	rev, err := b.Leases.Create(ctx, string(r), []byte(owner))
+	rev, err := b.leases.Create(ctx, string(r), []byte(owner))
 	if err == nil {
 		return Lease{Room: r, Owner: owner, Revision: rev}, LeaseInfo{Owner: owner, Written: time.Now()}, nil
 	}
 	if !errors.Is(err, jetstream.ErrKeyExists) {
 		return Lease{}, LeaseInfo{}, fmt.Errorf("bus: acquire lease of room %s: %w", r, err)
 	}
-	e, gerr := b.Leases.Get(ctx, string(r))
+	e, gerr := b.leases.Get(ctx, string(r))
 	if gerr != nil {
 		// Expired or released between the two calls: the next try may win.
-		return Lease{}, LeaseInfo{}, fmt.Errorf("bus: acquire lease of room %s: %w", r, ErrLeaseHeld)
+		return Lease{}, LeaseInfo{}, fmt.Errorf("%w: acquire lease of room %s", ErrLeaseHeld, r)
 	}
 	return Lease{}, LeaseInfo{Owner: string(e.Value()), Written: e.Created()},
-		fmt.Errorf("bus: acquire lease of room %s held by %s: %w", r, e.Value(), ErrLeaseHeld)
+		fmt.Errorf("%w: acquire lease of room %s held by %s", ErrLeaseHeld, r, e.Value())
 }
 
 // RenewLease extends l for another TTL. It fails with ErrLeaseHeld if
 // someone else wrote the lease since (it expired and was taken over).
 func (b *Bus) RenewLease(ctx context.Context, l Lease) (Lease, error) {
-	rev, err := b.Leases.Update(ctx, string(l.Room), []byte(l.Owner), l.Revision)
+	rev, err := b.leases.Update(ctx, string(l.Room), []byte(l.Owner), l.Revision)
 	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyNotFound) {
-		return l, fmt.Errorf("bus: renew lease of room %s: %w", l.Room, ErrLeaseHeld)
+		return l, fmt.Errorf("%w: renew lease of room %s", ErrLeaseHeld, l.Room)
 	}
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
-		return l, fmt.Errorf("bus: renew lease of room %s: %w", l.Room, ErrLeaseHeld)
+		return l, fmt.Errorf("%w: renew lease of room %s", ErrLeaseHeld, l.Room)
 	}
 	if err != nil {
 		return l, fmt.Errorf("bus: renew lease of room %s: %w", l.Room, err)
@@ -70,28 +65,20 @@ func (b *Bus) RenewLease(ctx context.Context, l Lease) (Lease, error) {
 // ReleaseLease gives l up at once, if it is still l, so another director
 // can take the room without waiting for the TTL.
 func (b *Bus) ReleaseLease(ctx context.Context, l Lease) error {
-	if err := b.Leases.Delete(ctx, string(l.Room), jetstream.LastRevision(l.Revision)); err != nil {
+	if err := b.leases.Delete(ctx, string(l.Room), jetstream.LastRevision(l.Revision)); err != nil {
 		return fmt.Errorf("bus: release lease of room %s: %w", l.Room, err)
 	}
 	return nil
 }
 
-// LoadState returns room r's last saved state snapshot, or ok false if it
-// has none.
-func (b *Bus) LoadState(ctx context.Context, r avatar.RoomID) (st avatar.State, ok bool, err error) {
-	var e jetstream.KeyValueEntry
-	err = retry(ctx, b.reqTimeout, func(ctx context.Context) (err error) {
-		e, err = b.State.Get(ctx, string(r))
-		return err
-	})
-	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
-		return st, false, nil
-	}
+// LeaseHolder says who holds room r's lease now, or ok false if no one does.
+func (b *Bus) LeaseHolder(ctx context.Context, r avatar.RoomID) (info LeaseInfo, ok bool, err error) {
+	e, ok, err := getKey(ctx, b, b.leases, string(r))
 	if err != nil {
-		return st, false, fmt.Errorf("bus: load state of room %s: %w", r, err)
+		return LeaseInfo{}, false, fmt.Errorf("bus: lease of room %s: %w", r, err)
 	}
-	if err := json.Unmarshal(e.Value(), &st); err != nil {
-		return st, false, fmt.Errorf("bus: load state of room %s: %w", r, err)
+	if !ok {
+		return LeaseInfo{}, false, nil
 	}
-	return st, true, nil
+	return LeaseInfo{Owner: string(e.Value()), Written: e.Created()}, true, nil
 }

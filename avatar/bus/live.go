@@ -1,8 +1,6 @@
 package bus
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -11,13 +9,6 @@ import (
 
 	"github.com/avatarcast/avatarcast/avatar"
 )
-
-// Subscription is a live subscription; Stop ends it.
-type Subscription struct{ sub *nats.Subscription }
-
-// Stop unsubscribes. A handler call already running finishes; no new one
-// starts after the server has seen the unsubscribe.
-func (s *Subscription) Stop() error { return s.sub.Unsubscribe() }
 
 // SubscribeEvents calls fn, in order and one at a time, for each event of
 // room r stored from now on. It subscribes to the stream's republished
@@ -31,7 +22,7 @@ func (s *Subscription) Stop() error { return s.sub.Unsubscribe() }
 // predecessor had not, so the caller must watch seq for gaps and fill them
 // with Replay.
 func (b *Bus) SubscribeEvents(r avatar.RoomID, fn func(StoredEvent)) (*Subscription, error) {
-	sub, err := b.NC.Subscribe(avatar.StoredEventsSubject(r), func(m *nats.Msg) {
+	sub, err := b.nc.Subscribe(avatar.StoredEventsSubject(r), func(m *nats.Msg) {
 		// The server's republish names the subject the event was stored
 		// under. A consumer that any reader of the stream may create and
 		// point here (JetStream delivers past its creator's permissions)
@@ -58,59 +49,4 @@ func (b *Bus) SubscribeEvents(r avatar.RoomID, fn func(StoredEvent)) (*Subscript
 		return nil, fmt.Errorf("bus: subscribe room %s: %w", r, err)
 	}
 	return &Subscription{sub: sub}, nil
-}
-
-// PublishInput forwards an encoded avatar.Input of room r to its director.
-// It does not wait for the server.
-func (b *Bus) PublishInput(r avatar.RoomID, data []byte) error {
-	if err := b.NC.Publish(avatar.InputSubject(r), data); err != nil {
-		return fmt.Errorf("bus: publish input of room %s: %w", r, err)
-	}
-	return nil
-}
-
-// SubscribeInputs calls fn for each viewer message of room r.
-func (b *Bus) SubscribeInputs(r avatar.RoomID, fn func(data []byte)) (*Subscription, error) {
-	sub, err := b.NC.Subscribe(avatar.InputSubject(r), func(m *nats.Msg) { fn(m.Data) })
-	if err != nil {
-		return nil, fmt.Errorf("bus: subscribe input of room %s: %w", r, err)
-	}
-	return &Subscription{sub: sub}, nil
-}
-
-// Watch calls fn with every key of kv and its value as it is now, then with
-// each change, until ctx ends; deleted keys come with a nil value. ready is
-// called once the initial values have been given. Watch returns nil when ctx
-// ends.
-func (b *Bus) Watch(ctx context.Context, kv jetstream.KeyValue, fn func(key string, value []byte), ready func()) error {
-	w, err := kv.WatchAll(ctx)
-	if err != nil {
-		return fmt.Errorf("bus: watch %s: %w", kv.Bucket(), err)
-	}
-	defer func() { _ = w.Stop() }()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case e, ok := <-w.Updates():
-			if !ok {
-				if ctx.Err() != nil {
-					return nil
-				}
-				return fmt.Errorf("bus: watch %s: %w", kv.Bucket(), errors.New("watcher closed"))
-			}
-			if e == nil {
-				if ready != nil {
-					ready()
-					ready = nil
-				}
-				continue
-			}
-			if e.Operation() != jetstream.KeyValuePut {
-				fn(e.Key(), nil)
-				continue
-			}
-			fn(e.Key(), e.Value())
-		}
-	}
 }

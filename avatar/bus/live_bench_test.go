@@ -28,7 +28,7 @@ func BenchmarkLiveEvent(b *testing.B) {
 			bb, sb := open(b, strings.HasSuffix(mode, "/r3"))
 			got := make(chan time.Time, 1)
 			if strings.HasPrefix(mode, "raw") {
-				sub, err := sb.NC.Subscribe(avatar.EventsSubject("r"), func(*nats.Msg) { got <- time.Now() })
+				sub, err := sb.RawNC().Subscribe(avatar.EventsSubject("r"), func(*nats.Msg) { got <- time.Now() })
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -40,7 +40,7 @@ func BenchmarkLiveEvent(b *testing.B) {
 				}
 				defer sub.Stop()
 			}
-			if err := sb.NC.Flush(); err != nil {
+			if err := sb.Flush(); err != nil {
 				b.Fatal(err)
 			}
 			raw := make([]byte, 250)

@@ -56,7 +56,7 @@ func TestLiveEventsOnlyStored(t *testing.T) {
 	m := &nats.Msg{Subject: avatar.EventsSubject("r"), Data: []byte(`{"n":"refused"}`), Header: nats.Header{}}
 	m.Header.Set(avatar.HeaderSeq, "2")
 	m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, fmt.Sprint(sseq+100))
-	if err := b.NC.PublishMsg(m); err != nil {
+	if err := b.RawNC().PublishMsg(m); err != nil {
 		t.Fatal(err)
 	}
 	sseq2, err := b.PublishEvent(ctx, "r", 2, []byte(`{"n":2}`), "", sseq)
@@ -77,13 +77,13 @@ func TestLiveEventsOnStreamFromOlderVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := old.Events.Info(ctx)
+	info, err := old.RawEvents().Info(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := info.Config
 	cfg.RePublish = nil // as the previous version created it
-	if _, err := old.JS.UpdateStream(ctx, cfg); err != nil {
+	if _, err := old.RawJS().UpdateStream(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := old.PublishEvent(ctx, "r", 1, []byte(`{"n":1}`), "", 0); err != nil {
@@ -94,7 +94,7 @@ func TestLiveEventsOnStreamFromOlderVersion(t *testing.T) {
 	}
 
 	b := bustest.StartConfig(t, bus.Config{DataDir: dir})
-	info, err = b.Events.Info(ctx)
+	info, err = b.RawEvents().Info(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

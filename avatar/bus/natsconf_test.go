@@ -155,11 +155,11 @@ func TestNATSConfServes(t *testing.T) {
 	if src, _, err := d.GetScript(ctx, "m", "show", 0); err != nil || string(src) != "src" {
 		t.Fatalf("director GetScript = %q, %v", src, err)
 	}
-	if g.Scripts != nil {
+	if g.RawScripts() != nil {
 		t.Error("the gateway role opened the scripts bucket")
 	}
 	for _, b := range []*bus.Bus{d, a, g} {
-		if err := b.NC.Flush(); err != nil {
+		if err := b.Flush(); err != nil {
 			t.Fatal(err)
 		}
 		if n := b.Violations(); n != 0 {

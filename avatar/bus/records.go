@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -53,7 +52,7 @@ func (b *Bus) setupRecords(ctx context.Context, cfg Config) error {
 		maxBytes = DefaultRecordsMaxBytes
 	}
 	var err error
-	b.Records, err = b.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	b.records, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        avatar.RecordsStream,
 		Description: "the record of every room's events, kept for years",
 		Sources:     []*jetstream.StreamSource{{Name: avatar.EventsStream, FilterSubject: avatar.AllEventsSubject()}},
@@ -77,21 +76,21 @@ func (b *Bus) setupRecords(ctx context.Context, cfg Config) error {
 // shorter retention reaches.
 func (b *Bus) bind(ctx context.Context) error {
 	var err error
-	if b.Events, err = b.JS.Stream(ctx, avatar.EventsStream); err != nil {
+	if b.events, err = b.js.Stream(ctx, avatar.EventsStream); err != nil {
 		return fmt.Errorf("bus: stream %s: %w", avatar.EventsStream, err)
 	}
-	b.Records, err = b.JS.Stream(ctx, avatar.RecordsStream)
+	b.records, err = b.js.Stream(ctx, avatar.RecordsStream)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		b.log.Warn("no records stream: reading the events stream")
-		b.Records, err = b.Events, nil
+		b.records, err = b.events, nil
 	}
 	if err != nil {
 		return fmt.Errorf("bus: stream %s: %w", avatar.RecordsStream, err)
 	}
-	if b.Audit, err = b.JS.Stream(ctx, avatar.AuditStream); err != nil {
+	if b.audit, err = b.js.Stream(ctx, avatar.AuditStream); err != nil {
 		return fmt.Errorf("bus: stream %s: %w", avatar.AuditStream, err)
 	}
-	if b.Rooms, err = b.JS.KeyValue(ctx, avatar.RoomsBucket); err != nil {
+	if b.rooms, err = b.js.KeyValue(ctx, avatar.RoomsBucket); err != nil {
 		return fmt.Errorf("bus: bucket %s: %w", avatar.RoomsBucket, err)
 	}
 	return nil
@@ -116,7 +115,7 @@ func (b *Bus) ReadRecord(ctx context.Context, r avatar.RoomID, from, to time.Tim
 	if !from.Before(to) {
 		return nil
 	}
-	st := b.Records
+	st := b.records
 	subj := avatar.EventsSubject(r)
 	last, err := st.GetLastMsgForSubject(ctx, subj)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
@@ -129,7 +128,7 @@ func (b *Bus) ReadRecord(ctx context.Context, r avatar.RoomID, from, to time.Tim
 	if last.Time.Before(start) {
 		return nil // all stored before the window
 	}
-	cons, err := b.JS.OrderedConsumer(ctx, st.CachedInfo().Config.Name, jetstream.OrderedConsumerConfig{
+	cons, err := b.js.OrderedConsumer(ctx, st.CachedInfo().Config.Name, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{subj},
 		DeliverPolicy:  jetstream.DeliverByStartTimePolicy,
 		OptStartTime:   &start,
@@ -173,60 +172,12 @@ func (b *Bus) ReadRecord(ctx context.Context, r avatar.RoomID, from, to time.Tim
 	}
 }
 
-// RoomAudit returns merchant's audit records about room r that tell where
-// a window [from, to) of its record came from: every record about the room
-// in the window, and before it the latest of each room.* action (who
-// created the room, assigned its script, started it, and when). It reads
-// the merchant's subject with an ordered consumer up to to.
-func (b *Bus) RoomAudit(ctx context.Context, merchant string, r avatar.RoomID, from, to time.Time) ([]AuditRecord, error) {
-	subj := avatar.AuditSubject(merchant)
-	last, err := b.Audit.GetLastMsgForSubject(ctx, subj)
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return nil, nil
-	}
+// RecordSize returns how many events the record holds and the bytes they
+// take in the stream (before the file store's compression).
+func (b *Bus) RecordSize(ctx context.Context) (events, bytes uint64, err error) {
+	info, err := b.records.Info(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("bus: audit of room %s: %w", r, err)
+		return 0, 0, fmt.Errorf("bus: record size: %w", err)
 	}
-	cons, err := b.JS.OrderedConsumer(ctx, b.Audit.CachedInfo().Config.Name, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subj}})
-	if err != nil {
-		return nil, fmt.Errorf("bus: audit of room %s: %w", r, err)
-	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(512))
-	if err != nil {
-		return nil, fmt.Errorf("bus: audit of room %s: %w", r, err)
-	}
-	defer it.Stop()
-	var before []AuditRecord // latest of each room.* action before from
-	var in []AuditRecord
-	for {
-		m, err := it.Next(jetstream.NextContext(ctx))
-		if err != nil {
-			return nil, fmt.Errorf("bus: audit of room %s: %w", r, err)
-		}
-		md, err := m.Metadata()
-		if err != nil {
-			return nil, fmt.Errorf("bus: audit of room %s: %w", r, err)
-		}
-		var rec AuditRecord
-		if json.Unmarshal(m.Data(), &rec) == nil && rec.Target == string(r) {
-			switch {
-			case !rec.TS.Before(to):
-				return append(before, in...), nil
-			case !rec.TS.Before(from):
-				in = append(in, rec)
-			case strings.HasPrefix(rec.Action, "room."):
-				i := 0
-				for i < len(before) && before[i].Action != rec.Action {
-					i++
-				}
-				if i < len(before) {
-					before = append(before[:i], before[i+1:]...)
-				}
-				before = append(before, rec)
-			}
-		}
-		if md.Sequence.Stream >= last.Sequence {
-			return append(before, in...), nil
-		}
-	}
+	return info.State.Msgs, info.State.Bytes, nil
 }

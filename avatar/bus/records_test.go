@@ -94,7 +94,7 @@ func TestRecordWindow(t *testing.T) {
 	bustest.WaitRecorded(t, b, 30)
 
 	// Only the record has them now.
-	if err := b.Events.Purge(context.Background()); err != nil {
+	if err := b.RawEvents().Purge(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -176,7 +176,7 @@ func TestRecordSurvivesRestart(t *testing.T) {
 func TestRecordsConfig(t *testing.T) {
 	ctx := context.Background()
 	b := bustest.Start(t)
-	info, err := b.Records.Info(ctx)
+	info, err := b.RawRecords().Info(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestRecordsConfig(t *testing.T) {
 	if c.MaxAge < 3*365*24*time.Hour {
 		t.Errorf("records kept %v, want three years at least", c.MaxAge)
 	}
-	ai, err := b.Audit.Info(ctx)
+	ai, err := b.RawAudit().Info(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,14 +196,14 @@ func TestRecordsConfig(t *testing.T) {
 		t.Errorf("audit kept %v, want %v", ai.Config.MaxAge, bus.DefaultRecordsMaxAge)
 	}
 	b2 := bustest.StartConfig(t, bus.Config{RecordsMaxAge: 48 * time.Hour, RecordsMaxBytes: 1 << 20, AuditMaxAge: 72 * time.Hour, RecordsUncompressed: true})
-	info, err = b2.Records.Info(ctx)
+	info, err = b2.RawRecords().Info(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if info.Config.MaxAge != 48*time.Hour || info.Config.MaxBytes != 1<<20 || info.Config.Compression != jetstream.NoCompression {
 		t.Errorf("configured records stream %+v", info.Config)
 	}
-	if ai, _ := b2.Audit.Info(ctx); ai.Config.MaxAge != 72*time.Hour {
+	if ai, _ := b2.RawAudit().Info(ctx); ai.Config.MaxAge != 72*time.Hour {
 		t.Errorf("configured audit kept %v", ai.Config.MaxAge)
 	}
 }

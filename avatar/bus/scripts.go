@@ -12,9 +12,6 @@ import (
 	"github.com/avatarcast/avatarcast/avatar"
 )
 
-// ErrNotFound is returned when a script or version does not exist.
-var ErrNotFound = errors.New("not found")
-
 // PutScript stores src as the newest version of merchant's show script and
 // returns its version; storing the newest version's source again makes no
 // new version.
@@ -27,14 +24,14 @@ var ErrNotFound = errors.New("not found")
 func (b *Bus) PutScript(ctx context.Context, merchant, show string, src []byte) (uint64, error) {
 	key := avatar.ScriptKey(merchant, show)
 	for range 8 {
-		e, err := b.Scripts.Get(ctx, key)
+		e, err := b.scripts.Get(ctx, key)
 		switch {
 		case err == nil:
 			old, v := decodeScript(e)
 			if bytes.Equal(old, src) {
 				return v, nil
 			}
-			_, err = b.Scripts.Update(ctx, key, encodeScript(v+1, src), e.Revision())
+			_, err = b.scripts.Update(ctx, key, encodeScript(v+1, src), e.Revision())
 			if err == nil {
 				return v + 1, nil
 			}
@@ -43,7 +40,7 @@ func (b *Bus) PutScript(ctx context.Context, merchant, show string, src []byte) 
 			if v, err = b.nextScriptVersion(ctx, key); err != nil {
 				return 0, err
 			}
-			if _, err = b.Scripts.Create(ctx, key, encodeScript(v, src)); err == nil {
+			if _, err = b.scripts.Create(ctx, key, encodeScript(v, src)); err == nil {
 				return v, nil
 			}
 		}
@@ -52,7 +49,7 @@ func (b *Bus) PutScript(ctx context.Context, merchant, show string, src []byte) 
 		}
 		// Another version came first: store after it.
 	}
-	return 0, fmt.Errorf("bus: store script %s: %w", key, ErrChanged)
+	return 0, fmt.Errorf("%w: store script %s", ErrChanged, key)
 }
 
 // scriptMagic starts a stored script value that carries its version: then
@@ -80,7 +77,7 @@ func decodeScript(e jetstream.KeyValueEntry) ([]byte, uint64) {
 // nextScriptVersion returns the version after the highest the key's history
 // still holds (1 for a new script).
 func (b *Bus) nextScriptVersion(ctx context.Context, key string) (uint64, error) {
-	hist, err := b.Scripts.History(ctx, key)
+	hist, err := b.scripts.History(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return 1, nil
 	}
@@ -101,15 +98,15 @@ func (b *Bus) nextScriptVersion(ctx context.Context, key string) (uint64, error)
 // the version it is. It returns ErrNotFound for a script or version that
 // does not exist, or that was deleted.
 func (b *Bus) GetScript(ctx context.Context, merchant, show string, version uint64) ([]byte, uint64, error) {
-	if b.Scripts == nil {
-		return nil, 0, fmt.Errorf("bus: get script %s: %w", avatar.ScriptKey(merchant, show), ErrNoScripts)
+	if b.scripts == nil {
+		return nil, 0, fmt.Errorf("%w: get script %s", ErrNoScripts, avatar.ScriptKey(merchant, show))
 	}
 	key := avatar.ScriptKey(merchant, show)
-	e, err := b.Scripts.Get(ctx, key)
+	e, err := b.scripts.Get(ctx, key)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted):
 		if version == 0 {
-			return nil, 0, fmt.Errorf("bus: script %s version %d: %w", key, version, ErrNotFound)
+			return nil, 0, fmt.Errorf("%w: script %s version %d", ErrNotFound, key, version)
 		}
 	case err != nil:
 		return nil, 0, fmt.Errorf("bus: read script %s version %d: %w", key, version, err)
@@ -119,9 +116,9 @@ func (b *Bus) GetScript(ctx context.Context, merchant, show string, version uint
 		}
 	}
 	// An older version: look for it in the key's history.
-	hist, err := b.Scripts.History(ctx, key)
+	hist, err := b.scripts.History(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, 0, fmt.Errorf("bus: script %s version %d: %w", key, version, ErrNotFound)
+		return nil, 0, fmt.Errorf("%w: script %s version %d", ErrNotFound, key, version)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("bus: read script %s version %d: %w", key, version, err)
@@ -134,5 +131,5 @@ func (b *Bus) GetScript(ctx context.Context, merchant, show string, version uint
 			return src, v, nil
 		}
 	}
-	return nil, 0, fmt.Errorf("bus: script %s version %d: %w", key, version, ErrNotFound)
+	return nil, 0, fmt.Errorf("%w: script %s version %d", ErrNotFound, key, version)
 }

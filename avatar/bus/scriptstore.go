@@ -27,9 +27,9 @@ type ScriptVersion struct {
 // script does not exist or was deleted.
 func (b *Bus) ScriptVersions(ctx context.Context, merchant, show string) ([]ScriptVersion, error) {
 	key := avatar.ScriptKey(merchant, show)
-	hist, err := b.Scripts.History(ctx, key)
+	hist, err := b.scripts.History(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, fmt.Errorf("bus: versions of script %s: %w", key, ErrNotFound)
+		return nil, fmt.Errorf("%w: versions of script %s", ErrNotFound, key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("bus: versions of script %s: %w", key, err)
@@ -44,7 +44,7 @@ func (b *Bus) ScriptVersions(ctx context.Context, merchant, show string) ([]Scri
 		out = append(out, ScriptVersion{Show: show, Version: v, Created: e.Created(), Size: len(src)})
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("bus: versions of script %s: %w", key, ErrNotFound)
+		return nil, fmt.Errorf("%w: versions of script %s", ErrNotFound, key)
 	}
 	return out, nil
 }
@@ -53,7 +53,7 @@ func (b *Bus) ScriptVersions(ctx context.Context, merchant, show string) ([]Scri
 // scripts, by show ID. It reads them in one pass.
 func (b *Bus) LatestScripts(ctx context.Context, merchant string) ([]ScriptVersion, error) {
 	var out []ScriptVersion
-	err := snapshot(ctx, b.Scripts, []string{avatar.ScriptKey(merchant, "*")}, func(e jetstream.KeyValueEntry) {
+	err := snapshot(ctx, b.scripts, []string{avatar.ScriptKey(merchant, "*")}, func(e jetstream.KeyValueEntry) {
 		show := strings.TrimPrefix(e.Key(), merchant+".")
 		src, v := decodeScript(e)
 		out = append(out, ScriptVersion{Show: show, Version: v, Created: e.Created(), Size: len(src)})
@@ -73,7 +73,7 @@ func (b *Bus) DeleteScript(ctx context.Context, merchant, show string) error {
 	if _, _, err := b.GetScript(ctx, merchant, show, 0); err != nil {
 		return err
 	}
-	if err := b.Scripts.Delete(ctx, key); err != nil {
+	if err := b.scripts.Delete(ctx, key); err != nil {
 		return fmt.Errorf("bus: delete script %s: %w", key, err)
 	}
 	return nil
@@ -85,16 +85,16 @@ func (b *Bus) DeleteScript(ctx context.Context, merchant, show string) error {
 // PutScript it always stores a version.
 func (b *Bus) PutScriptAt(ctx context.Context, merchant, show string, src []byte, expect uint64) (uint64, error) {
 	key := avatar.ScriptKey(merchant, show)
-	changed := fmt.Errorf("bus: store script %s after version %d: %w", key, expect, ErrChanged)
+	changed := fmt.Errorf("%w: store script %s after version %d", ErrChanged, key, expect)
 	var v uint64
 	var err error
 	if expect == 0 {
 		if v, err = b.nextScriptVersion(ctx, key); err != nil {
 			return 0, err
 		}
-		_, err = b.Scripts.Create(ctx, key, encodeScript(v, src))
+		_, err = b.scripts.Create(ctx, key, encodeScript(v, src))
 	} else {
-		e, gerr := b.Scripts.Get(ctx, key)
+		e, gerr := b.scripts.Get(ctx, key)
 		if errors.Is(gerr, jetstream.ErrKeyNotFound) {
 			return 0, changed
 		}
@@ -105,7 +105,7 @@ func (b *Bus) PutScriptAt(ctx context.Context, merchant, show string, src []byte
 			return 0, changed
 		}
 		v = expect + 1
-		_, err = b.Scripts.Update(ctx, key, encodeScript(v, src), e.Revision())
+		_, err = b.scripts.Update(ctx, key, encodeScript(v, src), e.Revision())
 	}
 	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 		return 0, changed

@@ -1,27 +1,23 @@
 package bus
 
-import (
-	"fmt"
+import "github.com/avatarcast/avatarcast/avatar"
 
-	"github.com/nats-io/nats.go"
+// PublishViewers sends one gateway's viewer count report for room r.
+func (b *Bus) PublishViewers(r avatar.RoomID, rep avatar.ViewerReport) error {
+	return publishJSON(b, avatar.ViewersSubject(r), "viewers", r, rep)
+}
 
-	"github.com/avatarcast/avatarcast/avatar"
-)
+// SubscribeViewers calls fn, one at a time, with each gateway's viewer
+// count report for room r.
+func (b *Bus) SubscribeViewers(r avatar.RoomID, fn func(avatar.ViewerReport)) (*Subscription, error) {
+	return subscribeJSON(b, avatar.ViewersSubject(r), "viewers", 0, func(_ avatar.RoomID, rep avatar.ViewerReport) { fn(rep) })
+}
 
 // SubscribeAllViewers calls fn for each gateway's viewer count report of
 // every room (see PublishViewers), one at a time, with the room taken from
 // the subject. One subscription serves all rooms; the caller drops reports
-// of rooms it does not play.
-func (b *Bus) SubscribeAllViewers(fn func(r avatar.RoomID, data []byte)) (*Subscription, error) {
-	sub, err := b.NC.Subscribe(avatar.AllViewersSubject(), func(m *nats.Msg) { fn(roomOfSubject(m.Subject), m.Data) })
-	if err != nil {
-		return nil, fmt.Errorf("bus: subscribe viewers: %w", err)
-	}
-	// Reports come every few seconds per room and gateway; a dropped one is
-	// replaced by the next.
-	if err := sub.SetPendingLimits(1<<16, 16<<20); err != nil {
-		_ = sub.Unsubscribe()
-		return nil, fmt.Errorf("bus: subscribe viewers: %w", err)
-	}
-	return &Subscription{sub: sub}, nil
+// of rooms it does not play. Reports come every few seconds per room and
+// gateway; a dropped one is replaced by the next.
+func (b *Bus) SubscribeAllViewers(fn func(avatar.RoomID, avatar.ViewerReport)) (*Subscription, error) {
+	return subscribeJSON(b, avatar.AllViewersSubject(), "viewers", 1<<16, fn)
 }

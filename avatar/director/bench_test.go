@@ -3,7 +3,6 @@ package director
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -211,8 +210,10 @@ func BenchmarkNoticeNATS(b *testing.B) {
 	for b.Loop() {
 		i++
 		ref := fmt.Sprintf("ref-%d", i)
-		data := fmt.Appendf(nil, `{"type":"notice","room":%q,"text":"gift wrap","ref":%q}`, room, ref)
-		if _, err := bs.NC.Request(avatar.ControlSubject(room), data, 5*time.Second); err != nil {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := bs.Control(cctx, avatar.Control{Type: avatar.CtlNotice, Room: room, Text: "gift wrap", Ref: ref})
+		cancel()
+		if err != nil {
 			b.Fatal(err)
 		}
 		for ev := range got {
@@ -239,8 +240,7 @@ func BenchmarkDirectorNATS(b *testing.B) {
 			for i := range n {
 				rec := avatar.Room{ID: avatar.RoomID(fmt.Sprintf("bench-%d", i)), Kind: "livestream", Merchant: "m", Show: "bench",
 					Version: v, Status: avatar.RoomPlaying, Persona: avatar.Persona{Voice: avatar.Voice{Rate: 2.9}}}
-				data, _ := json.Marshal(rec)
-				if _, err := bs.Rooms.Put(ctx, string(rec.ID), data); err != nil {
+				if _, err := bs.PutRoom(ctx, rec); err != nil {
 					b.Fatal(err)
 				}
 			}

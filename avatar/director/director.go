@@ -2,7 +2,6 @@ package director
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -114,7 +113,7 @@ func (d *Director) Run(ctx context.Context) error {
 		return err
 	}
 	defer func() { _ = vw.Stop() }()
-	err = d.b.Watch(ctx, d.b.Rooms, func(key string, value []byte) { d.onRoom(ctx, key, value) }, nil)
+	err = d.b.WatchRooms(ctx, func(id avatar.RoomID, rec *avatar.Room) { d.onRoom(ctx, id, rec) }, nil)
 	cancel()
 	d.wg.Wait()
 	if err != nil {
@@ -123,33 +122,21 @@ func (d *Director) Run(ctx context.Context) error {
 	return nil
 }
 
-func (d *Director) onRoom(ctx context.Context, key string, value []byte) {
-	id, err := avatar.ParseRoomID(key)
-	if err != nil {
-		return
-	}
-	var rec avatar.Room
-	if value != nil {
-		if err := json.Unmarshal(value, &rec); err != nil {
-			d.log.Error("bad room record", zap.String("room", key), zap.Error(err))
-			return
-		}
-		rec.ID = id
-	}
+func (d *Director) onRoom(ctx context.Context, id avatar.RoomID, rec *avatar.Room) {
 	d.mu.Lock()
 	rr, ok := d.rooms[id]
 	switch {
-	case !ok && value == nil:
+	case !ok && rec == nil:
 		d.mu.Unlock()
 		return
 	case !ok:
-		rr = &roomRun{id: id, rec: rec, changed: make(chan struct{}, 1)}
+		rr = &roomRun{id: id, rec: *rec, changed: make(chan struct{}, 1)}
 		d.rooms[id] = rr
 		d.wg.Go(func() { d.runRoom(ctx, rr) })
-	case value == nil:
+	case rec == nil:
 		rr.deleted = true
 	default:
-		rr.rec, rr.deleted = rec, false
+		rr.rec, rr.deleted = *rec, false
 	}
 	d.mu.Unlock()
 	select {
@@ -359,29 +346,23 @@ func (d *Director) player(id avatar.RoomID) *Player {
 	return nil
 }
 
-func (d *Director) input(r avatar.RoomID, data []byte) {
-	p := d.player(r)
+func (d *Director) input(in avatar.Input) {
+	p := d.player(in.Room)
 	if p == nil {
 		return // not ours
 	}
-	var in avatar.Input
-	if err := json.Unmarshal(data, &in); err != nil {
-		d.log.Warn("bad viewer input", zap.String("room", string(r)), zap.Error(err))
-		return
-	}
 	if !p.Input(in) {
-		d.log.Debug("viewer input dropped: player behind", zap.String("room", string(r)))
+		d.log.Debug("viewer input dropped: player behind", zap.String("room", string(in.Room)))
 	}
 }
 
-func (d *Director) viewers(r avatar.RoomID, data []byte) {
+func (d *Director) viewers(r avatar.RoomID, rep avatar.ViewerReport) {
 	p := d.player(r)
 	if p == nil {
 		return // not ours
 	}
-	var rep avatar.ViewerReport
-	if err := json.Unmarshal(data, &rep); err != nil || rep.Gateway == "" {
-		d.log.Debug("bad viewer count report", zap.String("room", string(r)), zap.Error(err))
+	if rep.Gateway == "" {
+		d.log.Debug("viewer count report without a gateway", zap.String("room", string(r)))
 		return
 	}
 	p.Viewers(rep.Gateway, rep.Count)

@@ -23,30 +23,17 @@ const ttl = time.Second
 // with a fast voice so lines take about a second.
 func seed(t *testing.T, b *bus.Bus, id avatar.RoomID) avatar.Room {
 	t.Helper()
-	ctx := context.Background()
 	src, err := os.ReadFile(filepath.Join("..", "..", "scripts", "demo-live.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := b.PutScript(ctx, "m", "demo-live", src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := avatar.Room{ID: id, Kind: "livestream", Merchant: "m", Show: "demo-live", Version: v,
-		Status: avatar.RoomPlaying, Persona: avatar.Persona{ID: "p", Voice: avatar.Voice{Rate: 4}}}
-	putRoom(t, b, rec)
-	return rec
+	return bustest.SeedRoom(t, b, src, avatar.Room{ID: id, Kind: "livestream", Merchant: "m", Show: "demo-live",
+		Status: avatar.RoomPlaying, Persona: avatar.Persona{ID: "p", Voice: avatar.Voice{Rate: 4}}})
 }
 
 func putRoom(t *testing.T, b *bus.Bus, rec avatar.Room) {
 	t.Helper()
-	data, err := json.Marshal(rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Rooms.Put(context.Background(), string(rec.ID), data); err != nil {
-		t.Fatal(err)
-	}
+	bustest.PutRoom(t, b, rec)
 }
 
 // events reads room id's whole stored history.
@@ -82,11 +69,8 @@ func speeches(t *testing.T, evs []avatar.Envelope) []string {
 }
 
 func leaseOwner(b *bus.Bus, id avatar.RoomID) string {
-	e, err := b.Leases.Get(context.Background(), string(id))
-	if err != nil {
-		return ""
-	}
-	return string(e.Value())
+	l, _, _ := b.LeaseHolder(context.Background(), id)
+	return l.Owner
 }
 
 // waitFor polls cond every 20ms for up to limit.
@@ -135,7 +119,7 @@ func TestTakeoverAfterOwnerDies(t *testing.T) {
 	}
 
 	// d1 dies: its connection goes, its lease is left to expire.
-	b1.NC.Close()
+	_ = b1.Close()
 	kill1()
 	died := time.Now()
 	<-done1
@@ -212,21 +196,19 @@ func TestLifecycleAndControlsOverNATS(t *testing.T) {
 	waitFor(t, 10*time.Second, "playing", func() bool { return len(speeches(t, events(t, b, room))) >= 1 })
 
 	// A notice is published at once and the reply names its seq.
-	data, _ := json.Marshal(avatar.Control{Type: avatar.CtlNotice, Room: room, Text: "hello", Ref: "r1"})
-	m, err := b.NC.Request(avatar.ControlSubject(room), data, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep avatar.ControlReply
-	if err := json.Unmarshal(m.Data, &rep); err != nil || !rep.OK || rep.Seq == 0 {
-		t.Fatalf("notice reply %s, %v; want ok with a seq", m.Data, err)
+	c := avatar.Control{Type: avatar.CtlNotice, Room: room, Text: "hello", Ref: "r1"}
+	cctx, ccancel := context.WithTimeout(ctx, 5*time.Second)
+	rep, err := b.Control(cctx, c)
+	ccancel()
+	if err != nil || !rep.OK || rep.Seq == 0 {
+		t.Fatalf("notice reply %+v, %v; want ok with a seq", rep, err)
 	}
 	evs := events(t, b, room)
 	if e := evs[rep.Seq-1]; e.Type != avatar.EventNotice {
 		t.Errorf("event at reply seq %d is %s, want notice", rep.Seq, e.Type)
 	}
 	// Viewer input reaches the player through the bus.
-	in, _ := json.Marshal(avatar.Input{Room: room, Viewer: "v", Type: avatar.MsgQuestion, Data: avatar.MessageData{Text: "how much?", Name: "V"}})
+	in := avatar.Input{Room: room, Viewer: "v", Type: avatar.MsgQuestion, Data: avatar.MessageData{Text: "how much?", Name: "V"}}
 	if err := b.PublishInput(room, in); err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +251,9 @@ func TestLifecycleAndControlsOverNATS(t *testing.T) {
 	if o := leaseOwner(b, room); o != "" {
 		t.Errorf("lease still held by %q after shutdown", o)
 	}
-	if _, err := b.NC.Request(avatar.ControlSubject(room), data, time.Second); err == nil {
+	cctx, ccancel = context.WithTimeout(context.Background(), time.Second)
+	defer ccancel()
+	if _, err := b.Control(cctx, c); err == nil {
 		t.Error("control answered after the director stopped")
 	}
 }

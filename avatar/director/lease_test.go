@@ -27,16 +27,9 @@ func TestLeaseLostStopsPlaying(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := b.PutScript(ctx, "m", "demo-live", src)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const room = "lost"
-	rec, _ := json.Marshal(avatar.Room{ID: room, Kind: "livestream", Merchant: "m", Show: "demo-live", Version: v,
+	bustest.SeedRoom(t, b, src, avatar.Room{ID: room, Kind: "livestream", Merchant: "m", Show: "demo-live",
 		Status: avatar.RoomPlaying, Persona: avatar.Persona{Voice: avatar.Voice{Rate: 4}}})
-	if _, err := b.Rooms.Put(ctx, room, rec); err != nil {
-		t.Fatal(err)
-	}
 	d := New(Config{ID: "d", LeaseTTL: ttl}, b, zaptest.NewLogger(t))
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
@@ -58,15 +51,13 @@ func TestLeaseLostStopsPlaying(t *testing.T) {
 	poll("playing", func() bool { return d.player(room) != nil && last() >= 3 })
 
 	// An intruder overwrites the lease: the next renewal fails.
-	if _, err := b.Leases.Put(ctx, room, []byte("intruder")); err != nil {
-		t.Fatal(err)
-	}
+	bustest.StealLease(t, b, room, "intruder")
 	poll("player stopped", func() bool { return d.player(room) == nil })
 	stoppedAt := last()
 	// While the intruder's lease lives, the director does not play.
 	for {
-		e, err := b.Leases.Get(ctx, room)
-		if err != nil || string(e.Value()) != "intruder" {
+		l, ok, err := b.LeaseHolder(ctx, room)
+		if err != nil || !ok || l.Owner != "intruder" {
 			break
 		}
 		if d.player(room) != nil || last() != stoppedAt {

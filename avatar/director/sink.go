@@ -47,14 +47,7 @@ func (s BusSink) Publish(ctx context.Context, r avatar.RoomID, seq uint64, raw [
 
 // SaveState implements Sink.
 func (s BusSink) SaveState(ctx context.Context, r avatar.RoomID, st avatar.State) error {
-	b, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	if _, err := s.B.State.Put(ctx, string(r), b); err != nil {
-		return fmt.Errorf("director: save state of room %s: %w", r, err)
-	}
-	return nil
+	return s.B.SaveState(ctx, r, st)
 }
 
 // Audit implements Auditor: it records action on room's merchant's audit

@@ -2,7 +2,6 @@ package director_test
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"testing"
 	"time"
@@ -39,8 +38,7 @@ func TestViewersOverNATS(t *testing.T) {
 	waitFor(t, 10*time.Second, "playing", func() bool { return len(speeches(t, events(t, b, room))) >= 1 })
 
 	report := func(gw string, n int) {
-		data, _ := json.Marshal(map[string]any{"gateway": gw, "count": n})
-		if err := b.PublishViewers(room, data); err != nil {
+		if err := b.PublishViewers(room, avatar.ViewerReport{Gateway: gw, Count: n}); err != nil {
 			t.Fatal(err)
 		}
 	}

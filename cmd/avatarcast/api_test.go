@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
 	"github.com/avatarcast/avatarcast/gateway/api"
 )
@@ -83,20 +84,15 @@ func startRun(t *testing.T, args []string, env map[string]string, logw io.Writer
 			t.Errorf("serve: %v", err)
 		}
 	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	bustest.WaitFor(t, 15*time.Second, "/healthz answers 200", func() bool {
 		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
-			}
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/healthz not ready after 15s: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return s
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writes.
@@ -272,46 +268,37 @@ func TestMerchantAPIControlsServe(t *testing.T) {
 	var log syncBuffer
 	s := startServeEnv(t, filepath.Join(t.TempDir(), "data"), map[string]string{"AVATARCAST_DEMO_TOKEN": tok}, &log, "-log-level", "warn")
 	v := dial(t, s, "room=demo-live")
-	var code int
-	var m map[string]any
-	for range 20 {
-		code, m = apiCall(t, s, tok, "POST", "/api/v1/rooms/demo-live/notice", "application/json", `{"text":"Free shipping today","ref":"e2e-1"}`)
-		if code != http.StatusServiceUnavailable {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if code == http.StatusServiceUnavailable {
-		t.Skip("no director answers controls in serve yet")
-	}
+	// The director answers the room's controls from before it publishes
+	// the room's first event: wait for that event, then a control must be
+	// answered (no retrying a 503, which hid a director that never came).
+	v.await("the director's first event", 30*time.Second, func(e avatar.Envelope) bool { return e.Seq > 0 })
+	code, m := apiCall(t, s, tok, "POST", "/api/v1/rooms/demo-live/notice", "application/json", `{"text":"Free shipping today","ref":"e2e-1"}`)
 	if code != 200 {
 		t.Fatalf("notice: HTTP %d %v", code, m)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		ev := v.next(5 * time.Second)
-		if ev.Type == "notice" && strings.Contains(string(ev.Data), "e2e-1") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no notice event with ref e2e-1 within 5s")
-		}
-	}
-	for _, c := range []struct{ path, body, status string }{
-		{"pitch", `{"sku":"cup-02"}`, ""},
-		{"say", `{"text":"Thanks for watching","lang":"en"}`, ""},
-		{"pause", "", "paused"},
-		{"resume", "", "playing"},
-		{"stop", "", "stopped"},
-		{"start", "", "playing"},
+	v.await("notice with ref e2e-1", 10*time.Second, func(e avatar.Envelope) bool {
+		return e.Type == avatar.EventNotice && strings.Contains(string(e.Data), "e2e-1")
+	})
+	for _, c := range []struct {
+		path, body, status string
+		event              avatar.EventType // what viewers see once the director has it
+	}{
+		{"pitch", `{"sku":"cup-02"}`, "", ""},
+		{"say", `{"text":"Thanks for watching","lang":"en"}`, "", ""},
+		{"pause", "", "paused", avatar.EventShowPause},
+		{"resume", "", "playing", avatar.EventShowResume},
+		{"stop", "", "stopped", avatar.EventShowEnd},
+		{"start", "", "playing", avatar.EventShowStart},
 	} {
 		code, m := apiCall(t, s, tok, "POST", "/api/v1/rooms/demo-live/"+c.path, "application/json", c.body)
 		if code != 200 || (c.status != "" && m["status"] != c.status) {
-			t.Errorf("%s: HTTP %d %v, want 200 %s", c.path, code, m, c.status)
+			t.Fatalf("%s: HTTP %d %v, want 200 %s", c.path, code, m, c.status)
 		}
-		if c.status == "playing" {
-			// The director picks the room up again from the bucket.
-			time.Sleep(200 * time.Millisecond)
+		if c.event != "" {
+			// The director picks the room's new status up from the
+			// bucket (or the control applies at once): the next control
+			// goes to a room in that state.
+			v.await(fmt.Sprintf("%s after %s", c.event, c.path), 30*time.Second, func(e avatar.Envelope) bool { return e.Type == c.event })
 		}
 	}
 }

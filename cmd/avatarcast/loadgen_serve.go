@@ -54,9 +54,9 @@ func serveBench(ctx context.Context, kind, addr string, viewers int, rate float6
 			return err
 		}
 		defer b.Close()
-		room, _ := json.Marshal(avatar.Room{ID: "bench", Kind: "livestream", Title: "Load test", Status: avatar.RoomPlaying,
-			Persona: avatar.Persona{ID: "bench", Name: "Bench", Disclosure: map[string]string{"en": "AI-generated presenter"}}})
-		if _, err := b.Rooms.Put(ctx, "bench", room); err != nil {
+		room := avatar.Room{ID: "bench", Kind: "livestream", Title: "Load test", Status: avatar.RoomPlaying,
+			Persona: avatar.Persona{ID: "bench", Name: "Bench", Disclosure: map[string]string{"en": "AI-generated presenter"}}}
+		if _, err := b.PutRoom(ctx, room); err != nil {
 			return err
 		}
 		g := gateway.New(gateway.Config{MaxConnsPerIP: -1, MaxConns: -1, QueueSize: 1024, ResumeRate: -1}, b, log)

@@ -69,15 +69,26 @@ func dial(t *testing.T, s *server, query string) *viewer {
 // next returns the next event, failing the test after timeout.
 func (v *viewer) next(timeout time.Duration) avatar.Envelope {
 	v.t.Helper()
+	e, err := v.read(timeout)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	return e
+}
+
+// read returns the next event, or an error if none comes within timeout
+// (the connection is then unusable) or it does not decode.
+func (v *viewer) read(timeout time.Duration) (avatar.Envelope, error) {
+	v.t.Helper()
 	for len(v.pending) == 0 {
 		_ = v.conn.SetReadDeadline(time.Now().Add(timeout))
 		_, data, err := v.conn.ReadMessage()
 		if err != nil {
-			v.t.Fatalf("read: %v", err)
+			return avatar.Envelope{}, fmt.Errorf("read: %w", err)
 		}
 		if len(data) > 0 && data[0] == '[' {
 			if err := json.Unmarshal(data, &v.pending); err != nil {
-				v.t.Fatalf("decode batch %s: %v", data, err)
+				return avatar.Envelope{}, fmt.Errorf("decode batch %s: %w", data, err)
 			}
 			if len(v.pending) < 2 {
 				v.t.Errorf("batch of %d events; a batch is sent only for 2 or more", len(v.pending))
@@ -86,16 +97,32 @@ func (v *viewer) next(timeout time.Duration) avatar.Envelope {
 		}
 		var e avatar.Envelope
 		if err := json.Unmarshal(data, &e); err != nil {
-			v.t.Fatalf("decode %s: %v", data, err)
+			return avatar.Envelope{}, fmt.Errorf("decode %s: %w", data, err)
 		}
 		v.pending = append(v.pending, e)
 	}
 	e := v.pending[0]
 	v.pending = v.pending[1:]
-	return e
+	return e, nil
 }
 
 // hello reads the first frame, which must be hello, and returns it.
+// await reads events until match holds for one, and fails the test,
+// saying what it waited for, if none does within timeout.
+func (v *viewer) await(what string, timeout time.Duration, match func(avatar.Envelope) bool) avatar.Envelope {
+	v.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		e, err := v.read(max(time.Until(deadline), time.Millisecond))
+		if err != nil {
+			v.t.Fatalf("%s: not within %v: %v", what, timeout, err)
+		}
+		if match(e) {
+			return e
+		}
+	}
+}
+
 func (v *viewer) hello() avatar.Hello {
 	v.t.Helper()
 	e := v.next(10 * time.Second)

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 	"go.uber.org/zap/zaptest/observer"
@@ -362,24 +362,27 @@ type fakeDirector struct {
 
 func startDirector(t testing.TB, b *bus.Bus, room avatar.RoomID) *fakeDirector {
 	d := &fakeDirector{}
-	sub, err := b.NC.Subscribe(avatar.ControlSubject(room), func(m *nats.Msg) {
-		var c avatar.Control
-		_ = json.Unmarshal(m.Data, &c)
+	serveControls(t, b, room, func(c avatar.Control) avatar.ControlReply {
 		d.mu.Lock()
 		d.got = append(d.got, c)
 		d.mu.Unlock()
-		r := avatar.ControlReply{OK: true, Seq: 42}
 		if c.Type == avatar.CtlPrice && c.Price == "1.00" {
-			r = avatar.ControlReply{Error: "price below cost"}
+			return avatar.ControlReply{Error: "price below cost"}
 		}
-		data, _ := json.Marshal(r)
-		_ = m.Respond(data)
+		return avatar.ControlReply{OK: true, Seq: 42}
 	})
-	if err != nil {
+	return d
+}
+
+// serveControls answers room's controls with fn, as a director playing it
+// does, until the test ends.
+func serveControls(t testing.TB, b *bus.Bus, room avatar.RoomID, fn func(avatar.Control) avatar.ControlReply) {
+	t.Helper()
+	srv := b.ServeControls(context.Background(), func(c avatar.Control, reply func(avatar.ControlReply)) { reply(fn(c)) })
+	t.Cleanup(srv.Close)
+	if err := srv.Add(room); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = sub.Unsubscribe() })
-	return d
 }
 
 func (d *fakeDirector) controls() []avatar.Control {
@@ -565,7 +568,7 @@ func TestRoomsAndControls(t *testing.T) {
 func TestInternalError(t *testing.T) {
 	core, logs := observer.New(zap.InfoLevel)
 	e := newEnvLog(t, zap.New(core))
-	e.b.NC.Close()
+	_ = e.b.Close() // NATS gone
 	r := e.want(e.do(tokenA, "GET", "/api/v1/scripts", "", nil), 500, "scripts with NATS gone")
 	m := r.json(t)
 	id, _ := m["request_id"].(string)

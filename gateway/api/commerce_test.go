@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
 	"github.com/avatarcast/avatarcast/gateway/api"
@@ -54,9 +52,8 @@ func TestTypedLinesCheckLivePrices(t *testing.T) {
 	e.startRoom("live1")
 	d := startDirector(t, e.b, "live1")
 	// The director has changed tea-01's price to 89 and shows its card.
-	st, _ := json.Marshal(avatar.State{Seq: 7, Status: "playing", Prices: map[string]string{"tea-01": "89.00"},
-		Product: &avatar.Product{SKU: "tea-01", Price: "89.00", ListPrice: "129.00"}})
-	if _, err := e.b.State.Put(t.Context(), "live1", st); err != nil {
+	if err := e.b.SaveState(t.Context(), "live1", avatar.State{Seq: 7, Status: "playing", Prices: map[string]string{"tea-01": "89.00"},
+		Product: &avatar.Product{SKU: "tea-01", Price: "89.00", ListPrice: "129.00"}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -101,14 +98,9 @@ func TestTypedLinesCheckLivePrices(t *testing.T) {
 func TestRefusedControlsAudited(t *testing.T) {
 	e := newEnv(t)
 	e.startRoom("live1")
-	sub, err := e.b.NC.Subscribe(avatar.ControlSubject("live1"), func(m *nats.Msg) {
-		data, _ := json.Marshal(avatar.ControlReply{Code: avatar.RefuseAlreadyOn, Error: "sale: flash sale ctl-tea-01 of tea-01 is running"})
-		_ = m.Respond(data)
+	serveControls(t, e.b, "live1", func(avatar.Control) avatar.ControlReply {
+		return avatar.ControlReply{Code: avatar.RefuseAlreadyOn, Error: "sale: flash sale ctl-tea-01 of tea-01 is running"}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sub.Unsubscribe() })
 	r := e.do(tokenA, "POST", "/api/v1/rooms/live1/sale", "application/json", []byte(`{"sku":"tea-01","price":"69.00","stock":20,"duration":"2m"}`))
 	if r.status != http.StatusConflict || r.errCode(t) != avatar.RefuseAlreadyOn || !strings.Contains(string(r.body), "running") {
 		t.Errorf("refused sale: HTTP %d %s, want 409 already_on_sale with the reason", r.status, r.body)
@@ -130,9 +122,7 @@ type orderDirector struct {
 
 func startOrderDirector(t *testing.T, b *bus.Bus, room avatar.RoomID, stock int) *orderDirector {
 	d := &orderDirector{stock: stock, done: map[string]int{}}
-	sub, err := b.NC.Subscribe(avatar.ControlSubject(room), func(m *nats.Msg) {
-		var c avatar.Control
-		_ = json.Unmarshal(m.Data, &c)
+	serveControls(t, b, room, func(c avatar.Control) avatar.ControlReply {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		d.orders++
@@ -150,13 +140,8 @@ func startOrderDirector(t *testing.T, b *bus.Bus, room avatar.RoomID, stock int)
 			d.done[c.OrderID] = n
 			r = avatar.ControlReply{OK: true, Stock: &n, Seq: 9}
 		}
-		data, _ := json.Marshal(r)
-		_ = m.Respond(data)
+		return r
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sub.Unsubscribe() })
 	return d
 }
 
@@ -252,8 +237,8 @@ func TestOrdersIdempotent(t *testing.T) {
 	d.stock -= 1
 	d.done[digest] = d.stock
 	d.mu.Unlock()
-	pending, _ := json.Marshal(map[string]any{"order_id": "shop-5", "sku": "tea-01", "qty": 1, "done": false, "at": time.Now().Add(-time.Minute)})
-	if _, err := e.b.Orders.Create(t.Context(), avatar.OrderKey("live1", digest), pending); err != nil {
+	pending := avatar.Order{OrderID: "shop-5", SKU: "tea-01", Qty: 1, Done: false, At: time.Now().Add(-time.Minute)}
+	if _, err := e.b.CreateOrder(t.Context(), "live1", digest, pending); err != nil {
 		t.Fatal(err)
 	}
 	if r := e.want(order("shop-5", `{"sku":"tea-01","qty":1}`), 200, "replay of a pending order").json(t); r["stock"] != 10.0 || r["replayed"] != true {

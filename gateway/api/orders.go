@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	"github.com/avatarcast/avatarcast/avatar"
@@ -27,19 +25,6 @@ type orderRequest struct {
 	OrderID string `json:"order_id"`
 	SKU     string `json:"sku"`
 	Qty     int    `json:"qty"`
-}
-
-// orderRecord is what an order did, kept under avatar.OrderKey in the
-// orders bucket so a replay answers the same and takes no stock.
-type orderRecord struct {
-	OrderID   string    `json:"order_id"`
-	SKU       string    `json:"sku"`
-	Qty       int       `json:"qty"`
-	Done      bool      `json:"done"` // false: being applied
-	Stock     int       `json:"stock,omitempty"`
-	Seq       uint64    `json:"seq,omitempty"`
-	At        time.Time `json:"at"`
-	RequestID string    `json:"request_id,omitempty"`
 }
 
 // Limits on orders.
@@ -104,9 +89,8 @@ func (a *API) postOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	sum := sha256.Sum256([]byte(key))
 	digest := hex.EncodeToString(sum[:16])
-	kvKey := avatar.OrderKey(rm.ID, digest)
-	rec := orderRecord{OrderID: key, SKU: req.SKU, Qty: req.Qty, At: a.cfg.Now().UTC(), RequestID: requestID(r)}
-	rev, prev, err := a.claimOrder(r.Context(), kvKey, rec)
+	rec := avatar.Order{OrderID: key, SKU: req.SKU, Qty: req.Qty, At: a.cfg.Now().UTC(), RequestID: requestID(r)}
+	rev, prev, err := a.claimOrder(r.Context(), rm.ID, digest, rec)
 	switch {
 	case err != nil:
 		a.internal(w, r, err)
@@ -129,7 +113,7 @@ func (a *API) postOrder(w http.ResponseWriter, r *http.Request) {
 	reply, err := a.bus.Control(ctx, c)
 	forget := func() {
 		// Nothing was applied: the key is free for a retry.
-		if err := a.bus.Orders.Delete(context.WithoutCancel(r.Context()), kvKey, jetstream.LastRevision(rev)); err != nil {
+		if err := a.bus.DeleteOrder(context.WithoutCancel(r.Context()), rm.ID, digest, rev); err != nil {
 			a.log.Warn("forget unapplied order", zap.String("request_id", requestID(r)), zap.Error(err))
 		}
 	}
@@ -158,8 +142,7 @@ func (a *API) postOrder(w http.ResponseWriter, r *http.Request) {
 	if reply.Stock != nil {
 		rec.Stock = *reply.Stock
 	}
-	b, _ := json.Marshal(rec)
-	if _, err := a.bus.Orders.Update(context.WithoutCancel(r.Context()), kvKey, b, rev); err != nil {
+	if _, err := a.bus.UpdateOrder(context.WithoutCancel(r.Context()), rm.ID, digest, rec, rev); err != nil {
 		// Applied, but the record stays pending: a replay asks the director,
 		// which remembers the order.
 		a.log.Warn("store order result", zap.String("request_id", requestID(r)), zap.Error(err))
@@ -169,46 +152,38 @@ func (a *API) postOrder(w http.ResponseWriter, r *http.Request) {
 	a.writeJSON(w, http.StatusOK, orderResult(rm.ID, rec, reply.Replayed))
 }
 
-// claimOrder stores rec as the pending record of kvKey and returns its
+// claimOrder stores rec as the pending record of room's order with digest and returns its
 // revision, or returns the record already there (prev) for the caller to
 // answer from. A pending record older than the control timeout is taken
 // over: its request died before it knew what the director did.
-func (a *API) claimOrder(ctx context.Context, kvKey string, rec orderRecord) (uint64, *orderRecord, error) {
-	b, err := json.Marshal(rec)
-	if err != nil {
-		return 0, nil, err
-	}
+func (a *API) claimOrder(ctx context.Context, room avatar.RoomID, digest string, rec avatar.Order) (uint64, *avatar.Order, error) {
 	for range 3 {
-		rev, err := a.bus.Orders.Create(ctx, kvKey, b)
+		rev, err := a.bus.CreateOrder(ctx, room, digest, rec)
 		if err == nil {
 			return rev, nil, nil
 		}
-		if !errors.Is(err, jetstream.ErrKeyExists) {
-			return 0, nil, fmt.Errorf("api: store order %s: %w", kvKey, err)
+		if !errors.Is(err, bus.ErrExists) {
+			return 0, nil, fmt.Errorf("api: %w", err)
 		}
-		e, err := a.bus.Orders.Get(ctx, kvKey)
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
+		prev, prevRev, err := a.bus.Order(ctx, room, digest)
+		if errors.Is(err, bus.ErrNotFound) {
 			continue // forgotten meanwhile
 		}
 		if err != nil {
-			return 0, nil, fmt.Errorf("api: read order %s: %w", kvKey, err)
-		}
-		var prev orderRecord
-		if err := json.Unmarshal(e.Value(), &prev); err != nil {
-			return 0, nil, fmt.Errorf("api: decode order %s: %w", kvKey, err)
+			return 0, nil, fmt.Errorf("api: %w", err)
 		}
 		stale := !prev.Done && rec.At.Sub(prev.At) > 2*a.cfg.ControlTimeout
 		if !stale || prev.SKU != rec.SKU || prev.Qty != rec.Qty {
 			return 0, &prev, nil
 		}
-		if rev, err := a.bus.Orders.Update(ctx, kvKey, b, e.Revision()); err == nil {
+		if rev, err := a.bus.UpdateOrder(ctx, room, digest, rec, prevRev); err == nil {
 			return rev, nil, nil
 		}
 	}
-	return 0, nil, fmt.Errorf("api: order %s: contended", kvKey)
+	return 0, nil, fmt.Errorf("api: order %s: contended", avatar.OrderKey(room, digest))
 }
 
-func orderResult(room avatar.RoomID, rec orderRecord, replayed bool) map[string]any {
+func orderResult(room avatar.RoomID, rec avatar.Order, replayed bool) map[string]any {
 	out := map[string]any{"ok": true, "room": room, "order_id": rec.OrderID, "sku": rec.SKU, "qty": rec.Qty, "stock": rec.Stock, "seq": rec.Seq}
 	if replayed {
 		out["replayed"] = true

@@ -1,14 +1,21 @@
 // Package bustest gives each test its own throwaway embedded NATS server
-// with avatarcast's stream and buckets, in a temporary directory.
+// with avatarcast's stream and buckets, in a temporary directory, and the
+// few helpers tests share: seeding rooms, waiting for a condition, and a
+// narrow raw access (raw.go) for what no Bus method may do.
 package bustest
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
 )
 
@@ -19,11 +26,24 @@ func Start(t testing.TB) *bus.Bus {
 	return StartConfig(t, bus.Config{})
 }
 
-// StartConfig is Start with cfg; an empty DataDir becomes t.TempDir().
+// StartConfig is Start with cfg; an empty DataDir becomes t.TempDir(). With
+// neither URL nor Listen set, bustest starts the in-process server itself
+// (as bus.Open would, storing under DataDir) and keeps a way to it for the
+// raw helpers.
 func StartConfig(t testing.TB, cfg bus.Config) *bus.Bus {
 	t.Helper()
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
+	}
+	var dial func() (*nats.Conn, error)
+	switch {
+	case cfg.URL == "" && cfg.Listen == "" && cfg.Server == nil:
+		ns := startServer(t, cfg.DataDir)
+		cfg.Server = ns
+		dial = func() (*nats.Conn, error) { return nats.Connect("", nats.InProcessServer(ns)) }
+	case cfg.URL != "" && cfg.Auth == (bus.Auth{}):
+		url := cfg.URL
+		dial = func() (*nats.Conn, error) { return nats.Connect(url) }
 	}
 	b, err := bus.Open(context.Background(), cfg, zaptest.NewLogger(t))
 	if err != nil {
@@ -34,7 +54,42 @@ func StartConfig(t testing.TB, cfg bus.Config) *bus.Bus {
 			t.Errorf("bustest: close: %v", err)
 		}
 	})
+	if dial != nil {
+		register(t, b, dial)
+	}
 	return b
+}
+
+// startServer starts an in-process JetStream server storing under
+// dir/jetstream, as bus.Open's embedded one does, and shuts it down when
+// the test ends (after the Bus closes: cleanups run last in, first out).
+func startServer(t testing.TB, dir string) *server.Server {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{
+		ServerName: "avatarcast", JetStream: true, StoreDir: filepath.Join(dir, "jetstream"),
+		NoSigs: true, NoLog: true, DontListen: true,
+	})
+	if err != nil {
+		t.Fatalf("bustest: %v", err)
+	}
+	ns.Start()
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("bustest: server not ready")
+	}
+	return ns
+}
+
+// WaitFor polls cond every 10ms until it holds, and fails the test, saying
+// what it waited for, if it does not within timeout. A timeout bounds the
+// wait for something that must happen; it is not a timed assertion.
+func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("bustest: %s: not within %v", what, timeout)
+		}
+	}
 }
 
 // WaitRecorded waits until b's record (avatar.RecordsStream, which the
@@ -42,18 +97,36 @@ func StartConfig(t testing.TB, cfg bus.Config) *bus.Bus {
 // events, and fails the test if it does not within 30 seconds.
 func WaitRecorded(t testing.TB, b *bus.Bus, n uint64) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		info, err := b.Records.Info(context.Background())
+	WaitFor(t, 30*time.Second, fmt.Sprintf("record holds %d events", n), func() bool {
+		have, _, err := b.RecordSize(context.Background())
 		if err != nil {
-			t.Fatalf("bustest: records info: %v", err)
+			t.Fatalf("bustest: %v", err)
 		}
-		if info.State.Msgs >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("bustest: record holds %d events after 30s, want %d", info.State.Msgs, n)
-		}
-		time.Sleep(5 * time.Millisecond)
+		return have >= n
+	})
+}
+
+// PutRoom stores rec as its room's record, failing the test on error.
+func PutRoom(t testing.TB, b *bus.Bus, rec avatar.Room) {
+	t.Helper()
+	if _, err := b.PutRoom(context.Background(), rec); err != nil {
+		t.Fatalf("bustest: %v", err)
 	}
+}
+
+// SeedRoom stores src as the newest version of rec.Merchant's show
+// rec.Show (merchant "m" if empty), then rec playing that version, and
+// returns rec as stored.
+func SeedRoom(t testing.TB, b *bus.Bus, src []byte, rec avatar.Room) avatar.Room {
+	t.Helper()
+	if rec.Merchant == "" {
+		rec.Merchant = "m"
+	}
+	v, err := b.PutScript(context.Background(), rec.Merchant, rec.Show, src)
+	if err != nil {
+		t.Fatalf("bustest: %v", err)
+	}
+	rec.Version = v
+	PutRoom(t, b, rec)
+	return rec
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/avatarcast/avatarcast/avatar/bus"
@@ -102,6 +103,8 @@ func (c *Cluster) Open(cfg bus.Config) *bus.Bus {
 		cancel()
 		if err == nil {
 			c.t.Cleanup(func() { _ = b.Close() })
+			url := cfg.URL
+			register(c.t, b, func() (*nats.Conn, error) { return nats.Connect(url) })
 			return b
 		}
 	}

@@ -14,28 +14,10 @@ import (
 	"github.com/avatarcast/avatarcast/avatar"
 )
 
-// ErrExists is returned when creating a record whose key is taken.
-var ErrExists = errors.New("already exists")
-
-// ErrChanged is returned when updating a record that changed since it was
-// read; read it again and retry.
-var ErrChanged = errors.New("changed since read")
-
 // RoomRecord returns room id's record and its revision, for UpdateRoomRecord.
 // It returns ErrNotFound when there is none.
 func (b *Bus) RoomRecord(ctx context.Context, id avatar.RoomID) (avatar.Room, uint64, error) {
-	e, err := b.Rooms.Get(ctx, string(id))
-	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
-		return avatar.Room{}, 0, fmt.Errorf("bus: room %s: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return avatar.Room{}, 0, fmt.Errorf("bus: read room %s: %w", id, err)
-	}
-	var r avatar.Room
-	if err := json.Unmarshal(e.Value(), &r); err != nil {
-		return avatar.Room{}, 0, fmt.Errorf("bus: decode room %s: %w", id, err)
-	}
-	return r, e.Revision(), nil
+	return getJSON[avatar.Room](ctx, b.rooms, string(id), "room "+string(id))
 }
 
 // CreateRoomRecord stores r as a new room; ErrExists if its ID is taken.
@@ -44,9 +26,9 @@ func (b *Bus) CreateRoomRecord(ctx context.Context, r avatar.Room) (uint64, erro
 	if err != nil {
 		return 0, fmt.Errorf("bus: encode room %s: %w", r.ID, err)
 	}
-	rev, err := b.Rooms.Create(ctx, string(r.ID), data)
+	rev, err := b.rooms.Create(ctx, string(r.ID), data)
 	if errors.Is(err, jetstream.ErrKeyExists) {
-		return 0, fmt.Errorf("bus: create room %s: %w", r.ID, ErrExists)
+		return 0, fmt.Errorf("%w: create room %s", ErrExists, r.ID)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("bus: create room %s: %w", r.ID, err)
@@ -61,9 +43,9 @@ func (b *Bus) UpdateRoomRecord(ctx context.Context, r avatar.Room, rev uint64) (
 	if err != nil {
 		return 0, fmt.Errorf("bus: encode room %s: %w", r.ID, err)
 	}
-	n, err := b.Rooms.Update(ctx, string(r.ID), data, rev)
+	n, err := b.rooms.Update(ctx, string(r.ID), data, rev)
 	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-		return 0, fmt.Errorf("bus: update room %s: %w", r.ID, ErrChanged)
+		return 0, fmt.Errorf("%w: update room %s", ErrChanged, r.ID)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("bus: update room %s: %w", r.ID, err)
@@ -75,7 +57,7 @@ func (b *Bus) UpdateRoomRecord(ctx context.Context, r avatar.Room, rev uint64) (
 // are skipped. It reads the bucket in one pass, not one get per room.
 func (b *Bus) RoomRecords(ctx context.Context) ([]avatar.Room, error) {
 	var out []avatar.Room
-	err := snapshot(ctx, b.Rooms, nil, func(e jetstream.KeyValueEntry) {
+	err := snapshot(ctx, b.rooms, nil, func(e jetstream.KeyValueEntry) {
 		var r avatar.Room
 		if err := json.Unmarshal(e.Value(), &r); err != nil {
 			b.log.Warn("skip room record", zap.String("room", e.Key()), zap.Error(err))
@@ -90,32 +72,43 @@ func (b *Bus) RoomRecords(ctx context.Context) ([]avatar.Room, error) {
 	return out, nil
 }
 
-// snapshot calls fn with the current entry of every key of kv (matching
-// filters, if any), skipping deleted keys, and returns once all are given.
-func snapshot(ctx context.Context, kv jetstream.KeyValue, filters []string, fn func(jetstream.KeyValueEntry)) error {
-	var w jetstream.KeyWatcher
-	var err error
-	if len(filters) > 0 {
-		w, err = kv.WatchFiltered(ctx, filters, jetstream.IgnoreDeletes())
-	} else {
-		w, err = kv.WatchAll(ctx, jetstream.IgnoreDeletes())
-	}
+// PutRoom stores r as room r.ID's record whatever it was, and returns the
+// new revision. (The API reads and updates with a revision; the demo rooms
+// and tests just put.)
+func (b *Bus) PutRoom(ctx context.Context, r avatar.Room) (uint64, error) {
+	data, err := json.Marshal(r)
 	if err != nil {
-		return err
+		return 0, fmt.Errorf("bus: encode room %s: %w", r.ID, err)
 	}
-	defer func() { _ = w.Stop() }()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case e, ok := <-w.Updates():
-			if !ok {
-				return errors.New("watcher closed")
-			}
-			if e == nil {
-				return nil // the initial values are all given
-			}
-			fn(e)
+	rev, err := b.rooms.Put(ctx, string(r.ID), data)
+	if err != nil {
+		return 0, fmt.Errorf("bus: put room %s: %w", r.ID, err)
+	}
+	return rev, nil
+}
+
+// WatchRooms calls fn with every room record as it is now, then with each
+// change, until ctx ends; a deleted room comes as nil. A record's ID is its
+// key's. A key that is not a room ID, or a record that does not decode, is
+// logged and skipped. ready, if not nil, is called once the current records
+// have been given. It returns nil when ctx ends.
+func (b *Bus) WatchRooms(ctx context.Context, fn func(avatar.RoomID, *avatar.Room), ready func()) error {
+	return watch(ctx, b.rooms, func(key string, value []byte) {
+		id, err := avatar.ParseRoomID(key)
+		if err != nil {
+			b.log.Error("bad room key", zap.String("room", key), zap.Error(err))
+			return
 		}
-	}
+		if value == nil {
+			fn(id, nil)
+			return
+		}
+		var r avatar.Room
+		if err := json.Unmarshal(value, &r); err != nil {
+			b.log.Error("bad room record", zap.String("room", key), zap.Error(err))
+			return
+		}
+		r.ID = id
+		fn(id, &r)
+	}, ready)
 }
