@@ -117,7 +117,7 @@ func RolePermissions(r Role) (*server.Permissions, error) {
 		pub, sub = gatewayPub(), gatewaySub
 		pub = append(pub, avatar.ControlSubject("*"), avatar.AllAuditSubject(),
 			kvSubjects(avatar.ScriptsBucket), kvSubjects(avatar.RoomsBucket), kvSubjects(avatar.OrdersBucket))
-		for _, s := range []string{kvStream(avatar.ScriptsBucket), kvStream(avatar.OrdersBucket), avatar.AuditStream, avatar.RecordsStream} {
+		for _, s := range []string{kvStream(avatar.ScriptsBucket), kvStream(avatar.OrdersBucket), avatar.AuditStream, avatar.RecordsStream, avatar.QuestionsStream} {
 			pub = append(pub, readStream(s)...)
 		}
 	case RoleDirector:
@@ -138,6 +138,9 @@ func RolePermissions(r Role) (*server.Permissions, error) {
 		}
 		// serve's -scripts seeding from a director writes demo scripts and rooms.
 		pub = append(pub, kvSubjects(avatar.ScriptsBucket), kvSubjects(avatar.RoomsBucket))
+		// It records the questions nothing answered, for the merchant.
+		pub = append(pub, avatar.AllQuestionsSubject(), jsAPI+"STREAM.INFO."+avatar.QuestionsStream)
+		pub = append(pub, provision(avatar.QuestionsStream)...)
 		sub = []string{avatar.AllInputSubject(), avatar.ControlSubject("*"), avatar.AllViewersSubject(), inbox}
 		resp = &server.ResponsePermission{MaxMsgs: 1} // answers to controls
 	default:

@@ -367,7 +367,10 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 			return err
 		})
 	}
-	return retry(ctx, timeout, func(ctx context.Context) error { return b.setupRecords(ctx, cfg) })
+	if err := retry(ctx, timeout, func(ctx context.Context) error { return b.setupRecords(ctx, cfg) }); err != nil {
+		return err
+	}
+	return retry(ctx, timeout, b.SetupQuestions)
 }
 
 func verb(provision bool) string {

@@ -41,7 +41,7 @@ const (
 // on; Open should call it with the other streams for a role that
 // provisions.
 func (b *Bus) SetupQuestions(ctx context.Context) error {
-	_, err := b.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	_, err := b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:              avatar.QuestionsStream,
 		Description:       "viewers' questions no FAQ entry matched, and how each was answered",
 		Subjects:          []string{avatar.AllQuestionsSubject()},
@@ -76,11 +76,11 @@ func (b *Bus) RecordQuestion(ctx context.Context, q avatar.Question) error {
 		return fmt.Errorf("bus: encode question of room %s: %w", q.Room, err)
 	}
 	subj := avatar.QuestionsSubject(q.Merchant, q.Room)
-	_, err = b.JS.Publish(ctx, subj, data)
+	_, err = b.js.Publish(ctx, subj, data)
 	if errors.Is(err, jetstream.ErrNoStreamResponse) {
 		// No stream yet (a store older than it): make it, try once more.
 		if err = b.SetupQuestions(ctx); err == nil {
-			_, err = b.JS.Publish(ctx, subj, data)
+			_, err = b.js.Publish(ctx, subj, data)
 		}
 	}
 	if err != nil {
@@ -118,7 +118,7 @@ func (b *Bus) Questions(ctx context.Context, merchant string, r avatar.RoomID, q
 		return nil, fmt.Errorf("bus: questions: %w", err)
 	}
 	subj := avatar.QuestionsSubject(merchant, r)
-	st, err := b.JS.Stream(ctx, avatar.QuestionsStream)
+	st, err := b.js.Stream(ctx, avatar.QuestionsStream)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		return nil, nil
 	}
@@ -132,7 +132,7 @@ func (b *Bus) Questions(ctx context.Context, merchant string, r avatar.RoomID, q
 	if err != nil {
 		return nil, fmt.Errorf("bus: questions of room %s: %w", r, err)
 	}
-	cons, err := b.JS.OrderedConsumer(ctx, avatar.QuestionsStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subj}})
+	cons, err := b.js.OrderedConsumer(ctx, avatar.QuestionsStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subj}})
 	if err != nil {
 		return nil, fmt.Errorf("bus: questions of room %s: %w", r, err)
 	}

@@ -108,11 +108,7 @@ func TestQuestionsBounded(t *testing.T) {
 	if q := got[0]; len(q.Text) > 1000 || !utf8.ValidString(q.Text) || len(q.Spoken) > 10 || len(q.Spoken[0]) > 1000 {
 		t.Errorf("stored question of %d bytes, %d sentences: not cut to its bounds", len(q.Text), len(q.Spoken))
 	}
-	st, err := b.JS.Stream(ctx, avatar.QuestionsStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := st.CachedInfo().Config
+	cfg := bustest.StreamInfo(t, b, avatar.QuestionsStream).Config
 	if cfg.MaxAge != bus.QuestionsMaxAge || cfg.MaxMsgsPerSubject != bus.QuestionsPerRoom || cfg.Discard != jetstream.DiscardOld {
 		t.Errorf("stream %s: max age %v, per subject %d, discard %v", cfg.Name, cfg.MaxAge, cfg.MaxMsgsPerSubject, cfg.Discard)
 	}
