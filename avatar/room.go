@@ -39,6 +39,10 @@ type Room struct {
 	Version  uint64  `json:"version,omitempty"` // script version (counted per script, see bus.PutScript); 0 = the latest
 	Status   string  `json:"status"`            // RoomPlaying, RoomPaused or RoomStopped
 	Persona  Persona `json:"persona"`
+	// StopReason says why the room was stopped when the merchant did not
+	// stop it: a licence reason (LicenceRevoked, LicenceExpired, ...). It is
+	// cleared when the room plays again.
+	StopReason string `json:"stop_reason,omitempty"`
 }
 
 // Room kinds, as a script's kind.
