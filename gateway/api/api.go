@@ -37,6 +37,10 @@ type Config struct {
 	ControlTimeout time.Duration
 	// Now returns the time, for licence checks and records (default time.Now).
 	Now func() time.Time
+	// LicenceCheckEvery is how often Run checks that every playing room's
+	// licence still covers it, stopping those whose licence expired
+	// (default 10s).
+	LicenceCheckEvery time.Duration
 }
 
 // API serves the merchant API. Its handler is safe for concurrent use.
@@ -49,6 +53,9 @@ type API struct {
 
 	mu    sync.Mutex
 	shows map[string]*script.Show // parsed script versions, by key@version
+
+	licMu sync.Mutex
+	lic   *bus.Licences // opened on first use
 }
 
 type merchantKey struct {
@@ -72,6 +79,9 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.LicenceCheckEvery <= 0 {
+		cfg.LicenceCheckEvery = 10 * time.Second
 	}
 	a := &API{cfg: cfg, bus: b, log: log.Named("api"), shows: map[string]*script.Show{}}
 	for _, m := range cfg.Merchants {
@@ -104,6 +114,9 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 //	POST   /api/v1/rooms/{room}/{start,pause,resume,stop}
 //	POST   /api/v1/rooms/{room}/{pitch,sale,stock,price,say,notice,skip}
 //	POST   /api/v1/rooms/{room}/orders       an order from the merchant's shop, once per idempotency key
+//	PUT    /api/v1/licences/{id}             record or change a likeness/voice licence (revoke: "revoked": true)
+//	GET    /api/v1/licences, /api/v1/licences/{id}, /api/v1/licences/{id}/versions
+//	DELETE /api/v1/licences/{id}
 //	GET    /api/v1/audit                     the merchant's audit trail, newest first
 //	POST   /api/v1/lint                      check a script, store nothing
 func (a *API) Handler() http.Handler {
@@ -126,7 +139,12 @@ func (a *API) Handler() http.Handler {
 		mux.HandleFunc("POST /api/v1/rooms/{room}/"+string(t), a.controlHandler(t))
 	}
 	mux.HandleFunc("POST /api/v1/rooms/{room}/orders", a.postOrder)
-	mux.HandleFunc("GET /api/v1/audit", a.audit)
+	mux.HandleFunc("PUT /api/v1/licences/{id}", a.putLicence)
+	mux.HandleFunc("GET /api/v1/licences", a.listLicences)
+	mux.HandleFunc("GET /api/v1/licences/{id}", a.getLicence)
+	mux.HandleFunc("GET /api/v1/licences/{id}/versions", a.licenceVersions)
+	mux.HandleFunc("DELETE /api/v1/licences/{id}", a.deleteLicence)
+	mux.HandleFunc("GET /api/v1/audit", a.auditLog)
 	mux.HandleFunc("POST /api/v1/lint", a.lintScript)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		// The catch-all also gets known paths asked with another method.
@@ -277,6 +295,10 @@ type Problem struct {
 	Code     string `json:"code"`
 	Message  string `json:"message"`
 	Rule     string `json:"rule"`
+	// Licence and Reason, on a persona no licence covers: the licence
+	// considered ("" if none) and why (avatar.LicenceRevoked, ...).
+	Licence string `json:"licence,omitempty"`
+	Reason  string `json:"reason,omitempty"`
 }
 
 func scriptProblems(ps script.Problems) []Problem {
@@ -328,18 +350,24 @@ func (a *API) internal(w http.ResponseWriter, r *http.Request, err error) {
 // record writes an audit record of a change the request made. The change is
 // done by then, so a failure to record is logged, not returned.
 func (a *API) record(r *http.Request, action, target string, detail any) {
-	rec := bus.AuditRecord{TS: a.cfg.Now().UTC(), Merchant: merchantOf(r), Action: action, Target: target, RequestID: requestID(r)}
+	a.audit(r.Context(), bus.AuditRecord{Merchant: merchantOf(r), Action: action, Target: target, RequestID: requestID(r)}, detail)
+}
+
+// audit writes rec, stamped now and with detail, to the audit log, even if
+// ctx has ended; a failure is logged, not returned.
+func (a *API) audit(ctx context.Context, rec bus.AuditRecord, detail any) {
+	rec.TS = a.cfg.Now().UTC()
 	if detail != nil {
 		d, err := json.Marshal(detail)
 		if err == nil {
 			rec.Detail = d
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := a.bus.RecordAudit(ctx, rec); err != nil {
 		a.log.Error("audit record lost", zap.String("request_id", rec.RequestID), zap.String("merchant", rec.Merchant),
-			zap.String("action", action), zap.String("target", target), zap.Error(err))
+			zap.String("action", rec.Action), zap.String("target", rec.Target), zap.Error(err))
 	}
 }
 

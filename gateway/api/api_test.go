@@ -415,7 +415,7 @@ func TestRoomsAndControls(t *testing.T) {
 		}
 	}
 	e.want(post("/api/v1/rooms", `{"id":"x","kind":"museum","title":"X","script":"tea"}`), 422, "kind mismatch")
-	e.want(post("/api/v1/rooms", `{"id":"x","kind":"livestream","title":"X","script":"tea","persona":"curator"}`), 422, "unlicensed persona")
+	e.want(post("/api/v1/rooms", `{"id":"x","kind":"livestream","title":"X","script":"tea","persona":"curator"}`), 409, "unlicensed persona (the licence is the conflict, not the request)")
 	e.want(post("/api/v1/rooms", `{"id":"x","kind":"livestream","title":"X","script":"tea","persona":"ghost"}`), 422, "unknown persona")
 
 	room := e.want(post("/api/v1/rooms", `{"id":"live1","kind":"livestream","script":"tea"}`), 201, "room").json(t)
