@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
@@ -237,6 +239,36 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 	}
 	waitJS(t, ctx, `document.getElementById("mon-now").textContent.includes("感谢大家来到直播间") || document.getElementById("mon-lines").textContent.includes("感谢大家来到直播间")`, 30*time.Second, "the said line in the console's monitor")
+
+	// Download the room's record: a file named after the room and the
+	// window, holding the line said, streamed to its end.
+	downloads := t.TempDir()
+	run("allow downloads", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := cdp.Call(ctx, chromedp.FromContext(ctx).Browser, cdpbrowser.SetDownloadBehavior,
+			cdpbrowser.SetDownloadBehaviorParams{Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads})
+		return err
+	}))
+	run("download the record", chromedp.Click(chromedp.CSS(`#record-form button[type=submit]`)))
+	waitJS(t, ctx, `!!document.getElementById("record-progress").dataset.file`, 30*time.Second, "the record downloaded")
+	file, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("record-progress").dataset.file`))
+	if !regexp.MustCompile(`^record-console-live-start-\d{8}T\d{6}Z\.ndjson$`).MatchString(file) {
+		t.Errorf("record file name %q, want record-console-live-start-<to>.ndjson", file)
+	}
+	var rec []byte
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		// Chromium writes to a temporary name and renames when done.
+		if rec, err = os.ReadFile(filepath.Join(downloads, file)); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s in the download directory: %v", file, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	lines := strings.Split(strings.TrimSpace(string(rec)), "\n")
+	if !strings.Contains(string(rec), line) || len(lines) < 3 || !strings.HasPrefix(lines[len(lines)-1], `{"end":`) {
+		t.Errorf("downloaded record (%d lines) lacks the said line or its end line; last line %q", len(lines), lines[len(lines)-1])
+	}
 
 	// A viewer's question and how it was answered show in the monitor.
 	if err := v.conn.WriteJSON(map[string]any{"type": "question", "data": map[string]string{"text": "龙井多少钱？", "name": "小王"}}); err != nil {
