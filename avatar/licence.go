@@ -160,3 +160,31 @@ func (l Licence) permits(uses []string, now time.Time) *LicenceError {
 	}
 	return nil
 }
+
+// licenceEnded is the notice viewers get, per language, when a show ends
+// because its presenter's licence no longer covers it.
+var licenceEnded = map[string]string{
+	"zh": "本场直播已结束：主播形象的授权已失效。",
+	"en": "This show has ended: the licence for the presenter's likeness is no longer valid.",
+	"fr": "Ce spectacle est terminé : la licence d'utilisation de l'image du présentateur n'est plus valable.",
+}
+
+// LicenceEndedNotice is the notice text shown to viewers when a show ends
+// for its licence: in each of langs (BCP 47; by base language) that has
+// one, joined by " / ", else in English.
+func LicenceEndedNotice(langs []string) string {
+	var out []string
+	for _, l := range langs {
+		base, _, _ := strings.Cut(strings.ToLower(l), "-")
+		if s, ok := licenceEnded[base]; ok && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return licenceEnded["en"]
+	}
+	return strings.Join(out, " / ")
+}
+
+// NoticeRefLicence is the Ref of the notice of a show ended for its licence.
+const NoticeRefLicence = "licence"

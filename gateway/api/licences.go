@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -367,6 +368,7 @@ func (a *API) enforceLicences(ctx context.Context, merchant, request string) ([]
 // stopUnlicensed sets room id to stopped for le's reason, unless it is
 // stopped already, and records it; it reports whether it stopped it.
 func (a *API) stopUnlicensed(ctx context.Context, id avatar.RoomID, le *avatar.LicenceError, request string) (bool, error) {
+	noticed := false
 	for range 5 {
 		rm, rev, err := a.bus.RoomRecord(ctx, id)
 		if errors.Is(err, bus.ErrNotFound) {
@@ -379,6 +381,11 @@ func (a *API) stopUnlicensed(ctx context.Context, id avatar.RoomID, le *avatar.L
 			return false, nil
 		}
 		prev := rm.Status
+		if prev == avatar.RoomPlaying && !noticed {
+			// Viewers learn why before the show ends at the next line.
+			a.noticeLicenceEnded(ctx, rm)
+			noticed = true
+		}
 		rm.Status, rm.StopReason = avatar.RoomStopped, le.Reason
 		if _, err := a.bus.UpdateRoomRecord(ctx, rm, rev); errors.Is(err, bus.ErrChanged) {
 			continue
@@ -393,6 +400,24 @@ func (a *API) stopUnlicensed(ctx context.Context, id avatar.RoomID, le *avatar.L
 		return true, nil
 	}
 	return false, fmt.Errorf("api: stop room %s: %w", id, bus.ErrChanged)
+}
+
+// noticeLicenceEnded asks the director playing rm to show its viewers that
+// the show ends for its licence, in the persona's disclosure languages. It
+// is best effort: without a director, or refused, the room stops anyway.
+func (a *API) noticeLicenceEnded(ctx context.Context, rm avatar.Room) {
+	langs := slices.Sorted(maps.Keys(rm.Persona.Disclosure))
+	c := avatar.Control{Type: avatar.CtlNotice, Room: rm.ID, By: rm.Merchant, Text: avatar.LicenceEndedNotice(langs),
+		Ref: avatar.NoticeRefLicence, TS: a.cfg.Now().UTC()}
+	cctx, cancel := context.WithTimeout(ctx, a.cfg.ControlTimeout)
+	defer cancel()
+	r, err := a.bus.Control(cctx, c)
+	if err == nil && !r.OK {
+		err = fmt.Errorf("refused: %s: %s", r.Code, r.Error)
+	}
+	if err != nil {
+		a.log.Info("no notice of the licence to the room's viewers", zap.String("room", string(rm.ID)), zap.Error(err))
+	}
 }
 
 // Run stops rooms whose licence expires while they play: every

@@ -51,7 +51,7 @@ func (a *API) personaProblem(ctx context.Context, merchant string, show *script.
 	}
 	pr := Problem{Line: at.Line, Col: at.Col, Field: "persona", Severity: "error", Code: "persona-unlicensed"}
 	if err := p.CheckSynthetic(); err != nil {
-		pr.Message = err.Error()
+		pr.Code, pr.Message = "persona-invalid", err.Error()
 		return &pr, nil
 	}
 	_, err := a.checkLicence(ctx, merchant, p, string(show.Kind))
