@@ -126,6 +126,13 @@ func (h *Hub) onRoom(key string, value []byte) {
 	h.known[id] = r
 }
 
+// muted reports whether the merchant muted viewer in room id.
+func (h *Hub) muted(id avatar.RoomID, viewer string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.known[id].IsMuted(viewer)
+}
+
 // onState keeps the latest snapshot of each room.
 func (h *Hub) onState(key string, value []byte) {
 	id := avatar.RoomID(key)

@@ -114,6 +114,7 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 //	POST   /api/v1/rooms/{room}/{start,pause,resume,stop}
 //	POST   /api/v1/rooms/{room}/{pitch,sale,stock,price,say,notice,skip}
 //	POST   /api/v1/rooms/{room}/orders       an order from the merchant's shop, once per idempotency key
+//	POST   /api/v1/rooms/{room}/{mute,unmute} {"viewer": id}: hide a viewer's comments
 //	PUT    /api/v1/licences/{id}             record or change a likeness/voice licence (revoke: "revoked": true)
 //	GET    /api/v1/licences, /api/v1/licences/{id}, /api/v1/licences/{id}/versions
 //	DELETE /api/v1/licences/{id}
@@ -139,6 +140,8 @@ func (a *API) Handler() http.Handler {
 		mux.HandleFunc("POST /api/v1/rooms/{room}/"+string(t), a.controlHandler(t))
 	}
 	mux.HandleFunc("POST /api/v1/rooms/{room}/orders", a.postOrder)
+	mux.HandleFunc("POST /api/v1/rooms/{room}/mute", a.muteHandler(true))
+	mux.HandleFunc("POST /api/v1/rooms/{room}/unmute", a.muteHandler(false))
 	mux.HandleFunc("PUT /api/v1/licences/{id}", a.putLicence)
 	mux.HandleFunc("GET /api/v1/licences", a.listLicences)
 	mux.HandleFunc("GET /api/v1/licences/{id}", a.getLicence)
