@@ -13,7 +13,9 @@ import (
 func TestMuteViewer(t *testing.T) {
 	e := newEnv(t)
 	e.startRoom("live1")
-	mute := func(tok, op, body string) resp { return e.do(tok, "POST", "/api/v1/rooms/live1/"+op, "application/json", []byte(body)) }
+	mute := func(tok, op, body string) resp {
+		return e.do(tok, "POST", "/api/v1/rooms/live1/"+op, "application/json", []byte(body))
+	}
 	e.want(mute(tokenA, "mute", `{"viewer":"a b"}`), 400, "bad viewer id")
 	e.want(mute(tokenA, "mute", `{}`), 400, "no viewer")
 	e.want(mute(tokenB, "mute", `{"viewer":"v-1"}`), 404, "another merchant's room")
