@@ -20,6 +20,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/gateway/api"
 )
@@ -214,7 +216,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	run("start it", chromedp.Click(chromedp.CSS(`#room-detail [data-op="start"]`)))
 	waitJS(t, ctx, `document.getElementById("room-status").textContent == "playing"`, 10*time.Second, "the room playing")
 	v := dial(t, s, "room=console-live")
-	v.hello()
+	vh := v.hello()
 	waitJS(t, ctx, `document.getElementById("mon-now").textContent.length > 0`, 30*time.Second, "a line in the console's monitor")
 
 	// say: applied, and spoken to the viewer.
@@ -270,6 +272,18 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Errorf("downloaded record (%d lines) lacks the said line or its end line; last line %q", len(lines), lines[len(lines)-1])
 	}
 
+	// A viewer's comment shows in the monitor with a Mute button, which
+	// mutes that viewer in the room's record.
+	if err := v.conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"comment","data":{"text":"主播好","name":"mia"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `!!document.querySelector('#mon-comments li[data-viewer="`+vh.Viewer+`"] button[data-mute]')`, 30*time.Second, "the viewer's comment with a Mute button")
+	run("mute", chromedp.Click(chromedp.CSS(`#mon-comments li[data-viewer="`+vh.Viewer+`"] button[data-mute]`)))
+	waitJS(t, ctx, `document.querySelector('#mon-comments button[data-mute]').textContent == "Muted"`, 10*time.Second, "the viewer muted")
+	if code, rm := apiCall(t, s, demoToken, "GET", "/api/v1/rooms/console-live", "", ""); code != 200 || fmt.Sprint(rm["muted"]) != "["+vh.Viewer+"]" {
+		t.Errorf("room after mute: HTTP %d, muted %v; want [%s]", code, rm["muted"], vh.Viewer)
+	}
+
 	// A viewer's question and how it was answered show in the monitor.
 	if err := v.conn.WriteJSON(map[string]any{"type": "question", "data": map[string]string{"text": "龙井多少钱？", "name": "小王"}}); err != nil {
 		t.Fatal(err)
@@ -297,7 +311,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#audit-form button[type=submit]")))
 	waitJS(t, ctx, `document.querySelectorAll('#audit-rows tr[data-target="console-live"]').length >= 4 && !document.querySelector('#audit-rows tr:not([data-target="console-live"])')`, 10*time.Second, "the room's audit records only")
 	acts, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("#audit-rows tr")).map(r => r.dataset.action).join(" ")`))
-	if acts != "room.resume room.pause control.say room.start room.create" {
+	if acts != "room.resume room.pause room.mute control.say room.start room.create" {
 		t.Errorf("audit of console-live, newest first: %q", acts)
 	}
 	screenshot(t, ctx, "console-audit")

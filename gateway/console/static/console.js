@@ -746,6 +746,9 @@ async function openRoom(id) {
       el("h3", { text: "Last lines" }), el("ol", { class: "lines", id: "mon-lines", reversed: true }),
       el("h3", { text: "Recent questions" }),
       el("ul", { class: "questions", id: "mon-questions" }),
+      el("h3", { text: "Recent comments" }),
+      el("ul", { class: "questions", id: "mon-comments" }),
+      el("p", { class: "muted small", text: "Mute hides a viewer's comments from everyone and from the presenter, in this room, until they reconnect (viewers are anonymous: a new connection is a new viewer)." }),
       el("p", { class: "muted small", text: "Questions nothing answered (with “add to FAQ”) need the director to report them; not available yet." })),
     el("div", { class: "card" }, el("h3", { text: "Live controls" }),
       el("h4", { class: "answers-head", text: "The director's answers (newest first)" }), answers,
@@ -973,11 +976,33 @@ function onEvent(m, ev) {
       while ($("mon-questions").children.length > 15) $("mon-questions").lastChild.remove();
       break;
     }
+    case "comment": {
+      const li = el("li", { "data-viewer": d.viewer || "" }, el("strong", { text: (d.name || "a viewer") + ": " }), el("span", { text: d.text || "" }), " ",
+        d.viewer ? el("button", { type: "button", class: "small", "data-mute": d.viewer, text: "Mute", onclick: () => muteViewer(d.viewer) }) : null);
+      $("mon-comments").prepend(li);
+      while ($("mon-comments").children.length > 15) $("mon-comments").lastChild.remove();
+      break;
+    }
     case "show.start": case "show.resume": $("mon-state").textContent = "playing"; break;
     case "show.pause": $("mon-state").textContent = "paused"; break;
     case "show.end": $("mon-state").textContent = "ended"; break;
     case "idle": $("mon-state").textContent = "idle"; break;
     case "notice": spoken(m, { text: "📢 " + (d.text || ""), line_id: "notice" }); break;
+  }
+}
+
+// muteViewer mutes viewer in the open room: its comments are shown to no
+// one and answered by nothing from now on.
+async function muteViewer(viewer) {
+  $("room-error").textContent = "";
+  try {
+    await api("POST", "/rooms/" + encodeURIComponent(state.room) + "/mute", { viewer });
+    for (const b of document.querySelectorAll("#mon-comments button[data-mute]")) {
+      if (b.dataset.mute === viewer) { b.disabled = true; b.textContent = "Muted"; }
+    }
+  } catch (e) {
+    if (e instanceof StaleSession) return;
+    $("room-error").textContent = "Could not mute: " + e.message;
   }
 }
 
