@@ -159,7 +159,22 @@ func TestStartNeedsCoveringLicence(t *testing.T) {
 	if ps := problems(t, r); len(ps) == 0 || ps[0].Reason != avatar.LicenceMissing || ps[0].Line != 5 || ps[0].Col != 1 {
 		t.Errorf("problems %+v, want licence_missing at the persona key (5:1)", ps)
 	}
+	// The console's lint as you type says the same, at the same place.
+	lint := func(tok string) []api.Problem {
+		var out struct{ Problems []api.Problem }
+		_ = json.Unmarshal(e.want(e.do(tok, "POST", "/api/v1/lint?id=tea", "application/yaml", wangTea(t)), 200, "lint").body, &out)
+		return slices.DeleteFunc(out.Problems, func(p api.Problem) bool { return p.Field != "persona" })
+	}
+	if ps := lint(tokenA); len(ps) != 1 || ps[0].Reason != avatar.LicenceMissing || ps[0].Line != 5 || ps[0].Col != 1 {
+		t.Errorf("lint: persona problems %+v, want licence_missing at 5:1", ps)
+	}
 	e.want(e.putLicence(tokenA, "wj", wangLicence("2026-12-01T00:00:00Z", "2026-12-31T00:00:00Z", "")), 201, "licence")
+	if ps := lint(tokenA); len(ps) != 0 {
+		t.Errorf("lint under a's licence: persona problems %+v, want none", ps)
+	}
+	if ps := lint(tokenB); len(ps) != 1 || ps[0].Reason != avatar.LicenceMissing {
+		t.Errorf("lint as b: persona problems %+v, want licence_missing (a's licence is a's)", ps)
+	}
 	e.want(e.do(tokenA, "PUT", "/api/v1/scripts/tea", "application/yaml", wangTea(t)), 201, "script")
 	e.want(e.do(tokenA, "POST", "/api/v1/rooms", "application/json", []byte(`{"id":"w1","kind":"livestream","script":"tea"}`)), 201, "room")
 	e.want(e.do(tokenA, "POST", "/api/v1/rooms/w1/start", "", nil), 200, "start")
