@@ -41,6 +41,9 @@ type Config struct {
 	// licence still covers it, stopping those whose licence expired
 	// (default 10s).
 	LicenceCheckEvery time.Duration
+	// MaxLicences is how many licences one merchant may keep (default
+	// 1000); a new one beyond is 409 too_many.
+	MaxLicences int
 }
 
 // API serves the merchant API. Its handler is safe for concurrent use.
@@ -82,6 +85,9 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 	}
 	if cfg.LicenceCheckEvery <= 0 {
 		cfg.LicenceCheckEvery = 10 * time.Second
+	}
+	if cfg.MaxLicences <= 0 {
+		cfg.MaxLicences = 1000
 	}
 	a := &API{cfg: cfg, bus: b, log: log.Named("api"), shows: map[string]*script.Show{}}
 	for _, m := range cfg.Merchants {

@@ -128,6 +128,19 @@ func (a *API) putLicence(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, http.StatusUnprocessableEntity, "invalid_licence", ps[0].Message, ps...)
 		return
 	}
+	if !found {
+		// Every start and every licence check reads all of a merchant's
+		// licences: bound them.
+		all, err := ls.List(ctx, m)
+		if err != nil {
+			a.internal(w, r, err)
+			return
+		}
+		if len(all) >= a.cfg.MaxLicences {
+			a.fail(w, r, http.StatusConflict, "too_many", fmt.Sprintf("you have %d licences, the most one merchant may keep; delete one first", len(all)))
+			return
+		}
+	}
 	l := avatar.Licence{
 		ID: id, Person: strings.TrimSpace(req.Person), Holder: strings.TrimSpace(req.Holder), Consent: strings.TrimSpace(req.Consent),
 		Covers: req.Covers, Territory: req.Territory, ValidFrom: req.ValidFrom.UTC(), Expires: req.Expires.UTC(),

@@ -336,3 +336,19 @@ func TestExpiredLicenceStopsRoom(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestLicencesBounded: a merchant keeps at most MaxLicences licences; a new
+// one beyond is 409 (changing one it has is not), and another merchant's
+// count is its own.
+func TestLicencesBounded(t *testing.T) {
+	e, _ := newEnvConfig(t, logger(t), func(c *api.Config) { c.MaxLicences = 2 })
+	e.want(e.putLicence(tokenA, "l1", wangLicence("", "", "")), 201, "first")
+	e.want(e.putLicence(tokenA, "l2", wangLicence("", "", "")), 201, "second")
+	if r := e.want(e.putLicence(tokenA, "l3", wangLicence("", "", "")), 409, "third"); r.errCode(t) != "too_many" {
+		t.Errorf("third licence: code %q, want too_many", r.errCode(t))
+	}
+	e.want(e.putLicence(tokenA, "l2", wangLicence("", "2030-01-01T00:00:00Z", "")), 200, "change the second")
+	e.want(e.putLicence(tokenB, "l3", wangLicence("", "", "")), 201, "b's first")
+	e.want(e.do(tokenA, "DELETE", "/api/v1/licences/l1", "", nil), 204, "delete one")
+	e.want(e.putLicence(tokenA, "l3", wangLicence("", "", "")), 201, "third after a deletion")
+}
