@@ -108,32 +108,27 @@ type Likeness struct {
 	Licence *Licence `json:"licence,omitempty"`
 }
 
-// Licence is the written permission to use a real person's likeness.
-type Licence struct {
-	ID      string    `json:"id"`
-	Holder  string    `json:"holder"`
-	Covers  []string  `json:"covers"` // uses granted: "face", "voice", "livestream", "museum", "commercial"
-	Expires time.Time `json:"expires"`
-}
-
-// Uses a persona can be licensed for.
-const (
-	UseFace       = "face"
-	UseVoice      = "voice"
-	UseLivestream = "livestream"
-	UseMuseum     = "museum"
-	UseCommercial = "commercial"
-)
-
-// ErrUnlicensed is wrapped by Persona.Check when a real person's likeness is
-// used without a licence that covers the use.
+// ErrUnlicensed is wrapped by Persona.Check and CheckLicence when a real
+// person's likeness is used without a licence that covers the use.
 var ErrUnlicensed = errors.New("likeness not licensed for this use")
 
 // Check reports whether p may present a room of the given kind ("livestream"
 // or "museum") at time now: it must carry an AI disclosure, and any real
-// person's face or voice must be covered by an unexpired licence for that use.
-// A livestream sale is commercial use as well.
+// person's face or voice must be covered by its own (inline) licence for
+// that use (see CheckLicence). A livestream sale is commercial use as well.
 func (p Persona) Check(kind string, now time.Time) error {
+	if err := p.CheckSynthetic(); err != nil {
+		return err
+	}
+	if _, err := p.CheckLicence(kind, now, nil); err != nil {
+		return err
+	}
+	return nil
+}
+
+// CheckSynthetic reports what is wrong with p other than its licences:
+// an ID, a look a page can draw, and an AI disclosure in every language.
+func (p Persona) CheckSynthetic() error {
 	if p.ID == "" {
 		return errors.New("persona: missing id")
 	}
@@ -146,31 +141,6 @@ func (p Persona) Check(kind string, now time.Time) error {
 	for lang, s := range p.Disclosure {
 		if s == "" {
 			return fmt.Errorf("persona %s: empty AI disclosure for %s", p.ID, lang)
-		}
-	}
-	l := p.Likeness
-	if l == nil || (!l.Face && !l.Voice) {
-		return nil
-	}
-	if l.Licence == nil {
-		return fmt.Errorf("persona %s: uses the likeness of %s with no licence: %w", p.ID, l.Person, ErrUnlicensed)
-	}
-	if !l.Licence.Expires.IsZero() && !now.Before(l.Licence.Expires) {
-		return fmt.Errorf("persona %s: licence %s expired on %s: %w", p.ID, l.Licence.ID, l.Licence.Expires.Format(time.DateOnly), ErrUnlicensed)
-	}
-	need := []string{kind}
-	if l.Face {
-		need = append(need, UseFace)
-	}
-	if l.Voice {
-		need = append(need, UseVoice)
-	}
-	if kind == UseLivestream {
-		need = append(need, UseCommercial)
-	}
-	for _, u := range need {
-		if !slices.Contains(l.Licence.Covers, u) {
-			return fmt.Errorf("persona %s: licence %s does not cover %q use: %w", p.ID, l.Licence.ID, u, ErrUnlicensed)
 		}
 	}
 	return nil

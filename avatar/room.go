@@ -3,6 +3,7 @@ package avatar
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // RoomID names a room. ParseRoomID accepts only [A-Za-z0-9_-]{1,64}, so a
@@ -39,7 +40,21 @@ type Room struct {
 	Version  uint64  `json:"version,omitempty"` // script version (counted per script, see bus.PutScript); 0 = the latest
 	Status   string  `json:"status"`            // RoomPlaying, RoomPaused or RoomStopped
 	Persona  Persona `json:"persona"`
+	// StopReason says why the room was stopped when the merchant did not
+	// stop it: a licence reason (LicenceRevoked, LicenceExpired, ...). It is
+	// cleared when the room plays again.
+	StopReason string `json:"stop_reason,omitempty"`
+	// Muted lists the viewers (their Hello.Viewer ids) the merchant muted
+	// in this room, oldest first, at most MaxMuted: the gateways neither
+	// show nor forward their comments, so the director never answers them.
+	Muted []string `json:"muted,omitempty"`
 }
+
+// MaxMuted bounds Room.Muted; muting one more forgets the oldest.
+const MaxMuted = 256
+
+// IsMuted reports whether the merchant muted viewer in r.
+func (r Room) IsMuted(viewer string) bool { return slices.Contains(r.Muted, viewer) }
 
 // Room kinds, as a script's kind.
 const (

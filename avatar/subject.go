@@ -20,6 +20,9 @@ const (
 	// the merchant's commerce platform did (OrderKey), so a replayed
 	// webhook does not take stock twice; entries expire after a few days.
 	OrdersBucket = "room_orders"
+	// LicencesBucket maps LicenceKey(merchant, id) to a merchant's licence
+	// record (a bus.LicenceVersion); its history keeps the versions.
+	LicencesBucket = "licences"
 	// RecordsStream keeps every event of every room for years (the record
 	// of live sales the live-commerce rules ask for): it sources
 	// EventsStream, so the director still writes once, fenced, and the
@@ -66,6 +69,10 @@ func ControlSubject(r RoomID) string { return "live.room." + string(r) + ".ctl" 
 // ScriptKey is the scripts bucket key of a merchant's show script. Merchant
 // and show IDs are single tokens ([A-Za-z0-9_-]), so the key is unambiguous.
 func ScriptKey(merchant, show string) string { return merchant + "." + show }
+
+// LicenceKey is the LicencesBucket key of merchant's licence id (both
+// single tokens, [A-Za-z0-9_-]).
+func LicenceKey(merchant, id string) string { return merchant + "." + id }
 
 // AuditSubject is where a change by merchant is recorded.
 func AuditSubject(merchant string) string { return "audit." + merchant }

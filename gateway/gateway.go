@@ -422,6 +422,9 @@ func (g *Gateway) forward(kind string, in avatar.Input) error {
 	if !g.moderate(kind, &in) {
 		return nil
 	}
+	if in.Type == avatar.MsgComment && g.hub.muted(in.Room, in.Viewer) {
+		return nil // muted by the merchant: neither shown nor answered
+	}
 	if in.Type == avatar.MsgComment {
 		if err := g.bus.PublishChat(in.Room, avatar.Comment{Viewer: in.Viewer, Name: in.Data.Name, Text: in.Data.Text}); err != nil {
 			return err

@@ -119,6 +119,13 @@ func (h *Hub) onRoom(id avatar.RoomID, r *avatar.Room) {
 	h.known[id] = *r
 }
 
+// muted reports whether the merchant muted viewer in room id.
+func (h *Hub) muted(id avatar.RoomID, viewer string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.known[id].IsMuted(viewer)
+}
+
 // onState keeps the latest snapshot of each room.
 func (h *Hub) onState(id avatar.RoomID, st *avatar.State) {
 	h.mu.Lock()

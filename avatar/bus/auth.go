@@ -120,6 +120,12 @@ func RolePermissions(r Role) (*server.Permissions, error) {
 		for _, s := range []string{kvStream(avatar.ScriptsBucket), kvStream(avatar.OrdersBucket), avatar.AuditStream, avatar.RecordsStream, avatar.QuestionsStream} {
 			pub = append(pub, readStream(s)...)
 		}
+		// The merchants' licences are the API's alone: it creates their
+		// bucket (Bus.OpenLicences; creating reads the account's limits).
+		lic := kvStream(avatar.LicencesBucket)
+		pub = append(pub, kvSubjects(avatar.LicencesBucket), jsAPI+"INFO")
+		pub = append(pub, readStream(lic)...)
+		pub = append(pub, provision(lic)...)
 	case RoleDirector:
 		// $JS.API.INFO: creating a bucket reads the account's limits.
 		pub = []string{avatar.AllEventsSubject(), kvSubjects(avatar.StateBucket), kvSubjects(avatar.LeasesBucket), jsAPI + "INFO"}

@@ -40,21 +40,24 @@ type Money int64
 // Show is a parsed and validated show script. The director treats it as
 // read-only, so one *Show may be shared by many rooms.
 type Show struct {
-	ID        string
-	Kind      Kind
-	Title     Text
-	Persona   string   // persona ID, see configs/personas.yaml
-	Languages []string // declared languages; the first is the default
-	Vars      []Var
-	Catalog   []Product
-	Coupons   []Coupon
-	Sales     []Sale // flash sales, started by a [sale:ID] cue or a sale step
-	Exhibits  []Exhibit
-	FAQ       []FAQ
-	Idle      []Line    // attract lines spoken when nothing else is due
-	Segments  []Segment // played in order, then the show loops from the first
-	Acks      []Ack     // acknowledged lint findings, recorded
-	Pos       Pos
+	ID      string
+	Kind    Kind
+	Title   Text
+	Persona string // persona ID, see configs/personas.yaml
+	// PersonaPos is where the script names its persona (the persona: key),
+	// for problems about the persona's licences.
+	PersonaPos Pos
+	Languages  []string // declared languages; the first is the default
+	Vars       []Var
+	Catalog    []Product
+	Coupons    []Coupon
+	Sales      []Sale // flash sales, started by a [sale:ID] cue or a sale step
+	Exhibits   []Exhibit
+	FAQ        []FAQ
+	Idle       []Line    // attract lines spoken when nothing else is due
+	Segments   []Segment // played in order, then the show loops from the first
+	Acks       []Ack     // acknowledged lint findings, recorded
+	Pos        Pos
 
 	// at maps offsets inside texts back to the file (see TextPos); nil
 	// for a Show not made by Parse.

@@ -234,6 +234,7 @@ func (p *parser) parse(src []byte) *Show {
 	s.Title = p.text(o.get("title"), "title")
 	if n := o.get("persona"); n != nil {
 		s.Persona, _ = p.str(n, "persona")
+		s.PersonaPos = p.pos(o.keys["persona"])
 		if s.Persona != "" && p.cfg.Personas != nil && !slices.Contains(p.cfg.Personas, s.Persona) {
 			p.errorf(n, "unknown-persona", "persona %q is not one of the known personas (%s)",
 				s.Persona, strings.Join(p.cfg.Personas, ", "))

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 
 	"go.uber.org/zap"
 
@@ -24,7 +23,7 @@ const demoTokenEnv = "AVATARCAST_DEMO_TOKEN"
 // token is made up and logged once (serve); a gateway of a cluster makes
 // none, as each would make its own. No other secret is ever logged. The API
 // parses stored script versions into scripts (nil: its own cache).
-func newMerchantAPI(b *bus.Bus, path string, personas map[string]avatar.Persona, scripts *script.Cache, getenv func(string) string, makeDemo bool, log *zap.Logger) (http.Handler, error) {
+func newMerchantAPI(b *bus.Bus, path string, personas map[string]avatar.Persona, scripts *script.Cache, getenv func(string) string, makeDemo bool, log *zap.Logger) (*api.API, error) {
 	ms, err := api.LoadMerchants(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -61,10 +60,6 @@ func newMerchantAPI(b *bus.Bus, path string, personas map[string]avatar.Persona,
 	return newAPIHandler(b, ms, personas, scripts, log)
 }
 
-func newAPIHandler(b *bus.Bus, ms []api.Merchant, personas map[string]avatar.Persona, scripts *script.Cache, log *zap.Logger) (http.Handler, error) {
-	a, err := api.New(api.Config{Merchants: ms, Personas: personas, Schema: script.Schema, Scripts: scripts}, b, log)
-	if err != nil {
-		return nil, err
-	}
-	return a.Handler(), nil
+func newAPIHandler(b *bus.Bus, ms []api.Merchant, personas map[string]avatar.Persona, scripts *script.Cache, log *zap.Logger) (*api.API, error) {
+	return api.New(api.Config{Merchants: ms, Personas: personas, Schema: script.Schema, Scripts: scripts}, b, log)
 }

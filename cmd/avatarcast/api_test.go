@@ -247,7 +247,7 @@ func TestDemoToken(t *testing.T) {
 	if len(tok) < api.MinTokenLen {
 		t.Fatalf("generated token %q is too short", tok)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(h.Handler())
 	defer srv.Close()
 	s := &server{base: srv.URL}
 	if code, m := apiCall(t, s, tok, "GET", "/api/v1/rooms", "", ""); code != 200 {

@@ -7,16 +7,20 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/gateway/api"
@@ -212,7 +216,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	run("start it", chromedp.Click(chromedp.CSS(`#room-detail [data-op="start"]`)))
 	waitJS(t, ctx, `document.getElementById("room-status").textContent == "playing"`, 10*time.Second, "the room playing")
 	v := dial(t, s, "room=console-live")
-	v.hello()
+	vh := v.hello()
 	waitJS(t, ctx, `document.getElementById("mon-now").textContent.length > 0`, 30*time.Second, "a line in the console's monitor")
 
 	// say: applied, and spoken to the viewer.
@@ -237,6 +241,48 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 	}
 	waitJS(t, ctx, `document.getElementById("mon-now").textContent.includes("感谢大家来到直播间") || document.getElementById("mon-lines").textContent.includes("感谢大家来到直播间")`, 30*time.Second, "the said line in the console's monitor")
+
+	// Download the room's record: a file named after the room and the
+	// window, holding the line said, streamed to its end.
+	downloads := t.TempDir()
+	run("allow downloads", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := cdp.Call(ctx, chromedp.FromContext(ctx).Browser, cdpbrowser.SetDownloadBehavior,
+			cdpbrowser.SetDownloadBehaviorParams{Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads})
+		return err
+	}))
+	run("download the record", chromedp.Click(chromedp.CSS(`#record-form button[type=submit]`)))
+	waitJS(t, ctx, `!!document.getElementById("record-progress").dataset.file`, 30*time.Second, "the record downloaded")
+	file, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("record-progress").dataset.file`))
+	if !regexp.MustCompile(`^record-console-live-start-\d{8}T\d{6}Z\.ndjson$`).MatchString(file) {
+		t.Errorf("record file name %q, want record-console-live-start-<to>.ndjson", file)
+	}
+	var rec []byte
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		// Chromium writes to a temporary name and renames when done.
+		if rec, err = os.ReadFile(filepath.Join(downloads, file)); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s in the download directory: %v", file, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	lines := strings.Split(strings.TrimSpace(string(rec)), "\n")
+	if !strings.Contains(string(rec), line) || len(lines) < 3 || !strings.HasPrefix(lines[len(lines)-1], `{"end":`) {
+		t.Errorf("downloaded record (%d lines) lacks the said line or its end line; last line %q", len(lines), lines[len(lines)-1])
+	}
+
+	// A viewer's comment shows in the monitor with a Mute button, which
+	// mutes that viewer in the room's record.
+	if err := v.conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"comment","data":{"text":"主播好","name":"mia"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `!!document.querySelector('#mon-comments li[data-viewer="`+vh.Viewer+`"] button[data-mute]')`, 30*time.Second, "the viewer's comment with a Mute button")
+	run("mute", chromedp.Click(chromedp.CSS(`#mon-comments li[data-viewer="`+vh.Viewer+`"] button[data-mute]`)))
+	waitJS(t, ctx, `document.querySelector('#mon-comments button[data-mute]').textContent == "Muted"`, 10*time.Second, "the viewer muted")
+	if code, rm := apiCall(t, s, demoToken, "GET", "/api/v1/rooms/console-live", "", ""); code != 200 || fmt.Sprint(rm["muted"]) != "["+vh.Viewer+"]" {
+		t.Errorf("room after mute: HTTP %d, muted %v; want [%s]", code, rm["muted"], vh.Viewer)
+	}
 
 	// A viewer's question and how it was answered show in the monitor.
 	if err := v.conn.WriteJSON(map[string]any{"type": "question", "data": map[string]string{"text": "龙井多少钱？", "name": "小王"}}); err != nil {
@@ -265,7 +311,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#audit-form button[type=submit]")))
 	waitJS(t, ctx, `document.querySelectorAll('#audit-rows tr[data-target="console-live"]').length >= 4 && !document.querySelector('#audit-rows tr:not([data-target="console-live"])')`, 10*time.Second, "the room's audit records only")
 	acts, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("#audit-rows tr")).map(r => r.dataset.action).join(" ")`))
-	if acts != "room.resume room.pause control.say room.start room.create" {
+	if acts != "room.resume room.pause room.mute control.say room.start room.create" {
 		t.Errorf("audit of console-live, newest first: %q", acts)
 	}
 	screenshot(t, ctx, "console-audit")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRunLint(t *testing.T) {
@@ -43,6 +44,24 @@ func TestRunLint(t *testing.T) {
 			want:    []string{"testdata/nope.yaml: error: read-error: "},
 		},
 		{
+			name: "personas file: demo scripts licensed",
+			args: []string{"-personas", "../../configs/personas.yaml", "../../scripts"},
+		},
+		{
+			// The licence problem is at the persona key (it was at the
+			// show's 1:1 before), as the API reports it.
+			name:    "personas file: likeness not licensed for a sale",
+			args:    []string{"-personas", "../../configs/personas.yaml", "testdata/lint-likeness.yaml", "testdata/lint-likeness-museum.yaml"},
+			wantErr: errLintFailed,
+			want:    []string{`testdata/lint-likeness.yaml:8:1: error: persona-unlicensed: persona curator-wang: licence LIC-2026-0042 for the likeness of Wang Jun does not cover "livestream" use`},
+		},
+		{
+			name:    "personas file: unknown persona",
+			args:    []string{"-personas", "testdata/personas-none.yaml", "../../scripts/demo-live.yaml"},
+			wantErr: errLintFailed,
+			want:    []string{"demo-live.yaml:8:10: error: unknown-persona: "},
+		},
+		{
 			name:    "unknown persona",
 			args:    []string{"-personas", "guide-lin", "../../scripts/demo-live.yaml"},
 			wantErr: errLintFailed,
@@ -76,5 +95,25 @@ func TestRunLint(t *testing.T) {
 	}
 	if err := runLint(nil, new(bytes.Buffer), new(bytes.Buffer)); err == nil {
 		t.Errorf("runLint(nil) = nil, want a usage error")
+	}
+}
+
+// TestLintPersonasLicenceExpires: with a personas file, lint checks the
+// persona's licence at the time it runs: the museum likeness is licensed
+// until 2027-12-31, then refused at the persona key.
+func TestLintPersonasLicenceExpires(t *testing.T) {
+	args := []string{"-personas", "../../configs/personas.yaml", "testdata/lint-likeness-museum.yaml"}
+	for _, tc := range []struct {
+		now  time.Time
+		want string
+	}{
+		{time.Date(2027, 12, 30, 0, 0, 0, 0, time.UTC), ""},
+		{time.Date(2027, 12, 31, 0, 0, 0, 0, time.UTC), "testdata/lint-likeness-museum.yaml:9:1: error: persona-unlicensed: persona curator-wang: licence LIC-2026-0042 for the likeness of Wang Jun expired on 2027-12-31T00:00:00Z\n"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := runLintAt(args, func() time.Time { return tc.now }, &stdout, &stderr)
+		if stdout.String() != tc.want || (err != nil) != (tc.want != "") {
+			t.Errorf("lint at %s: %v, printed %q, want %q", tc.now.Format(time.DateOnly), err, stdout.String(), tc.want)
+		}
 	}
 }

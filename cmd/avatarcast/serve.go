@@ -127,7 +127,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return errors.Join(err, b.Close())
 	}
 	gwCfg := gw.config()
-	gwCfg.API = merchantAPI
+	gwCfg.API = merchantAPI.Handler()
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "avatarcast: serving %s\n", base)
 	for _, a := range rooms {
@@ -140,6 +140,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return director.New(director.Config{BlockedWords: gwCfg.BlockedWords, Scripts: shows}, b, log).Run(ctx)
 		},
 		func(ctx context.Context) error { return gateway.New(gwCfg, b, log).Serve(ctx, ln) },
+		// Stops rooms whose licence expires mid-show.
+		merchantAPI.Run,
 	), b.Close())
 }
 
@@ -194,14 +196,19 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	cfg := gw.config()
+	parts := []func(context.Context) error{func(ctx context.Context) error { return gateway.New(cfg, b, log).Serve(ctx, ln) }}
 	if role == bus.RoleAPI {
-		if cfg.API, err = newMerchantAPI(b, *merchants, ps, nil, getenv, false, log); err != nil {
+		a, err := newMerchantAPI(b, *merchants, ps, nil, getenv, false, log)
+		if err != nil {
 			ln.Close()
 			return errors.Join(err, b.Close())
 		}
+		// Each API gateway checks licences; a room's record changes once.
+		cfg.API = a.Handler()
+		parts = append(parts, a.Run)
 	}
 	fmt.Fprintf(stdout, "avatarcast: serving http://%s\n", ln.Addr())
-	return errors.Join(gateway.New(cfg, b, log).Serve(ctx, ln), b.Close())
+	return errors.Join(serveParts(ctx, log, parts...), b.Close())
 }
 
 func runDirector(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {

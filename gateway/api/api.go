@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -41,6 +42,13 @@ type Config struct {
 	// director of the same process uses, so each version is parsed once
 	// (default: the API's own).
 	Scripts *script.Cache
+	// LicenceCheckEvery is how often Run checks that every playing room's
+	// licence still covers it, stopping those whose licence expired
+	// (default 10s).
+	LicenceCheckEvery time.Duration
+	// MaxLicences is how many licences one merchant may keep (default
+	// 1000); a new one beyond is 409 too_many.
+	MaxLicences int
 }
 
 // API serves the merchant API. Its handler is safe for concurrent use.
@@ -50,6 +58,9 @@ type API struct {
 	log       *zap.Logger
 	merchants []merchantKey
 	parse     script.Config // for uploads and lint: with the personas
+
+	licMu sync.Mutex
+	lic   *bus.Licences // opened on first use
 }
 
 type merchantKey struct {
@@ -76,6 +87,12 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 	}
 	if cfg.Scripts == nil {
 		cfg.Scripts = script.NewCache(0)
+	}
+	if cfg.LicenceCheckEvery <= 0 {
+		cfg.LicenceCheckEvery = 10 * time.Second
+	}
+	if cfg.MaxLicences <= 0 {
+		cfg.MaxLicences = 1000
 	}
 	a := &API{cfg: cfg, bus: b, log: log.Named("api")}
 	for _, m := range cfg.Merchants {
@@ -110,6 +127,10 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 //	POST   /api/v1/rooms/{room}/{start,pause,resume,stop}
 //	POST   /api/v1/rooms/{room}/{pitch,sale,stock,price,say,notice,skip}
 //	POST   /api/v1/rooms/{room}/orders       an order from the merchant's shop, once per idempotency key
+//	POST   /api/v1/rooms/{room}/{mute,unmute} {"viewer": id}: hide a viewer's comments
+//	PUT    /api/v1/licences/{id}             record or change a likeness/voice licence (revoke: "revoked": true)
+//	GET    /api/v1/licences, /api/v1/licences/{id}, /api/v1/licences/{id}/versions
+//	DELETE /api/v1/licences/{id}
 //	GET    /api/v1/audit                     the merchant's audit trail, newest first
 //	POST   /api/v1/lint                      check a script, store nothing
 func (a *API) Handler() http.Handler {
@@ -133,7 +154,14 @@ func (a *API) Handler() http.Handler {
 		mux.HandleFunc("POST /api/v1/rooms/{room}/"+string(t), a.controlHandler(t))
 	}
 	mux.HandleFunc("POST /api/v1/rooms/{room}/orders", a.postOrder)
-	mux.HandleFunc("GET /api/v1/audit", a.audit)
+	mux.HandleFunc("POST /api/v1/rooms/{room}/mute", a.muteHandler(true))
+	mux.HandleFunc("POST /api/v1/rooms/{room}/unmute", a.muteHandler(false))
+	mux.HandleFunc("PUT /api/v1/licences/{id}", a.putLicence)
+	mux.HandleFunc("GET /api/v1/licences", a.listLicences)
+	mux.HandleFunc("GET /api/v1/licences/{id}", a.getLicence)
+	mux.HandleFunc("GET /api/v1/licences/{id}/versions", a.licenceVersions)
+	mux.HandleFunc("DELETE /api/v1/licences/{id}", a.deleteLicence)
+	mux.HandleFunc("GET /api/v1/audit", a.auditLog)
 	mux.HandleFunc("POST /api/v1/lint", a.lintScript)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		// The catch-all also gets known paths asked with another method.
@@ -284,6 +312,10 @@ type Problem struct {
 	Code     string `json:"code"`
 	Message  string `json:"message"`
 	Rule     string `json:"rule"`
+	// Licence and Reason, on a persona no licence covers: the licence
+	// considered ("" if none) and why (avatar.LicenceRevoked, ...).
+	Licence string `json:"licence,omitempty"`
+	Reason  string `json:"reason,omitempty"`
 }
 
 func scriptProblems(ps script.Problems) []Problem {
@@ -335,18 +367,24 @@ func (a *API) internal(w http.ResponseWriter, r *http.Request, err error) {
 // record writes an audit record of a change the request made. The change is
 // done by then, so a failure to record is logged, not returned.
 func (a *API) record(r *http.Request, action, target string, detail any) {
-	rec := bus.AuditRecord{TS: a.cfg.Now().UTC(), Merchant: merchantOf(r), Action: action, Target: target, RequestID: requestID(r)}
+	a.audit(r.Context(), bus.AuditRecord{Merchant: merchantOf(r), Action: action, Target: target, RequestID: requestID(r)}, detail)
+}
+
+// audit writes rec, stamped now and with detail, to the audit log, even if
+// ctx has ended; a failure is logged, not returned.
+func (a *API) audit(ctx context.Context, rec bus.AuditRecord, detail any) {
+	rec.TS = a.cfg.Now().UTC()
 	if detail != nil {
 		d, err := json.Marshal(detail)
 		if err == nil {
 			rec.Detail = d
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := a.bus.RecordAudit(ctx, rec); err != nil {
 		a.log.Error("audit record lost", zap.String("request_id", rec.RequestID), zap.String("merchant", rec.Merchant),
-			zap.String("action", action), zap.String("target", target), zap.Error(err))
+			zap.String("action", rec.Action), zap.String("target", rec.Target), zap.Error(err))
 	}
 }
 

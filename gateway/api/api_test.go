@@ -33,6 +33,10 @@ var personas = map[string]avatar.Persona{
 	// A real likeness licensed for museum use only.
 	"curator": {ID: "curator", Disclosure: map[string]string{"en": "An AI likeness."},
 		Likeness: &avatar.Likeness{Person: "W", Face: true, Licence: &avatar.Licence{ID: "L1", Covers: []string{"face", "museum"}}}},
+	// A real face and voice with no licence of its own: only a merchant's
+	// licence record lets it present.
+	"wang": {ID: "wang", Disclosure: map[string]string{"en": "An AI likeness of Wang Jun."},
+		Likeness: &avatar.Likeness{Person: "Wang Jun", Face: true, Voice: true}},
 }
 
 type env struct {
@@ -48,8 +52,16 @@ func newEnv(t testing.TB) *env {
 
 func newEnvLog(t testing.TB, log *zap.Logger) *env {
 	t.Helper()
+	e, _ := newEnvConfig(t, log, nil)
+	return e
+}
+
+// newEnvConfig is newEnvLog with the config changed by change (if not nil);
+// it returns the API too, for its Run.
+func newEnvConfig(t testing.TB, log *zap.Logger, change func(*api.Config)) (*env, *api.API) {
+	t.Helper()
 	b := bustest.Start(t)
-	a, err := api.New(api.Config{
+	cfg := api.Config{
 		Merchants: []api.Merchant{
 			{ID: "a", TokenSHA256: api.HashToken(tokenA)},
 			{ID: "b", TokenSHA256: api.HashToken(tokenB)},
@@ -58,13 +70,17 @@ func newEnvLog(t testing.TB, log *zap.Logger) *env {
 		Schema:         []byte(`{"$schema":"https://json-schema.org/draft/2020-12/schema"}`),
 		MaxScriptBytes: 64 << 10,
 		ControlTimeout: time.Second,
-	}, b, log)
+	}
+	if change != nil {
+		change(&cfg)
+	}
+	a, err := api.New(cfg, b, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	return &env{t: t, b: b, srv: srv}
+	return &env{t: t, b: b, srv: srv}, a
 }
 
 // logger logs to the test, and not at all in benchmarks.
@@ -418,7 +434,7 @@ func TestRoomsAndControls(t *testing.T) {
 		}
 	}
 	e.want(post("/api/v1/rooms", `{"id":"x","kind":"museum","title":"X","script":"tea"}`), 422, "kind mismatch")
-	e.want(post("/api/v1/rooms", `{"id":"x","kind":"livestream","title":"X","script":"tea","persona":"curator"}`), 422, "unlicensed persona")
+	e.want(post("/api/v1/rooms", `{"id":"x","kind":"livestream","title":"X","script":"tea","persona":"curator"}`), 409, "unlicensed persona (the licence is the conflict, not the request)")
 	e.want(post("/api/v1/rooms", `{"id":"x","kind":"livestream","title":"X","script":"tea","persona":"ghost"}`), 422, "unknown persona")
 
 	room := e.want(post("/api/v1/rooms", `{"id":"live1","kind":"livestream","script":"tea"}`), 201, "room").json(t)

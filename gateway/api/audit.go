@@ -17,7 +17,7 @@ const auditScanMax = 5000
 // default 50) and ?before=SEQ to page on from a record's seq; ?target=ID
 // keeps the records of one room or script, ?action=A those whose action is
 // A ("room.start") or starts with A and a dot ("control" for every control).
-func (a *API) audit(w http.ResponseWriter, r *http.Request) {
+func (a *API) auditLog(w http.ResponseWriter, r *http.Request) {
 	limit, before := 50, uint64(0)
 	q := r.URL.Query()
 	if s := q.Get("limit"); s != "" {

@@ -28,8 +28,13 @@ func (a *API) lintScript(w http.ResponseWriter, r *http.Request) {
 	show, probs := a.parse.Parse(scriptFile(id), src)
 	out := scriptProblems(probs)
 	if show != nil {
-		if err := a.cfg.Personas[show.Persona].Check(string(show.Kind), a.cfg.Now()); err != nil {
-			out = append([]Problem{{Line: show.Pos.Line, Col: show.Pos.Col, Field: "persona", Severity: "error", Code: "persona-unlicensed", Message: err.Error()}}, out...)
+		pr, err := a.personaProblem(r.Context(), merchantOf(r), show)
+		if err != nil {
+			a.internal(w, r, err)
+			return
+		}
+		if pr != nil {
+			out = append([]Problem{*pr}, out...)
 		}
 	}
 	errs := 0

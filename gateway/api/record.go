@@ -62,7 +62,8 @@ func (a *API) getRecord(w http.ResponseWriter, r *http.Request) {
 		ext = ".txt"
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	}
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s%s"`, rm.ID, from.UTC().Format("20060102T150405Z"), ext))
+	// The file names the room and the window, as the console's download.
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="record-%s-%s-%s%s"`, rm.ID, from.UTC().Format("20060102T150405Z"), to.UTC().Format("20060102T150405Z"), ext))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	sw := &streamWriter{w: w, rc: http.NewResponseController(w)}
 	sw.extend()

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -87,16 +88,44 @@ type roomRequest struct {
 }
 
 // checkAssignment checks that room rm may play show and that its persona
-// may present it now; it returns the problems.
-func (a *API) checkAssignment(rm avatar.Room, show *script.Show) []Problem {
+// may present it now, under its own licence or one of the room's
+// merchant's; it returns the problems. The error is a failure to read the
+// licences.
+func (a *API) checkAssignment(ctx context.Context, rm avatar.Room, show *script.Show) ([]Problem, error) {
 	var ps []Problem
 	if string(show.Kind) != rm.Kind {
 		ps = append(ps, fieldProblem("script", "kind-mismatch", "script %s is a %s show but room %s is a %s room", show.ID, show.Kind, rm.ID, rm.Kind))
 	}
-	if err := rm.Persona.Check(rm.Kind, a.cfg.Now()); err != nil {
-		ps = append(ps, fieldProblem("persona", "persona-unlicensed", "%v", err))
+	if err := rm.Persona.CheckSynthetic(); err != nil {
+		ps = append(ps, fieldProblem("persona", "persona-invalid", "%v", err))
 	}
-	return ps
+	_, err := a.checkLicence(ctx, rm.Merchant, rm.Persona, rm.Kind)
+	var le *avatar.LicenceError
+	switch {
+	case errors.As(err, &le):
+		ps = append(ps, licenceProblem(le))
+	case err != nil:
+		return nil, err
+	}
+	return ps, nil
+}
+
+// refusal is the status and code that refuse a room for problems: 409
+// unlicensed when only licences are missing (the request is sound; the
+// merchant's licences are not), else 422.
+func refusal(ps []Problem) (int, string) {
+	for _, p := range ps {
+		if p.Reason == "" {
+			return http.StatusUnprocessableEntity, "invalid_room"
+		}
+	}
+	return http.StatusConflict, "unlicensed"
+}
+
+// changeFailed is what an update's change answers when it could not check.
+func (a *API) changeFailed(r *http.Request, err error) (int, string, []Problem) {
+	a.log.Error("internal error", zap.String("request_id", requestID(r)), zap.String("merchant", merchantOf(r)), zap.Error(err))
+	return http.StatusInternalServerError, "internal", []Problem{fieldProblem("", "internal", "internal error (request %s)", requestID(r))}
 }
 
 func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
@@ -165,8 +194,12 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rm := avatar.Room{ID: id, Kind: req.Kind, Title: req.Title, Merchant: m, Show: req.Script, Status: avatar.RoomStopped, Persona: persona}
-	if ps := a.checkAssignment(rm, show); len(ps) > 0 {
-		a.fail(w, r, http.StatusUnprocessableEntity, "invalid_room", ps[0].Message, ps...)
+	if ps, err := a.checkAssignment(r.Context(), rm, show); err != nil {
+		a.internal(w, r, err)
+		return
+	} else if len(ps) > 0 {
+		status, code := refusal(ps)
+		a.fail(w, r, status, code, ps[0].Message, ps...)
 		return
 	}
 	// A version given is pinned; none (0) follows the latest version.
@@ -263,8 +296,11 @@ func (a *API) assignScript(w http.ResponseWriter, r *http.Request) {
 		if show == nil {
 			return http.StatusUnprocessableEntity, "invalid_room", []Problem{fieldProblem("script", "unknown-script", "you have no script %q at version %d (0 is the latest)", req.Script, req.Version)}
 		}
-		if ps := a.checkAssignment(*rm, show); len(ps) > 0 {
-			return http.StatusUnprocessableEntity, "invalid_room", ps
+		if ps, err := a.checkAssignment(r.Context(), *rm, show); err != nil {
+			return a.changeFailed(r, err)
+		} else if len(ps) > 0 {
+			status, code := refusal(ps)
+			return status, code, ps
 		}
 		rm.Show, rm.Version = req.Script, req.Version
 		return 0, "", nil
@@ -304,11 +340,15 @@ func (a *API) lifecycleHandler(op lifecycleOp) http.HandlerFunc {
 				if err != nil || show == nil {
 					return http.StatusConflict, "no_script", []Problem{fieldProblem("script", "unknown-script", "room %s has no playable script (%s version %d); assign one first", rm.ID, rm.Show, rm.Version)}
 				}
-				if ps := a.checkAssignment(*rm, show); len(ps) > 0 {
-					return http.StatusUnprocessableEntity, "invalid_room", ps
+				if ps, err := a.checkAssignment(r.Context(), *rm, show); err != nil {
+					return a.changeFailed(r, err)
+				} else if len(ps) > 0 {
+					status, code := refusal(ps)
+					return status, code, ps
 				}
 			}
-			rm.Status = op.to
+			// The merchant's own change: a stop for a licence is over.
+			rm.Status, rm.StopReason = op.to, ""
 			return 0, "", nil
 		})
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v4"
 
+	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
 	"github.com/avatarcast/avatarcast/avatar/script"
 )
@@ -36,6 +38,29 @@ func (a *API) pathID(w http.ResponseWriter, r *http.Request, name string) (strin
 		return "", false
 	}
 	return id, true
+}
+
+// personaProblem is what is wrong with show's persona for merchant now (a
+// persona without a disclosure, a likeness no licence covers), at the
+// script's persona key, or nil. The error is a failure to read licences.
+func (a *API) personaProblem(ctx context.Context, merchant string, show *script.Show) (*Problem, error) {
+	p := a.cfg.Personas[show.Persona]
+	at := show.PersonaPos
+	if at.Line == 0 {
+		at = show.Pos
+	}
+	pr := Problem{Line: at.Line, Col: at.Col, Field: "persona", Severity: "error", Code: "persona-unlicensed"}
+	if err := p.CheckSynthetic(); err != nil {
+		pr.Code, pr.Message = "persona-invalid", err.Error()
+		return &pr, nil
+	}
+	_, err := a.checkLicence(ctx, merchant, p, string(show.Kind))
+	var le *avatar.LicenceError
+	if !errors.As(err, &le) {
+		return nil, err
+	}
+	pr.Message, pr.Licence, pr.Reason = le.Error(), le.Licence, le.Reason
+	return &pr, nil
 }
 
 // scriptFile names an uploaded script in problems and logs.
@@ -64,9 +89,12 @@ func (a *API) putScript(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, http.StatusUnprocessableEntity, "invalid_script", p.Message, append([]Problem{p}, scriptProblems(probs)...)...)
 		return
 	}
-	if err := a.cfg.Personas[show.Persona].Check(string(show.Kind), a.cfg.Now()); err != nil {
-		pr := Problem{Line: show.Pos.Line, Col: show.Pos.Col, Field: "persona", Severity: "error", Code: "persona-unlicensed", Message: err.Error()}
-		a.fail(w, r, http.StatusUnprocessableEntity, "invalid_script", err.Error(), append([]Problem{pr}, scriptProblems(probs)...)...)
+	m := merchantOf(r)
+	if pr, err := a.personaProblem(r.Context(), m, show); err != nil {
+		a.internal(w, r, err)
+		return
+	} else if pr != nil {
+		a.fail(w, r, http.StatusUnprocessableEntity, "invalid_script", pr.Message, append([]Problem{*pr}, scriptProblems(probs)...)...)
 		return
 	}
 	if isJSON {
@@ -81,7 +109,6 @@ func (a *API) putScript(w http.ResponseWriter, r *http.Request) {
 		}
 		src = y
 	}
-	m := merchantOf(r)
 	// Rooms that follow the newest version (version 0) will play this one:
 	// it must suit them.
 	rooms, err := a.merchantRooms(r, m)
@@ -92,7 +119,12 @@ func (a *API) putScript(w http.ResponseWriter, r *http.Request) {
 	var ps []Problem
 	for _, rm := range rooms {
 		if rm.Show == id && rm.Version == 0 {
-			for _, p := range a.checkAssignment(rm, show) {
+			rps, err := a.checkAssignment(r.Context(), rm, show)
+			if err != nil {
+				a.internal(w, r, err)
+				return
+			}
+			for _, p := range rps {
 				p.Message = fmt.Sprintf("room %s follows this script's newest version: %s", rm.ID, p.Message)
 				ps = append(ps, p)
 			}

@@ -746,6 +746,9 @@ async function openRoom(id) {
       el("h3", { text: "Last lines" }), el("ol", { class: "lines", id: "mon-lines", reversed: true }),
       el("h3", { text: "Recent questions" }),
       el("ul", { class: "questions", id: "mon-questions" }),
+      el("h3", { text: "Recent comments" }),
+      el("ul", { class: "questions", id: "mon-comments" }),
+      el("p", { class: "muted small", text: "Mute hides a viewer's comments from everyone and from the presenter, in this room, until they reconnect (viewers are anonymous: a new connection is a new viewer)." }),
       el("p", { class: "muted small", text: "Questions nothing answered (with “add to FAQ”) need the director to report them; not available yet." })),
     el("div", { class: "card" }, el("h3", { text: "Live controls" }),
       el("h4", { class: "answers-head", text: "The director's answers (newest first)" }), answers,
@@ -764,9 +767,87 @@ async function openRoom(id) {
             field("Duration", inp("duration", { placeholder: "2m" })), el("button", { type: "submit", text: "Start sale" }))], "Flash sale"),
         control("stock", () => [el("div", { class: "row" }, field("Product", sel("sku", skuSelect())), field("Stock", inp("stock", { type: "number", min: 0, required: true })), el("button", { type: "submit", text: "Set" }))], "Stock"),
         control("price", () => [el("div", { class: "row" }, field("Product", sel("sku", skuSelect())), field("Price", inp("price", { inputmode: "decimal", required: true, placeholder: "89.00" })), el("button", { type: "submit", text: "Set" }))], "Price"),
-        control("skip", () => [el("div", { class: "row" }, el("span", { class: "muted small", text: "Skip the current step." }), el("button", { type: "submit", text: "Skip" }))], "Skip"))));
+        control("skip", () => [el("div", { class: "row" }, el("span", { class: "muted small", text: "Skip the current step." }), el("button", { type: "submit", text: "Skip" }))], "Skip"))),
+    recordCard(rm.id));
   renderRoomHead();
   startMonitor(rm.id);
+}
+
+// recordCard is the form that downloads the record of room id: every event
+// it published between two times, as NDJSON or a readable transcript.
+function recordCard(id) {
+  const form = el("form", { id: "record-form" },
+    el("div", { class: "row" },
+      field("From (your time; empty: the start of the record)", el("input", { type: "datetime-local", name: "from", step: 1 })),
+      field("To (empty: now)", el("input", { type: "datetime-local", name: "to", step: 1 })),
+      field("Format", el("select", { name: "format" }, el("option", { value: "ndjson", text: "NDJSON (every event, with provenance)" }), el("option", { value: "transcript", text: "Transcript (readable)" }))),
+      el("button", { type: "submit", text: "Download record" })),
+    el("p", { id: "record-progress", class: "muted small", "aria-live": "polite" }));
+  form.addEventListener("submit", (e) => { e.preventDefault(); downloadRecord(id, form); });
+  return el("div", { class: "card wide" }, el("h3", { text: "Record" }),
+    el("p", { class: "muted small", text: "What this room published, kept for the record (three years by default). The download streams; large records take a while." }),
+    el("div", { class: "controls" }, form));
+}
+
+// stamp formats a time for a file name: 20261204T091500Z.
+function stamp(d) { return d.toISOString().replace(/\.\d+Z$/, "Z").replace(/[-:]/g, ""); }
+
+// recordName is the download's file name: the room and the window.
+function recordName(id, from, to, format) {
+  return "record-" + id + "-" + (from ? stamp(from) : "start") + "-" + stamp(to) + (format === "transcript" ? ".txt" : ".ndjson");
+}
+
+// downloadRecord streams GET /rooms/{id}/record into a file named after the
+// room and the window, showing what has arrived so far.
+async function downloadRecord(id, form) {
+  const mine = session;
+  const progress = $("record-progress");
+  const button = form.querySelector("button[type=submit]");
+  const v = (n) => form.elements[n].value;
+  const from = v("from") ? new Date(v("from")) : null;
+  const to = v("to") ? new Date(v("to")) : new Date();
+  const q = new URLSearchParams({ to: to.toISOString(), format: v("format") });
+  if (from) q.set("from", from.toISOString());
+  progress.className = "muted small";
+  progress.textContent = "Asking for the record…";
+  button.disabled = true;
+  try {
+    const res = await fetch("/api/v1/rooms/" + encodeURIComponent(id) + "/record?" + q, { headers: { Authorization: "Bearer " + token() }, cache: "no-store", credentials: "omit" });
+    if (mine !== session) return;
+    if (res.status === 401) { signOut("Your token was refused; sign in again."); return; }
+    if (!res.ok) {
+      let body = null;
+      try { body = await res.json(); } catch { body = null; }
+      throw new APIError(res.status, body);
+    }
+    const reader = res.body.getReader();
+    const parts = [];
+    let bytes = 0, lines = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (mine !== session) { reader.cancel(); return; } // signed out: keep nothing
+      if (done) break;
+      parts.push(value);
+      bytes += value.length;
+      for (const b of value) if (b === 10) lines++;
+      progress.textContent = "Received " + lines + " lines (" + Math.round(bytes / 1024) + " KiB)…";
+    }
+    const name = recordName(id, from, to, v("format"));
+    const url = URL.createObjectURL(new Blob(parts, { type: res.headers.get("Content-Type") || "application/octet-stream" }));
+    const a = el("a", { href: url, download: name, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    progress.dataset.file = name;
+    progress.textContent = "Saved " + name + ": " + lines + " lines, " + Math.round(bytes / 1024) + " KiB.";
+  } catch (e) {
+    if (mine !== session) return;
+    progress.className = "error small";
+    progress.textContent = "Could not download the record: " + e.message;
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function renderRoomHead() {
@@ -895,10 +976,32 @@ function onEvent(m, ev) {
       while ($("mon-questions").children.length > 15) $("mon-questions").lastChild.remove();
       break;
     }
+    case "comment": {
+      const li = el("li", { "data-viewer": d.viewer || "" }, el("strong", { text: (d.name || "a viewer") + ": " }), el("span", { text: d.text || "" }), " ",
+        d.viewer ? el("button", { type: "button", class: "small", "data-mute": d.viewer, text: "Mute", onclick: () => muteViewer(d.viewer) }) : null);
+      $("mon-comments").prepend(li);
+      while ($("mon-comments").children.length > 15) $("mon-comments").lastChild.remove();
+      break;
+    }
     case "show.start": case "show.resume": $("mon-state").textContent = "playing"; break;
     case "show.pause": $("mon-state").textContent = "paused"; break;
     case "show.end": $("mon-state").textContent = "ended"; break;
     case "notice": spoken(m, { text: "📢 " + (d.text || ""), line_id: "notice" }); break;
+  }
+}
+
+// muteViewer mutes viewer in the open room: its comments are shown to no
+// one and answered by nothing from now on.
+async function muteViewer(viewer) {
+  $("room-error").textContent = "";
+  try {
+    await api("POST", "/rooms/" + encodeURIComponent(state.room) + "/mute", { viewer });
+    for (const b of document.querySelectorAll("#mon-comments button[data-mute]")) {
+      if (b.dataset.mute === viewer) { b.disabled = true; b.textContent = "Muted"; }
+    }
+  } catch (e) {
+    if (e instanceof StaleSession) return;
+    $("room-error").textContent = "Could not mute: " + e.message;
   }
 }
 
