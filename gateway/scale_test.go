@@ -39,6 +39,13 @@ func (h *harness) publishFast(n, size int) {
 	if err := bustest.Publish(h.b, 10*time.Second, msgs...); err != nil {
 		h.t.Fatal(err)
 	}
+	// Flushed is received, not stored: the stream stores on its own time,
+	// and a room opened before it has would start from an older event.
+	last := h.seq
+	bustest.WaitFor(h.t, 30*time.Second, "the stream storing every event published", func() bool {
+		ev, ok, err := h.b.LastEvent(context.Background(), "r")
+		return err == nil && ok && ev.Seq >= last
+	})
 }
 
 // nextOf reads until an event of type typ and returns it.
