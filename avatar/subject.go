@@ -94,3 +94,28 @@ func OrderKey(r RoomID, digest string) string { return string(r) + "." + digest 
 // client's custom inbox prefix), so each role's permissions allow only its
 // own replies: a gateway cannot read answers meant for the merchant API.
 func InboxPrefix(role string) string { return "_INBOX_" + role }
+
+// Voice: the worker that renders speech (cmd/avatarcast-voice) answers
+// requests on VoiceRenderSubject, in queue group VoiceQueue so that any
+// number of workers share the load, and keeps the audio in AudioBucket,
+// a JetStream object store every gateway reads (GET /audio/KEY.ogg).
+const (
+	// AudioBucket is the object store of rendered speech: for each content
+	// key (voice.Key) the audio (AudioObject) and its timings (AudioMetaObject).
+	AudioBucket = "voice_audio"
+	// VoiceQueue is the queue group voice workers subscribe in.
+	VoiceQueue = "voice"
+)
+
+// VoiceRenderSubject is where a voice.Request is sent for rendering; a
+// worker answers with the voice.Result (request/reply, core NATS).
+func VoiceRenderSubject() string { return "voice.render" }
+
+// AudioObject is the AudioBucket object holding the audio of key, with
+// the file extension of its format ("ogg").
+func AudioObject(key, ext string) string { return key + "." + ext }
+
+// AudioMetaObject is the AudioBucket object holding the timings (a
+// voice.Result, JSON) of key; it is written after the audio, so a key
+// whose meta exists has its audio.
+func AudioMetaObject(key string) string { return key + ".json" }
