@@ -35,6 +35,7 @@ var pages = template.Must(template.ParseFS(web.FS, "*.html"))
 //	GET /kiosk/{room}     the museum kiosk page of a room
 //	POST /kiosk/unlock    checks a kiosk's staff passcode
 //	GET /assets/...       images from Config.Assets, with caching headers
+//	GET /audio/KEY.ogg    rendered speech by content key (immutable, ranges)
 //	GET /static/...       the pages' scripts and styles
 //	GET /                 the list of rooms on air (playing or paused)
 //	GET /console/         the merchant console (gateway/console)
@@ -52,6 +53,7 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("GET /kiosk/{room}", ps.serveKiosk)
 	mux.HandleFunc("POST /kiosk/unlock", ps.serveUnlock)
 	mux.HandleFunc("GET /assets/{path...}", ps.serveAsset)
+	mux.HandleFunc("GET /audio/{file}", (&audioSrv{b: g.bus, log: g.log}).serveAudio)
 	static, _ := fs.Sub(web.FS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", g.serveIndex)
