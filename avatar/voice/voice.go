@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/speech"
 )
 
@@ -115,19 +116,13 @@ func (r Result) URL() string { return AudioPath(r.Key, r.Format) }
 // AudioPath is the gateway path of audio key in format f: /audio/KEY.EXT.
 func AudioPath(key string, f Format) string { return "/audio/" + key + "." + f.Ext() }
 
-// Timing sources a speech event names (avatar.Speech.Timing): part of the
-// contract.
-const (
-	TimingSynth    = "synth"    // from the synthesiser's events
-	TimingEstimate = "estimate" // from the text, scaled to the audio
-)
-
-// Timing is the timing source of r, as the speech event names it.
+// Timing is the timing source of r, as the speech event names it
+// (avatar.Speech.Timing).
 func (r Result) Timing() string {
 	if r.Timed {
-		return TimingSynth
+		return avatar.TimingSynth
 	}
-	return TimingEstimate
+	return avatar.TimingEstimate
 }
 
 // MarkMS returns when speech reaches mark name, and whether r has it.

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/speech"
 	"github.com/avatarcast/avatarcast/avatar/voice"
 )
@@ -200,7 +201,7 @@ func TestCacheRendersOnceAndEstimatesUntimed(t *testing.T) {
 		t.Errorf("Stats %+v, want 1 miss and 4 hits", s)
 	}
 	est := speech.Time(line, "en", speech.Voice{})
-	if res.Timed || res.Timing() != voice.TimingEstimate || res.DurationMS != 1875 || len(res.Words) != len(est.Words) {
+	if res.Timed || res.Timing() != avatar.TimingEstimate || res.DurationMS != 1875 || len(res.Words) != len(est.Words) {
 		t.Fatalf("result %+v: want untimed, 1875 ms, the estimate's %d words", res, len(est.Words))
 	}
 	if last := res.Words[len(res.Words)-1]; last.EndMS > 1875 || last.EndMS*est.DurationMS/1875 < est.Words[len(est.Words)-1].EndMS-1 {

@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
+	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
 	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
 	"github.com/avatarcast/avatarcast/avatar/voice"
@@ -85,7 +86,7 @@ func TestWorkerRendersOverNATSOnceAndCaches(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", l.lang, err)
 		}
-		if res.Cached || !res.Timed || res.Timing() != voice.TimingSynth {
+		if res.Cached || !res.Timed || res.Timing() != avatar.TimingSynth {
 			t.Errorf("%s: first render cached %v timed %v: want rendered now with the synthesiser's timings", l.lang, res.Cached, res.Timed)
 		}
 		audio, _, err := store.Audio(ctx, res.Key, res.Format)
