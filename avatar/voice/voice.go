@@ -252,3 +252,20 @@ func ValidKey(k string) bool {
 	}
 	return true
 }
+
+// Apply puts r into the speech event sp: its audio URL, its real
+// duration, its word and viseme tracks and where they come from. The
+// director calls it on a line it rendered before the line is due.
+func (r Result) Apply(sp *avatar.Speech) {
+	sp.Audio = r.URL()
+	sp.Timing = r.Timing()
+	sp.DurationMS = r.DurationMS
+	sp.Words = make([]avatar.Word, len(r.Words))
+	for i, w := range r.Words {
+		sp.Words[i] = avatar.Word(w)
+	}
+	sp.Visemes = make([]avatar.Viseme, len(r.Visemes))
+	for i, v := range r.Visemes {
+		sp.Visemes[i] = avatar.Viseme(v)
+	}
+}

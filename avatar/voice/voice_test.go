@@ -228,3 +228,13 @@ func TestCacheRefusesBadAudioAndFailures(t *testing.T) {
 		}
 	}
 }
+
+func TestApply(t *testing.T) {
+	res := voice.Result{Key: strings.Repeat("ab", 32), Format: voice.FormatOggOpus, Timed: true,
+		Track: speech.Track{DurationMS: 900, Words: []speech.Word{{Text: "hi", StartMS: 10, EndMS: 400}}, Visemes: []speech.Viseme{{V: "rest"}, {V: "E", AtMS: 40}, {V: "rest", AtMS: 400}}}}
+	sp := avatar.Speech{LineID: "l", Text: "hi", Lang: "en", DurationMS: 300}
+	res.Apply(&sp)
+	if sp.Audio != "/audio/"+res.Key+".ogg" || sp.Timing != avatar.TimingSynth || sp.DurationMS != 900 || len(sp.Words) != 1 || sp.Words[0].EndMS != 400 || len(sp.Visemes) != 3 {
+		t.Errorf("Apply: %+v", sp)
+	}
+}
