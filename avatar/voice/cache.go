@@ -148,7 +148,9 @@ func Scale(tr speech.Track, durationMS int) speech.Track {
 	if tr.DurationMS <= 0 {
 		return speech.Track{DurationMS: durationMS, Words: []speech.Word{}, Visemes: []speech.Viseme{{V: vRest, AtMS: 0}}}
 	}
-	k := func(t int) int { return int((int64(t)*int64(durationMS) + int64(tr.DurationMS)/2) / int64(tr.DurationMS)) }
+	k := func(t int) int {
+		return int((int64(t)*int64(durationMS) + int64(tr.DurationMS)/2) / int64(tr.DurationMS))
+	}
 	out := speech.Track{DurationMS: durationMS, Words: make([]speech.Word, len(tr.Words)), Visemes: make([]speech.Viseme, 0, len(tr.Visemes))}
 	for i, w := range tr.Words {
 		w.StartMS, w.EndMS = k(w.StartMS), k(w.EndMS)

@@ -155,7 +155,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		parts = append(parts, vw.run)
 	} else {
-		log.Warn("voice: no worker ("+noVoice+"); speech events carry no audio; pages fall back to the browser's speech synthesis")
+		log.Warn("voice: no worker (" + noVoice + "); speech events carry no audio; pages fall back to the browser's speech synthesis")
 	}
 	return errors.Join(serveParts(ctx, log, parts...), b.Close())
 }
