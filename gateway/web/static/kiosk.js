@@ -18,7 +18,8 @@ let focus = null;        // the exhibit in focus (exhibit.focus payload)
 let disclosures = {}, disclosure = "";
 let avatar = createAvatar($("avatar"), null);
 let lookKey = "";
-const speaker = new Speaker($("subtitle"), avatar);
+// A kiosk plays sound without a tap (its browser allows autoplay).
+const speaker = new Speaker($("subtitle"), avatar, { autoplay: true });
 
 function exhibitOf(id) { return (pub.exhibits || []).find((e) => e.id === id); }
 
