@@ -92,7 +92,7 @@ static int ae_write(void *user, const unsigned char *p, opus_int32 len) {
 static int ae_close(void *user) { (void)user; return 0; }
 
 // ae_encode writes n samples of mono 16-bit pcm at rate as Ogg Opus at bitrate into o.
-static int ae_encode(const short *pcm, int n, int rate, int bitrate, ae_out *o) {
+static int ae_encode(const short *pcm, int n, int rate, int bitrate, int complexity, ae_out *o) {
 	OpusEncCallbacks cbs = { ae_write, ae_close };
 	OggOpusComments *c = ope_comments_create();
 	if (!c) return OPE_ALLOC_FAIL;
@@ -101,6 +101,7 @@ static int ae_encode(const short *pcm, int n, int rate, int bitrate, ae_out *o) 
 	if (!enc) { ope_comments_destroy(c); return err; }
 	ope_encoder_ctl(enc, OPUS_SET_BITRATE(bitrate));
 	ope_encoder_ctl(enc, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE));
+	ope_encoder_ctl(enc, OPUS_SET_COMPLEXITY(complexity));
 	ope_encoder_ctl(enc, OPE_SET_SERIALNO(1)); // same input, same bytes
 	err = ope_encoder_write(enc, pcm, n);
 	if (err == OPE_OK) err = ope_encoder_drain(enc);
@@ -208,7 +209,7 @@ func (s *Synth) Synthesize(ctx context.Context, req voice.Request) (voice.Audio,
 
 	var out C.ae_out
 	defer C.ae_out_free(&out)
-	if rc := C.ae_encode(cs.pcm, C.int(n), C.int(s.rate), C.int(s.cfg.Bitrate), &out); rc != 0 {
+	if rc := C.ae_encode(cs.pcm, C.int(n), C.int(s.rate), C.int(s.cfg.Bitrate), C.int(s.cfg.Complexity), &out); rc != 0 {
 		return voice.Audio{}, fmt.Errorf("espeak: opus encode: error %d", int(rc))
 	}
 	a := timings(req, ssml, events, durMS)
