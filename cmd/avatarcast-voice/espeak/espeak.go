@@ -153,7 +153,7 @@ func New(cfg Config) (*Synth, error) {
 	if initErr != nil {
 		return nil, initErr
 	}
-	return &Synth{cfg: cfg.withDefaults(), rate: initRate, version: C.GoString(C.ae_version())}, nil
+	return &Synth{cfg: cfg.withDefaults(), version: C.GoString(C.ae_version())}, nil
 }
 
 // Synthesize renders req with espeak-ng and encodes it as Ogg Opus. Calls
@@ -205,11 +205,11 @@ func (s *Synth) Synthesize(ctx context.Context, req voice.Request) (voice.Audio,
 	if n == 0 {
 		return voice.Audio{}, errors.New("espeak: no audio")
 	}
-	durMS := (n*1000 + s.rate/2) / s.rate
+	durMS := (n*1000 + initRate/2) / initRate
 
 	var out C.ae_out
 	defer C.ae_out_free(&out)
-	if rc := C.ae_encode(cs.pcm, C.int(n), C.int(s.rate), C.int(s.cfg.Bitrate), C.int(s.cfg.Complexity), &out); rc != 0 {
+	if rc := C.ae_encode(cs.pcm, C.int(n), C.int(initRate), C.int(s.cfg.Bitrate), C.int(s.cfg.Complexity), &out); rc != 0 {
 		return voice.Audio{}, fmt.Errorf("espeak: opus encode: error %d", int(rc))
 	}
 	a := timings(req, ssml, events, durMS)

@@ -48,7 +48,6 @@ func (c Config) withDefaults() Config {
 // into the library are serialised).
 type Synth struct {
 	cfg     Config
-	rate    int // sample rate of the library's output, Hz
 	version string
 }
 
@@ -167,15 +166,21 @@ func buildSSML(req voice.Request) ssml {
 	return s
 }
 
-// nextWord returns the byte offset of the first letter, digit or symbol
-// at or after off, or -1 past the last one.
+// nextWord returns the byte offset of the first spoken character at or
+// after off, or -1 past the last one.
 func nextWord(text string, off int) int {
 	for i, r := range text[off:] {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsSymbol(r) {
+		if spoken(r) {
 			return off + i
 		}
 	}
 	return -1
+}
+
+// spoken reports whether espeak-ng reads r as (part of) a word: letters,
+// digits, symbols, and the punctuation it reads aloud (& % @ #).
+func spoken(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsSymbol(r) || strings.ContainsRune("&%@#", r)
 }
 
 // wordChar reports whether the original text has a word character at byte i.
@@ -184,22 +189,37 @@ func (s ssml) wordChar(i int) bool {
 		return false
 	}
 	r, _ := utf8.DecodeRuneInString(s.src[i:])
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsSymbol(r)
+	return spoken(r)
+}
+
+// wordStart reports whether SSML character i starts a word of the
+// original text: a word character after a non-word one, or any Han
+// character (espeak-ng makes each one a word).
+func (s ssml) wordStart(i int) bool {
+	if i < 0 || i >= len(s.start) || !s.wordChar(s.start[i]) {
+		return false
+	}
+	b := s.start[i]
+	if r, _ := utf8.DecodeRuneInString(s.src[b:]); b == 0 || unicode.Is(unicode.Han, r) {
+		return true
+	}
+	p, _ := utf8.DecodeLastRuneInString(s.src[:b])
+	return !unicode.IsLetter(p) && !unicode.IsDigit(p)
 }
 
 // span maps a word event (1-based SSML character pos, length in
 // characters) to a byte range of the original text. espeak-ng's positions
-// can be one off after a mark, so a position not on a word character is
-// moved by one to one that is.
+// can be one off after a mark, so a position that does not start a word
+// is moved by one to one that does.
 func (s ssml) span(pos, length int) (int, int, bool) {
 	i := pos - 1
-	ok := func(i int) bool { return i >= 0 && i < len(s.start) && s.wordChar(s.start[i]) }
 	switch {
-	case ok(i):
-	case ok(i + 1):
-		i++
-	case ok(i - 1):
+	case s.wordStart(i):
+	case s.wordStart(i - 1):
 		i--
+	case s.wordStart(i + 1):
+		i++
+	case i >= 0 && i < len(s.start) && s.wordChar(s.start[i]):
 	default:
 		return 0, 0, false
 	}
