@@ -19,7 +19,7 @@ import (
 
 // chromium starts headless Chromium for one test, or skips without it
 // (fails in CI, where make test installs it).
-func chromium(t *testing.T) context.Context {
+func chromium(t *testing.T, flags ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -28,9 +28,10 @@ func chromium(t *testing.T) context.Context {
 		}
 		t.Skip("chromium not installed; make test installs it")
 	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox,
+	opts := append([]chromedp.ExecAllocatorOption{chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox,
 		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true))
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true)}, flags...)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelB := chromedp.NewContext(actx)
 	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(func() { cancelT(); cancelB(); cancelA() })
@@ -44,6 +45,40 @@ func chromium(t *testing.T) context.Context {
 // spoken by then.
 func TestViewerPlaysAudioAfterTap(t *testing.T) {
 	ctx := chromium(t)
+	h, say, res := audioRoom(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(h.httpURL()+"/rooms/r"), chromedp.WaitVisible("#subtitle")); err != nil {
+		t.Fatal(err)
+	}
+	// Wait for the socket's hello, then speak.
+	waitJS(t, ctx, `document.querySelector("#ai-label") && document.querySelector("#ai-label").textContent.length > 0`)
+	say("one")
+	waitJS(t, ctx, `document.body.dataset.voice === "tap" && !!document.querySelector(".voice-unmute")`)
+	if err := chromedp.Do(ctx, chromedp.Click(".voice-unmute")); err != nil {
+		t.Fatal(err)
+	}
+	say("two")
+	waitPlayed(t, ctx, "two", res)
+}
+
+// TestKioskPlaysAudioWithoutTap: the kiosk page, in a Chromium that
+// allows autoplay (as a kiosk's does), plays a line's audio with no tap.
+func TestKioskPlaysAudioWithoutTap(t *testing.T) {
+	ctx := chromium(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	h, say, res := audioRoom(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(h.httpURL()+"/kiosk/r"), chromedp.WaitVisible("#subtitle")); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `document.querySelector("#ai-label") && document.querySelector("#ai-label").textContent.length > 0`)
+	say("one")
+	waitPlayed(t, ctx, "one", res)
+	if evalJS[bool](t, ctx, `!!document.querySelector(".voice-unmute")`) {
+		t.Error("the kiosk offered a sound button")
+	}
+}
+
+// audioRoom starts a gateway with room r and the fixture's audio in the
+// store; say publishes a speech event of that line carrying the audio.
+func audioRoom(t *testing.T) (*harness, func(id string), voice.Result) {
 	h := start(t, gateway.Config{})
 	audio, err := os.ReadFile("../avatar/voice/testdata/en-19-dollars.ogg")
 	if err != nil {
@@ -72,18 +107,14 @@ func TestViewerPlaysAudioAfterTap(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(h.httpURL()+"/rooms/r"), chromedp.WaitVisible("#subtitle")); err != nil {
-		t.Fatal(err)
-	}
-	// Wait for the socket's hello, then speak.
-	waitJS(t, ctx, `document.querySelector("#ai-label") && document.querySelector("#ai-label").textContent.length > 0`)
-	say("one")
-	waitJS(t, ctx, `document.body.dataset.voice === "tap" && !!document.querySelector(".voice-unmute")`)
-	if err := chromedp.Do(ctx, chromedp.Click(".voice-unmute")); err != nil {
-		t.Fatal(err)
-	}
-	say("two")
-	waitJS(t, ctx, `document.querySelector("#subtitle").dataset.line === "two"`)
+	return h, say, res
+}
+
+// waitPlayed waits for line id's audio to play to its end and checks that
+// the audio was fetched and every word shown spoken.
+func waitPlayed(t *testing.T, ctx context.Context, id string, res voice.Result) {
+	t.Helper()
+	waitJS(t, ctx, `document.querySelector("#subtitle").dataset.line === `+jsString(id))
 	waitJS(t, ctx, `document.body.dataset.voice === "ended"`)
 	spoken := evalJS[int](t, ctx, `document.querySelectorAll("#subtitle .word.spoken").length`)
 	words := evalJS[int](t, ctx, `document.querySelectorAll("#subtitle .word").length`)
