@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"container/list"
 	"context"
 	"errors"
 	"net/http"
@@ -17,12 +18,27 @@ import (
 
 // audioSrv serves rendered speech from the audio object store. The store
 // is bound on first use, and again after a failure (it exists once the
-// first voice worker has started).
+// first voice worker has started). Every viewer of a room asks for a line's
+// audio at the same moment, so lines are kept in memory (audioCache): the
+// store is read once per line per gateway, not once per viewer.
 type audioSrv struct {
 	b     *bus.Bus
 	log   *zap.Logger
 	mu    sync.Mutex
 	store *bus.AudioStore
+	cache *audioCache
+}
+
+func newAudioSrv(b *bus.Bus, log *zap.Logger) *audioSrv {
+	a := &audioSrv{b: b, log: log}
+	a.cache = newAudioCache(64<<20, func(ctx context.Context, key string) ([]byte, time.Time, error) {
+		s, err := a.bind(ctx)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		return s.Audio(ctx, key, voice.FormatOggOpus)
+	})
+	return a
 }
 
 func (a *audioSrv) bind(ctx context.Context) (*bus.AudioStore, error) {
@@ -52,13 +68,7 @@ func (a *audioSrv) serveAudio(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
-	s, err := a.bind(ctx)
-	if err != nil {
-		a.log.Warn("audio store", zap.Error(err))
-		http.Error(w, "audio unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	data, mod, err := s.Audio(ctx, key, f)
+	data, mod, err := a.cache.get(ctx, key)
 	if errors.Is(err, bus.ErrNoAudio) {
 		http.NotFound(w, r)
 		return
@@ -74,4 +84,80 @@ func (a *audioSrv) serveAudio(w http.ResponseWriter, r *http.Request) {
 	h.Set("ETag", `"`+key+`"`)
 	h.Set("Access-Control-Allow-Origin", "*") // a CDN or an OBS page on another origin may fetch it
 	http.ServeContent(w, r, key+"."+ext, mod, bytes.NewReader(data))
+}
+
+// audioCache keeps recently served audio in memory, up to max bytes
+// (least recently used out first); concurrent misses of one key load it
+// once. Audio of a key never changes, so nothing goes stale. Safe for
+// concurrent use.
+type audioCache struct {
+	max  int
+	load func(context.Context, string) ([]byte, time.Time, error)
+
+	mu       sync.Mutex
+	size     int
+	items    map[string]*list.Element // of *audioItem
+	lru      *list.List               // front: most recent
+	inflight map[string]*audioLoad
+}
+
+type audioItem struct {
+	key  string
+	data []byte
+	mod  time.Time
+}
+
+type audioLoad struct {
+	done chan struct{}
+	item audioItem
+	err  error
+}
+
+func newAudioCache(max int, load func(context.Context, string) ([]byte, time.Time, error)) *audioCache {
+	return &audioCache{max: max, load: load, items: map[string]*list.Element{}, lru: list.New(), inflight: map[string]*audioLoad{}}
+}
+
+func (c *audioCache) get(ctx context.Context, key string) ([]byte, time.Time, error) {
+	c.mu.Lock()
+	if e, ok := c.items[key]; ok {
+		c.lru.MoveToFront(e)
+		it := e.Value.(*audioItem)
+		c.mu.Unlock()
+		return it.data, it.mod, nil
+	}
+	if l, ok := c.inflight[key]; ok {
+		c.mu.Unlock()
+		select {
+		case <-l.done:
+			return l.item.data, l.item.mod, l.err
+		case <-ctx.Done():
+			return nil, time.Time{}, ctx.Err()
+		}
+	}
+	l := &audioLoad{done: make(chan struct{})}
+	c.inflight[key] = l
+	c.mu.Unlock()
+
+	// The load outlives the first asker: the others wait for it too.
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	data, mod, err := c.load(lctx, key)
+	cancel()
+	l.item, l.err = audioItem{key: key, data: data, mod: mod}, err
+
+	c.mu.Lock()
+	delete(c.inflight, key)
+	if err == nil && len(data) <= c.max {
+		c.items[key] = c.lru.PushFront(&l.item)
+		c.size += len(data)
+		for c.size > c.max {
+			e := c.lru.Back()
+			it := e.Value.(*audioItem)
+			c.lru.Remove(e)
+			delete(c.items, it.key)
+			c.size -= len(it.data)
+		}
+	}
+	c.mu.Unlock()
+	close(l.done)
+	return data, mod, err
 }

@@ -53,7 +53,7 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("GET /kiosk/{room}", ps.serveKiosk)
 	mux.HandleFunc("POST /kiosk/unlock", ps.serveUnlock)
 	mux.HandleFunc("GET /assets/{path...}", ps.serveAsset)
-	mux.HandleFunc("GET /audio/{file}", (&audioSrv{b: g.bus, log: g.log}).serveAudio)
+	mux.HandleFunc("GET /audio/{file}", newAudioSrv(g.bus, g.log).serveAudio)
 	static, _ := fs.Sub(web.FS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", g.serveIndex)

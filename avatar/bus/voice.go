@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -104,18 +105,19 @@ func (s *AudioStore) Put(ctx context.Context, res voice.Result, audio []byte) er
 // Audio returns the audio of key in format f and when it was stored, or
 // ErrNoAudio. Audio of a line is small (tens of KB), so it is read whole.
 func (s *AudioStore) Audio(ctx context.Context, key string, f voice.Format) ([]byte, time.Time, error) {
-	name := avatar.AudioObject(key, f.Ext())
-	info, err := s.obj.GetInfo(ctx, name)
+	res, err := s.obj.Get(ctx, avatar.AudioObject(key, f.Ext()))
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return nil, time.Time{}, ErrNoAudio
 	}
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("bus: audio %s: %w", key, err)
 	}
-	b, err := s.obj.GetBytes(ctx, name)
-	if errors.Is(err, jetstream.ErrObjectNotFound) {
-		return nil, time.Time{}, ErrNoAudio
+	defer res.Close()
+	info, err := res.Info()
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("bus: audio %s: %w", key, err)
 	}
+	b, err := io.ReadAll(io.LimitReader(res, 64<<20))
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("bus: audio %s: %w", key, err)
 	}
