@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/time/rate"
 
 	"github.com/avatarcast/avatarcast/avatar/bus"
 	"github.com/avatarcast/avatarcast/avatar/voice"
@@ -27,10 +28,14 @@ type audioSrv struct {
 	mu    sync.Mutex
 	store *bus.AudioStore
 	cache *audioCache
+	// misses limits per address the requests that read the store (a
+	// line not in memory): a viewer asking for made-up keys costs NATS
+	// reads, so only so many; lines in memory are free.
+	misses *perAddr
 }
 
 func newAudioSrv(b *bus.Bus, log *zap.Logger) *audioSrv {
-	a := &audioSrv{b: b, log: log}
+	a := &audioSrv{b: b, log: log, misses: newPerAddr(rate.Limit(5), 50)}
 	a.cache = newAudioCache(64<<20, func(ctx context.Context, key string) ([]byte, time.Time, error) {
 		s, err := a.bind(ctx)
 		if err != nil {
@@ -68,6 +73,13 @@ func (a *audioSrv) serveAudio(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
+	if !a.cache.has(key) {
+		if ip := remoteIP(r); !a.misses.allow(ip, time.Now()) {
+			w.Header().Set("Retry-After", "5")
+			http.Error(w, "too many audio requests from "+ip, http.StatusTooManyRequests)
+			return
+		}
+	}
 	data, mod, err := a.cache.get(ctx, key)
 	if errors.Is(err, bus.ErrNoAudio) {
 		http.NotFound(w, r)
@@ -115,6 +127,14 @@ type audioLoad struct {
 
 func newAudioCache(max int, load func(context.Context, string) ([]byte, time.Time, error)) *audioCache {
 	return &audioCache{max: max, load: load, items: map[string]*list.Element{}, lru: list.New(), inflight: map[string]*audioLoad{}}
+}
+
+// has reports whether key is in memory.
+func (c *audioCache) has(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.items[key]
+	return ok
 }
 
 func (c *audioCache) get(ctx context.Context, key string) ([]byte, time.Time, error) {

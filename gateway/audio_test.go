@@ -80,6 +80,56 @@ func TestServesAudioWithRanges(t *testing.T) {
 	}
 }
 
+// TestAudioMissesLimitedPerAddress: made-up keys cost store reads, so an
+// address gets only so many (429 with Retry-After); a line in memory is
+// still served to it.
+func TestAudioMissesLimitedPerAddress(t *testing.T) {
+	h := start(t, gateway.Config{})
+	audio, err := os.ReadFile("../avatar/voice/testdata/en-19-dollars.ogg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := h.b.AudioStore(context.Background(), bus.AudioConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := voice.Result{Key: voice.Key("limit", voice.Request{Text: "x", Lang: "en"}), Format: voice.FormatOggOpus}
+	if err := store.Put(context.Background(), res, audio); err != nil {
+		t.Fatal(err)
+	}
+	base := "http" + strings.TrimPrefix(h.url, "ws")
+	status := func(path string) (int, string) {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Retry-After")
+	}
+	if code, _ := status(res.URL()); code != 200 {
+		t.Fatalf("GET %s: %d", res.URL(), code)
+	}
+	limited := false
+	for i := range 150 {
+		key := voice.Key("made-up", voice.Request{Text: strings.Repeat("a", i+1), Lang: "en"})
+		code, after := status("/audio/" + key + ".ogg")
+		if code == http.StatusTooManyRequests && after != "" {
+			limited = true
+			break
+		}
+		if code != http.StatusNotFound {
+			t.Fatalf("made-up key %d: %d, want 404 or 429", i, code)
+		}
+	}
+	if !limited {
+		t.Fatal("150 made-up keys from one address, never 429")
+	}
+	if code, _ := status(res.URL()); code != 200 {
+		t.Errorf("a line in memory after the limit: %d, want 200", code)
+	}
+}
+
 func itoa(n int) string {
 	var b []byte
 	for ; n > 0; n /= 10 {
