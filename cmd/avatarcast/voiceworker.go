@@ -72,6 +72,8 @@ func findVoiceWorker(mode, data string) (*voiceWorker, string) {
 func (v *voiceWorker) build(ctx context.Context) error {
 	v.log.Info("voice: building the worker from source", zap.String("src", v.src), zap.String("bin", v.bin))
 	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "espeak", "-o", v.bin, v.src)
+	// The worker needs cgo even when this binary was built without it.
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		msg := strings.TrimSpace(string(out))
