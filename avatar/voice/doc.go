@@ -11,6 +11,6 @@
 // OpenAI-compatible /v1/audio/speech service in voice/httptts, and the
 // NATS client of the worker and the object store in avatar/bus (voice.go).
 //
-// It imports only the standard library and avatar/speech; never nats.go,
-// net/http servers or cgo.
+// It imports only the standard library, avatar and avatar/speech; never
+// nats.go, net/http or cgo (httptts, a subpackage, is the HTTP client).
 package voice
