@@ -269,3 +269,21 @@ func (r Result) Apply(sp *avatar.Speech) {
 		sp.Visemes[i] = avatar.Viseme(v)
 	}
 }
+
+// CueMark is the name of the mark of a line's i-th cue (from 0), so the
+// director asks for cue marks and finds their times by the same names.
+func CueMark(i int) string { return "c" + strconv.Itoa(i) }
+
+// LineRequest asks for text spoken in lang at rate, with a mark at each
+// byte offset of cues (a script line's cue offsets, in order), named
+// CueMark(i). Offsets outside the text are clamped to it.
+func LineRequest(text, lang string, rate float64, cues []int) Request {
+	r := Request{Text: text, Lang: lang, Rate: rate}
+	for i, at := range cues {
+		if i >= MaxMarks {
+			break
+		}
+		r.Marks = append(r.Marks, Mark{Name: CueMark(i), Offset: min(max(at, 0), len(text))})
+	}
+	return r
+}

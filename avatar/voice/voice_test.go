@@ -238,3 +238,18 @@ func TestApply(t *testing.T) {
 		t.Errorf("Apply: %+v", sp)
 	}
 }
+
+func TestLineRequest(t *testing.T) {
+	r := voice.LineRequest("今天只要99元", "zh-CN", 1.1, []int{12, 99, -1})
+	if err := r.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	want := []voice.Mark{{Name: "c0", Offset: 12}, {Name: "c1", Offset: len("今天只要99元")}, {Name: "c2", Offset: 0}}
+	if len(r.Marks) != 3 || r.Marks[0] != want[0] || r.Marks[1] != want[1] || r.Marks[2] != want[2] || r.Rate != 1.1 {
+		t.Errorf("LineRequest: %+v, want marks %v", r, want)
+	}
+	res := voice.Result{Marks: []voice.Mark{{Name: voice.CueMark(1), AtMS: 700}}}
+	if at, ok := res.MarkMS(voice.CueMark(1)); !ok || at != 700 {
+		t.Errorf("MarkMS(CueMark(1)) = %d, %v", at, ok)
+	}
+}
