@@ -231,6 +231,17 @@ type Speech struct {
 	DurationMS int      `json:"duration_ms"`
 	Words      []Word   `json:"words"`
 	Visemes    []Viseme `json:"visemes"`
+	// Audio is the URL of the line's rendered speech (/audio/KEY.ogg, Ogg
+	// Opus), absent when the line has none (no voice worker, a failed
+	// render): then pages speak it with the browser's own voice or stay
+	// silent. With audio, DurationMS is the audio's and the audio's clock
+	// drives words and visemes.
+	Audio string `json:"audio,omitempty"`
+	// Timing says where Words, Visemes and cue times come from:
+	// TimingSynth (the synthesiser's own events) or TimingEstimate (the
+	// text, scaled to the audio when there is audio). Absent means
+	// TimingEstimate without audio, as before there were voices.
+	Timing string `json:"timing,omitempty"`
 	// Translations holds the line in the script's other languages, by
 	// language tag (placeholders filled, cue marks stripped), so each
 	// viewer's page can show subtitles in its own language while one
@@ -241,6 +252,12 @@ type Speech struct {
 	// "room/seq". Set on every line the director speaks.
 	AIGC *AIGC `json:"aigc,omitempty"`
 }
+
+// The timing sources of a Speech (Speech.Timing).
+const (
+	TimingSynth    = "synth"    // from the synthesiser's word, phoneme and mark events
+	TimingEstimate = "estimate" // estimated from the text (avatar/speech)
+)
 
 // Word is one word or CJK character group of a spoken line.
 type Word struct {

@@ -116,3 +116,28 @@ func QuestionsSubject(merchant string, r RoomID) string {
 
 // AllQuestionsSubject matches every merchant's questions.
 func AllQuestionsSubject() string { return "questions.>" }
+
+// Voice: the worker that renders speech (cmd/avatarcast-voice) answers
+// requests on VoiceRenderSubject, in queue group VoiceQueue so that any
+// number of workers share the load, and keeps the audio in AudioBucket,
+// a JetStream object store every gateway reads (GET /audio/KEY.ogg).
+const (
+	// AudioBucket is the object store of rendered speech: for each content
+	// key (voice.Key) the audio (AudioObject) and its timings (AudioMetaObject).
+	AudioBucket = "voice_audio"
+	// VoiceQueue is the queue group voice workers subscribe in.
+	VoiceQueue = "voice"
+)
+
+// VoiceRenderSubject is where a voice.Request is sent for rendering; a
+// worker answers with the voice.Result (request/reply, core NATS).
+func VoiceRenderSubject() string { return "voice.render" }
+
+// AudioObject is the AudioBucket object holding the audio of key, with
+// the file extension of its format ("ogg").
+func AudioObject(key, ext string) string { return key + "." + ext }
+
+// AudioMetaObject is the AudioBucket object holding the timings (a
+// voice.Result, JSON) of key; it is written after the audio, so a key
+// whose meta exists has its audio.
+func AudioMetaObject(key string) string { return key + ".json" }

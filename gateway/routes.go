@@ -38,6 +38,7 @@ var pages = template.Must(template.ParseFS(web.FS, "*.html"))
 //	                      (?parts=&scale=&side=, see ParseOverlayOptions);
 //	                      an unknown room: an empty transparent page, 404
 //	GET /assets/...       images from Config.Assets, with caching headers
+//	GET /audio/KEY.ogg    rendered speech by content key (immutable, ranges)
 //	GET /static/...       the pages' scripts and styles
 //	GET /                 the list of rooms on air (playing or paused)
 //	GET /console/         the merchant console (gateway/console)
@@ -56,6 +57,7 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("POST /kiosk/unlock", ps.serveUnlock)
 	mux.HandleFunc("GET /overlay/{room}", g.serveOverlay)
 	mux.HandleFunc("GET /assets/{path...}", ps.serveAsset)
+	mux.HandleFunc("GET /audio/{file}", newAudioSrv(g.bus, g.log).serveAudio)
 	static, _ := fs.Sub(web.FS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", g.serveIndex)

@@ -80,6 +80,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	personas := f.string("personas", "./configs/personas.yaml", "personas file")
 	natsListen := f.string("nats-listen", "", "also accept NATS clients on this host:port (empty: in process only)")
 	merchants := f.string("merchants", "./configs/merchants.yaml", "merchant API accounts and their token hashes")
+	voiceMode := f.string("voice", "auto", `the voice worker: "auto" (avatarcast-voice next to this binary, on PATH, or built from the source tree), "off", or its path`)
 	c := commonFlags(f)
 	gw := gatewayFlags(f)
 	if err := f.parse(args); err != nil {
@@ -99,7 +100,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	b, err := bus.Open(ctx, serveConfig(c, *data, *natsListen), log)
+	vw, noVoice := findVoiceWorker(*voiceMode, *data)
+	listen := *natsListen
+	if vw != nil && listen == "" && *c.natsURL == "" {
+		// The worker is another process: the embedded NATS listens on
+		// loopback, on a port of its choosing, with credentials.
+		listen = "127.0.0.1:-1"
+	}
+	b, err := bus.Open(ctx, serveConfig(c, *data, listen), log)
 	if err != nil {
 		ln.Close()
 		return err
@@ -133,7 +141,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	for _, a := range rooms {
 		log.Info("room ready", zap.String("room", string(a.Room.ID)), zap.String("open", base+"/rooms/"+string(a.Room.ID)))
 	}
-	return errors.Join(serveParts(ctx, log,
+	parts := []func(context.Context) error{
 		// One blocklist: the gateway masks its words, the director
 		// refuses to speak a name that holds one.
 		func(ctx context.Context) error {
@@ -142,7 +150,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		func(ctx context.Context) error { return gateway.New(gwCfg, b, log).Serve(ctx, ln) },
 		// Stops rooms whose licence expires mid-show.
 		merchantAPI.Run,
-	), b.Close())
+	}
+	if vw != nil {
+		vw.natsURL, vw.creds, vw.stderr, vw.log = *c.natsURL, *c.creds, stderr, log
+		if b.Embedded() {
+			vw.natsURL, vw.creds = b.ClientURL(), ""
+			if dir := b.AuthDir(); dir != "" {
+				vw.creds = bus.CredsFile(dir, bus.RoleAdmin)
+			}
+		}
+		parts = append(parts, vw.run)
+	} else {
+		log.Warn("voice: no worker (" + noVoice + "); speech events carry no audio; pages fall back to the browser's speech synthesis")
+	}
+	return errors.Join(serveParts(ctx, log, parts...), b.Close())
 }
 
 // serveParts runs each part until ctx ends or one fails, and waits for all.

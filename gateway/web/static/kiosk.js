@@ -15,7 +15,8 @@ const client = new window.AvatarClient(room);
 let pub = { languages: [], exhibits: [], faq: [] };
 let lang = "";           // the spoken language (the kiosk's language)
 let focus = null;        // the exhibit in focus (exhibit.focus payload)
-const speaker = new Speaker($("subtitle"), null);
+// A kiosk plays sound without a tap (its browser allows autoplay).
+const speaker = new Speaker($("subtitle"), null, { autoplay: true });
 const presenter = new Presenter($("avatar"), speaker, $("persona-name"));
 
 function exhibitOf(id) { return (pub.exhibits || []).find((e) => e.id === id); }

@@ -11,7 +11,6 @@ import { Speaker, word, translate, pick, loadPublic } from "./stage.js";
 import { Presenter } from "./presenter.js";
 import { fillProduct, fillSale, Countdown } from "./cards.js";
 import { Danmaku } from "./danmaku.js";
-import { SpeechAudio } from "./speech-audio.js";
 
 const $ = (id) => document.getElementById(id);
 const body = document.body;
@@ -26,13 +25,13 @@ let spoken = "";         // the language being spoken
 let product = null, sale = null;
 let ended = false;       // the show ended: the cards are hidden, the last frame stays
 
-const speaker = new Speaker($("subtitle"), null);
+// An OBS browser source plays sound without a tap.
+const speaker = new Speaker($("subtitle"), null, { autoplay: true });
 // No avatar until hello names its look: never a default figure that then
 // changes into the persona's.
 const presenter = new Presenter($("avatar"), speaker, null, false);
 const countdown = new Countdown($("sale").querySelector(".countdown"));
 const danmaku = new Danmaku($("danmaku"));
-const audio = new SpeechAudio();
 
 function lang() { return spoken || "zh-CN"; }
 
@@ -70,8 +69,7 @@ function applyState(st) {
 
 function speak(sp) {
   if (sp.lang && sp.lang !== spoken) { spoken = sp.lang; relabel(); }
-  speaker.play(sp);
-  audio.play(sp);
+  speaker.play(sp); // with its audio, if it has any (voice.js)
 }
 
 client
@@ -100,5 +98,5 @@ client
 loadPublic(room).then((p) => { pub = p; render(); });
 relabel();
 window.avatarClient = client;
-window.overlayAudio = audio;
+window.overlayAudio = speaker.voice;
 client.connect();

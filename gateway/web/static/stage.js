@@ -1,3 +1,5 @@
+import { Voice } from "./voice.js";
+
 // What the viewer and kiosk pages share: speech played on the avatar and
 // the subtitle, images that fall back to a placeholder, texts picked by
 // language, and the few words of the pages' own chrome in zh/en/fr.
@@ -9,7 +11,7 @@ const WORDS = {
     name_label: "Display name", ask: "Ask the guide", exhibits: "Exhibits", left: "{n} left", in_stock: "{n} in stock",
     wanted: "{n} want this", sent: "Sending…", added: "Added ✓", off: "{d} off", min_spend: "orders over {m}", coupons_left: "{n} coupons",
     to_you: "To you, {name}", reconnecting: "reconnecting…", live: "live", paused: "paused", ended: "the show has ended", placeholder: "Ask or comment…",
-    list_price: "List price", watching: "watching", like: "Like", danmaku: "Flying comments", sub_lang: "Subtitle language", bad_name: "Please choose another name.",
+    list_price: "List price", watching: "watching", like: "Like", danmaku: "Flying comments", sub_lang: "Subtitle language", bad_name: "Please choose another name.", sound: "Sound",
   },
   zh: {
     flash_sale: "限时秒杀", ends_in: "剩余", now_explaining: "讲解中", buy: "去购买", products: "商品",
@@ -18,7 +20,7 @@ const WORDS = {
     name_label: "昵称", ask: "问问讲解员", exhibits: "展品", left: "剩{n}件", in_stock: "库存{n}",
     wanted: "{n}人想要", sent: "提交中…", added: "已加入 ✓", off: "减{d}", min_spend: "满{m}可用", coupons_left: "共{n}张",
     to_you: "回复你：{name}", reconnecting: "重新连接中…", live: "直播中", paused: "暂停中", ended: "直播已结束", placeholder: "说点什么…",
-    list_price: "原价", watching: "人在看", like: "点赞", danmaku: "弹幕", sub_lang: "字幕语言", bad_name: "请换一个昵称。",
+    list_price: "原价", watching: "人在看", like: "点赞", danmaku: "弹幕", sub_lang: "字幕语言", bad_name: "请换一个昵称。", sound: "声音",
   },
   fr: {
     flash_sale: "Vente flash", ends_in: "Fin dans", now_explaining: "En présentation", buy: "Acheter", products: "Produits",
@@ -27,7 +29,7 @@ const WORDS = {
     name_label: "Pseudo", ask: "Demandez au guide", exhibits: "Œuvres", left: "{n} restants", in_stock: "{n} en stock",
     wanted: "{n} le veulent", sent: "Envoi…", added: "Ajouté ✓", off: "{d} de remise", min_spend: "dès {m}", coupons_left: "{n} bons",
     to_you: "Pour vous, {name}", reconnecting: "reconnexion…", live: "en direct", paused: "en pause", ended: "l'émission est terminée", placeholder: "Question ou commentaire…",
-    list_price: "Prix courant", watching: "spectateurs", like: "J'aime", danmaku: "Commentaires défilants", sub_lang: "Langue des sous-titres", bad_name: "Choisissez un autre pseudo.",
+    list_price: "Prix courant", watching: "spectateurs", like: "J'aime", danmaku: "Commentaires défilants", sub_lang: "Langue des sous-titres", bad_name: "Choisissez un autre pseudo.", sound: "Son",
   },
 };
 
@@ -102,14 +104,20 @@ export async function loadPublic(room) {
 // track and the subtitle reveals the words in time with it. show(lang)
 // says which language the subtitle is in: the spoken text, or the line's
 // translation into that language when the event carries one.
+//
+// A line with rendered audio is played by voice.js, and the audio's clock
+// drives the words and the mouth; a line without runs on timers from its
+// arrival, with the browser's own voice when sound is allowed. opts go to
+// Voice ({autoplay: true} on a kiosk or an OBS source).
 export class Speaker {
-  constructor(subtitle, avatar) {
+  constructor(subtitle, avatar, opts) {
     this.sub = subtitle;
     this.avatar = avatar;
     this.timers = [];
     this.lang = "";  // subtitle language; "" = as spoken
+    this.voice = new Voice(Object.assign({ label: word(document.documentElement.lang, "sound") }, opts));
   }
-  stop() { while (this.timers.length) clearTimeout(this.timers.pop()); }
+  stop() { while (this.timers.length) clearTimeout(this.timers.pop()); clearTimeout(this.tick); this.voice.stop(); }
   play(sp, onEnd) {
     this.stop();
     this.last = sp;
@@ -120,12 +128,13 @@ export class Speaker {
     const want = this.lang && this.lang !== sp.lang ? (tr[this.lang] || pick(tr, this.lang)) : "";
     sub.dataset.lang = want ? this.lang : sp.lang || "";
     sub.lang = sub.dataset.lang;
+    const spans = [];
+    let words = [];
     if (want) {
       // A translation has no word timings: shown whole.
       sub.textContent = want;
     } else {
-      const spans = [];
-      const words = sp.words && sp.words.length ? sp.words : [{ text: sp.text, offset: 0, start_ms: 0, end_ms: sp.duration_ms }];
+      words = sp.words && sp.words.length ? sp.words : [{ text: sp.text, offset: 0, start_ms: 0, end_ms: sp.duration_ms }];
       // Offsets are UTF-8 byte offsets: the text between words (spaces,
       // punctuation) is shown as it is, unhighlighted.
       const enc = new TextEncoder(), dec = new TextDecoder();
@@ -142,8 +151,26 @@ export class Speaker {
         pos = Math.max(pos, off + enc.encode(w.text).length);
       }
       if (pos < bytes.length) sub.append(dec.decode(bytes.slice(pos)));
-      words.forEach((w, i) => this.timers.push(setTimeout(() => spans[i].classList.add("spoken"), w.start_ms)));
     }
+    const clock = this.voice.play(sp);
+    if (clock) {
+      // Follow the audio: every few ms, show what it has reached.
+      const vis = sp.visemes || [];
+      let wi = 0, vi = 0;
+      const step = () => {
+        const t = clock.now();
+        for (; wi < words.length && words[wi].start_ms <= t; wi++) spans[wi].classList.add("spoken");
+        let v = null;
+        for (; vi < vis.length && vis[vi].at_ms <= t; vi++) v = vis[vi].v;
+        if (v) this.avatar.mouth(v);
+        if (clock.ended() || t >= sp.duration_ms) { this.avatar.mouth("rest"); if (onEnd) onEnd(); return; }
+        this.tick = setTimeout(step, 20);
+      };
+      step();
+      return;
+    }
+    this.voice.speakFallback(sp);
+    words.forEach((w, i) => this.timers.push(setTimeout(() => spans[i].classList.add("spoken"), w.start_ms)));
     for (const v of sp.visemes || []) this.timers.push(setTimeout(() => this.avatar.mouth(v.v), v.at_ms));
     this.timers.push(setTimeout(() => { this.avatar.mouth("rest"); if (onEnd) onEnd(); }, sp.duration_ms));
   }
