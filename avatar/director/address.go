@@ -1,7 +1,7 @@
 package director
 
 import (
-		"strings"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 

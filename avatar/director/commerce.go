@@ -2,7 +2,7 @@ package director
 
 import (
 	"context"
-		"fmt"
+	"fmt"
 	"hash/fnv"
 	"math"
 	"math/bits"

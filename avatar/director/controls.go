@@ -1,8 +1,8 @@
 package director
 
 import (
+	"fmt"
 	"maps"
-		"fmt"
 	"strings"
 	"time"
 

@@ -1,7 +1,7 @@
 package director
 
 import (
-		"time"
+	"time"
 
 	"go.uber.org/zap"
 

@@ -1,7 +1,7 @@
 package director
 
 import (
-		"strings"
+	"strings"
 	"time"
 
 	"github.com/avatarcast/avatarcast/avatar"
