@@ -354,7 +354,9 @@ func TestEngine(t *testing.T) {
 				t.Fatalf("sale: %+v", r)
 			}
 			first := func(typ avatar.EventType) func(evs []timedOut) bool {
-				return func(evs []timedOut) bool { return slices.ContainsFunc(evs, func(e timedOut) bool { return e.Type == typ }) }
+				return func(evs []timedOut) bool {
+					return slices.ContainsFunc(evs, func(e timedOut) bool { return e.Type == typ })
+				}
 			}
 			evs := s.until(time.Minute, "sale.start", first(avatar.EventSaleStart))
 			start := evs[slices.IndexFunc(evs, func(e timedOut) bool { return e.Type == avatar.EventSaleStart })]
