@@ -3,7 +3,6 @@ package director
 import (
 	"fmt"
 	"maps"
-	"strings"
 	"time"
 
 	"github.com/avatarcast/avatarcast/avatar"
@@ -21,20 +20,21 @@ func (e *Engine) onControl(c *avatar.Control) avatar.ControlReply {
 	refuse := func(code, format string, args ...any) avatar.ControlReply {
 		return avatar.ControlReply{Code: code, Error: fmt.Sprintf(format, args...)}
 	}
+	if ps := c.Check(); len(ps) > 0 {
+		// The contract's rules, as the merchant API checks them.
+		if ps[0].Code == "unknown-control" {
+			return refuse(avatar.RefuseUnknown, "%s", ps[0].Msg)
+		}
+		return refuse(avatar.RefuseInvalid, "%s: %s", c.Type, ps[0].Msg)
+	}
 	ok := avatar.ControlReply{OK: true}
 	switch c.Type {
 	case avatar.CtlNotice:
-		if strings.TrimSpace(c.Text) == "" {
-			return refuse(avatar.RefuseInvalid, "notice: empty text")
-		}
 		e.emit(avatar.EventNotice, avatar.Notice{Text: c.Text, Ref: c.Ref})
 		return ok
 	case avatar.CtlStock:
 		if e.prog.Show.Product(c.SKU) == nil {
 			return refuse(avatar.RefuseInvalid, "stock: no product %q in the catalog", c.SKU)
-		}
-		if c.Stock == nil || *c.Stock < 0 {
-			return refuse(avatar.RefuseInvalid, "stock: give a stock of 0 or more")
 		}
 		if n := e.stockOf(c.SKU); n == *c.Stock {
 			return refuse(avatar.RefuseNoChange, "stock: %s already has %d in stock", c.SKU, n)
@@ -77,9 +77,6 @@ func (e *Engine) onControl(c *avatar.Control) avatar.ControlReply {
 		e.saveState()
 		return ok
 	case avatar.CtlSay:
-		if strings.TrimSpace(c.Text) == "" || len(c.Text) > maxSayText {
-			return refuse(avatar.RefuseInvalid, "say: text must be 1 to %d bytes", maxSayText)
-		}
 		if len(e.says) >= maxSays {
 			return refuse(avatar.RefuseQueueFull, "say: %d typed lines already wait to be spoken; try again after the next one", len(e.says))
 		}
@@ -129,9 +126,6 @@ func (e *Engine) onControl(c *avatar.Control) avatar.ControlReply {
 			if err != nil || m <= 0 {
 				return refuse(avatar.RefuseInvalid, "sale: %q is not a price", c.Price)
 			}
-			if c.Stock == nil || *c.Stock <= 0 || c.Duration <= 0 {
-				return refuse(avatar.RefuseInvalid, "sale: give a stock above 0 and a duration")
-			}
 			if pr.ListPrice > 0 && m > pr.ListPrice {
 				return refuse(avatar.RefuseAboveList, "sale: %s is above the list price %s of %s", m, pr.ListPrice, c.SKU)
 			}
@@ -162,5 +156,3 @@ func saleID(s *script.Sale) string {
 	}
 	return s.ID
 }
-
-const maxSayText = 500 // bytes of a merchant's typed line

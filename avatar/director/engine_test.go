@@ -321,8 +321,19 @@ func TestEngine(t *testing.T) {
 			if lines := outLines(eventsAfter(evs, "greet-hello")); len(lines) != 2 || lines[0] != "say-"+strconv.FormatUint(seq+1, 10) {
 				t.Errorf("after greet-hello: %v, want the typed line, then greet-disclose", lines)
 			}
-			if r := s.control(avatar.Control{Type: avatar.CtlSay, Text: "  "}); r.OK || r.Code != avatar.RefuseInvalid {
-				t.Errorf("say of blanks: %+v, want refused invalid", r)
+			// The contract's rules (avatar.Control.Check), as the API has them.
+			for _, c := range []avatar.Control{
+				{Type: avatar.CtlSay, Text: "  "},
+				{Type: avatar.CtlSay, Text: "two\nlines"},
+				{Type: avatar.CtlSay, Text: strings.Repeat("好", 167)},
+				{Type: avatar.CtlNotice, Text: "ok", Ref: "a\u202eb"},
+			} {
+				if r := s.control(c); r.OK || r.Code != avatar.RefuseInvalid {
+					t.Errorf("%s %q ref %q: %+v, want refused %s", c.Type, c.Text, c.Ref, r, avatar.RefuseInvalid)
+				}
+			}
+			if r := s.control(avatar.Control{Type: "dance"}); r.Code != avatar.RefuseUnknown {
+				t.Errorf("unknown control: %+v, want refused %s", r, avatar.RefuseUnknown)
 			}
 		}},
 		{"stock control to zero: sold-out line", func(t *testing.T) {
