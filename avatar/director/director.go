@@ -224,7 +224,7 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	defer stop()
 	rec0 := rec
 	p := NewPlayer(rec, prog, d.sink, d.log)
-	p.eng.viewers.MaxAge = d.cfg.ViewersMaxAge
+	p.eng.viewerCounts.MaxAge = d.cfg.ViewersMaxAge
 	p.eng.block = d.block
 	p.onEmit = func(typ avatar.EventType) { d.metrics.events.WithLabelValues(string(typ)).Inc() }
 	d.mu.Lock()

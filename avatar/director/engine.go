@@ -62,8 +62,8 @@ type Engine struct {
 	upd    *update  // a room update waiting for the next line boundary
 	next   *Program // a new script version, played from the next segment
 	sale   *saleRun
-	// viewers holds each gateway's latest viewer count report.
-	viewers avatar.ViewerCounts
+	// viewerCounts holds each gateway's latest viewer count report.
+	viewerCounts avatar.ViewerCounts
 	// disclose is set when a show starts: its first line is the persona's
 	// spoken disclosure, whatever the script says.
 	disclose bool
@@ -240,12 +240,12 @@ func NewEngine(room avatar.Room, prog *Program, log *zap.Logger) *Engine {
 		log = zap.NewNop()
 	}
 	e := &Engine{
-		room:    room,
-		prog:    prog,
-		log:     log,
-		voice:   speech.Voice{Rate: room.Persona.Voice.Rate},
-		want:    room.Status,
-		viewers: avatar.ViewerCounts{MaxAge: ViewersMaxAge},
+		room:         room,
+		prog:         prog,
+		log:          log,
+		voice:        speech.Voice{Rate: room.Persona.Voice.Rate},
+		want:         room.Status,
+		viewerCounts: avatar.ViewerCounts{MaxAge: ViewersMaxAge},
 	}
 	e.cur.Lang = e.defaultLang()
 	e.cur.Version = prog.Version
@@ -285,7 +285,7 @@ func (e *Engine) Update(now time.Time, m Msg) ([]Out, time.Time, error) {
 		}
 		e.upd = &update{room: m.Room, prog: prog}
 	case MsgViewers:
-		e.viewers.Set(m.Gateway, m.Count, m.At)
+		e.viewerCounts.Set(m.Gateway, m.Count, m.At)
 	case MsgTick:
 	}
 	e.run()
@@ -462,7 +462,7 @@ func (e *Engine) saveState() {
 }
 
 // viewerCount is the room's viewer count now.
-func (e *Engine) viewerCount() int { return e.viewers.Total(e.now) }
+func (e *Engine) viewerCount() int { return e.viewerCounts.Total(e.now) }
 
 // record asks the driver to record action with detail for the merchant.
 func (e *Engine) record(action string, detail any) {
