@@ -285,7 +285,7 @@ func TestEngine(t *testing.T) {
 		}},
 		{"a question is answered at the next boundary, repeats merged", func(t *testing.T) {
 			s := newSim(t, live, liveRoom("r", avatar.KindLivestream), MsgRestore{})
-			evs := s.untilLine(time.Minute, "tea-taste")
+			s.untilLine(time.Minute, "tea-taste")
 			s.advance(200 * time.Millisecond)
 			for _, in := range []avatar.Input{
 				{Viewer: "v1", Type: avatar.MsgQuestion, Data: avatar.MessageData{Text: "how much?", Name: "Amy"}},
@@ -296,7 +296,7 @@ func TestEngine(t *testing.T) {
 					t.Fatalf("mid-line, input %q published %v", in.Data.Text, out)
 				}
 			}
-			evs = s.untilLine(time.Minute, "tea-price")
+			evs := s.untilLine(time.Minute, "tea-price")
 			lines := outLines(eventsAfter(evs, "tea-taste"))
 			if len(lines) != 2 || lines[0] != "faq-price-1" {
 				t.Fatalf("after tea-taste: %v, want one answer then tea-price", lines)

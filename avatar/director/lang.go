@@ -2,6 +2,7 @@ package director
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/script"
@@ -84,4 +85,16 @@ func (e *Engine) setLang(lang string) bool {
 	e.curStr = ""
 	e.relang = true
 	return true
+}
+
+// defaultLang is the script's first language.
+func (e *Engine) defaultLang() string {
+	if len(e.prog.Show.Languages) > 0 {
+		return e.prog.Show.Languages[0]
+	}
+	return ""
+}
+
+func (e *Engine) hasLang(lang string) bool {
+	return slices.Contains(e.prog.Show.Languages, lang)
 }
