@@ -181,11 +181,11 @@ const (
 	// OutEvent: publish event Seq of type Type with payload Data, dated
 	// the time of the Update, with Cursor (the checkpoint after it).
 	OutEvent OutKind = iota + 1
-	// OutState: save State as the room's snapshot.
+	// OutState: save *State as the room's snapshot.
 	OutState
 	// OutAudit: record Action with Detail for the room's merchant.
 	OutAudit
-	// OutReply: answer control ID with Reply.
+	// OutReply: answer control ID with *Reply.
 	OutReply
 )
 
@@ -196,11 +196,11 @@ type Out struct {
 	Type   avatar.EventType
 	Data   any
 	Cursor string
-	State  avatar.State
+	State  *avatar.State
 	Action string
 	Detail any
 	ID     uint64
-	Reply  avatar.ControlReply
+	Reply  *avatar.ControlReply
 }
 
 // untilKind is what ends a wait before its deadline.
@@ -254,11 +254,10 @@ func NewEngine(room avatar.Room, prog *Program, log *zap.Logger) *Engine {
 
 // Update applies m at time now, then plays the show on until it must wait
 // for time to pass or for another message. It returns what the driver must
-// do, in order (the slice is the caller's), and when to send MsgTick (zero:
-// only on a message). A non-nil error (a script that jumps nowhere) ends
+// do, in order (the slice is the caller's),
+// and when to send MsgTick (zero: only on a message). A non-nil error (a script that jumps nowhere) ends
 // the show: perform out, then stop. Update never blocks.
 func (e *Engine) Update(now time.Time, m Msg) ([]Out, time.Time, error) {
-	e.out = nil
 	if now.After(e.now) {
 		e.silentSteps = 0 // time passed
 	}
@@ -277,7 +276,7 @@ func (e *Engine) Update(now time.Time, m Msg) ([]Out, time.Time, error) {
 		if r.OK {
 			r.Seq = e.seq
 		}
-		e.out = append(e.out, Out{Kind: OutReply, ID: m.ID, Reply: r})
+		e.out = append(e.out, Out{Kind: OutReply, ID: m.ID, Reply: &r})
 	case MsgRoom:
 		prog := m.Program
 		if e.upd != nil && prog == nil {
@@ -289,6 +288,8 @@ func (e *Engine) Update(now time.Time, m Msg) ([]Out, time.Time, error) {
 	case MsgTick:
 	}
 	e.run()
+	// A new slice every time: a buffer kept per room would cost more
+	// memory across thousands of idle rooms than the garbage costs.
 	out := e.out
 	e.out = nil
 	return out, e.wake, e.err
@@ -458,7 +459,8 @@ func (e *Engine) saveState() {
 	e.state.Languages = e.prog.Show.Languages
 	e.state.Viewers = e.viewerCount()
 	e.state.AIGC = avatar.MarkAI(string(e.room.ID))
-	e.out = append(e.out, Out{Kind: OutState, State: e.state})
+	st := e.state
+	e.out = append(e.out, Out{Kind: OutState, State: &st})
 }
 
 // viewerCount is the room's viewer count now.

@@ -50,7 +50,7 @@ func (s *sim) send(m Msg) []Out {
 	for _, o := range out {
 		s.out = append(s.out, timedOut{at: s.now, Out: o})
 		if o.Kind == OutReply {
-			s.replies = append(s.replies, o.Reply)
+			s.replies = append(s.replies, *o.Reply)
 		}
 	}
 	if !wake.IsZero() && !wake.After(s.now) {
@@ -66,7 +66,7 @@ func (s *sim) control(c avatar.Control) avatar.ControlReply {
 	s.nextID++
 	for _, o := range s.send(MsgControl{ID: s.nextID, Control: c}) {
 		if o.Kind == OutReply && o.ID == s.nextID {
-			return o.Reply
+			return *o.Reply
 		}
 	}
 	s.t.Fatalf("control %s: no reply", c.Type)
@@ -397,7 +397,7 @@ func TestEngine(t *testing.T) {
 				}
 			}
 			saved := s.outsOf(OutState)
-			st := saved[len(saved)-1].State
+			st := *saved[len(saved)-1].State
 			next := &sim{t: t, e: NewEngine(liveRoom("r", avatar.KindLivestream), cuesProg, nil), now: s.now.Add(time.Second)}
 			next.send(MsgRestore{Seq: last.Seq, Cursor: last.Cursor, State: st, Found: true})
 			evs = next.untilLine(time.Minute, "next")
@@ -415,7 +415,7 @@ func TestEngine(t *testing.T) {
 			last := s.events()[len(s.events())-1]
 			saved := s.outsOf(OutState)
 			next := &sim{t: t, e: NewEngine(liveRoom("r", avatar.KindLivestream), cuesProg, nil), now: lineEnd(e, sp).Add(time.Second)}
-			next.send(MsgRestore{Seq: last.Seq, Cursor: last.Cursor, State: saved[len(saved)-1].State, Found: true})
+			next.send(MsgRestore{Seq: last.Seq, Cursor: last.Cursor, State: *saved[len(saved)-1].State, Found: true})
 			evs = next.untilLine(time.Minute, "next")
 			if got := outSummary(evs); got != "speech(next) " {
 				t.Errorf("successor: %s, want the next line only", got)

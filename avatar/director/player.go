@@ -168,27 +168,27 @@ func (p *Player) run(ctx context.Context) error {
 			timer.Reset(time.Until(wake))
 			tc = timer.C
 		}
-		var msgs []Msg
-		var reply func(avatar.ControlReply)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case it := <-p.inbox:
 			if it.input != nil {
-				msgs = []Msg{MsgInput{Input: *it.input}}
+				wake, err = p.step(ctx, MsgInput{Input: *it.input}, nil)
 			} else {
 				p.nextCtl++
-				msgs, reply = []Msg{MsgControl{ID: p.nextCtl, Control: *it.ctl}}, it.reply
+				wake, err = p.step(ctx, MsgControl{ID: p.nextCtl, Control: *it.ctl}, it.reply)
 			}
 		case <-p.wake:
-			msgs = p.mail()
-		case <-tc:
-			msgs = []Msg{MsgTick{}}
-		}
-		for _, m := range msgs {
-			if wake, err = p.step(ctx, m, reply); err != nil {
-				return err
+			for _, m := range p.mail() {
+				if wake, err = p.step(ctx, m, nil); err != nil {
+					break
+				}
 			}
+		case <-tc:
+			wake, err = p.step(ctx, MsgTick{}, nil)
+		}
+		if err != nil {
+			return err
 		}
 	}
 }
@@ -199,18 +199,19 @@ func (p *Player) run(ctx context.Context) error {
 func (p *Player) step(ctx context.Context, m Msg, reply func(avatar.ControlReply)) (time.Time, error) {
 	now := time.Now()
 	out, wake, failed := p.eng.Update(now, m)
-	for _, o := range out {
+	for i := range out {
+		o := &out[i]
 		var err error
 		switch o.Kind {
 		case OutEvent:
 			err = p.publish(ctx, now, o)
 		case OutState:
-			err = p.sink.SaveState(ctx, p.id, o.State)
+			err = p.sink.SaveState(ctx, p.id, *o.State)
 		case OutAudit:
 			p.audit(ctx, o.Action, o.Detail)
 		case OutReply:
 			if reply != nil {
-				reply(o.Reply)
+				reply(*o.Reply)
 				reply = nil
 			}
 		}
@@ -225,7 +226,7 @@ func (p *Player) step(ctx context.Context, m Msg, reply func(avatar.ControlReply
 }
 
 // publish publishes event o, dated now, fenced by the last event's token.
-func (p *Player) publish(ctx context.Context, now time.Time, o Out) error {
+func (p *Player) publish(ctx context.Context, now time.Time, o *Out) error {
 	env, err := avatar.NewEnvelope(p.id, o.Seq, now, o.Type, o.Data)
 	if err != nil {
 		return fmt.Errorf("director: encode %s: %w", o.Type, err)

@@ -1,7 +1,6 @@
 package director
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,8 +67,9 @@ func (e *Engine) speak(s spoken) {
 	e.state.LineID = s.id
 	e.state.Lang = e.cur.Lang
 	// A new slice every time: a saved snapshot shares the old one.
-	recent := e.state.Recent[max(len(e.state.Recent)-(recentLines-1), 0):]
-	e.state.Recent = append(slices.Clip(slices.Clone(recent)), sp)
+	keep := e.state.Recent[max(len(e.state.Recent)-(recentLines-1), 0):]
+	recent := make([]avatar.Speech, 0, len(keep)+1)
+	e.state.Recent = append(append(recent, keep...), sp)
 	// The cues go in the cursor with the speech, so a director taking the
 	// room over mid-line can fire those this one did not.
 	ends := start.Add(time.Duration(tl.tr.DurationMS) * time.Millisecond)
