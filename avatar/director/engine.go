@@ -254,9 +254,10 @@ func NewEngine(room avatar.Room, prog *Program, log *zap.Logger) *Engine {
 
 // Update applies m at time now, then plays the show on until it must wait
 // for time to pass or for another message. It returns what the driver must
-// do, in order (the slice is the caller's),
-// and when to send MsgTick (zero: only on a message). A non-nil error (a script that jumps nowhere) ends
-// the show: perform out, then stop. Update never blocks.
+// do, in order (the slice is the caller's), and when to send MsgTick
+// (zero: only on a message). A non-nil error (a script that jumps nowhere)
+// ends the show: perform out, then stop. Update never blocks. A later now
+// than the last call's means time passed (see MaxSilentSteps).
 func (e *Engine) Update(now time.Time, m Msg) ([]Out, time.Time, error) {
 	if now.After(e.now) {
 		e.silentSteps = 0 // time passed
