@@ -178,8 +178,9 @@ type OutKind uint8
 
 // What the driver does with an Out, in order.
 const (
-	// OutEvent: publish event Seq of type Type with payload Data, dated
-	// the time of the Update, with Cursor (the checkpoint after it).
+	// OutEvent: publish event Seq of type Type with payload Data, with
+	// Cursor (the checkpoint after it), dated when it is published (the
+	// time of the Update, or just after).
 	OutEvent OutKind = iota + 1
 	// OutState: save *State as the room's snapshot.
 	OutState

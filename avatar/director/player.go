@@ -204,7 +204,11 @@ func (p *Player) step(ctx context.Context, m Msg, reply func(avatar.ControlReply
 		var err error
 		switch o.Kind {
 		case OutEvent:
-			err = p.publish(ctx, now, o)
+			// Dated when it goes out, as an event always was: a line's
+			// expression, gesture and speech keep their order in time
+			// too (an export window cut at the speech leaves out the
+			// speech, not what came before it).
+			err = p.publish(ctx, time.Now(), o)
 		case OutState:
 			err = p.sink.SaveState(ctx, p.id, *o.State)
 		case OutAudit:
@@ -225,9 +229,9 @@ func (p *Player) step(ctx context.Context, m Msg, reply func(avatar.ControlReply
 	return wake, failed
 }
 
-// publish publishes event o, dated now, fenced by the last event's token.
-func (p *Player) publish(ctx context.Context, now time.Time, o *Out) error {
-	env, err := avatar.NewEnvelope(p.id, o.Seq, now, o.Type, o.Data)
+// publish publishes event o, dated at, fenced by the last event's token.
+func (p *Player) publish(ctx context.Context, at time.Time, o *Out) error {
+	env, err := avatar.NewEnvelope(p.id, o.Seq, at, o.Type, o.Data)
 	if err != nil {
 		return fmt.Errorf("director: encode %s: %w", o.Type, err)
 	}
