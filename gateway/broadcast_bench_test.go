@@ -41,7 +41,7 @@ func benchBroadcast(b *testing.B, viewers int, each bool) {
 	// writers are merely behind the publisher.
 	h := newHub(Config{QueueSize: 1 << 20, Coalesce: -1}.withDefaults(), nil, zap.NewNop(), "bench")
 	defer h.writers.stop()
-	r := &room{id: "bench", hub: h, log: zap.NewNop(), ring: make([]*frame, 1024), index: map[*client]int{}, others: map[string]gatewayCount{}}
+	r := &room{id: "bench", hub: h, log: zap.NewNop(), ring: make([]*frame, 1024), index: map[*client]int{}}
 	up := websocket.Upgrader{WriteBufferSize: 1024, WriteBufferPool: writePool}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		conn, err := up.Upgrade(w, req, nil)

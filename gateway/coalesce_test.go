@@ -17,7 +17,7 @@ func TestBurstWindowGrowsWhileWritersBehind(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHub(Config{Coalesce: 10 * time.Millisecond}.withDefaults(), nil, zap.NewNop(), "t")
 		defer h.writers.stop()
-		r := &room{id: "t", hub: h, log: zap.NewNop(), ring: make([]*frame, 16), index: map[*client]int{}, others: map[string]gatewayCount{}}
+		r := &room{id: "t", hub: h, log: zap.NewNop(), ring: make([]*frame, 16), index: map[*client]int{}}
 		f := &frame{raw: []byte(`{}`), class: ephemeral}
 
 		// The writers drained after the last push, 30 ms ago: out at once.

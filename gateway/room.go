@@ -41,15 +41,9 @@ type room struct {
 	armed    bool      // a timer will push pending
 
 	// Viewer counts, under mu.
-	others  map[string]gatewayCount // other gateways' last reports
-	total   int                     // the room's last total, sent to viewers
-	viewers *frame                  // the last viewers frame, for joiners
-}
-
-// gatewayCount is what one gateway last said about a room.
-type gatewayCount struct {
-	n  int
-	at time.Time
+	others  avatar.ViewerCounts // other gateways' last reports
+	total   int                 // the room's last total, sent to viewers
+	viewers *frame              // the last viewers frame, for joiners
 }
 
 // openRoom subscribes to room id and loads its recent events into the ring.
@@ -59,7 +53,7 @@ func (h *Hub) openRoom(ctx context.Context, id avatar.RoomID) (*room, error) {
 		log:    h.log.With(zap.String("room", string(id))),
 		ring:   make([]*frame, h.cfg.RingSize),
 		index:  map[*client]int{},
-		others: map[string]gatewayCount{},
+		others: avatar.ViewerCounts{MaxAge: 3 * h.cfg.ViewersEvery},
 	}
 	var err error
 	if r.chat, err = h.bus.SubscribeChat(id, r.onChat); err != nil {
@@ -252,7 +246,7 @@ func (r *room) onCount(rep avatar.ViewerReport) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.others[rep.Gateway] = gatewayCount{n: rep.Count, at: time.Now()}
+	r.others.Set(rep.Gateway, rep.Count, time.Now())
 }
 
 // countViewers publishes this gateway's count of the room and, if the
@@ -261,14 +255,7 @@ func (r *room) onCount(rep avatar.ViewerReport) {
 func (r *room) countViewers(now time.Time) {
 	r.mu.Lock()
 	local := len(r.clients)
-	total := local
-	for gw, c := range r.others {
-		if now.Sub(c.at) > 3*r.hub.cfg.ViewersEvery {
-			delete(r.others, gw)
-			continue
-		}
-		total += c.n
-	}
+	total := local + r.others.Total(now)
 	if total != r.total || r.viewers == nil {
 		r.total = total
 		r.viewers = sharedFrame(r.id, avatar.EventViewers, avatar.Viewers{Count: total}, latestWins)

@@ -65,7 +65,7 @@ func TestFillStopsAtUpto(t *testing.T) {
 	publishN(t, b, "r", 1, 9)
 	h := newHub(Config{}.withDefaults(), b, zap.NewNop(), "t")
 	defer h.writers.stop()
-	r := &room{id: "r", hub: h, log: zap.NewNop(), ring: make([]*frame, 16), index: map[*client]int{}, others: map[string]gatewayCount{}}
+	r := &room{id: "r", hub: h, log: zap.NewNop(), ring: make([]*frame, 16), index: map[*client]int{}}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.last = 2

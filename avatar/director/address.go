@@ -1,9 +1,7 @@
 package director
 
 import (
-	"context"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -22,12 +20,12 @@ import (
 // one), no advertising claim a script line could not make either
 // (script.FindClaims), no URL, e-mail or handle, no price or amount, and
 // not mostly digits (order numbers, phone numbers).
-func (p *Player) speakable(name string) bool {
+func (e *Engine) speakable(name string) bool {
 	n, err := avatar.ParseName(name)
 	if err != nil || n == "" {
 		return false
 	}
-	if p.block.Blocks(n) || strings.ContainsRune(n, '*') || len(script.FindClaims(n)) > 0 {
+	if e.block.Blocks(n) || strings.ContainsRune(n, '*') || len(script.FindClaims(n)) > 0 {
 		return false
 	}
 	lower := strings.ToLower(n)
@@ -82,8 +80,8 @@ var amountWords = []string{
 
 // addressee returns the name to address a viewer by: name if speakable,
 // else "" (address generically). It never returns the viewer's id.
-func (p *Player) addressee(name string) string {
-	if !p.speakable(name) {
+func (e *Engine) addressee(name string) string {
+	if !e.speakable(name) {
 		return ""
 	}
 	n, _ := avatar.ParseName(name)
@@ -146,48 +144,48 @@ func thanksText(name, lang string) (string, string) {
 
 // like takes a viewer's like: a thank-you is due unless one was said
 // within ThankEvery.
-func (p *Player) like(name string) {
-	if !p.thankDue && (p.lastThank.IsZero() || time.Since(p.lastThank) >= ThankEvery) {
-		p.thankDue, p.thank = true, p.addressee(name)
+func (e *Engine) like(name string) {
+	if !e.thankDue && (e.lastThank.IsZero() || e.now.Sub(e.lastThank) >= ThankEvery) {
+		e.thankDue, e.thank = true, e.addressee(name)
 	}
 }
 
 // sayThanks speaks the thank-you for likes that is due.
-func (p *Player) sayThanks(ctx context.Context) error {
-	name := p.thank
-	p.thankDue, p.thank = false, ""
-	p.lastThank = time.Now()
-	text, lang := thanksText(name, p.cur.Lang)
-	tr := p.otherLangs(lang, func(lg string) (string, bool) {
+func (e *Engine) sayThanks() {
+	name := e.thank
+	e.thankDue, e.thank = false, ""
+	e.lastThank = e.now
+	text, lang := thanksText(name, e.cur.Lang)
+	tr := e.otherLangs(lang, func(lg string) (string, bool) {
 		t, l := thanksText(name, lg)
 		return t, l == lg
 	})
-	return p.speak(ctx, spoken{id: "thanks", text: text, lang: lang, emotion: "happy", translations: tr})
+	e.speak(spoken{id: "thanks", text: text, lang: lang, emotion: "happy", translations: tr})
 }
 
 // question queues the answer to a viewer's question or comment, if it
 // matches an FAQ entry. The question is masked with the blocked words
 // before it goes into the reply event.
-func (p *Player) question(in *avatar.Input) {
-	i, lang := p.prog.match(in.Data.Text, p.cur.Lang)
+func (e *Engine) question(in *avatar.Input) {
+	i, lang := e.prog.match(in.Data.Text, e.cur.Lang)
 	if i < 0 {
 		return
 	}
-	p.touch()
-	p.ask(i, lang, in.Viewer, p.addressee(in.Data.Name), p.block.Mask(in.Data.Text))
+	e.touch()
+	e.ask(i, lang, in.Viewer, e.addressee(in.Data.Name), e.block.Mask(in.Data.Text))
 }
 
 // replyText composes the answer to a in lang: the address, then the FAQ
 // entry's answer lines, placeholders filled; cues move with the text.
-func (p *Player) replyText(a *answer, lang string) (string, []script.Cue) {
-	f := &p.prog.Show.FAQ[a.faq]
+func (e *Engine) replyText(a *pendingAnswer, lang string) (string, []script.Cue) {
+	f := &e.prog.Show.FAQ[a.faq]
 	cjk := strings.HasPrefix(lang, "zh") || strings.HasPrefix(lang, "ja")
 	var text strings.Builder
 	text.WriteString(addressPrefix(a.names, lang))
 	var cues []script.Cue
 	for i := range f.Answer {
-		u, _ := pick(&f.Answer[i], lang, p.prog.Show.Languages)
-		t, c := p.fillIn(u, lang)
+		u, _ := pick(&f.Answer[i], lang, e.prog.Show.Languages)
+		t, c := e.fillIn(u, lang)
 		if i > 0 && !cjk {
 			text.WriteByte(' ')
 		}
@@ -200,33 +198,33 @@ func (p *Player) replyText(a *answer, lang string) (string, []script.Cue) {
 	return text.String(), cues
 }
 
-// answer speaks the reply to a, addressed to its speakable names.
-func (p *Player) answer(ctx context.Context, a *answer) error {
-	f := &p.prog.Show.FAQ[a.faq]
+// speakAnswer speaks the reply to a, addressed to its speakable names.
+func (e *Engine) speakAnswer(a *pendingAnswer) {
+	f := &e.prog.Show.FAQ[a.faq]
 	lang := a.lang
 	if len(f.Answer) == 0 {
-		return nil
+		return
 	}
 	if _, ok := f.Answer[0].Say[lang]; !ok {
-		lang = p.cur.Lang
+		lang = e.cur.Lang
 	}
-	if p.falseAnswer(ctx, f, lang) {
-		return nil
+	if e.falseAnswer(f, lang) {
+		return
 	}
-	text, cues := p.replyText(a, lang)
-	tr := p.otherLangs(lang, func(lg string) (string, bool) {
+	text, cues := e.replyText(a, lang)
+	tr := e.otherLangs(lang, func(lg string) (string, bool) {
 		if _, ok := f.Answer[0].Say[lg]; !ok {
 			return "", false
 		}
-		t, _ := p.replyText(a, lg)
+		t, _ := e.replyText(a, lg)
 		return t, true
 	})
 	name := ""
 	if len(a.names) > 0 {
 		name = a.names[0]
 	}
-	p.answered[a.faq] = time.Now()
-	return p.speak(ctx, spoken{
+	e.answered[a.faq] = e.now
+	e.speak(spoken{
 		id: f.Answer[0].ID, text: text, lang: lang, cues: cues, emotion: f.Answer[0].Emotion, translations: tr,
 		reply: &avatar.Reply{Viewer: a.viewers[0], Name: name, Question: a.question, FAQ: f.ID},
 	})

@@ -83,7 +83,7 @@ func TestLikeFromHostileNameThankedGenerically(t *testing.T) {
 func TestBlockedNameAndQuestionMasked(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := start(t, loadShow(t, "demo-live.yaml"), liveRoom("r", "livestream"), &memSink{})
-		r.p.block = avatar.NewBlocklist([]string{"scam", "骗子"})
+		r.p.eng.block = avatar.NewBlocklist([]string{"scam", "骗子"})
 		r.untilSpeech(time.Minute, "greet-hello")
 		r.p.Input(avatar.Input{Viewer: "v1", Type: avatar.MsgQuestion, Data: avatar.MessageData{Text: "how much, SCAM shop?", Name: "Scammer"}})
 		r.p.Input(avatar.Input{Viewer: "v2", Type: avatar.MsgLike, Data: avatar.MessageData{Name: "大骗子"}})
@@ -105,7 +105,7 @@ func TestBlockedNameAndQuestionMasked(t *testing.T) {
 }
 
 func TestSpeakable(t *testing.T) {
-	p := &Player{block: avatar.NewBlocklist([]string{"spam"})}
+	p := &Engine{block: avatar.NewBlocklist([]string{"spam"})}
 	for _, tc := range []struct {
 		name string
 		want bool

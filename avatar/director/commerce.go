@@ -67,12 +67,12 @@ type Auditor interface {
 // viewers per product and per running flash sale, shown as `wanted` on the
 // card and the sale. An anonymous socket's intent is not an order and never
 // changes stock; orders come from the merchant (CtlOrder).
-func (p *Player) cart(_ context.Context, viewer, sku string) error {
-	if viewer == "" || p.prog.products[sku] == nil {
-		return nil
+func (e *Engine) cart(viewer, sku string) {
+	if viewer == "" || e.prog.Show.Product(sku) == nil {
+		return
 	}
-	p.wantedSet(sku).add(viewer)
-	if s := p.sale; s != nil && s.ev.SKU == sku {
+	e.wantedSet(sku).add(viewer)
+	if s := e.sale; s != nil && s.ev.SKU == sku {
 		if s.wanted == nil {
 			s.wanted = &viewerSet{base: s.ev.Wanted}
 		}
@@ -82,30 +82,29 @@ func (p *Player) cart(_ context.Context, viewer, sku string) error {
 			}
 		}
 	}
-	return nil
 }
 
-func (p *Player) wantedSet(sku string) *viewerSet {
-	if s := p.com.wanted[sku]; s != nil {
+func (e *Engine) wantedSet(sku string) *viewerSet {
+	if s := e.com.wanted[sku]; s != nil {
 		return s
 	}
-	if p.com.wanted == nil {
-		p.com.wanted = map[string]*viewerSet{}
+	if e.com.wanted == nil {
+		e.com.wanted = map[string]*viewerSet{}
 	}
 	s := &viewerSet{}
-	if card := p.state.Product; card != nil && card.SKU == sku {
+	if card := e.state.Product; card != nil && card.SKU == sku {
 		s.base = card.Wanted // counted by the director before a takeover
 	}
-	p.com.wanted[sku] = s
+	e.com.wanted[sku] = s
 	return s
 }
 
 // wantedOf is about how many distinct viewers want SKU.
-func (p *Player) wantedOf(sku string) int {
-	if s := p.com.wanted[sku]; s != nil {
+func (e *Engine) wantedOf(sku string) int {
+	if s := e.com.wanted[sku]; s != nil {
 		return s.count()
 	}
-	if card := p.state.Product; card != nil && card.SKU == sku {
+	if card := e.state.Product; card != nil && card.SKU == sku {
 		return card.Wanted
 	}
 	return 0
@@ -114,19 +113,20 @@ func (p *Player) wantedOf(sku string) int {
 // interestTick re-shows the card on screen when its wanted count changed,
 // at most every SaleUpdateEvery. It returns the earlier of next and when
 // it has something to do.
-func (p *Player) interestTick(ctx context.Context, now, next time.Time) (time.Time, error) {
-	card := p.state.Product
-	if card == nil || p.com.wanted[card.SKU] == nil || p.wantedOf(card.SKU) == card.Wanted {
-		return next, nil
+func (e *Engine) interestTick(next time.Time) time.Time {
+	card := e.state.Product
+	if card == nil || e.com.wanted[card.SKU] == nil || e.wantedOf(card.SKU) == card.Wanted {
+		return next
 	}
-	if at := p.com.cardAt.Add(SaleUpdateEvery); now.Before(at) {
+	if at := e.com.cardAt.Add(SaleUpdateEvery); e.now.Before(at) {
 		if next.IsZero() || at.Before(next) {
 			next = at
 		}
-		return next, nil
+		return next
 	}
-	p.com.cardAt = now
-	return next, p.act(ctx, script.Action{Kind: script.ActShowProduct, Ref: card.SKU})
+	e.com.cardAt = e.now
+	e.act(script.Action{Kind: script.ActShowProduct, Ref: card.SKU})
+	return next
 }
 
 // applyOrder applies a paid order from the merchant's commerce platform: Qty
@@ -134,66 +134,56 @@ func (p *Player) interestTick(ctx context.Context, now, next time.Time) (time.Ti
 // of SKU), once per OrderID. A replay of an order the cursor remembers
 // answers with the stock it left and changes nothing. The stock event that
 // says so carries the cursor, so the order is durable with it.
-func (p *Player) applyOrder(ctx context.Context, c *avatar.Control) (avatar.ControlReply, error) {
-	refuse := func(code, format string, args ...any) (avatar.ControlReply, error) {
-		return avatar.ControlReply{Code: code, Error: fmt.Sprintf(format, args...)}, nil
+func (e *Engine) applyOrder(c *avatar.Control) avatar.ControlReply {
+	refuse := func(code, format string, args ...any) avatar.ControlReply {
+		return avatar.ControlReply{Code: code, Error: fmt.Sprintf(format, args...)}
 	}
-	if p.prog.products[c.SKU] == nil {
+	if e.prog.Show.Product(c.SKU) == nil {
 		return refuse(avatar.RefuseInvalid, "order: no product %q in the catalog", c.SKU)
 	}
-	if c.Qty <= 0 || c.OrderID == "" {
-		return refuse(avatar.RefuseInvalid, "order: give an order id and a quantity above 0")
-	}
 	id := c.OrderID[:min(len(c.OrderID), 16)]
-	if i := slices.IndexFunc(p.cur.Orders, func(o orderDone) bool { return o.ID == id }); i >= 0 {
-		n := p.cur.Orders[i].Stock
-		return avatar.ControlReply{OK: true, Stock: &n, Replayed: true}, nil
+	if i := slices.IndexFunc(e.cur.Orders, func(o orderDone) bool { return o.ID == id }); i >= 0 {
+		n := e.cur.Orders[i].Stock
+		return avatar.ControlReply{OK: true, Stock: &n, Replayed: true}
 	}
-	n := p.stockOf(c.SKU)
+	n := e.stockOf(c.SKU)
 	if c.Qty > n {
 		return refuse(avatar.RefuseOutOfStock, "order: %d of %s ordered but %d left", c.Qty, c.SKU, n)
 	}
-	if len(p.cur.Orders) >= MaxOrdersRemembered {
-		p.cur.Orders = slices.Delete(p.cur.Orders, 0, len(p.cur.Orders)-MaxOrdersRemembered+1)
+	if len(e.cur.Orders) >= MaxOrdersRemembered {
+		e.cur.Orders = slices.Delete(e.cur.Orders, 0, len(e.cur.Orders)-MaxOrdersRemembered+1)
 	}
-	p.cur.Orders = append(p.cur.Orders, orderDone{ID: id, Stock: n - c.Qty})
-	if s := p.sale; s != nil && s.ev.SKU == c.SKU {
+	e.cur.Orders = append(e.cur.Orders, orderDone{ID: id, Stock: n - c.Qty})
+	if s := e.sale; s != nil && s.ev.SKU == c.SKU {
 		s.ev.Stock = max(s.ev.Stock-c.Qty, 0)
 		s.dirty = true
 	}
-	if err := p.setLiveStock(ctx, c.SKU, n-c.Qty); err != nil {
-		return avatar.ControlReply{}, err
-	}
-	if s := p.sale; s != nil && s.ev.SKU == c.SKU {
+	e.setLiveStock(c.SKU, n-c.Qty)
+	if s := e.sale; s != nil && s.ev.SKU == c.SKU {
 		if s.ev.Stock == 0 {
 			// The sale's units are gone, not the product: end it, say so.
-			if err := p.endSale(ctx, avatar.SaleEndSoldOut); err != nil {
-				return avatar.ControlReply{}, err
-			}
-			p.announceSoldOut(saleSoldOut + c.SKU)
+			e.endSale(avatar.SaleEndSoldOut)
+			e.announceSoldOut(saleSoldOut + c.SKU)
 		} else if s.dirty {
-			if err := p.publishSale(ctx); err != nil {
-				return avatar.ControlReply{}, err
-			}
+			e.publishSale()
 		}
 	}
 	left := n - c.Qty
-	return avatar.ControlReply{OK: true, Stock: &left}, p.saveState(ctx)
+	e.saveState()
+	return avatar.ControlReply{OK: true, Stock: &left}
 }
 
 // setLiveStock sets SKU's live stock to n by the merchant's stock control
 // or an order: a stock event first (it carries the cursor with the new
 // stock, so a director taking over has it), then the card, the sale and a
 // sell-out as stockChanged says.
-func (p *Player) setLiveStock(ctx context.Context, sku string, n int) error {
-	if p.stockOf(sku) == 0 && n > 0 {
-		p.com.restocked = true
+func (e *Engine) setLiveStock(sku string, n int) {
+	if e.stockOf(sku) == 0 && n > 0 {
+		e.com.restocked = true
 	}
-	p.setStock(sku, n)
-	if err := p.emit(ctx, avatar.EventStock, avatar.StockLevel{SKU: sku, Stock: n}); err != nil {
-		return err
-	}
-	return p.stockChanged(ctx, sku, true)
+	e.setStock(sku, n)
+	e.emit(avatar.EventStock, avatar.StockLevel{SKU: sku, Stock: n})
+	e.stockChanged(sku, true)
 }
 
 // skipSoldOut plays a step of a segment whose product is sold out without
@@ -202,33 +192,35 @@ func (p *Player) setLiveStock(ctx context.Context, sku string, n int) error {
 // Sold-out segments entered one after the other with no line spoken make
 // the player wait for a restock or an interjection, so a show of sold-out
 // products never spins.
-func (p *Player) skipSoldOut(ctx context.Context, seg *script.Segment) (bool, error) {
-	if seg.Product == "" || p.prog.Show.Kind != script.KindLivestream || p.stockOf(seg.Product) > 0 {
-		if p.cur.Step == 0 {
-			p.com.skipped = 0
-			delete(p.com.audited, "segment:"+seg.ID) // the next sell-out is audited again
+func (e *Engine) skipSoldOut(seg *script.Segment) bool {
+	if seg.Product == "" || e.prog.Show.Kind != script.KindLivestream || e.stockOf(seg.Product) > 0 {
+		if e.cur.Step == 0 {
+			e.com.skipped = 0
+			delete(e.com.audited, "segment:"+seg.ID) // the next sell-out is audited again
 		}
-		return false, nil
+		return false
 	}
-	if p.cur.Step == 0 {
-		p.state.Segment = seg.ID
-		p.setSegID()
-		p.audit(ctx, "pitch.skipped", "segment:"+seg.ID, "sold_out", map[string]any{
+	if e.cur.Step == 0 {
+		e.state.Segment = seg.ID
+		e.setSegID()
+		e.audit("pitch.skipped", "segment:"+seg.ID, "sold_out", map[string]any{
 			"segment": seg.ID, "sku": seg.Product, "reason": "sold_out",
 		})
-		if p.com.skipped++; p.com.skipped > len(p.prog.Show.Segments) {
-			p.com.skipped, p.com.restocked = 0, false
-			return true, p.wait(ctx, time.Now().Add(AttractAfter), func() bool { return p.com.restocked || p.interjectionDue() })
+		if e.com.skipped++; e.com.skipped > len(e.prog.Show.Segments) {
+			e.com.skipped, e.com.restocked = 0, false
+			e.wait(e.now.Add(AttractAfter), untilRestock)
+			return true
 		}
 	}
-	order := p.order(seg)
-	if p.cur.Step >= len(order) {
-		p.nextSegment()
-		return true, nil
+	order := e.order(seg)
+	if e.cur.Step >= len(order) {
+		e.nextSegment()
+		return true
 	}
-	st := &seg.Steps[order[p.cur.Step]]
-	p.advance()
-	return true, p.flow(st)
+	st := &seg.Steps[order[e.cur.Step]]
+	e.advance()
+	e.flow(st)
+	return true
 }
 
 // skipFalseLine checks the prices and discounts utterance u of line l
@@ -236,32 +228,33 @@ func (p *Player) skipSoldOut(ctx context.Context, seg *script.Segment) (bool, er
 // as lint). A line the merchant's live changes made false is not spoken:
 // it is audited once per change and skipped after a breath, so a loop of
 // false lines never spins. advance says l is the step under the cursor.
-func (p *Player) skipFalseLine(ctx context.Context, l *script.Line, u script.Utterance, lang string, advance bool) (bool, error) {
+func (e *Engine) skipFalseLine(l *script.Line, u script.Utterance, lang string, advance bool) bool {
 	product := ""
-	if segs := p.prog.Show.Segments; advance && p.cur.Segment < len(segs) {
-		product = segs[p.cur.Segment].Product
+	if segs := e.prog.Show.Segments; advance && e.cur.Segment < len(segs) {
+		product = segs[e.cur.Segment].Product
 	}
-	probs := p.falseClaims(l, u, lang, product)
+	probs := e.falseClaims(l, u, lang, product)
 	if len(probs) == 0 {
-		return false, nil
+		return false
 	}
-	p.audit(ctx, "line.skipped", "line:"+l.ID+"/"+lang, strings.Join(probs, "; "), map[string]any{
-		"line": l.ID, "lang": lang, "segment": p.state.Segment, "problems": probs,
+	e.audit("line.skipped", "line:"+l.ID+"/"+lang, strings.Join(probs, "; "), map[string]any{
+		"line": l.ID, "lang": lang, "segment": e.state.Segment, "problems": probs,
 	})
 	if advance {
-		p.advance()
+		e.advance()
 	}
-	return true, p.wait(ctx, time.Now().Add(LineGap), nil)
+	e.wait(e.now.Add(LineGap), untilNone)
+	return true
 }
 
 // falseAnswer reports whether an answer of FAQ f in lang states a price
 // or discount the live catalog makes false; it audits the skip.
-func (p *Player) falseAnswer(ctx context.Context, f *script.FAQ, lang string) bool {
+func (e *Engine) falseAnswer(f *script.FAQ, lang string) bool {
 	for i := range f.Answer {
 		l := &f.Answer[i]
-		u, lg := pick(l, lang, p.prog.Show.Languages)
-		if probs := p.falseClaims(l, u, lg, ""); len(probs) > 0 {
-			p.audit(ctx, "line.skipped", "line:"+l.ID+"/"+lg, strings.Join(probs, "; "), map[string]any{
+		u, lg := pick(l, lang, e.prog.Show.Languages)
+		if probs := e.falseClaims(l, u, lg, ""); len(probs) > 0 {
+			e.audit("line.skipped", "line:"+l.ID+"/"+lg, strings.Join(probs, "; "), map[string]any{
 				"line": l.ID, "lang": lg, "faq": f.ID, "problems": probs,
 			})
 			return true
@@ -274,67 +267,61 @@ func (p *Player) falseAnswer(ctx context.Context, f *script.FAQ, lang string) bo
 // script.CheckPrices the script does not acknowledge. Lint ran the same
 // check with the catalog's prices, so a finding here comes from a live
 // change (a price control, an ad-hoc sale).
-func (p *Player) falseClaims(l *script.Line, u script.Utterance, lang, product string) []string {
-	if p.prog.Show.Kind != script.KindLivestream || !script.MentionsPrice(u.Text) {
-		if p.com.audited != nil {
-			delete(p.com.audited, "line:"+l.ID+"/"+lang)
+func (e *Engine) falseClaims(l *script.Line, u script.Utterance, lang, product string) []string {
+	if e.prog.Show.Kind != script.KindLivestream || !script.MentionsPrice(u.Text) {
+		if e.com.audited != nil {
+			delete(e.com.audited, "line:"+l.ID+"/"+lang)
 		}
 		return nil
 	}
-	if p.com.prodsOf != p.prog {
-		p.com.lineProds, p.com.prodsOf = nil, p.prog // a new script version
+	if e.com.prodsOf != e.prog {
+		e.com.lineProds, e.com.prodsOf = nil, e.prog // a new script version
 	}
 	k := lineProdKey{line: l, lang: lang, product: product}
-	prods, ok := p.com.lineProds[k]
+	prods, ok := e.com.lineProds[k]
 	if !ok {
-		prods = script.LineProducts(p.prog.Show, product, u)
-		if p.com.lineProds == nil {
-			p.com.lineProds = map[lineProdKey][]*script.Product{}
+		prods = script.LineProducts(e.prog.Show, product, u)
+		if e.com.lineProds == nil {
+			e.com.lineProds = map[lineProdKey][]*script.Product{}
 		}
-		p.com.lineProds[k] = prods // bounded by the script's lines
+		e.com.lineProds[k] = prods // bounded by the script's lines
 	}
-	f := script.PriceFacts{Sales: p.prog.Show.Sales, Coupons: p.prog.Show.Coupons}
+	f := script.PriceFacts{Sales: e.prog.Show.Sales, Coupons: e.prog.Show.Coupons}
 	for _, pr := range prods {
 		live := *pr
-		live.Price = p.priceOf(pr)
+		live.Price = e.priceOf(pr)
 		f.Products = append(f.Products, live)
 	}
-	if s := p.sale; s != nil {
+	if s := e.sale; s != nil {
 		if m, err := script.ParseMoney(s.ev.Price); err == nil {
 			f.Sales = append(slices.Clip(f.Sales), script.Sale{ID: s.ev.ID, SKU: s.ev.SKU, Price: m})
 		}
 	}
 	var out []string
 	for _, c := range script.CheckPrices(u.Text, f) {
-		acked := slices.ContainsFunc(p.prog.Show.Acks, func(a script.Ack) bool { return a.LineID == l.ID && a.Code == c.Code })
+		acked := slices.ContainsFunc(e.prog.Show.Acks, func(a script.Ack) bool { return a.LineID == l.ID && a.Code == c.Code })
 		if c.Severity == script.SevError && !acked {
 			out = append(out, c.Code+": "+c.Msg)
 		}
 	}
-	if len(out) == 0 && p.com.audited != nil {
-		delete(p.com.audited, "line:"+l.ID+"/"+lang)
+	if len(out) == 0 && e.com.audited != nil {
+		delete(e.com.audited, "line:"+l.ID+"/"+lang)
 	}
 	return out
 }
 
 // audit records action about key for the room's merchant, once until what
 // changes (the problem found) differs from the last record for key.
-func (p *Player) audit(ctx context.Context, action, key, what string, detail map[string]any) {
-	if p.com.audited[key] == what {
+func (e *Engine) audit(action, key, what string, detail map[string]any) {
+	if e.com.audited[key] == what {
 		return
 	}
-	if p.com.audited == nil {
-		p.com.audited = map[string]string{}
+	if e.com.audited == nil {
+		e.com.audited = map[string]string{}
 	}
-	p.com.audited[key] = what
-	p.log.Info(action, zap.String("key", key), zap.String("what", what))
-	a, ok := p.sink.(Auditor)
-	if !ok {
-		return
-	}
-	if err := a.Audit(ctx, p.room, action, detail); err != nil {
-		p.log.Warn("audit record lost", zap.String("action", action), zap.Error(err))
-	}
+	e.com.audited[key] = what
+	e.log.Info(action, zap.String("key", key), zap.String("what", what))
+	e.record(action, detail)
 }
 
 // viewerSet counts distinct viewers in bounded memory: exactly (64-bit

@@ -216,9 +216,10 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	}
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
+	rec0 := rec
 	p := NewPlayer(rec, prog, d.sink, d.log)
-	p.viewersAge = d.cfg.ViewersMaxAge
-	p.block = d.block
+	p.eng.viewerCounts.MaxAge = d.cfg.ViewersMaxAge
+	p.eng.block = d.block
 	p.onEmit = func(typ avatar.EventType) { d.metrics.events.WithLabelValues(string(typ)).Inc() }
 	d.mu.Lock()
 	rr.player = p
@@ -261,7 +262,7 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 					return
 				}
 				var np *Program
-				if rec.Merchant != p.room.Merchant || rec.Show != p.room.Show || rec.Version != prog.Version {
+				if rec.Merchant != rec0.Merchant || rec.Show != rec0.Show || rec.Version != prog.Version {
 					np, err = d.program(pctx, rec)
 					if err != nil {
 						log.Error("new script version not played; the old one goes on", zap.Error(err))

@@ -1,7 +1,6 @@
 package director
 
 import (
-	"context"
 	"time"
 
 	"go.uber.org/zap"
@@ -18,42 +17,22 @@ import (
 // script; other rooms play on.
 const MaxSilentSteps = 1000
 
-// timePassed is called when the player has waited for the clock: the count
-// of silent steps starts again.
-func (p *Player) timePassed() { p.silentSteps = 0 }
-
 // guardStep counts one script step of seg. Past MaxSilentSteps without time
-// passing it ends the show (see MaxSilentSteps) and reports true.
-func (p *Player) guardStep(ctx context.Context, seg *script.Segment) (bool, error) {
-	p.silentSteps++
-	if p.silentSteps <= MaxSilentSteps {
-		return false, nil
+// passing (Update at a later time) it ends the show (see MaxSilentSteps)
+// and reports true.
+func (e *Engine) guardStep(seg *script.Segment) bool {
+	e.silentSteps++
+	if e.silentSteps <= MaxSilentSteps {
+		return false
 	}
-	p.silentSteps = 0
-	p.log.Error("script loops without speaking or pausing; show ended",
-		zap.String("room", string(p.room.ID)), zap.String("segment", seg.ID),
-		zap.Uint64("version", p.prog.Version), zap.Int("steps", MaxSilentSteps))
-	// A sink that is no Auditor gets the event and the log line only.
-	if a, ok := p.sink.(Auditor); ok {
-		detail := map[string]any{"show": p.prog.Show.ID, "version": p.prog.Version, "segment": seg.ID, "steps": MaxSilentSteps}
-		if err := a.Audit(ctx, p.room, avatar.AuditScriptLoop, detail); err != nil {
-			p.log.Warn("audit of a script loop failed", zap.String("room", string(p.room.ID)), zap.Error(err))
-		}
-	}
-	if err := p.endSale(ctx, avatar.SaleEndStopped); err != nil {
-		return true, err
-	}
-	if card := p.state.Product; card != nil {
-		p.state.Product = nil
-		if err := p.emit(ctx, avatar.EventProductHide, card); err != nil {
-			return true, err
-		}
-	}
-	p.state.Status = avatar.ShowEnded
-	if err := p.emitState(ctx, avatar.EventShowEnd, p.showStatus(avatar.ReasonScriptLoop)); err != nil {
-		return true, err
-	}
+	e.silentSteps = 0
+	e.log.Error("script loops without speaking or pausing; show ended",
+		zap.String("room", string(e.room.ID)), zap.String("segment", seg.ID),
+		zap.Uint64("version", e.prog.Version), zap.Int("steps", MaxSilentSteps))
+	e.record(avatar.AuditScriptLoop, map[string]any{"show": e.prog.Show.ID, "version": e.prog.Version, "segment": seg.ID, "steps": MaxSilentSteps})
+	e.endShow(avatar.ReasonScriptLoop)
 	// Ended until the room record or the script changes; controls are
 	// still answered meanwhile. Then the show starts again from the top.
-	return true, p.wait(ctx, time.Time{}, p.hasUpdate)
+	e.wait(time.Time{}, untilUpdate)
+	return true
 }

@@ -1,7 +1,6 @@
 package director
 
 import (
-	"context"
 	"strings"
 	"time"
 
@@ -9,51 +8,31 @@ import (
 	"github.com/avatarcast/avatarcast/avatar/script"
 )
 
-// handle serves one viewer message or merchant control as it arrives.
-func (p *Player) handle(ctx context.Context, it item) error {
-	if it.input != nil {
-		return p.onInput(ctx, it.input)
-	}
-	if it.ctl != nil {
-		r, err := p.onControl(ctx, it.ctl)
-		if err != nil {
-			it.reply(avatar.ControlReply{Error: "internal error"})
-			return err
-		}
-		if r.OK {
-			r.Seq = p.seq
-		}
-		it.reply(r)
-	}
-	return nil
-}
-
 // onInput queues what a viewer's message asks for; nothing is spoken here.
-func (p *Player) onInput(ctx context.Context, in *avatar.Input) error {
+func (e *Engine) onInput(in *avatar.Input) {
 	switch in.Type {
 	case avatar.MsgQuestion, avatar.MsgComment:
-		p.question(in)
+		e.question(in)
 	case avatar.MsgLike:
-		p.like(in.Data.Name)
+		e.like(in.Data.Name)
 	case avatar.MsgTap:
-		p.touch()
-		p.tap(in.Data.Target)
+		e.touch()
+		e.tap(in.Data.Target)
 	case avatar.MsgLang:
-		p.viewerLang(in.Data.Lang)
+		e.viewerLang(in.Data.Lang)
 	case avatar.MsgCart:
-		return p.cart(ctx, in.Viewer, in.Data.SKU)
+		e.cart(in.Viewer, in.Data.SKU)
 	}
-	return nil
 }
 
 // ask queues an answer to FAQ i, merging a question already waiting for the
 // same answer and dropping one answered within AnswerCooldown. name is the
 // viewer's speakable name, or "" to address it generically.
-func (p *Player) ask(i int, lang, viewer, name, question string) {
-	if t, ok := p.answered[i]; ok && time.Since(t) < AnswerCooldown {
+func (e *Engine) ask(i int, lang, viewer, name, question string) {
+	if t, ok := e.answered[i]; ok && e.now.Sub(t) < AnswerCooldown {
 		return
 	}
-	for _, a := range p.answers {
+	for _, a := range e.answers {
 		if a.faq == i {
 			for _, v := range a.viewers {
 				if v == viewer {
@@ -67,54 +46,54 @@ func (p *Player) ask(i int, lang, viewer, name, question string) {
 			return
 		}
 	}
-	if len(p.answers) >= MaxAnswers {
-		p.answers = p.answers[1:]
+	if len(e.answers) >= MaxAnswers {
+		e.answers = e.answers[1:]
 	}
-	if p.answered == nil {
-		p.answered = map[int]time.Time{}
+	if e.answered == nil {
+		e.answered = map[int]time.Time{}
 	}
-	a := &answer{faq: i, lang: lang, viewers: []string{viewer}, question: question}
+	a := &pendingAnswer{faq: i, lang: lang, viewers: []string{viewer}, question: question}
 	if name != "" {
 		a.names = []string{name}
 	}
-	p.answers = append(p.answers, a)
+	e.answers = append(e.answers, a)
 }
 
 // tap queues the narration of an exhibit, or the lines of an option (of the
 // exhibit in focus first), replacing what is left of an earlier tap's.
-func (p *Player) tap(target string) {
-	if e := p.prog.exhibits[target]; e != nil {
-		p.interlude = p.interlude[:0]
-		for i := range e.Narration {
-			p.interlude = append(p.interlude, &e.Narration[i])
+func (e *Engine) tap(target string) {
+	if x := e.prog.Show.Exhibit(target); x != nil {
+		e.interlude = e.interlude[:0]
+		for i := range x.Narration {
+			e.interlude = append(e.interlude, &x.Narration[i])
 		}
-		p.tapFocus = e.ID
+		e.tapFocus = x.ID
 		return
 	}
 	var exs []*script.Exhibit
-	if p.state.Exhibit != nil {
-		if e := p.prog.exhibits[p.state.Exhibit.ID]; e != nil {
-			exs = append(exs, e)
+	if e.state.Exhibit != nil {
+		if x := e.prog.Show.Exhibit(e.state.Exhibit.ID); x != nil {
+			exs = append(exs, x)
 		}
 	}
-	for i := range p.prog.Show.Exhibits {
-		exs = append(exs, &p.prog.Show.Exhibits[i])
+	for i := range e.prog.Show.Exhibits {
+		exs = append(exs, &e.prog.Show.Exhibits[i])
 	}
-	for _, e := range exs {
-		for _, o := range e.Options {
+	for _, x := range exs {
+		for _, o := range x.Options {
 			if o.ID == target {
-				p.interlude = p.interlude[:0]
+				e.interlude = e.interlude[:0]
 				for i := range o.Lines {
-					p.interlude = append(p.interlude, &o.Lines[i])
+					e.interlude = append(e.interlude, &o.Lines[i])
 				}
-				p.tapFocus = e.ID
+				e.tapFocus = x.ID
 				return
 			}
 		}
 	}
 }
 
-// saleSoldOut prefixes a SKU in Player.soldOut when only its flash sale,
+// saleSoldOut prefixes a SKU in Engine.soldOut when only its flash sale,
 // not the product, sold out.
 const saleSoldOut = "sale:"
 

@@ -2,6 +2,7 @@ package director
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/script"
@@ -16,9 +17,9 @@ import (
 
 // otherLangs returns text(lg) for every language lg of the script other
 // than lang for which text reports true, or nil if there is none.
-func (p *Player) otherLangs(lang string, text func(lg string) (string, bool)) map[string]string {
+func (e *Engine) otherLangs(lang string, text func(lg string) (string, bool)) map[string]string {
 	var tr map[string]string
-	for _, lg := range p.prog.Show.Languages {
+	for _, lg := range e.prog.Show.Languages {
 		if lg == lang {
 			continue
 		}
@@ -27,7 +28,7 @@ func (p *Player) otherLangs(lang string, text func(lg string) (string, bool)) ma
 			continue
 		}
 		if tr == nil {
-			tr = make(map[string]string, len(p.prog.Show.Languages)-1)
+			tr = make(map[string]string, len(e.prog.Show.Languages)-1)
 		}
 		tr[lg] = t
 	}
@@ -37,13 +38,13 @@ func (p *Player) otherLangs(lang string, text func(lg string) (string, bool)) ma
 // lineTranslations returns line l in the script's languages other than
 // lang that it has, placeholders filled (cue marks are already out of an
 // Utterance's text).
-func (p *Player) lineTranslations(l *script.Line, lang string) map[string]string {
-	return p.otherLangs(lang, func(lg string) (string, bool) {
+func (e *Engine) lineTranslations(l *script.Line, lang string) map[string]string {
+	return e.otherLangs(lang, func(lg string) (string, bool) {
 		u, ok := l.Say[lg]
 		if !ok {
 			return "", false
 		}
-		t, _ := p.fillIn(u, lg)
+		t, _ := e.fillIn(u, lg)
 		return t, true
 	})
 }
@@ -52,36 +53,48 @@ func (p *Player) lineTranslations(l *script.Line, lang string) map[string]string
 // changes the spoken language; in a livestream a viewer's language is its
 // own subtitles' (the gateway does not forward it, and one forwarded by an
 // older gateway is ignored here).
-func (p *Player) viewerLang(lang string) {
-	if p.prog.Show.Kind != script.KindMuseum {
+func (e *Engine) viewerLang(lang string) {
+	if e.prog.Show.Kind != script.KindMuseum {
 		return
 	}
-	if p.setLang(lang) {
-		p.touch()
+	if e.setLang(lang) {
+		e.touch()
 	}
 }
 
 // langControl is the merchant's lang control: speak lang from the next line.
-func (p *Player) langControl(c *avatar.Control) (avatar.ControlReply, error) {
-	if !p.hasLang(c.Lang) {
-		return avatar.ControlReply{Code: avatar.RefuseInvalid, Error: fmt.Sprintf("lang: %q is not one of the script's languages %q", c.Lang, p.prog.Show.Languages)}, nil
+func (e *Engine) langControl(c *avatar.Control) avatar.ControlReply {
+	if !e.hasLang(c.Lang) {
+		return avatar.ControlReply{Code: avatar.RefuseInvalid, Error: fmt.Sprintf("lang: %q is not one of the script's languages %q", c.Lang, e.prog.Show.Languages)}
 	}
-	if c.Lang == p.cur.Lang {
-		return avatar.ControlReply{Code: avatar.RefuseNoChange, Error: fmt.Sprintf("lang: %q is already the spoken language", c.Lang)}, nil
+	if c.Lang == e.cur.Lang {
+		return avatar.ControlReply{Code: avatar.RefuseNoChange, Error: fmt.Sprintf("lang: %q is already the spoken language", c.Lang)}
 	}
-	p.setLang(c.Lang)
-	return avatar.ControlReply{OK: true}, nil
+	e.setLang(c.Lang)
+	return avatar.ControlReply{OK: true}
 }
 
 // setLang makes lang, if the script has it, the spoken language from the
 // next line; the card and exhibit on screen are shown again in it. It
 // reports whether the language changed.
-func (p *Player) setLang(lang string) bool {
-	if !p.hasLang(lang) || lang == p.cur.Lang {
+func (e *Engine) setLang(lang string) bool {
+	if !e.hasLang(lang) || lang == e.cur.Lang {
 		return false
 	}
-	p.cur.Lang = lang
-	p.curStr = ""
-	p.relang = true
+	e.cur.Lang = lang
+	e.curStr = ""
+	e.relang = true
 	return true
+}
+
+// defaultLang is the script's first language.
+func (e *Engine) defaultLang() string {
+	if len(e.prog.Show.Languages) > 0 {
+		return e.prog.Show.Languages[0]
+	}
+	return ""
+}
+
+func (e *Engine) hasLang(lang string) bool {
+	return slices.Contains(e.prog.Show.Languages, lang)
 }

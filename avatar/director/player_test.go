@@ -452,7 +452,7 @@ func TestLifecycleFromRoomRecord(t *testing.T) {
 		if err := r.stop(); err != nil {
 			t.Fatal(err)
 		}
-		if r.p.prog != v2 {
+		if r.p.eng.prog != v2 {
 			t.Error("new version not taken")
 		}
 		checkSeqs(t, evs)

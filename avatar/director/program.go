@@ -12,20 +12,17 @@ import (
 	"github.com/avatarcast/avatarcast/avatar/speech"
 )
 
-// Program is a show prepared for playing: the parsed script with its
-// indexes, folded FAQ keywords and a cache of timed lines. It is read-only
+// Program is a show prepared for playing: the parsed script (whose own
+// lookups find its products, sales, exhibits and segments), folded FAQ
+// keywords and a cache of timed lines. It is read-only
 // once made, so one Program is shared by every room playing the show; its
 // methods are safe for concurrent use.
 type Program struct {
 	Show    *script.Show
 	Version uint64 // the script version it was parsed from, 0 if unknown
 
-	segByID  map[string]int
-	products map[string]*script.Product
-	sales    map[string]*script.Sale
-	exhibits map[string]*script.Exhibit
-	faq      []faqKey
-	timed    sync.Map // timedKey → timedLine, for lines without placeholders
+	faq   []faqKey
+	timed sync.Map // timedKey → timedLine, for lines without placeholders
 }
 
 // timedLine is a line's speech timing in the event's form. Its slices are
@@ -54,27 +51,7 @@ type timedKey struct {
 // Compile prepares show (which must be valid, as script.Parse returns it)
 // for playing. version is recorded in cursors.
 func Compile(show *script.Show, version uint64) *Program {
-	p := &Program{
-		Show: show, Version: version,
-		segByID:  map[string]int{},
-		products: map[string]*script.Product{},
-		sales:    map[string]*script.Sale{},
-		exhibits: map[string]*script.Exhibit{},
-	}
-	for i, s := range show.Segments {
-		if _, dup := p.segByID[s.ID]; !dup {
-			p.segByID[s.ID] = i
-		}
-	}
-	for i := range show.Catalog {
-		p.products[show.Catalog[i].SKU] = &show.Catalog[i]
-	}
-	for i := range show.Sales {
-		p.sales[show.Sales[i].ID] = &show.Sales[i]
-	}
-	for i := range show.Exhibits {
-		p.exhibits[show.Exhibits[i].ID] = &show.Exhibits[i]
-	}
+	p := &Program{Show: show, Version: version}
 	for i, f := range show.FAQ {
 		// Languages in the script's order, so ties resolve the same way
 		// every time.
@@ -151,7 +128,7 @@ func contains(t, kw string, words bool) bool {
 			return false
 		}
 		i += from
-		if !words || (boundary(t, i, true) && boundary(t, i+len(kw), false)) {
+		if !words || (wordEdge(t, i, true) && wordEdge(t, i+len(kw), false)) {
 			return true
 		}
 		from = i + 1
@@ -159,8 +136,9 @@ func contains(t, kw string, words bool) bool {
 	return false
 }
 
-// boundary reports whether position i of t is not inside a word.
-func boundary(t string, i int, before bool) bool {
+// wordEdge reports whether byte offset i of t is not inside a word: the
+// rune before it (before) or at it is no letter or digit, or is CJK.
+func wordEdge(t string, i int, before bool) bool {
 	var r rune
 	if before {
 		if i == 0 {
@@ -176,7 +154,7 @@ func boundary(t string, i int, before bool) bool {
 			break
 		}
 	}
-	return !(unicode.IsLetter(r) || unicode.IsDigit(r)) || isCJK(r)
+	return !(unicode.IsLetter(r) || unicode.IsDigit(r)) || script.IsCJK(r)
 }
 
 func lastRune(s string) rune {
@@ -217,16 +195,4 @@ func fold(s string) string {
 	return strings.TrimRight(b.String(), " ")
 }
 
-func hasCJK(s string) bool {
-	for _, r := range s {
-		if isCJK(r) {
-			return true
-		}
-	}
-	return false
-}
-
-// isCJK reports whether r belongs to a script written without spaces.
-func isCJK(r rune) bool {
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Thai)
-}
+func hasCJK(s string) bool { return strings.ContainsFunc(s, script.IsCJK) }

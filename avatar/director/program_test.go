@@ -59,7 +59,7 @@ func TestFold(t *testing.T) {
 }
 
 func TestAnswerQueueBounded(t *testing.T) {
-	p := NewPlayer(liveRoom("r", "livestream"), loadShow(t, "demo-live.yaml"), &memSink{}, zap.NewNop())
+	p := NewEngine(liveRoom("r", "livestream"), loadShow(t, "demo-live.yaml"), zap.NewNop())
 	for i := range 20 {
 		p.ask(i, "en", "v", "V", "q")
 	}

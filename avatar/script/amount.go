@@ -216,7 +216,7 @@ func kuaiIsMoney(rest string, big bool) bool {
 	case big:
 		return true
 	}
-	return !isCJK(r)
+	return !IsCJK(r)
 }
 
 // priceWordBefore reports whether before (trimmed) ends with a price word.
@@ -259,7 +259,7 @@ func isCountAfter(after string) bool {
 	if strings.ContainsRune("元块", r) {
 		return false
 	}
-	if isCJK(r) {
+	if IsCJK(r) {
 		return true
 	}
 	if ok, _, _ := unitAfter(a, true); ok {
@@ -387,7 +387,7 @@ func zhAmounts(text string, out []amount) []amount {
 			// Price words: 原价一百九十九，现价九十九. A lone digit (只要一…)
 			// needs a unit, or punctuation right after.
 			a, _ := utf8.DecodeRuneInString(after)
-			ok = !isCJK(a) && (!single || a == utf8.RuneError || unicode.IsPunct(a) || a == ' ') ||
+			ok = !IsCJK(a) && (!single || a == utf8.RuneError || unicode.IsPunct(a) || a == ' ') ||
 				!single && priceTail(after, false)
 		}
 		if ok && !ordinalBefore(before) && (v > 0 || cents > 0) {
@@ -640,7 +640,7 @@ func findDiscounts(text string) []discount {
 		if strings.HasSuffix(phrase, "折") && strings.ContainsRune("叠腾合算扣磨射服断", a) {
 			continue
 		}
-		if strings.HasPrefix(phrase, "买") && isCJK(a) && !strings.ContainsRune("的了啦哦呀吧啊啦", a) {
+		if strings.HasPrefix(phrase, "买") && IsCJK(a) && !strings.ContainsRune("的了啦哦呀吧啊啦", a) {
 			continue
 		}
 		if strings.HasPrefix(phrase, "半价") && strings.HasSuffix(text[:m[0]], "第二件") {

@@ -506,7 +506,7 @@ func breaths(text string) (offs, cjk, words []int) {
 		switch {
 		case isPause(r):
 			flush(i + utf8.RuneLen(r))
-		case isCJK(r):
+		case IsCJK(r):
 			c++
 			inWord = false
 		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '{' || r == '}' || r == ':' || r == '_' || r == '-':
@@ -524,10 +524,6 @@ func breaths(text string) (offs, cjk, words []int) {
 
 func isPause(r rune) bool {
 	return strings.ContainsRune("，。！？；、…—,.!?;\n", r) || r == '：'
-}
-
-func isCJK(r rune) bool {
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
 }
 
 // checkBreath warns about a piece of text too long to say in one breath.

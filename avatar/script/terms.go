@@ -142,7 +142,7 @@ func parseRules(src []byte) (*ruleSet, error) {
 			}
 			r, _ := utf8.DecodeRuneInString(lt)
 			last, _ := utf8.DecodeLastRuneInString(lt)
-			rs.first[r] = append(rs.first[r], termRef{term: lt, g: g, left: isWordRune(r) && !isCJK(r), right: isWordRune(last) && !isCJK(last)})
+			rs.first[r] = append(rs.first[r], termRef{term: lt, g: g, left: isWordRune(r) && !IsCJK(r), right: isWordRune(last) && !IsCJK(last)})
 			if r < 1<<16 {
 				rs.bits[r>>6] |= 1 << (r & 63)
 			}

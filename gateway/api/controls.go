@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/avatarcast/avatarcast/avatar"
@@ -33,14 +32,6 @@ type controlRequest struct {
 	// is sent anyway and the reason is kept in the audit trail.
 	Reason string `json:"reason"`
 }
-
-// Limits on what a merchant types live.
-const (
-	maxSayBytes    = 500 // as the director takes: about 166 Chinese characters
-	maxNoticeBytes = 840 // 280 Chinese characters
-	maxRefLen      = 128
-	maxSale        = 24 * time.Hour
-)
 
 func (a *API) controlHandler(t avatar.ControlType) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -128,9 +119,10 @@ func (a *API) controlHandler(t avatar.ControlType) http.HandlerFunc {
 	}
 }
 
-// checkControl fills c from req and checks it against the room's show and,
-// for typed lines, the live prices in the room's state live (nil if none
-// yet). It returns the status and problems to refuse with, and any
+// checkControl fills c from req and checks it: the contract's rules
+// (avatar.Control.Check, which the director applies too), then against the
+// room's show and, for typed lines, the live prices in the room's state
+// live (nil if none yet). It returns the status and problems to refuse with, and any
 // acknowledged advertising and price claims to record.
 func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.Show, live *avatar.State) (int, []Problem, []script.Claim, []script.PriceFinding) {
 	var ps []Problem
@@ -158,20 +150,7 @@ func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.S
 	}
 	var claims []script.Claim
 	var prices []script.PriceFinding
-	needText := func(max int) {
-		n := len(strings.TrimSpace(req.Text))
-		switch {
-		case n == 0:
-			bad("text", "required", "text is required")
-		case n > max:
-			bad("text", "too-long", "text may be at most %d bytes of UTF-8 (a Chinese character takes 3), not %d", max, n)
-		case !utf8.ValidString(req.Text):
-			bad("text", "bad-text", "text is not valid UTF-8")
-		case strings.ContainsFunc(req.Text, unicode.IsControl):
-			bad("text", "bad-text", "text may not hold control characters such as line breaks")
-		case avatar.CheckDisplayText(req.Text) != nil:
-			bad("text", "bad-text", "text: %v", avatar.CheckDisplayText(req.Text))
-		}
+	needText := func() {
 		c.Text = strings.TrimSpace(req.Text)
 		claims = script.FindClaims(c.Text)
 		if show != nil && show.Kind == script.KindLivestream {
@@ -188,9 +167,6 @@ func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.S
 		needSKU()
 	case avatar.CtlStock:
 		needSKU()
-		if req.Stock == nil || *req.Stock < 0 {
-			bad("stock", "bad-stock", "stock must be a whole number from 0")
-		}
 		c.Stock = req.Stock
 	case avatar.CtlPrice:
 		needSKU()
@@ -208,9 +184,6 @@ func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.S
 		}
 		needSKU()
 		needPrice()
-		if req.Stock == nil || *req.Stock <= 0 {
-			bad("stock", "bad-stock", "stock must be a whole number from 1")
-		}
 		c.Stock = req.Stock
 		d, err := parseDuration(req.Duration)
 		if err != nil {
@@ -218,28 +191,27 @@ func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.S
 		}
 		c.Duration = d
 	case avatar.CtlSay:
-		needText(maxSayBytes)
+		needText()
 		c.Lang = req.Lang
 		if c.Lang != "" && show != nil && !slices.Contains(show.Languages, c.Lang) {
 			bad("lang", "unknown-lang", "lang %q is not one of the script's languages %v", c.Lang, show.Languages)
 		}
 	case avatar.CtlLang:
 		c.Lang = req.Lang
-		switch {
-		case c.Lang == "":
-			bad("lang", "required", "lang is required, one of the script's languages")
-		case show != nil && !slices.Contains(show.Languages, c.Lang):
+		if c.Lang != "" && show != nil && !slices.Contains(show.Languages, c.Lang) {
 			bad("lang", "unknown-lang", "lang %q is not one of the script's languages %v", c.Lang, show.Languages)
 		}
 	case avatar.CtlNotice:
-		needText(maxNoticeBytes)
-		if len(req.Ref) > maxRefLen {
-			bad("ref", "too-long", "ref may be at most %d bytes", maxRefLen)
-		} else if err := avatar.CheckDisplayText(req.Ref); err != nil {
-			bad("ref", "bad-ref", "ref: %v", err)
-		}
+		needText()
 		c.Ref = req.Ref
 	}
+	// The contract's rules, for the fields not already found wrong above.
+	for _, p := range c.Check() {
+		if !slices.ContainsFunc(ps, func(q Problem) bool { return q.Field == p.Field }) {
+			bad(p.Field, p.Code, "%s", p.Msg)
+		}
+	}
+	slices.SortStableFunc(ps, func(a, b Problem) int { return fieldOrder(a.Field) - fieldOrder(b.Field) })
 	if len(ps) > 0 {
 		return http.StatusBadRequest, ps, nil, nil
 	}
@@ -335,8 +307,10 @@ func parseDuration(raw json.RawMessage) (time.Duration, error) {
 		}
 		d = time.Duration(sec * float64(time.Second))
 	}
-	if d <= 0 || d > maxSale {
-		return 0, fmt.Errorf("duration %s must be above 0 and at most %s", d, maxSale)
-	}
-	return d, nil
+	return d, nil // its range is avatar.Control.Check's
+}
+
+// fieldOrder is the order of a control's fields in a list of problems.
+func fieldOrder(field string) int {
+	return slices.Index([]string{"sale_id", "sku", "price", "stock", "duration", "text", "lang", "ref"}, field)
 }
