@@ -330,7 +330,7 @@ func (e *Engine) lineBoundary() bool {
 	if u := e.upd; u != nil {
 		e.upd = nil
 		e.want = u.room.Status
-		e.room.Title, e.room.Version = u.room.Title, u.room.Version
+		e.room.Title, e.room.Version, e.room.StopReason = u.room.Title, u.room.Version, u.room.StopReason
 		if u.prog != nil && u.prog != e.prog {
 			e.next = u.prog // from the next segment on
 		}

@@ -480,3 +480,28 @@ func TestEngine(t *testing.T) {
 		t.Run(tc.name, tc.run)
 	}
 }
+
+// TestEngineStopReason: a room stopped by its record's reason (a licence
+// revoked mid-show) ends the show with that reason; the merchant's stop
+// and pause say "merchant".
+func TestEngineStopReason(t *testing.T) {
+	live := loadShow(t, "demo-live.yaml")
+	for _, tc := range []struct{ stopReason, want string }{
+		{"", avatar.ReasonMerchant},
+		{avatar.LicenceRevoked, avatar.LicenceRevoked},
+	} {
+		room := liveRoom("r", avatar.KindLivestream)
+		s := newSim(t, live, room, MsgRestore{})
+		s.untilLine(time.Minute, "tea-intro")
+		room.Status, room.StopReason = avatar.RoomStopped, tc.stopReason
+		s.send(MsgRoom{Room: room})
+		evs := s.until(time.Minute, "show.end", func(evs []timedOut) bool { return evs[len(evs)-1].Type == avatar.EventShowEnd })
+		st, ok := evs[len(evs)-1].Data.(avatar.ShowStatus)
+		if !ok {
+			t.Fatalf("show.end data %T, want avatar.ShowStatus", evs[len(evs)-1].Data)
+		}
+		if st.Reason != tc.want {
+			t.Errorf("stopped with StopReason %q: show.end reason %q, want %q", tc.stopReason, st.Reason, tc.want)
+		}
+	}
+}

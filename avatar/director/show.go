@@ -105,6 +105,16 @@ func (e *Engine) startStatus() avatar.ShowStatus {
 	return st
 }
 
+// stopReason is why the show ends when the room record says stopped: the
+// record's own reason (a licence revoked or expired, avatar.Licence*) or
+// the merchant's stop.
+func (e *Engine) stopReason() string {
+	if r := e.room.StopReason; r != "" {
+		return r
+	}
+	return avatar.ReasonMerchant
+}
+
 // lifecycle moves the show to the status the room record wants.
 func (e *Engine) lifecycle() {
 	st := e.state.Status
@@ -113,7 +123,7 @@ func (e *Engine) lifecycle() {
 		switch st {
 		case avatar.ShowPlaying:
 			e.state.Status = avatar.ShowPaused
-			e.emitState(avatar.EventShowPause, e.showStatus("merchant"))
+			e.emitState(avatar.EventShowPause, e.showStatus(avatar.ReasonMerchant))
 		case "":
 			e.state.Status = avatar.ShowPaused
 			e.saveState()
@@ -121,7 +131,7 @@ func (e *Engine) lifecycle() {
 	case avatar.RoomStopped:
 		switch st {
 		case avatar.ShowPlaying, avatar.ShowPaused:
-			e.endShow("merchant")
+			e.endShow(e.stopReason())
 		case "":
 			e.state.Status = avatar.ShowEnded
 			e.saveState()
