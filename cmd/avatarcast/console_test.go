@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -258,12 +259,13 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	var rec []byte
 	for deadline := time.Now().Add(30 * time.Second); ; {
-		// Chromium writes to a temporary name and renames when done.
-		if rec, err = os.ReadFile(filepath.Join(downloads, file)); err == nil {
+		// Chromium may show the file under its name before it has
+		// written it all: read until it ends with the end line.
+		if rec, err = os.ReadFile(filepath.Join(downloads, file)); err == nil && bytes.Contains(rec, []byte(`{"end":`)) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no %s in the download directory: %v", file, err)
+			t.Fatalf("no whole %s in the download directory (%d bytes): %v", file, len(rec), err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
