@@ -229,23 +229,36 @@ func TestMerchantAPIServe(t *testing.T) {
 	}
 }
 
-// TestDemoToken: without AVATARCAST_DEMO_TOKEN, serve makes a token up and
-// logs it once, and it works; a short one is refused.
+// TestDemoToken: without AVATARCAST_DEMO_TOKEN, serve makes a token up,
+// keeps it in a file only its owner can read (the log says where, never
+// what), and it works, also after a restart; a short one is refused.
 func TestDemoToken(t *testing.T) {
 	b := bustest.Start(t)
 	core, logs := observer.New(zap.InfoLevel)
 	none := func(string) string { return "" }
-	h, err := newMerchantAPI(b, filepath.Join(t.TempDir(), "missing.yaml"), nil, nil, none, true, zap.New(core))
+	file := filepath.Join(t.TempDir(), "data", demoTokenFile)
+	h, err := newMerchantAPI(b, filepath.Join(t.TempDir(), "missing.yaml"), nil, nil, none, file, zap.New(core))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen := logs.FilterMessageSnippet("generated a token").All()
-	if len(gen) != 1 {
-		t.Fatalf("%d log lines with a generated token, want 1", len(gen))
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
 	}
-	tok, _ := gen[0].ContextMap()["token"].(string)
+	tok := strings.TrimSpace(string(raw))
 	if len(tok) < api.MinTokenLen {
 		t.Fatalf("generated token %q is too short", tok)
+	}
+	if st, err := os.Stat(file); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("token file mode %v (%v), want 0600", st.Mode().Perm(), err)
+	}
+	if gen := logs.FilterField(zap.String("file", file)).All(); len(gen) != 1 {
+		t.Errorf("%d log lines saying where the token is, want 1", len(gen))
+	}
+	for _, e := range logs.All() {
+		if strings.Contains(fmt.Sprint(e.Message, e.ContextMap()), tok) {
+			t.Errorf("the log holds the token: %q %v", e.Message, e.ContextMap())
+		}
 	}
 	srv := httptest.NewServer(h.Handler())
 	defer srv.Close()
@@ -253,8 +266,18 @@ func TestDemoToken(t *testing.T) {
 	if code, m := apiCall(t, s, tok, "GET", "/api/v1/rooms", "", ""); code != 200 {
 		t.Errorf("GET rooms with the generated token: HTTP %d %v", code, m)
 	}
+	// A restart keeps the token.
+	h2, err := newMerchantAPI(b, "missing.yaml", nil, nil, none, file, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv2 := httptest.NewServer(h2.Handler())
+	defer srv2.Close()
+	if code, m := apiCall(t, &server{base: srv2.URL}, tok, "GET", "/api/v1/rooms", "", ""); code != 200 {
+		t.Errorf("after a restart, GET rooms with the kept token: HTTP %d %v", code, m)
+	}
 	short := func(string) string { return "short" }
-	if _, err := newMerchantAPI(b, "missing.yaml", nil, nil, short, true, zap.NewNop()); err == nil {
+	if _, err := newMerchantAPI(b, "missing.yaml", nil, nil, short, file, zap.NewNop()); err == nil {
 		t.Errorf("a short AVATARCAST_DEMO_TOKEN was accepted")
 	}
 }

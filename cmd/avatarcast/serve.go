@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"path/filepath"
 	"time"
 
 	"go.uber.org/zap"
@@ -129,7 +130,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// One cache of parsed script versions: the API and the director parse
 	// each stored version once between them.
 	shows := script.NewCache(0)
-	merchantAPI, err := newMerchantAPI(b, *merchants, ps, shows, getenv, true, log)
+	merchantAPI, err := newMerchantAPI(b, *merchants, ps, shows, getenv, filepath.Join(*data, demoTokenFile), log)
 	if err != nil {
 		ln.Close()
 		return errors.Join(err, b.Close())
@@ -219,7 +220,7 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 	cfg := gw.config()
 	parts := []func(context.Context) error{func(ctx context.Context) error { return gateway.New(cfg, b, log).Serve(ctx, ln) }}
 	if role == bus.RoleAPI {
-		a, err := newMerchantAPI(b, *merchants, ps, nil, getenv, false, log)
+		a, err := newMerchantAPI(b, *merchants, ps, nil, getenv, "", log)
 		if err != nil {
 			ln.Close()
 			return errors.Join(err, b.Close())
