@@ -184,6 +184,9 @@ func New(cfg Config, g *guard.Guard) (*Client, error) {
 	return &Client{cfg: cfg, api: openai.NewClientWithConfig(oc), guard: g, now: time.Now, rooms: map[avatar.RoomID]*roomBudget{}}, nil
 }
 
+// Timeout is how long the client waits for a whole answer.
+func (c *Client) Timeout() time.Duration { return c.cfg.Timeout }
+
 // Model is the model the client asks.
 func (c *Client) Model() string { return c.cfg.Model }
 

@@ -420,7 +420,8 @@ type asker struct {
 }
 
 // SetAnswers gives the player a model client and the guard its answers
-// are re-checked with; call before Run. A nil client leaves the model off
+// are re-checked with (nil: one with no blocked words); timeout 0 takes
+// the client's. Call before Run. A nil client leaves the model off
 // (fallback lines only).
 func (p *Player) SetAnswers(c *answer.Client, g *guard.Guard, timeout time.Duration) {
 	if c == nil {
@@ -428,6 +429,9 @@ func (p *Player) SetAnswers(c *answer.Client, g *guard.Guard, timeout time.Durat
 	}
 	p.ask = &asker{client: c, slot: make(chan struct{}, 1), done: make(chan Msg, 4)}
 	p.answered = p.ask.done
+	if timeout <= 0 {
+		timeout = c.Timeout()
+	}
 	p.eng.model.on, p.eng.model.guard, p.eng.model.timeout = true, g, timeout
 }
 
