@@ -60,11 +60,11 @@ type Show struct {
 	Fallback []Line
 	Filler   []Line
 	// AI turns on model answers for unmatched questions; nil: off.
-	AI *AI
-	Idle       []Line    // attract lines spoken when nothing else is due
-	Segments   []Segment // played in order, then the show loops from the first
-	Acks       []Ack     // acknowledged lint findings, recorded
-	Pos        Pos
+	AI       *AI
+	Idle     []Line    // attract lines spoken when nothing else is due
+	Segments []Segment // played in order, then the show loops from the first
+	Acks     []Ack     // acknowledged lint findings, recorded
+	Pos      Pos
 
 	// at maps offsets inside texts back to the file (see TextPos); nil
 	// for a Show not made by Parse.
