@@ -73,7 +73,15 @@ type modelState struct {
 	filler   bool      // a filler line is due while inflight waits
 
 	lastFallback, lastFiller int // index+1 of the last said; 0: none yet
-	recent                   map[string]time.Time
+	recent                   map[string]recentAnswer
+}
+
+// recentAnswer is how an unmatched question was last answered: a repeat
+// within AnswerCooldown is held, then answered the same way.
+type recentAnswer struct {
+	at     time.Time
+	spoken []string // the model's sentences; nil: the fallback
+	model  string
 }
 
 // questionKey is a question's text normalised for spotting repeats:
@@ -117,11 +125,15 @@ func (e *Engine) unmatched(in *avatar.Input) {
 	if name != "" {
 		a.names = []string{name}
 	}
-	if t, ok := e.model.recent[key]; ok && e.now.Sub(t) < AnswerCooldown {
-		// Answered lately: answered again once the cooldown is over,
-		// naming everyone who asked meanwhile.
-		a.notBefore = t.Add(AnswerCooldown)
+	if r, ok := e.model.recent[key]; ok && e.now.Sub(r.at) < AnswerCooldown {
+		// Answered lately: answered again the same way (the model's
+		// sentences checked again) once the cooldown is over, naming
+		// everyone who asked meanwhile; no second call.
+		a.notBefore = r.at.Add(AnswerCooldown)
 		a.source = sourceFallback
+		if len(r.spoken) > 0 {
+			a.source, a.spoken, a.model = sourceModel, r.spoken, r.model
+		}
 		e.queueAnswer(a)
 		return
 	}
@@ -232,17 +244,9 @@ func (e *Engine) onAnswered(m MsgAnswered) {
 	q := m.Question
 	var passed []string
 	if q.Answered == avatar.AnsweredModel {
-		if e.model.guard == nil {
-			e.model.guard = guard.New(guard.Config{})
-		}
-		facts := guard.NewFacts(e.prog.Show, e.live(), a.lang, e.room.Persona.Name)
-		for _, s := range q.Spoken {
-			if rs := e.model.guard.Check(s, facts); len(rs) > 0 {
-				q.Refused = append(q.Refused, avatar.RefusedSentence{Text: s, Reasons: rs})
-				break // what follows a refused sentence often leans on it
-			}
-			passed = append(passed, s)
-		}
+		var refused []avatar.RefusedSentence
+		passed, refused = e.recheck(q.Spoken, a.lang)
+		q.Refused = append(q.Refused, refused...)
 	}
 	a.rec = &q
 	if len(passed) > 0 {
@@ -259,6 +263,23 @@ func (e *Engine) onAnswered(m MsgAnswered) {
 	}
 	a.notBefore = time.Time{}
 	e.queueAnswer(a)
+}
+
+// recheck checks a model's sentences, which the client's guard passed,
+// again against the catalog as it is now, up to the first refused one.
+func (e *Engine) recheck(sentences []string, lang string) (passed []string, refused []avatar.RefusedSentence) {
+	if e.model.guard == nil {
+		e.model.guard = guard.New(guard.Config{})
+	}
+	facts := guard.NewFacts(e.prog.Show, e.live(), lang, e.room.Persona.Name)
+	for _, s := range sentences {
+		if rs := e.model.guard.Check(s, facts); len(rs) > 0 {
+			refused = append(refused, avatar.RefusedSentence{Text: s, Reasons: rs})
+			break // what follows a refused sentence often leans on it
+		}
+		passed = append(passed, s)
+	}
+	return passed, refused
 }
 
 // answerDue reports whether an answer (or a filler) waits for the next
@@ -359,10 +380,23 @@ func (e *Engine) speakUnmatched(a *pendingAnswer) {
 	} else {
 		q.Answered = avatar.AnsweredFallback
 	}
-	if e.model.recent == nil || len(e.model.recent) >= maxRecentQuestions {
-		e.model.recent = map[string]time.Time{} // bounded: forget the lot
+	if a.rec == nil && a.source == sourceModel {
+		// A held repeat of a model's answer: checked again now.
+		var refused []avatar.RefusedSentence
+		a.spoken, refused = e.recheck(a.spoken, a.lang)
+		q.Answered, q.Model, q.Refused = avatar.AnsweredModel, a.model, refused
+		if len(a.spoken) == 0 {
+			q.Answered, a.source = avatar.AnsweredRefused, sourceFallback
+		}
 	}
-	e.model.recent[a.key] = e.now
+	if e.model.recent == nil || len(e.model.recent) >= maxRecentQuestions {
+		e.model.recent = map[string]recentAnswer{} // bounded: forget the lot
+	}
+	r := recentAnswer{at: e.now}
+	if a.source == sourceModel {
+		r.spoken, r.model = a.spoken, a.model
+	}
+	e.model.recent[a.key] = r
 	name := ""
 	if len(a.names) > 0 {
 		name = a.names[0]

@@ -186,6 +186,28 @@ func TestUnmatchedQuestions(t *testing.T) {
 				t.Errorf("records %+v, want the model's answer", qs)
 			}
 		}},
+		{"a repeat of a model's answer within the cooldown is held and answered again, no second call", func(t *testing.T) {
+			s := newSim(t, aiProgram(t), liveRoom("r", avatar.KindLivestream), MsgRestore{})
+			s.e.model.on = true
+			s.untilLine(time.Minute, "tea-taste")
+			ask := s.send(question("v1", "Amy", "is it organic?"))[0].Ask
+			q := ask.Question
+			q.Answered, q.Model, q.Spoken = avatar.AnsweredModel, "qwen2.5:3b", []string{"明前西湖龙井是今年头采的绿茶。"}
+			s.send(MsgAnswered{ID: ask.ID, Question: q})
+			s.untilReplies(1)
+			s.send(question("v2", "Bob", "Is it organic"))
+			s.send(question("v3", "Cat", "is it organic!"))
+			rs := s.untilReplies(2)
+			if r := rs[1]; r.Source != avatar.ReplySourceModel || r.Speech.Text != "@Bob @Cat，明前西湖龙井是今年头采的绿茶。" {
+				t.Errorf("repeat answered %+v, want the model's answer again to @Bob @Cat", r)
+			}
+			if n := len(s.outsOf(OutAsk)); n != 1 {
+				t.Errorf("%d asks, want one: a repeat costs no call", n)
+			}
+			if first, second := replyAt(s, 0), replyAt(s, 1); second.Sub(first) < AnswerCooldown {
+				t.Errorf("repeat %v after the answer, want after the cooldown", second.Sub(first))
+			}
+		}},
 		{"a price the merchant changed while the model wrote is refused: fallback", func(t *testing.T) {
 			s := newSim(t, aiProgram(t), liveRoom("r", avatar.KindLivestream), MsgRestore{})
 			s.e.model.on = true
