@@ -71,7 +71,10 @@ func TestAnswersOverNATS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src = append(src, []byte("\nai: {enabled: true, endpoint: default, timeout: 1s, other_products: [碧螺春]}\n")...)
+	src = []byte(strings.Replace(string(src), "  timeout: 6s\n", "  timeout: 1s\n", 1))
+	if !strings.Contains(string(src), "  timeout: 1s\n") {
+		t.Fatal("demo-live has no ai timeout of 6s to shorten")
+	}
 	v, err := b.PutScript(ctx, "m", "demo", src)
 	if err != nil {
 		t.Fatal(err)

@@ -47,7 +47,7 @@ func (s *sim) questions() []avatar.Question {
 func aiProgram(t *testing.T) *Program {
 	live := loadShow(t, "demo-live.yaml")
 	show := *live.Show
-	show.AI = &script.AI{Enabled: true, Endpoint: "default", Model: "qwen2.5:3b", Timeout: 6 * time.Second}
+	show.AI = &script.AI{Enabled: true, Endpoint: "default", Model: "qwen2.5:3b", Timeout: 6 * time.Second, OtherProducts: []string{"碧螺春"}}
 	return Compile(&show, 2)
 }
 
