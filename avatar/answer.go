@@ -12,6 +12,14 @@ const (
 	AnsweredRefused  = "refused"
 )
 
+// Where a reply's words come from (Reply.Source). Wire values: add,
+// never rename.
+const (
+	ReplySourceFAQ      = "faq"      // the matched FAQ entry's answer
+	ReplySourceFallback = "fallback" // the script's fallback line
+	ReplySourceModel    = "model"    // a language model, checked by the guard
+)
+
 // Guard reason codes: why the guard refused a sentence a model wrote.
 // absolute-claim, medical-claim, price-claim and discount-claim are the
 // script checker's codes for the same findings in a script line. Wire

@@ -346,7 +346,12 @@ type Reply struct {
 	Name     string `json:"name,omitempty"`
 	Question string `json:"question"`
 	FAQ      string `json:"faq,omitempty"` // the matched FAQ entry
-	Speech   Speech `json:"speech"`
+	// Source says where the answer's words come from: ReplySourceFAQ,
+	// ReplySourceFallback or ReplySourceModel (a language model wrote
+	// them, and the guard passed them); Model names the model.
+	Source string `json:"source,omitempty"`
+	Model  string `json:"model,omitempty"`
+	Speech Speech `json:"speech"`
 	// AIGC labels the reply as AI-generated (as its Speech.AIGC, which
 	// carries the same label), at the top of the data for readers that do
 	// not look into speech.

@@ -184,6 +184,9 @@ func New(cfg Config, g *guard.Guard) (*Client, error) {
 	return &Client{cfg: cfg, api: openai.NewClientWithConfig(oc), guard: g, now: time.Now, rooms: map[avatar.RoomID]*roomBudget{}}, nil
 }
 
+// Timeout is how long the client waits for a whole answer.
+func (c *Client) Timeout() time.Duration { return c.cfg.Timeout }
+
 // Model is the model the client asks.
 func (c *Client) Model() string { return c.cfg.Model }
 
@@ -191,6 +194,9 @@ func (c *Client) Model() string { return c.cfg.Model }
 type Request struct {
 	Room   avatar.RoomID
 	Budget Budget
+	// Model overrides the client's model for this question (a script's
+	// ai.model); "" keeps Config.Model.
+	Model  string
 	Prompt Prompt
 	// Facts are what each sentence is checked against; nil builds them
 	// from Prompt (guard.NewFacts of its show, live state and language).
@@ -240,7 +246,8 @@ func (r Result) Answered() string {
 // after some sentences passed, the Result holds them (they were checked
 // and may be spoken); with none, speak the fallback.
 func (c *Client) Answer(ctx context.Context, req Request) (Result, error) {
-	res := Result{Model: c.cfg.Model}
+	model := cmp.Or(strings.TrimSpace(req.Model), c.cfg.Model)
+	res := Result{Model: model}
 	system, user := req.Prompt.Build()
 	estimate := (len(system)+len(user))/3 + c.cfg.MaxTokens
 	sp, err := c.reserve(req.Room, req.Budget, estimate)
@@ -259,7 +266,7 @@ func (c *Client) Answer(ctx context.Context, req Request) (Result, error) {
 	tctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	creq := openai.ChatCompletionRequest{
-		Model: c.cfg.Model,
+		Model: model,
 		Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: system},
 			{Role: openai.ChatMessageRoleUser, Content: user},

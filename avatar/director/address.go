@@ -163,12 +163,16 @@ func (e *Engine) sayThanks() {
 	e.speak(spoken{id: "thanks", text: text, lang: lang, emotion: "happy", translations: tr})
 }
 
-// question queues the answer to a viewer's question or comment, if it
-// matches an FAQ entry. The question is masked with the blocked words
-// before it goes into the reply event.
+// question queues the answer to a viewer's question or comment that
+// matches an FAQ entry; a question (not a comment) that matches none is
+// answered by the fallback or the model (answers.go). The question is
+// masked with the blocked words before it goes into the reply event.
 func (e *Engine) question(in *avatar.Input) {
 	i, lang := e.prog.match(in.Data.Text, e.cur.Lang)
 	if i < 0 {
+		if in.Type == avatar.MsgQuestion {
+			e.unmatched(in)
+		}
 		return
 	}
 	e.touch()
@@ -226,6 +230,6 @@ func (e *Engine) speakAnswer(a *pendingAnswer) {
 	e.answered[a.faq] = e.now
 	e.speak(spoken{
 		id: f.Answer[0].ID, text: text, lang: lang, cues: cues, emotion: f.Answer[0].Emotion, translations: tr,
-		reply: &avatar.Reply{Viewer: a.viewers[0], Name: name, Question: a.question, FAQ: f.ID},
+		reply: &avatar.Reply{Viewer: a.viewers[0], Name: name, Question: a.question, FAQ: f.ID, Source: sourceFAQ},
 	})
 }

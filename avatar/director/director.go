@@ -12,7 +12,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/answer"
 	"github.com/avatarcast/avatarcast/avatar/bus"
+	"github.com/avatarcast/avatarcast/avatar/guard"
 	"github.com/avatarcast/avatarcast/avatar/script"
 )
 
@@ -37,6 +39,10 @@ type Config struct {
 	// merchant API of the same process uses, so each version is parsed
 	// once (default: the director's own).
 	Scripts *script.Cache
+	// Answers is the model client that answers viewers' questions no FAQ
+	// entry matched, in rooms whose script turns ai on (docs/answers.md);
+	// nil: fallback lines only. Build it with the guard of BlockedWords.
+	Answers *answer.Client
 }
 
 // Director plays every room of the rooms bucket that it can lease: it
@@ -220,6 +226,7 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	p := NewPlayer(rec, prog, d.sink, d.log)
 	p.eng.viewerCounts.MaxAge = d.cfg.ViewersMaxAge
 	p.eng.block = d.block
+	p.SetAnswers(d.cfg.Answers, guard.New(guard.Config{Blocked: d.cfg.BlockedWords}), 0)
 	p.onEmit = func(typ avatar.EventType) { d.metrics.events.WithLabelValues(string(typ)).Inc() }
 	d.mu.Lock()
 	rr.player = p

@@ -72,6 +72,7 @@ type Engine struct {
 	soldOut   []string         // SKUs whose sell-out is to be announced
 	answers   []*pendingAnswer
 	answered  map[int]time.Time // FAQ index → when last answered
+	model     modelState        // unmatched questions: fallback, filler, the model (answers.go)
 	interlude []*script.Line    // museum: narration of the tapped exhibit or option
 	tapFocus  string            // exhibit to focus before the interlude
 	thank     string            // speakable name to thank for likes, "" for a generic thank-you
@@ -115,13 +116,26 @@ type saleRun struct {
 }
 
 // pendingAnswer is a viewer question waiting to be answered from FAQ
-// entry faq; repeats of it by other viewers merge into it.
+// entry faq, or (faq -1) one no entry matched, answered by the fallback
+// or the model (answers.go); repeats of it by other viewers merge into it.
 type pendingAnswer struct {
 	faq      int
 	lang     string
 	viewers  []string
 	names    []string
 	question string
+	// notBefore holds a repeat until the cooldown of its last answer is
+	// over; zero: due at the next line boundary.
+	notBefore time.Time
+
+	// Unmatched questions only.
+	key    string           // questionKey of the question
+	asked  time.Time        // when first asked
+	source string           // avatar.ReplySourceFallback or ReplySourceModel
+	id     uint64           // the OutAsk's ID while the model answers
+	spoken []string         // the model's sentences that passed
+	model  string           // the model that wrote them
+	rec    *avatar.Question // the record the driver completed
 }
 
 // A Msg is what an Engine is told: MsgRestore (first, once), MsgInput,
@@ -188,6 +202,12 @@ const (
 	OutAudit
 	// OutReply: answer control ID with *Reply.
 	OutReply
+	// OutQuestion: record *Question, an unmatched viewer question, for
+	// the room's merchant (answers.go).
+	OutQuestion
+	// OutAsk: run *Ask through the model off the engine and send back a
+	// MsgAnswered (answers.go).
+	OutAsk
 )
 
 // Out is one thing an Update asks the driver to do.
@@ -202,6 +222,9 @@ type Out struct {
 	Detail any
 	ID     uint64
 	Reply  *avatar.ControlReply
+	// Question is OutQuestion's record, Ask OutAsk's question.
+	Question *avatar.Question
+	Ask      *Ask
 }
 
 // untilKind is what ends a wait before its deadline.
@@ -287,8 +310,11 @@ func (e *Engine) Update(now time.Time, m Msg) ([]Out, time.Time, error) {
 		e.upd = &update{room: m.Room, prog: prog}
 	case MsgViewers:
 		e.viewerCounts.Set(m.Gateway, m.Count, m.At)
+	case MsgAnswered:
+		e.onAnswered(m)
 	case MsgTick:
 	}
+	e.expireAsk()
 	e.run()
 	// A new slice every time: a buffer kept per room would cost more
 	// memory across thousands of idle rooms than the garbage costs.
@@ -347,7 +373,7 @@ func (e *Engine) lineBoundary() bool {
 // interjectionDue reports whether something waits for the next line
 // boundary: a scripted pause is cut short for it.
 func (e *Engine) interjectionDue() bool {
-	return len(e.says) > 0 || len(e.soldOut) > 0 || len(e.answers) > 0 || len(e.interlude) > 0 ||
+	return len(e.says) > 0 || len(e.soldOut) > 0 || e.answerDue() || len(e.interlude) > 0 ||
 		e.skip || e.pitch != "" || e.saleNow != nil || e.upd != nil
 }
 
@@ -386,6 +412,7 @@ func (e *Engine) waitOver() bool {
 	}
 	next := e.saleTick()
 	next = e.interestTick(next)
+	next = e.answersTick(next)
 	if next.IsZero() || !deadline.IsZero() && deadline.Before(next) {
 		next = deadline
 	}

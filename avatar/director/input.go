@@ -26,12 +26,11 @@ func (e *Engine) onInput(in *avatar.Input) {
 }
 
 // ask queues an answer to FAQ i, merging a question already waiting for the
-// same answer and dropping one answered within AnswerCooldown. name is the
-// viewer's speakable name, or "" to address it generically.
+// same answer. One answered within AnswerCooldown is held until the
+// cooldown is over, then answered once naming everyone who asked
+// meanwhile. name is the viewer's speakable name, or "" to address it
+// generically.
 func (e *Engine) ask(i int, lang, viewer, name, question string) {
-	if t, ok := e.answered[i]; ok && e.now.Sub(t) < AnswerCooldown {
-		return
-	}
 	for _, a := range e.answers {
 		if a.faq == i {
 			for _, v := range a.viewers {
@@ -53,6 +52,9 @@ func (e *Engine) ask(i int, lang, viewer, name, question string) {
 		e.answered = map[int]time.Time{}
 	}
 	a := &pendingAnswer{faq: i, lang: lang, viewers: []string{viewer}, question: question}
+	if t, ok := e.answered[i]; ok && e.now.Sub(t) < AnswerCooldown {
+		a.notBefore = t.Add(AnswerCooldown)
+	}
 	if name != "" {
 		a.names = []string{name}
 	}

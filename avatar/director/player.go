@@ -36,6 +36,10 @@ type Player struct {
 	// onEmit, if set, is told the type of each event published (metrics).
 	onEmit func(avatar.EventType)
 
+	// ask runs the model's answers (answers.go); nil: model off.
+	ask      *asker
+	answered <-chan Msg // MsgAnswered from ask
+
 	token   uint64 // sink token of the last event, for fencing
 	nextCtl uint64 // ID of the next control
 }
@@ -186,6 +190,8 @@ func (p *Player) run(ctx context.Context) error {
 			}
 		case <-tc:
 			wake, err = p.step(ctx, MsgTick{}, nil)
+		case m := <-p.answered:
+			wake, err = p.step(ctx, m, nil)
 		}
 		if err != nil {
 			return err
@@ -213,6 +219,10 @@ func (p *Player) step(ctx context.Context, m Msg, reply func(avatar.ControlReply
 			err = p.sink.SaveState(ctx, p.id, *o.State)
 		case OutAudit:
 			p.audit(ctx, o.Action, o.Detail)
+		case OutQuestion:
+			p.recordQuestion(ctx, o.Question)
+		case OutAsk:
+			p.runAsk(ctx, o.Ask)
 		case OutReply:
 			if reply != nil {
 				reply(*o.Reply)

@@ -268,11 +268,7 @@ func (e *Engine) interject() bool {
 	if capped {
 		return false
 	}
-	if len(e.answers) > 0 {
-		a := e.answers[0]
-		e.answers = e.answers[1:]
-		e.burst++
-		e.speakAnswer(a)
+	if e.interjectAnswer() {
 		return true
 	}
 	if len(e.interlude) > 0 {

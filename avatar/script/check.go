@@ -84,7 +84,7 @@ type lineRef struct {
 }
 
 // lineRefs returns every line of s with its context, in file order of the
-// show's sections: segments, exhibits, FAQ, idle.
+// show's sections: segments, exhibits, FAQ (entries, fallback, filler), idle.
 func lineRefs(s *Show) []lineRef {
 	var out []lineRef
 	for i := range s.Segments {
@@ -110,6 +110,12 @@ func lineRefs(s *Show) []lineRef {
 		for j := range s.FAQ[i].Answer {
 			out = append(out, lineRef{line: &s.FAQ[i].Answer[j]})
 		}
+	}
+	for i := range s.Fallback {
+		out = append(out, lineRef{line: &s.Fallback[i]})
+	}
+	for i := range s.Filler {
+		out = append(out, lineRef{line: &s.Filler[i]})
 	}
 	for i := range s.Idle {
 		out = append(out, lineRef{line: &s.Idle[i]})

@@ -70,7 +70,7 @@ func (s *Show) Line(id string) *Line {
 }
 
 // EachLine calls f with every line of the show, in the order of segments,
-// exhibits, FAQ and idle, until f returns false.
+// exhibits, FAQ (entries, fallback, filler) and idle, until f returns false.
 func (s *Show) EachLine(f func(*Line) bool) {
 	for i := range s.Segments {
 		for j := range s.Segments[i].Steps {
@@ -101,9 +101,11 @@ func (s *Show) EachLine(f func(*Line) bool) {
 			}
 		}
 	}
-	for i := range s.Idle {
-		if !f(&s.Idle[i]) {
-			return
+	for _, ls := range [][]Line{s.Fallback, s.Filler, s.Idle} {
+		for i := range ls {
+			if !f(&ls[i]) {
+				return
+			}
 		}
 	}
 }

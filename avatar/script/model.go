@@ -54,10 +54,17 @@ type Show struct {
 	Sales      []Sale // flash sales, started by a [sale:ID] cue or a sale step
 	Exhibits   []Exhibit
 	FAQ        []FAQ
-	Idle       []Line    // attract lines spoken when nothing else is due
-	Segments   []Segment // played in order, then the show loops from the first
-	Acks       []Ack     // acknowledged lint findings, recorded
-	Pos        Pos
+	// Fallback lines answer a viewer's question that no FAQ entry matched
+	// (and that a model, if any, could not answer); variants rotate, never
+	// the same twice in a row. Filler lines are said while a model thinks.
+	Fallback []Line
+	Filler   []Line
+	// AI turns on model answers for unmatched questions; nil: off.
+	AI       *AI
+	Idle     []Line    // attract lines spoken when nothing else is due
+	Segments []Segment // played in order, then the show loops from the first
+	Acks     []Ack     // acknowledged lint findings, recorded
+	Pos      Pos
 
 	// at maps offsets inside texts back to the file (see TextPos); nil
 	// for a Show not made by Parse.
@@ -131,6 +138,33 @@ type FAQ struct {
 	Answer []Line
 	Pos    Pos
 }
+
+// AI is a show's model settings (the ai: block). The endpoint itself (URL,
+// key) is the operator's, from the environment, never the script's.
+type AI struct {
+	Enabled bool
+	// Endpoint names the operator's endpoint: only "default" for now.
+	Endpoint string
+	// Model overrides the operator's default model; "" keeps it.
+	Model   string
+	Timeout time.Duration // 0: the operator's
+	// CallsPerMinute and TokensPerHour are the room's budget (0: defaults).
+	CallsPerMinute, TokensPerHour int
+	// OtherProducts are the merchant's products not sold in this show:
+	// an answer naming one is refused.
+	OtherProducts []string
+	Pos           Pos
+}
+
+// AI limits checked by the parser.
+const (
+	AIMinTimeout        = time.Second
+	AIMaxTimeout        = 30 * time.Second
+	AIMaxCallsPerMinute = 60
+	AIMinTokensPerHour  = 1000
+	AIMaxTokensPerHour  = 1000000
+	AIEndpointDefault   = "default"
+)
 
 // Order says how a segment walks its steps.
 type Order string

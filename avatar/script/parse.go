@@ -207,7 +207,7 @@ func (p *parser) parse(src []byte) *Show {
 	root := doc.Content[0]
 	p.noAliases(root)
 	o := p.object(root, "show", "id", "kind", "title", "persona", "languages", "vars", "catalog",
-		"coupons", "sales", "segments", "exhibits", "faq", "idle", "acks")
+		"coupons", "sales", "segments", "exhibits", "faq", "idle", "acks", "ai")
 	if o == nil {
 		return nil
 	}
@@ -249,7 +249,8 @@ func (p *parser) parse(src []byte) *Show {
 	if n := o.get("segments"); n != nil && n.Kind == yaml.SequenceNode && len(n.Content) == 0 {
 		p.errorf(n, "no-segments", "a show needs at least one segment")
 	}
-	p.each(o.get("faq"), "faq", func(n *yaml.Node) { p.parseFAQ(s, n) })
+	p.parseFAQSection(s, o.get("faq"))
+	p.parseAI(s, o.get("ai"))
 	p.each(o.get("idle"), "idle", func(n *yaml.Node) {
 		if l := p.parseLine(n, "idle line"); l != nil {
 			s.Idle = append(s.Idle, *l)

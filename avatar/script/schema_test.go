@@ -91,6 +91,20 @@ func conform(root, s map[string]any, v any, path string) []string {
 		}
 		return conform(root, def, v, path)
 	}
+	if one, ok := s["oneOf"].([]any); ok {
+		var first []string
+		for i, b := range one {
+			bs, _ := b.(map[string]any)
+			errs := conform(root, bs, v, path)
+			if len(errs) == 0 {
+				return nil
+			}
+			if i == 0 {
+				first = errs
+			}
+		}
+		return append([]string{path + ": fits no oneOf branch"}, first...)
+	}
 	var errs []string
 	if enum, ok := s["enum"].([]any); ok && !slices.Contains(enum, v) {
 		errs = append(errs, fmt.Sprintf("%s: %v is not one of %v", path, v, enum))

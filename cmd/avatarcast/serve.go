@@ -137,6 +137,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	gwCfg := gw.config()
 	gwCfg.API = merchantAPI.Handler()
+	answers, err := answersClient(getenv, gwCfg.BlockedWords, log)
+	if err != nil {
+		ln.Close()
+		return errors.Join(err, b.Close())
+	}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "avatarcast: serving %s\n", base)
 	for _, a := range rooms {
@@ -146,7 +151,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		// One blocklist: the gateway masks its words, the director
 		// refuses to speak a name that holds one.
 		func(ctx context.Context) error {
-			return director.New(director.Config{BlockedWords: gwCfg.BlockedWords, Scripts: shows}, b, log).Run(ctx)
+			return director.New(director.Config{BlockedWords: gwCfg.BlockedWords, Scripts: shows, Answers: answers}, b, log).Run(ctx)
 		},
 		func(ctx context.Context) error { return gateway.New(gwCfg, b, log).Serve(ctx, ln) },
 		// Stops rooms whose licence expires mid-show.
@@ -265,7 +270,11 @@ func runDirector(ctx context.Context, args []string, getenv func(string) string,
 	if _, err := publishRooms(ctx, b, rooms, sources, log); err != nil {
 		return errors.Join(err, b.Close())
 	}
-	d := director.New(director.Config{BlockedWords: splitList(*blocked)}, b, log)
+	answers, err := answersClient(getenv, splitList(*blocked), log)
+	if err != nil {
+		return errors.Join(err, b.Close())
+	}
+	d := director.New(director.Config{BlockedWords: splitList(*blocked), Answers: answers}, b, log)
 	if *addr == "" {
 		return errors.Join(d.Run(ctx), b.Close())
 	}
