@@ -59,6 +59,7 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 	perRoom := f.int("viewers-per-room", 10, "-rooms: viewers in each room")
 	scriptPath := f.string("script", "./scripts/demo-live.yaml", "-rooms with -spawn ours: the show every room plays")
 	voiceRate := f.string("voice-rate", "1", "-rooms with -spawn ours: the persona's speech rate (1: as written; 2: twice as fast, twice the events)")
+	staggerS := f.string("stagger", "10s", "-rooms with -spawn ours: start the rooms' shows spread over this time (0: all at once, on the same beat)")
 	pin := f.int("pin", 0, "-spawn: 1 runs each server pinned to CPU 0 and the viewers pinned to CPU 1, both with GOMAXPROCS 1 (0: no pinning)")
 	if err := f.parse(args); err != nil {
 		return err
@@ -81,8 +82,12 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 		if err != nil || vr <= 0 {
 			return fmt.Errorf("loadgen: -voice-rate %q: want a rate above 0", *voiceRate)
 		}
+		stagger, err := time.ParseDuration(*staggerS)
+		if err != nil || stagger < 0 {
+			return fmt.Errorf("loadgen: -stagger %q: want a duration", *staggerS)
+		}
 		if *serve == "rooms" {
-			return serveRooms(ctx, *addr, *rooms, *scriptPath, vr, stdout, stderr)
+			return serveRooms(ctx, *addr, *rooms, *scriptPath, vr, stagger, stdout, stderr)
 		}
 		if *spawn != "" && *spawn != "ours" {
 			return fmt.Errorf("loadgen: -rooms: -spawn %q: only ours plays rooms", *spawn)
@@ -90,7 +95,7 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 		if *perRoom <= 0 {
 			return fmt.Errorf("loadgen: -viewers-per-room %d: want 1 or more", *perRoom)
 		}
-		return roomsBench(ctx, o, *rooms, *perRoom, *spawn != "", *scriptPath, vr, stdout, stderr)
+		return roomsBench(ctx, o, *rooms, *perRoom, *spawn != "", *scriptPath, vr, stagger, stdout, stderr)
 	case *serve != "":
 		return serveBench(ctx, *serve, *addr, *o.viewers, rate, *size, *history, o.duration, stdout, stderr)
 	case *storm != "":

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -52,7 +53,9 @@ func roomName(prefix string, i int) avatar.RoomID {
 // rooms bench-0000… with a real director, serves them with a gateway, prints
 // "listening ws://HOST:PORT" once healthy, and serves until ctx ends.
 // voiceRate speeds the persona's speech up (1: as written).
-func serveRooms(ctx context.Context, addr string, rooms int, scriptPath string, voiceRate float64, stdout, stderr io.Writer) error {
+// The rooms' records are put spread over stagger, and the director and the
+// gateway start first, so the rooms begin their shows over that time.
+func serveRooms(ctx context.Context, addr string, rooms int, scriptPath string, voiceRate float64, stagger time.Duration, stdout, stderr io.Writer) error {
 	src, err := os.ReadFile(scriptPath)
 	if err != nil {
 		return fmt.Errorf("loadgen: -script: %w", err)
@@ -80,19 +83,28 @@ func serveRooms(ctx context.Context, addr string, rooms int, scriptPath string, 
 	if err != nil {
 		return err
 	}
+	g := gateway.New(gateway.Config{MaxConnsPerIP: -1, MaxConns: -1, QueueSize: 1024, ResumeRate: -1}, b, log)
+	d := director.New(director.Config{}, b, log)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.Go(func() error { return g.Serve(ctx, ln) })
+	eg.Go(func() error { return d.Run(ctx) })
+	start := time.Now()
 	for i := range rooms {
+		// Rooms start spread over stagger, as a platform's shows do, not
+		// all on the same beat.
+		if wait := time.Until(start.Add(stagger * time.Duration(i) / time.Duration(rooms))); wait > 0 {
+			time.Sleep(wait)
+		}
 		rec := avatar.Room{ID: roomName("bench", i), Kind: "livestream", Title: "Load test", Merchant: "bench", Show: show, Version: v,
 			Status:  avatar.RoomPlaying,
 			Persona: avatar.Persona{ID: "bench", Name: "Bench", Voice: avatar.Voice{Rate: voiceRate}, Disclosure: map[string]string{"en": "AI-generated presenter", "zh-CN": "AI虚拟主播"}}}
 		if _, err := b.PutRoom(ctx, rec); err != nil {
-			return err
+			cancel()
+			return errors.Join(err, eg.Wait())
 		}
 	}
-	g := gateway.New(gateway.Config{MaxConnsPerIP: -1, MaxConns: -1, QueueSize: 1024, ResumeRate: -1}, b, log)
-	d := director.New(director.Config{}, b, log)
-	eg, ctx := errgroup.WithContext(ctx)
-	eg.Go(func() error { return g.Serve(ctx, ln) })
-	eg.Go(func() error { return d.Run(ctx) })
 	waitHealthy("http://" + ln.Addr().String() + "/healthz")
 	fmt.Fprintf(stdout, "listening ws://%s\n", ln.Addr())
 	return eg.Wait()
@@ -119,7 +131,7 @@ type roomsViewer struct {
 
 // roomsBench runs a many-rooms measurement against o.url (or a spawned
 // server) and prints the report.
-func roomsBench(ctx context.Context, o loadOpts, rooms, perRoom int, spawn bool, scriptPath string, voiceRate float64, stdout, stderr io.Writer) error {
+func roomsBench(ctx context.Context, o loadOpts, rooms, perRoom int, spawn bool, scriptPath string, voiceRate float64, stagger time.Duration, stdout, stderr io.Writer) error {
 	prefix := *o.room
 	if spawn {
 		exe, err := os.Executable()
@@ -130,7 +142,7 @@ func roomsBench(ctx context.Context, o loadOpts, rooms, perRoom int, spawn bool,
 		if err != nil {
 			return err
 		}
-		cmd := exec.Command(exe, "loadgen", "-serve", "rooms", "-rooms", strconv.Itoa(rooms), "-script", abs,
+		cmd := exec.Command(exe, "loadgen", "-serve", "rooms", "-rooms", strconv.Itoa(rooms), "-script", abs, "-stagger", stagger.String(),
 			"-voice-rate", strconv.FormatFloat(voiceRate, 'f', -1, 64))
 		cmd.Stderr = stderr
 		out, err := cmd.StdoutPipe()

@@ -50,7 +50,7 @@ func TestLoadgenManyRooms(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, []string{"avatarcast", "loadgen", "-serve", "rooms", "-rooms", "4", "-voice-rate", "4",
+		err := run(ctx, []string{"avatarcast", "loadgen", "-serve", "rooms", "-rooms", "4", "-voice-rate", "4", "-stagger", "200ms",
 			"-script", filepath.Join(repoRoot(t), "scripts", "demo-live.yaml")}, func(string) string { return "" }, strings.NewReader(""), pw, testWriter{t})
 		pw.CloseWithError(fmt.Errorf("server returned: %v", err))
 		done <- err
