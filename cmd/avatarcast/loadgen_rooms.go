@@ -322,26 +322,31 @@ loop:
 	}
 	cancel()
 	wg.Wait()
-	// Each room's events in the window are those any of its viewers saw;
-	// a viewer lost what it did not see between its first and the room's last.
-	top := make([]uint64, rooms)
-	for i := range viewers {
-		v := &viewers[i]
-		r := i % rooms
-		top[r] = max(top[r], v.last)
+	// Each room's events in the window are those any of its viewers saw; a
+	// viewer lost those it did not see between its own first and last (the
+	// window's edges cut each viewer's copy at a slightly different event).
+	seqs := make([][]uint64, rooms)
+	for r := range tallies {
+		t := &tallies[r]
+		res.connected += int(t.watching.Load())
+		res.published += int64(len(t.seqs))
+		for s := range t.seqs {
+			seqs[r] = append(seqs[r], s)
+		}
+		slices.Sort(seqs[r])
 	}
 	for i := range viewers {
 		v := &viewers[i]
 		res.received += v.got
 		res.duplicates += v.client.Stats().Duplicates
 		if v.first > 0 {
-			res.lost += max(0, int64(top[i%rooms]-v.first+1)-v.got)
+			lo, _ := slices.BinarySearch(seqs[i%rooms], v.first)
+			hi, _ := slices.BinarySearch(seqs[i%rooms], v.last+1)
+			res.lost += max(0, int64(hi-lo)-v.got)
 		}
 	}
 	for r := range tallies {
 		t := &tallies[r]
-		res.connected += int(t.watching.Load())
-		res.published += int64(len(t.seqs))
 		if len(t.lat) == 0 {
 			continue
 		}
