@@ -115,9 +115,6 @@ type roomTally struct {
 	mu       sync.Mutex
 	lat      []time.Duration
 	seqs     map[uint64]struct{} // distinct events seen
-	got      int64
-	lost     int64
-	viewers  int
 	watching atomic.Int64
 }
 
@@ -244,7 +241,6 @@ func watchRooms(ctx context.Context, o loadOpts, prefix string, rooms, perRoom i
 	for i := range n {
 		r := i % rooms // spread the joins over the rooms
 		t := &tallies[r]
-		t.viewers++
 		v := &viewers[i]
 		v.room = t
 		src := net.IPv4(127, 0, 0, byte(2+i%sources%250))
