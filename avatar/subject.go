@@ -16,6 +16,10 @@ const (
 	// LeasesBucket maps a room ID to the director that plays it; entries
 	// expire unless renewed, so a dead director's rooms are taken over.
 	LeasesBucket = "room_leases"
+	// DirectorsBucket is where each live director says it is alive: its ID
+	// maps to a bus.Presence, put every LeaseTTL/3 and expiring after
+	// LeaseTTL, so directors know how many share the rooms.
+	DirectorsBucket = "directors"
 	// OrdersBucket keeps, per room and idempotency key, what an order from
 	// the merchant's commerce platform did (OrderKey), so a replayed
 	// webhook does not take stock twice; entries expire after a few days.
@@ -56,6 +60,11 @@ func StoredEventsSubject(r RoomID) string { return "live.room." + string(r) + ".
 // StoredEventsRepublish is the EventsStream's republish destination for
 // AllEventsSubject: it maps live.room.R.evt to StoredEventsSubject(R).
 func StoredEventsRepublish() string { return "live.room.{{wildcard(1)}}.stored" }
+
+// LeaseReleasedSubject is where a director says it has just let a room's
+// lease go (core NATS, the room ID as body), so the others try to take the
+// room at once instead of at their next poll.
+func LeaseReleasedSubject() string { return "directors.released" }
 
 // InputSubject is where the gateway forwards room r's viewer messages.
 func InputSubject(r RoomID) string { return "live.room." + string(r) + ".in" }

@@ -129,14 +129,17 @@ func RolePermissions(r Role) (*server.Permissions, error) {
 	case RoleDirector:
 		// $JS.API.INFO: creating a bucket reads the account's limits.
 		pub = []string{avatar.AllEventsSubject(), kvSubjects(avatar.StateBucket), kvSubjects(avatar.LeasesBucket), jsAPI + "INFO"}
+		// Directors share the rooms: each says it is alive and how many
+		// rooms it holds, and when it lets a room go (directors.go).
+		pub = append(pub, kvSubjects(avatar.DirectorsBucket), avatar.LeaseReleasedSubject())
 		// It records audit events too (a sale refused, a runaway loop ended).
 		pub = append(pub, avatar.AllAuditSubject())
-		for _, s := range []string{events, rooms, state, kvStream(avatar.ScriptsBucket), kvStream(avatar.LeasesBucket), avatar.AuditStream, avatar.RecordsStream} {
+		for _, s := range []string{events, rooms, state, kvStream(avatar.ScriptsBucket), kvStream(avatar.LeasesBucket), kvStream(avatar.DirectorsBucket), avatar.AuditStream, avatar.RecordsStream} {
 			pub = append(pub, readStream(s)...)
 		}
 		// The director creates the record too (RecordsStream, sourced from
 		// the events stream by the server itself).
-		for _, s := range []string{events, avatar.AuditStream, avatar.RecordsStream, rooms, state, kvStream(avatar.ScriptsBucket), kvStream(avatar.LeasesBucket), kvStream(avatar.OrdersBucket)} {
+		for _, s := range []string{events, avatar.AuditStream, avatar.RecordsStream, rooms, state, kvStream(avatar.ScriptsBucket), kvStream(avatar.LeasesBucket), kvStream(avatar.DirectorsBucket), kvStream(avatar.OrdersBucket)} {
 			pub = append(pub, provision(s)...)
 			if s == kvStream(avatar.OrdersBucket) {
 				pub = append(pub, jsAPI+"STREAM.INFO."+s)
@@ -147,7 +150,7 @@ func RolePermissions(r Role) (*server.Permissions, error) {
 		// It records the questions nothing answered, for the merchant.
 		pub = append(pub, avatar.AllQuestionsSubject(), jsAPI+"STREAM.INFO."+avatar.QuestionsStream)
 		pub = append(pub, provision(avatar.QuestionsStream)...)
-		sub = []string{avatar.AllInputSubject(), avatar.ControlSubject("*"), avatar.AllViewersSubject(), inbox}
+		sub = []string{avatar.AllInputSubject(), avatar.ControlSubject("*"), avatar.AllViewersSubject(), avatar.LeaseReleasedSubject(), inbox}
 		resp = &server.ResponsePermission{MaxMsgs: 1} // answers to controls
 	default:
 		return nil, fmt.Errorf("bus: unknown NATS role %q", r)

@@ -85,6 +85,8 @@ type Bus struct {
 	// scripts a script key to its source (history = versions), leases a
 	// room ID to the director playing it (expiring after LeaseTTL).
 	rooms, state, scripts, leases jetstream.KeyValue
+	// directors maps a live director's ID to its Presence (directors.go).
+	directors jetstream.KeyValue
 	// orders maps avatar.OrderKey to what an order did (see OrdersBucket).
 	orders jetstream.KeyValue
 	// audit is the stream of merchants' changes.
@@ -334,6 +336,9 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 	}
 	if cfg.Role != RoleAPI {
 		if b.leases, err = kv(avatar.LeasesBucket, "which director plays each room", 1, leaseTTL); err != nil {
+			return err
+		}
+		if b.directors, err = kv(avatar.DirectorsBucket, "live directors and the rooms each holds", 1, leaseTTL); err != nil {
 			return err
 		}
 	}

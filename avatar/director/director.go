@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -43,6 +44,25 @@ type Config struct {
 	// entry matched, in rooms whose script turns ai on (docs/answers.md);
 	// nil: fallback lines only. Build it with the guard of BlockedWords.
 	Answers *answer.Client
+
+	// Directors share the rooms (balance.go): each counts the live
+	// directors (bus.PutPresence) and the rooms, and its fair share is
+	// rooms / live directors, rounded up.
+
+	// HoldBack is how long a director that holds its fair share or more
+	// waits before it tries to lease another room, so that one with fewer
+	// gets it first (default LeaseTTL/5). It then tries anyway: a room is
+	// never left unplayed for balance.
+	HoldBack time.Duration
+	// BalanceSlack is how many rooms above its fair share a director may
+	// keep when another director holds at least two fewer than it (default
+	// 0: it hands the extra rooms over, each at its next line boundary).
+	BalanceSlack int
+	// DrainTimeout bounds how long a stopping director waits for its
+	// rooms' lines to end while it hands them over to the other live
+	// directors (default 30s); with no other live director it lets them go
+	// at once.
+	DrainTimeout time.Duration
 }
 
 // Director plays every room of the rooms bucket that it can lease: it
@@ -64,6 +84,16 @@ type Director struct {
 	wg    sync.WaitGroup
 	ctl   *bus.ControlServer
 	block *avatar.Blocklist
+
+	// Sharing the rooms (balance.go).
+	leased   int             // leases held; guarded by mu
+	handing  int             // of those, rooms asked to hand over; guarded by mu
+	peers    map[string]peer // other live directors by ID; guarded by mu
+	ready    chan struct{}   // closed once the rooms and directors are known
+	draining atomic.Bool
+	// presMu orders this director's presence puts and its removal.
+	presMu    sync.Mutex
+	leaseDown chan struct{} // signalled when leased goes down
 }
 
 type roomRun struct {
@@ -72,6 +102,11 @@ type roomRun struct {
 	deleted bool        // guarded by Director.mu
 	player  *Player     // while playing; guarded by Director.mu
 	changed chan struct{}
+	// leased: this director holds the room's lease; handing: it was asked
+	// to hand the room over. Guarded by Director.mu.
+	leased, handing bool
+	handover        chan struct{} // hand the room over at its next line boundary
+	free            chan struct{} // another director just released the room
 }
 
 // New returns a director playing the rooms of b's rooms bucket.
@@ -89,8 +124,15 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) *Director {
 	if cfg.Scripts == nil {
 		cfg.Scripts = script.NewCache(0)
 	}
+	if cfg.HoldBack <= 0 {
+		cfg.HoldBack = cfg.LeaseTTL / 5
+	}
+	if cfg.DrainTimeout <= 0 {
+		cfg.DrainTimeout = 30 * time.Second
+	}
 	d := &Director{cfg: cfg, b: b, sink: cfg.Sink, log: log.Named("director").With(zap.String("director", cfg.ID)),
-		rooms: map[avatar.RoomID]*roomRun{}, progs: map[string]*Program{}, block: avatar.NewBlocklist(cfg.BlockedWords), metrics: newMetrics()}
+		rooms: map[avatar.RoomID]*roomRun{}, progs: map[string]*Program{}, block: avatar.NewBlocklist(cfg.BlockedWords), metrics: newMetrics(),
+		peers: map[string]peer{}, ready: make(chan struct{}), leaseDown: make(chan struct{}, 1)}
 	if d.sink == nil {
 		d.sink = BusSink{B: b}
 	}
@@ -104,10 +146,11 @@ func (d *Director) ID() string { return d.cfg.ID }
 // leases and returns nil once all its goroutines have ended. It returns an
 // error if it cannot watch the rooms bucket.
 func (d *Director) Run(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
+	// The rooms play on under pctx while the director drains after ctx.
+	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	d.logOwned("started")
-	d.ctl = d.b.ServeControls(ctx, d.timedControl)
+	d.ctl = d.b.ServeControls(pctx, d.timedControl)
 	defer d.ctl.Close()
 	in, err := d.b.SubscribeAllInputs(d.input)
 	if err != nil {
@@ -119,7 +162,29 @@ func (d *Director) Run(ctx context.Context) error {
 		return err
 	}
 	defer func() { _ = vw.Stop() }()
-	err = d.b.WatchRooms(ctx, func(id avatar.RoomID, rec *avatar.Room) { d.onRoom(ctx, id, rec) }, nil)
+	rel, err := d.b.SubscribeReleased(d.released)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rel.Stop() }()
+	peersReady := d.share(pctx)
+	roomsReady := make(chan struct{})
+	d.wg.Go(func() {
+		select {
+		case <-pctx.Done():
+			return
+		case <-roomsReady:
+		}
+		select {
+		case <-pctx.Done():
+		case <-peersReady:
+			close(d.ready)
+		}
+	})
+	err = d.b.WatchRooms(ctx, func(id avatar.RoomID, rec *avatar.Room) { d.onRoom(pctx, id, rec) }, func() { close(roomsReady) })
+	if err == nil {
+		d.drain(ctx)
+	}
 	cancel()
 	d.wg.Wait()
 	if err != nil {
@@ -136,7 +201,7 @@ func (d *Director) onRoom(ctx context.Context, id avatar.RoomID, rec *avatar.Roo
 		d.mu.Unlock()
 		return
 	case !ok:
-		rr = &roomRun{id: id, rec: *rec, changed: make(chan struct{}, 1)}
+		rr = &roomRun{id: id, rec: *rec, changed: make(chan struct{}, 1), handover: make(chan struct{}, 1), free: make(chan struct{}, 1)}
 		d.rooms[id] = rr
 		d.wg.Go(func() { d.runRoom(ctx, rr) })
 	case rec == nil:
@@ -156,7 +221,18 @@ func (d *Director) onRoom(ctx context.Context, id avatar.RoomID, rec *avatar.Roo
 func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 	log := d.log.With(zap.String("room", string(rr.id)))
 	var heldBy string // another director seen holding the room
-	for ctx.Err() == nil {
+	select {
+	case <-ctx.Done():
+		return
+	case <-d.ready:
+	}
+	for ctx.Err() == nil && !d.draining.Load() {
+		if d.atShare() {
+			// Let a director with fewer rooms take it first.
+			if !sleepOr(ctx, d.cfg.HoldBack, nil) || d.draining.Load() {
+				return
+			}
+		}
 		d.mu.Lock()
 		if rr.deleted {
 			// Decided under the lock, so a record put after this starts
@@ -182,10 +258,14 @@ func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 			} else if ctx.Err() == nil {
 				log.Warn("acquire lease", zap.Error(err))
 			}
-			if !sleepOr(ctx, retry, rr.changed) {
+			if !sleepOr2(ctx, retry, rr.changed, rr.free) {
 				return
 			}
 			continue
+		}
+		if d.draining.Load() {
+			d.release(ctx, lease, log)
+			return
 		}
 		d.metrics.acquired.Inc()
 		if heldBy != "" {
@@ -195,12 +275,40 @@ func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 		} else {
 			log.Info("room leased")
 		}
-		d.play(ctx, rr, lease, log)
+		d.mu.Lock()
+		d.leased++
+		rr.leased = true
+		d.mu.Unlock()
+		handed := d.play(ctx, rr, lease, log)
+		d.mu.Lock()
+		d.leased--
+		rr.leased = false
+		if rr.handing {
+			rr.handing = false
+			d.handing--
+		}
+		d.mu.Unlock()
+		select {
+		case d.leaseDown <- struct{}{}:
+		default:
+		}
+		select {
+		case <-rr.handover: // asked while the room stopped anyway
+		default:
+		}
+		if handed {
+			// Give the director the room went to time to take it.
+			if !sleepOr(ctx, d.cfg.HoldBack, nil) {
+				return
+			}
+		}
 	}
 }
 
 // play plays rr while it holds lease, and gives the lease up when done.
-func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *zap.Logger) {
+// It reports whether it handed the room over at a line boundary (asked
+// on rr.handover).
+func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *zap.Logger) (handed bool) {
 	select {
 	case <-rr.changed: // the record read below is the newest
 	default:
@@ -218,12 +326,14 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 		case <-ctx.Done():
 		case <-rr.changed:
 		}
-		return
+		return false
 	}
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
 	rec0 := rec
-	p := NewPlayer(rec, prog, d.sink, d.log)
+	gate := newHandoverSink(d.sink)
+	defer gate.stop()
+	p := NewPlayer(rec, prog, gate, d.log)
 	p.eng.viewerCounts.MaxAge = d.cfg.ViewersMaxAge
 	p.eng.block = d.block
 	p.SetAnswers(d.cfg.Answers, guard.New(guard.Config{Blocked: d.cfg.BlockedWords}), 0)
@@ -243,9 +353,15 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 		// Renew the lease every TTL/3; on failure stop playing at once.
 		t := time.NewTicker(d.cfg.LeaseTTL / 3)
 		defer t.Stop()
+		var handedOver <-chan struct{} // closed at the line boundary asked for
 		for {
 			select {
 			case <-pctx.Done():
+				return
+			case <-rr.handover:
+				handedOver = gate.ask()
+			case <-handedOver:
+				stop()
 				return
 			case <-t.C:
 				l, err := d.b.RenewLease(pctx, lease)
@@ -287,13 +403,23 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	d.mu.Lock()
 	rr.player = nil
 	d.mu.Unlock()
+	select {
+	case <-gate.done:
+		handed = true
+		if errors.Is(err, errHandedOver) {
+			err = nil
+		}
+		d.metrics.handovers.Inc()
+		log.Info("room handed over at a line boundary")
+	default:
+	}
 	d.logOwned("room " + string(rr.id) + " let go")
 	switch {
 	case errors.Is(err, bus.ErrFenced):
 		log.Warn("room written by another director; dropped", zap.Error(err))
 		// Let the fencing director's lease stand.
 		sleepOr(ctx, d.cfg.LeaseTTL, nil)
-		return
+		return false
 	case err != nil:
 		log.Error("room stopped", zap.Error(err))
 	}
@@ -303,6 +429,7 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	if err != nil {
 		sleepOr(ctx, d.cfg.LeaseTTL/4, nil)
 	}
+	return handed
 }
 
 func (d *Director) release(ctx context.Context, lease bus.Lease, log *zap.Logger) {
@@ -310,6 +437,11 @@ func (d *Director) release(ctx context.Context, lease bus.Lease, log *zap.Logger
 	defer cancel()
 	if err := d.b.ReleaseLease(rctx, lease); err != nil {
 		log.Debug("release lease", zap.Error(err))
+		return
+	}
+	// The others take the room at once rather than at their next poll.
+	if err := d.b.PublishReleased(lease.Room); err != nil {
+		log.Debug("publish lease release", zap.Error(err))
 	}
 }
 
@@ -383,6 +515,20 @@ func (d *Director) control(c avatar.Control, reply func(avatar.ControlReply)) {
 		return
 	}
 	p.Control(c, reply)
+}
+
+// sleepOr2 waits d, or until ctx ends (false) or wake1 or wake2 fires.
+func sleepOr2(ctx context.Context, d time.Duration, wake1, wake2 chan struct{}) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+	case <-wake1:
+	case <-wake2:
+	}
+	return true
 }
 
 // sleepOr waits d, or until ctx ends (false) or wake fires (nil: never).

@@ -18,6 +18,7 @@ type metrics struct {
 	takeovers      prometheus.Counter
 	renewals       prometheus.Counter
 	losses         prometheus.Counter
+	handovers      prometheus.Counter
 	controlSeconds prometheus.Histogram
 }
 
@@ -43,6 +44,10 @@ func newMetrics() *metrics {
 			Name: "avatarcast_director_lease_losses_total",
 			Help: "Room leases lost while playing (renewal failed; the room stopped here).",
 		}),
+		handovers: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "avatarcast_director_handovers_total",
+			Help: "Rooms handed to another director at a line boundary (balancing, draining).",
+		}),
 		controlSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "avatarcast_director_control_seconds",
 			Help:    "Time from a merchant control's arrival to its answer.",
@@ -59,7 +64,7 @@ func (d *Director) Collectors() []prometheus.Collector {
 		Name: "avatarcast_director_rooms_owned",
 		Help: "Rooms this director plays now (holds the lease of).",
 	}, func() float64 { return float64(len(d.owned())) })
-	return []prometheus.Collector{owned, m.events, m.acquired, m.takeovers, m.renewals, m.losses, m.controlSeconds}
+	return []prometheus.Collector{owned, m.events, m.acquired, m.takeovers, m.renewals, m.losses, m.handovers, m.controlSeconds}
 }
 
 // owned returns the rooms this director plays, sorted.

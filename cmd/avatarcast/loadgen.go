@@ -55,6 +55,11 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 	size := f.int("size", 250, "-spawn/-serve: bytes per synthetic event")
 	storm := f.string("resume-storm", "", "comma-separated events behind (50,400,1000): dial -viewers resumes at once, K behind, against a fresh spawned server per case, next to as many plain joins")
 	history := f.int("history", 0, "internal: -serve ours: events of the room published before listening")
+	rooms := f.int("rooms", 0, "many small rooms: watch ROOM-0000… (-room is the prefix; -spawn ours plays bench-0000… with a real director), -viewers-per-room each, and report per-room delivery")
+	perRoom := f.int("viewers-per-room", 10, "-rooms: viewers in each room")
+	scriptPath := f.string("script", "./scripts/demo-live.yaml", "-rooms with -spawn ours: the show every room plays")
+	voiceRate := f.string("voice-rate", "1", "-rooms with -spawn ours: the persona's speech rate (1: as written; 2: twice as fast, twice the events)")
+	staggerS := f.string("stagger", "10s", "-rooms with -spawn ours: start the rooms' shows spread over this time (0: all at once, on the same beat)")
 	pin := f.int("pin", 0, "-spawn: 1 runs each server pinned to CPU 0 and the viewers pinned to CPU 1, both with GOMAXPROCS 1 (0: no pinning)")
 	if err := f.parse(args); err != nil {
 		return err
@@ -72,6 +77,25 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	raiseFDLimit(stderr)
 	switch {
+	case *serve == "rooms" || *rooms > 0:
+		vr, err := strconv.ParseFloat(*voiceRate, 64)
+		if err != nil || vr <= 0 {
+			return fmt.Errorf("loadgen: -voice-rate %q: want a rate above 0", *voiceRate)
+		}
+		stagger, err := time.ParseDuration(*staggerS)
+		if err != nil || stagger < 0 {
+			return fmt.Errorf("loadgen: -stagger %q: want a duration", *staggerS)
+		}
+		if *serve == "rooms" {
+			return serveRooms(ctx, *addr, *rooms, *scriptPath, vr, stagger, stdout, stderr)
+		}
+		if *spawn != "" && *spawn != "ours" {
+			return fmt.Errorf("loadgen: -rooms: -spawn %q: only ours plays rooms", *spawn)
+		}
+		if *perRoom <= 0 {
+			return fmt.Errorf("loadgen: -viewers-per-room %d: want 1 or more", *perRoom)
+		}
+		return roomsBench(ctx, o, *rooms, *perRoom, *spawn != "", *scriptPath, vr, stagger, stdout, stderr)
 	case *serve != "":
 		return serveBench(ctx, *serve, *addr, *o.viewers, rate, *size, *history, o.duration, stdout, stderr)
 	case *storm != "":
