@@ -183,7 +183,11 @@ func (a *API) createPreview(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, status, code, ps[0].Message, ps...)
 		return
 	}
-	if _, err := a.bus.CreateRoomRecord(r.Context(), rm); err != nil {
+	if _, err := a.bus.CreateRoomRecord(r.Context(), rm); errors.Is(err, bus.ErrExists) {
+		cleanup() // 64 random bits taken: a room named so by hand
+		a.fail(w, r, http.StatusConflict, "busy", "the preview's random room id is taken; try again")
+		return
+	} else if err != nil {
 		cleanup()
 		a.internal(w, r, err)
 		return
