@@ -155,6 +155,14 @@ func TestConsoleUnansweredAndPreviewInBrowser(t *testing.T) {
 		t.Errorf("acme's rooms list demo's preview: %v", l)
 	}
 
+	// The preview is one of the merchant's rooms, marked so, steered as any.
+	run("rooms", chromedp.Click(chromedp.CSS(`#tabs [data-tab="rooms"]`)))
+	waitJS(t, ctx, `!!document.querySelector('[data-room="`+id+`"] .badge')`, 10*time.Second, "the preview in the room list, marked")
+	run("open the preview room", chromedp.Click(chromedp.CSS(`[data-room="`+id+`"]`)))
+	waitJS(t, ctx, `document.querySelector("#room-detail h2").textContent === "`+id+`" && document.getElementById("mon-now").textContent.length > 0 && !!document.querySelector("#room-detail .room-head button:not([disabled])[title^='Open the private']")`, 20*time.Second, "the preview's monitor")
+	eval(`(document.getElementById("room-detail").scrollTop = 0, "ok")`)
+	screenshot(t, ctx, "console-preview-room")
+
 	// Stopping it deletes the room: the drawer closes, the page is gone.
 	run("stop the preview", chromedp.Click(chromedp.ID("#preview-stop")))
 	waitJS(t, ctx, `document.getElementById("preview").hidden`, 10*time.Second, "the drawer closed")

@@ -867,7 +867,8 @@ function renderRoomHead() {
   if (!rm || !$("room-status")) return;
   $("room-status").className = "status " + rm.status;
   $("room-status").textContent = rm.status;
-  $("room-script-info").textContent = "script " + rm.show + " · " + (rm.version ? "version " + rm.version : "newest version") + " · " + rm.kind;
+  $("room-script-info").textContent = (rm.preview && rm.preview.script ? "private preview of unsaved text"
+    : (rm.preview ? "private preview of " : "") + "script " + rm.show + " · " + (rm.version ? "version " + rm.version : "newest version")) + " · " + rm.kind;
   const can = { start: rm.status === "stopped", pause: rm.status === "playing", resume: rm.status === "paused", stop: rm.status !== "stopped" };
   for (const b of document.querySelectorAll("#room-detail [data-op]")) b.disabled = !can[b.dataset.op];
 }
