@@ -1,9 +1,13 @@
 package avatar
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // RoomID names a room. ParseRoomID accepts only [A-Za-z0-9_-]{1,64}, so a
@@ -48,6 +52,22 @@ type Room struct {
 	// in this room, oldest first, at most MaxMuted: the gateways neither
 	// show nor forward their comments, so the director never answers them.
 	Muted []string `json:"muted,omitempty"`
+	// Preview marks a private preview room (docs/api.md "Preview rooms"):
+	// never listed, and shown only to a viewer holding its token.
+	Preview *RoomPreview `json:"preview,omitempty"`
+}
+
+// RoomPreview is what makes a room a merchant's private preview.
+type RoomPreview struct {
+	// TokenSHA256 is the SHA-256 (hex) of the viewing token the API gave
+	// the merchant; the gateways compare a viewer's token against it.
+	TokenSHA256 string `json:"token_sha256"`
+	// Expires is when the API deletes the room unless the merchant used
+	// it since (each use moves it on).
+	Expires time.Time `json:"expires"`
+	// Script is the script the API stored the preview's unsaved text
+	// under, deleted with the room; empty when it plays a stored version.
+	Script string `json:"script,omitempty"`
 }
 
 // MaxMuted bounds Room.Muted; muting one more forgets the oldest.
@@ -68,3 +88,17 @@ const (
 	RoomPaused  = "paused"
 	RoomStopped = "stopped"
 )
+
+// TokenOK reports whether token is the preview's viewing token, comparing
+// digests in constant time. A nil preview has no token.
+func (p *RoomPreview) TokenOK(token string) bool {
+	if p == nil || token == "" {
+		return false
+	}
+	want, err := hex.DecodeString(p.TokenSHA256)
+	if err != nil || len(want) != sha256.Size {
+		return false
+	}
+	got := sha256.Sum256([]byte(token))
+	return subtle.ConstantTimeCompare(got[:], want) == 1
+}

@@ -334,7 +334,7 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	}
-	info, ok := g.hub.roomInfo(id)
+	info, ok := g.viewable(r, id)
 	if !ok {
 		http.Error(w, fmt.Sprintf("no room %q", id), http.StatusNotFound)
 		return

@@ -119,7 +119,7 @@ func (g *Gateway) serveOverlay(w http.ResponseWriter, r *http.Request) {
 	page.Scale = strconv.FormatFloat(page.Opt.Scale, 'f', -1, 64)
 	status := http.StatusOK
 	if id, err := avatar.ParseRoomID(r.PathValue("room")); err == nil {
-		page.Room, page.Found = g.hub.roomInfo(id)
+		page.Room, page.Found = g.viewable(r, id)
 	}
 	if page.Found {
 		page.Label = page.Persona.DisclosureFor("zh-CN")

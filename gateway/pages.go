@@ -167,7 +167,7 @@ func (p *pageSrv) servePublic(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	}
-	rm, ok := p.g.hub.roomInfo(id)
+	rm, ok := p.g.viewable(r, id)
 	if !ok {
 		http.Error(w, "no such room", http.StatusNotFound)
 		return
@@ -295,7 +295,7 @@ func (p *pageSrv) serveKiosk(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	}
-	info, ok := p.g.hub.roomInfo(id)
+	info, ok := p.g.viewable(r, id)
 	if !ok {
 		http.Error(w, "no such room", http.StatusNotFound)
 		return

@@ -120,7 +120,7 @@ func (g *Gateway) sortedRooms() []avatar.Room {
 func (g *Gateway) serveIndex(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rooms := slices.DeleteFunc(g.sortedRooms(), func(r avatar.Room) bool {
-		return r.Status != avatar.RoomPlaying && r.Status != avatar.RoomPaused
+		return r.Status != avatar.RoomPlaying && r.Status != avatar.RoomPaused || r.Preview != nil
 	})
 	if err := pages.ExecuteTemplate(w, "index.html", rooms); err != nil {
 		g.log.Debug("render index", zap.Error(err))
@@ -133,7 +133,10 @@ func (g *Gateway) serveRoomPage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	}
-	info, ok := g.hub.roomInfo(id)
+	if g.takePreviewToken(w, r, id) {
+		return
+	}
+	info, ok := g.viewable(r, id)
 	if !ok {
 		http.Error(w, "no such room", http.StatusNotFound)
 		return

@@ -112,3 +112,21 @@ func (b *Bus) WatchRooms(ctx context.Context, fn func(avatar.RoomID, *avatar.Roo
 		fn(id, &r)
 	}, ready)
 }
+
+// DeleteRoomRecord deletes room id's record if it is still at revision rev
+// (0: whatever it is): the directors stop playing it and the gateways
+// forget it. ErrChanged if someone wrote it meanwhile.
+func (b *Bus) DeleteRoomRecord(ctx context.Context, id avatar.RoomID, rev uint64) error {
+	var opts []jetstream.KVDeleteOpt
+	if rev != 0 {
+		opts = append(opts, jetstream.LastRevision(rev))
+	}
+	err := b.rooms.Delete(ctx, string(id), opts...)
+	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		return fmt.Errorf("%w: delete room %s", ErrChanged, id)
+	}
+	if err != nil {
+		return fmt.Errorf("bus: delete room %s: %w", id, err)
+	}
+	return nil
+}

@@ -49,6 +49,12 @@ type Config struct {
 	// MaxLicences is how many licences one merchant may keep (default
 	// 1000); a new one beyond is 409 too_many.
 	MaxLicences int
+	// PreviewIdle is how long a preview room lives after the merchant last
+	// used it (default DefaultPreviewIdle); Run deletes it then.
+	PreviewIdle time.Duration
+	// MaxPreviews is how many preview rooms one merchant may have at once
+	// (default DefaultMaxPreviews); one more is 409 too_many.
+	MaxPreviews int
 }
 
 // API serves the merchant API. Its handler is safe for concurrent use.
@@ -94,6 +100,12 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 	if cfg.MaxLicences <= 0 {
 		cfg.MaxLicences = 1000
 	}
+	if cfg.PreviewIdle <= 0 {
+		cfg.PreviewIdle = DefaultPreviewIdle
+	}
+	if cfg.MaxPreviews <= 0 {
+		cfg.MaxPreviews = DefaultMaxPreviews
+	}
 	a := &API{cfg: cfg, bus: b, log: log.Named("api")}
 	for _, m := range cfg.Merchants {
 		var k merchantKey
@@ -133,6 +145,9 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 //	DELETE /api/v1/licences/{id}
 //	GET    /api/v1/audit                     the merchant's audit trail, newest first
 //	POST   /api/v1/lint                      check a script, store nothing
+//	POST   /api/v1/previews                  a private preview room of a script (?script=&version= or the text)
+//	GET    /api/v1/previews, /api/v1/previews/{room}  (getting one keeps it alive)
+//	DELETE /api/v1/previews/{room}
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("PUT /api/v1/scripts/{id}", a.putScript)
@@ -163,6 +178,10 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("DELETE /api/v1/licences/{id}", a.deleteLicence)
 	mux.HandleFunc("GET /api/v1/audit", a.auditLog)
 	mux.HandleFunc("POST /api/v1/lint", a.lintScript)
+	mux.HandleFunc("POST /api/v1/previews", a.createPreview)
+	mux.HandleFunc("GET /api/v1/previews", a.listPreviews)
+	mux.HandleFunc("GET /api/v1/previews/{room}", a.getPreview)
+	mux.HandleFunc("DELETE /api/v1/previews/{room}", a.deletePreview)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		// The catch-all also gets known paths asked with another method.
 		var allow []string

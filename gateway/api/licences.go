@@ -435,7 +435,8 @@ func (a *API) noticeLicenceEnded(ctx context.Context, rm avatar.Room) {
 
 // Run stops rooms whose licence expires while they play: every
 // LicenceCheckEvery it checks every playing or paused room's licence
-// against the clock (Config.Now). It returns when ctx ends.
+// against the clock (Config.Now), and deletes the preview rooms nobody
+// used for Config.PreviewIdle. It returns when ctx ends.
 func (a *API) Run(ctx context.Context) error {
 	t := time.NewTicker(a.cfg.LicenceCheckEvery)
 	defer t.Stop()
@@ -447,6 +448,9 @@ func (a *API) Run(ctx context.Context) error {
 		}
 		if _, err := a.enforceLicences(ctx, "", ""); err != nil && ctx.Err() == nil {
 			a.log.Warn("licence check", zap.Error(err))
+		}
+		if err := a.expirePreviews(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("expire previews", zap.Error(err))
 		}
 	}
 }

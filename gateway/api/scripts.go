@@ -255,7 +255,9 @@ func (a *API) listScripts(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]scriptInfo, 0, len(vs))
 	for _, v := range vs {
-		out = append(out, infoOf(v))
+		if !isPreviewScript(v.Show) { // a preview's unsaved text
+			out = append(out, infoOf(v))
+		}
 	}
 	a.writeJSON(w, http.StatusOK, map[string]any{"scripts": out})
 }

@@ -20,11 +20,12 @@ import (
 var files embed.FS
 
 // csp allows only the console's own scripts, styles and API calls: no
-// inline script, no framing, no form posts. The page's nonce lets in only
+// inline script, no form posts, framed by nothing; it frames only the
+// gateway's own pages (a private preview's viewer page). The page's nonce lets in only
 // the <style> element CodeMirror writes its theme into (EditorView.cspNonce).
 func csp(nonce string) string {
 	return "default-src 'none'; script-src 'self'; style-src 'self' 'nonce-" + nonce + "'; img-src 'self' data:; " +
-		"connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+		"connect-src 'self' ws: wss:; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 }
 
 // newNonce returns a fresh CSP nonce, 128 random bits.

@@ -42,8 +42,8 @@ func TestHandler(t *testing.T) {
 	}
 	csp := res.Header.Get("Content-Security-Policy")
 	m := regexp.MustCompile(`'nonce-([A-Za-z0-9_-]{22})'`).FindStringSubmatch(csp)
-	if m == nil || !strings.Contains(csp, "script-src 'self';") || !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe") {
-		t.Fatalf("CSP %q: want self-only scripts, a nonce for styles, no framing, nothing unsafe", csp)
+	if m == nil || !strings.Contains(csp, "script-src 'self';") || !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "frame-src 'self';") || strings.Contains(csp, "unsafe") {
+		t.Fatalf("CSP %q: want self-only scripts, a nonce for styles, framed by nothing and framing only its own pages, nothing unsafe", csp)
 	}
 	if !strings.Contains(page, `<meta name="csp-nonce" content="`+m[1]+`">`) {
 		t.Errorf("the page does not carry the CSP's nonce %s", m[1])

@@ -102,10 +102,16 @@ async function signIn(tok) {
 }
 
 function signOut(msg) {
+  // Signing out stops this console's previews: their tokens live in the
+  // browser's cookies, which the next merchant here must not inherit.
+  if (token()) for (const id of previews.keys()) {
+    fetch("/api/v1/previews/" + encodeURIComponent(id), { method: "DELETE", headers: { Authorization: "Bearer " + token() }, keepalive: true, credentials: "omit" }).catch(() => {});
+  }
   session++;
   sessionStorage.removeItem(TOKEN_KEY);
   for (const k of Object.keys(sessionStorage)) if (k.startsWith("avatarcast.console.")) sessionStorage.removeItem(k);
   stopMonitor();
+  forgetPreviews();
   state.script = null; state.room = null; state.scripts = []; state.rooms = []; state.tab = "scripts";
   if (editor) editor.setState(newEditorState(""));
   // Nothing of this merchant stays in the page for the next one.
@@ -273,6 +279,7 @@ function markDirty() {
   $("editor-state").textContent = !s ? "" : (s.version ? "version " + s.version : "draft, not saved") + (dirty() ? " · unsaved changes" : "");
   $("script-save").disabled = !s;
   $("script-delete").disabled = !s || !s.version;
+  $("script-preview").disabled = !s;
 }
 
 function gotoProblem(p) {
@@ -474,12 +481,13 @@ async function loadVersions() {
   state.versions = out.versions;
   for (const v of out.versions) {
     const roomSel = el("select", { class: "assign-room", "aria-label": "Room to assign version " + v.version + " to" },
-      ...state.rooms.map((r) => el("option", { value: r.id, text: r.id })));
+      ...state.rooms.filter((r) => !r.preview).map((r) => el("option", { value: r.id, text: r.id })));
     ul.append(el("li", { "data-version": v.version },
       el("span", { class: "v", text: "v" + v.version }),
       el("span", { class: "muted small", text: new Date(v.created).toISOString().replace("T", " ").slice(0, 19) }),
       el("span", { class: "spacer" }),
       el("button", { type: "button", class: "quiet", text: "Open", onclick: () => openVersion(v.version) }),
+      el("button", { type: "button", class: "quiet", text: "Preview", "data-preview-version": v.version, title: "Play version " + v.version + " for yourself alone", onclick: () => startPreview(v.version) }),
       roomSel,
       el("button", { type: "button", class: "quiet", text: "Assign", title: "Assign this version to the room",
         onclick: () => { if (roomSel.value) assignVersion(roomSel.value, v.version); } })));
@@ -676,13 +684,13 @@ async function loadRooms() {
   if (!state.rooms.length) ul.append(el("li", { class: "muted small", text: "No rooms yet." }));
   for (const r of state.rooms) {
     ul.append(el("li", {}, el("button", { type: "button", "data-room": r.id, "aria-current": state.room === r.id ? "true" : "false", onclick: () => openRoom(r.id) },
-      el("span", { text: r.id }), el("span", { class: "status " + r.status, text: r.status }))));
+      el("span", { text: r.id }), r.preview ? el("span", { class: "badge", text: "preview" }) : null, el("span", { class: "status " + r.status, text: r.status }))));
   }
   fillAuditTargets();
   // The versions' room choices follow the room list.
   for (const sel of document.querySelectorAll("#versions select.assign-room")) {
     const cur = sel.value;
-    sel.replaceChildren(...state.rooms.map((r) => el("option", { value: r.id, text: r.id })));
+    sel.replaceChildren(...state.rooms.filter((r) => !r.preview).map((r) => el("option", { value: r.id, text: r.id })));
     if (state.rooms.some((r) => r.id === cur)) sel.value = cur;
   }
   if (state.room) renderRoomHead();
@@ -733,7 +741,9 @@ async function openRoom(id) {
       el("div", { class: "room-head" }, el("h2", { id: "room-title", text: rm.id }), el("span", { id: "room-status", class: "status " + rm.status, text: rm.status }),
         el("span", { id: "room-script-info", class: "muted" }), el("span", { class: "spacer" }),
         ...["start", "pause", "resume", "stop"].map((op) => el("button", { type: "button", "data-op": op, class: op === "stop" ? "danger" : "", text: op[0].toUpperCase() + op.slice(1), onclick: () => lifecycle(op) })),
-        el("a", { href: "/rooms/" + encodeURIComponent(rm.id), target: "_blank", rel: "noopener", text: "viewer page ↗" })),
+        rm.preview ? el("button", { type: "button", class: "quiet", text: "Watch preview", disabled: !previews.has(rm.id),
+          title: previews.has(rm.id) ? "Open the private viewer page" : "Its viewing token was given to the console that started it", onclick: () => showPreview(rm.id) })
+          : el("a", { href: "/rooms/" + encodeURIComponent(rm.id), target: "_blank", rel: "noopener", text: "viewer page ↗" })),
       el("p", { id: "room-error", class: "error", role: "alert" })),
     el("div", { class: "card" }, el("h3", { text: "Live monitor" }),
       el("div", { class: "stats" },
@@ -749,7 +759,7 @@ async function openRoom(id) {
       el("h3", { text: "Recent comments" }),
       el("ul", { class: "questions", id: "mon-comments" }),
       el("p", { class: "muted small", text: "Mute hides a viewer's comments from everyone and from the presenter, in this room, until they reconnect (viewers are anonymous: a new connection is a new viewer)." }),
-      el("p", { class: "muted small", text: "Questions nothing answered (with “add to FAQ”) need the director to report them; not available yet." })),
+      el("p", { class: "muted small", text: "Questions no FAQ entry matched are listed below, under “Questions nothing answered”." })),
     el("div", { class: "card" }, el("h3", { text: "Live controls" }),
       el("h4", { class: "answers-head", text: "The director's answers (newest first)" }), answers,
       el("div", { class: "controls" },
@@ -768,9 +778,11 @@ async function openRoom(id) {
         control("stock", () => [el("div", { class: "row" }, field("Product", sel("sku", skuSelect())), field("Stock", inp("stock", { type: "number", min: 0, required: true })), el("button", { type: "submit", text: "Set" }))], "Stock"),
         control("price", () => [el("div", { class: "row" }, field("Product", sel("sku", skuSelect())), field("Price", inp("price", { inputmode: "decimal", required: true, placeholder: "89.00" })), el("button", { type: "submit", text: "Set" }))], "Price"),
         control("skip", () => [el("div", { class: "row" }, el("span", { class: "muted small", text: "Skip the current step." }), el("button", { type: "submit", text: "Skip" }))], "Skip"))),
+    unansweredCard(rm),
     recordCard(rm.id));
   renderRoomHead();
   startMonitor(rm.id);
+  loadUnanswered(rm.id);
 }
 
 // recordCard is the form that downloads the record of room id: every event
@@ -855,7 +867,8 @@ function renderRoomHead() {
   if (!rm || !$("room-status")) return;
   $("room-status").className = "status " + rm.status;
   $("room-status").textContent = rm.status;
-  $("room-script-info").textContent = "script " + rm.show + " · " + (rm.version ? "version " + rm.version : "newest version") + " · " + rm.kind;
+  $("room-script-info").textContent = (rm.preview && rm.preview.script ? "private preview of unsaved text"
+    : (rm.preview ? "private preview of " : "") + "script " + rm.show + " · " + (rm.version ? "version " + rm.version : "newest version")) + " · " + rm.kind;
   const can = { start: rm.status === "stopped", pause: rm.status === "playing", resume: rm.status === "paused", stop: rm.status !== "stopped" };
   for (const b of document.querySelectorAll("#room-detail [data-op]")) b.disabled = !can[b.dataset.op];
 }
@@ -916,6 +929,281 @@ async function sendControl(type, form) {
   while ($("answers").children.length > 20) $("answers").lastChild.remove();
 }
 
+// ---- questions nothing answered ----
+
+// unansweredCard lists the viewers' questions in room rm that no FAQ entry
+// matched (GET /rooms/{room}/questions), newest first, each with an
+// "Add to FAQ" that opens the room's script with a new entry prefilled.
+function unansweredCard(rm) {
+  const filter = el("select", { id: "unanswered-filter", "aria-label": "Which questions" },
+    el("option", { value: "unanswered=1", text: "nothing answered (fallback or refused)" }),
+    el("option", { value: "answered=fallback,model,refused", text: "every question no FAQ matched (model answers too)" }));
+  filter.addEventListener("change", () => loadUnanswered(rm.id));
+  return el("div", { class: "card wide", id: "unanswered-card" },
+    el("div", { class: "room-head" }, el("h3", { text: "Questions nothing answered" }), el("span", { id: "unanswered-count", class: "muted small" }),
+      el("span", { class: "spacer" }), filter,
+      el("button", { type: "button", class: "quiet", text: "Refresh", onclick: () => loadUnanswered(rm.id) })),
+    el("p", { class: "muted small", text: "Viewers' questions no FAQ entry matched, newest first, with what they got instead. “Add to FAQ” opens the script with a new entry whose keywords come from the question: write the answer and save." }),
+    el("table", { class: "grid qtable", "aria-label": "Questions nothing answered, newest first" },
+      el("thead", {}, el("tr", {}, el("th", { text: "Asked (UTC)" }), el("th", { text: "Question" }), el("th", { text: "What was answered" }), el("th", { text: "" }))),
+      el("tbody", { id: "unanswered-rows" })));
+}
+
+let unansweredSeq = 0;
+async function loadUnanswered(room) {
+  const mine = ++unansweredSeq;
+  const rows = $("unanswered-rows");
+  if (!rows) return;
+  let out;
+  try {
+    out = await api("GET", "/rooms/" + encodeURIComponent(room) + "/questions?" + $("unanswered-filter").value + "&limit=50");
+  } catch (e) {
+    if (e instanceof StaleSession || mine !== unansweredSeq) return;
+    rows.replaceChildren(el("tr", {}, el("td", { colspan: 4, class: "error", text: "Could not list the questions: " + e.message })));
+    return;
+  }
+  if (mine !== unansweredSeq || state.room !== room || !$("unanswered-rows")) return;
+  const qs = out.questions || [];
+  $("unanswered-count").textContent = qs.length ? "(" + qs.length + (out.next_before ? "+" : "") + ")" : "";
+  if (!qs.length) {
+    $("unanswered-rows").replaceChildren(el("tr", {}, el("td", { colspan: 4, class: "muted small", text: "None: every question so far matched a FAQ entry." })));
+    return;
+  }
+  $("unanswered-rows").replaceChildren(...qs.map((q) => el("tr", { "data-answered": q.answered },
+    el("td", { class: "mono small", text: (q.asked || "").replace("T", " ").replace(/\.\d+Z$/, "Z").replace(/Z$/, "") }),
+    el("td", { lang: q.lang || "" }, el("div", { class: "qtext", text: q.text }), el("span", { class: "muted small", text: q.lang || "" })),
+    el("td", {}, answeredCell(q)),
+    el("td", {}, el("button", { type: "button", class: "quiet", "data-add-faq": "", text: "Add to FAQ", onclick: () => addToFAQ(room, q) })))));
+}
+
+// answeredCell says how a question was answered: the fallback line, the
+// model's sentences, or the model refused by the guard, with its reasons.
+function answeredCell(q) {
+  const label = { fallback: "fallback line", model: "model answer", refused: "model refused by the guard" }[q.answered] || q.answered;
+  const box = el("div", {}, el("span", { class: "badge " + q.answered, text: label }),
+    q.model ? el("span", { class: "muted small", text: " " + q.model }) : null,
+    q.error ? el("span", { class: "muted small", text: " · " + q.error }) : null);
+  for (const s of q.spoken || []) box.append(el("div", { class: "spoken small", text: "said: " + s }));
+  for (const r of q.refused || []) {
+    box.append(el("div", { class: "refused small" }, el("span", { text: "refused: " + r.text + " " }),
+      ...(r.reasons || []).map((x) => el("span", { class: "reason" }, el("code", { text: x.code }), x.phrase ? " “" + x.phrase + "”" : "", " "))));
+  }
+  return box;
+}
+
+const STOPWORDS = new Set("a an the is are was were be do does did can could will would you your we our i me my it its this that these those of to in on for with and or what how when where which who why there here please any have has".split(" "));
+const CJK_FILLERS = /请问|这个|那个|是不是|有没有|是否|可以|能不能|吗|呢|吧|啊|呀|嘛|么|的|了|是/g;
+
+// faqKeywords suggests match keywords from a question: for Chinese or
+// Japanese the question without punctuation and filler words, for other
+// languages its content words. The merchant edits them before saving.
+function faqKeywords(text, lang) {
+  const clean = text.replace(/[\p{P}\p{S}]+/gu, " ").trim();
+  if (/^(zh|ja|ko)/i.test(lang || "") || /[\u3040-\u30ff\u3400-\u9fff]/.test(clean)) {
+    const kw = clean.replace(CJK_FILLERS, " ").split(/\s+/).filter((w) => w.length >= 2);
+    return (kw.length ? kw : [clean.replace(/\s+/g, "")]).slice(0, 4);
+  }
+  const words = clean.toLowerCase().split(/\s+/).filter((w) => w.length > 1 && !STOPWORDS.has(w));
+  return [...new Set(words)].slice(0, 4);
+}
+
+// yamlScalar quotes s for a YAML flow sequence when it needs it.
+function yamlScalar(s) { return /^[\p{L}\p{N}][\p{L}\p{N} _-]*$/u.test(s) && !/^(yes|no|true|false|null|on|off)$/i.test(s) ? s : JSON.stringify(s); }
+
+// faqInsertion returns where and what to insert into script text src to
+// add a FAQ entry for question q: into the list under faq: (a plain list,
+// or the list under faq: entries: when the FAQ has fallback or filler
+// lines too), or a new faq: at the end. It returns {at, text, answerAt}.
+function faqInsertion(src, q) {
+  const lines = src.split("\n");
+  // The script's languages: a flow list, or a block list under languages:.
+  let langs = ((/^languages:\s*\[([^\]]*)\]/m.exec(src) || [])[1] || "").split(",").map((l) => l.trim().replace(/^["']|["']$/g, "")).filter(Boolean);
+  if (!langs.length) {
+    const block = /^languages:\s*\n((?:[ \t]+-.*\n?)+)/m.exec(src);
+    if (block) langs = [...block[1].matchAll(/-\s*["']?([A-Za-z0-9-]+)/g)].map((m) => m[1]);
+  }
+  const lang = q.lang && (!langs.length || langs.includes(q.lang)) ? q.lang : (langs[0] || q.lang || "en");
+  if (!langs.includes(lang)) langs.unshift(lang);
+  const taken = new Set([...src.matchAll(/^\s*-?\s*id:\s*([A-Za-z0-9_-]+)/gm)].map((m) => m[1]));
+  let n = 1;
+  while (taken.has("faq-new-" + n)) n++;
+  const id = "faq-new-" + n;
+  const kws = faqKeywords(q.text, lang);
+  const entry = (ind) => [
+    ind + "- id: " + id,
+    ind + "  match:",
+    ind + "    " + lang + ": [" + kws.map(yamlScalar).join(", ") + "]",
+    ind + "  answer:",
+    ind + "    - id: " + id + "-1",
+    ind + "      say:",
+    // One empty answer per language, the question's first: the cursor goes
+    // into it, and the lint marks the others until they are written.
+    ...[lang, ...langs.filter((l) => l !== lang)].map((l) => ind + "        " + l + ": \"\""),
+  ];
+  const offsetOf = (line) => lines.slice(0, line).reduce((a, l) => a + l.length + 1, 0);
+  const indentOf = (l) => l.length - l.trimStart().length;
+  const faq = lines.findIndex((l) => /^faq:\s*(#.*)?$/.test(l));
+  if (faq < 0) {
+    const body = ["", "faq:", ...entry("  ")].join("\n") + "\n";
+    const text = (src.endsWith("\n") ? "" : "\n") + body;
+    return { at: src.length, text, answerAt: src.length + answerIn(text) };
+  }
+  // The block under faq: runs to the next line indented no deeper.
+  let end = faq + 1;
+  while (end < lines.length && (lines[end].trim() === "" || lines[end].trimStart().startsWith("#") || indentOf(lines[end]) > 0)) end++;
+  let listAt = faq; // the line the list hangs from
+  const first = lines.slice(faq + 1, end).findIndex((l) => l.trim() !== "" && !l.trimStart().startsWith("#"));
+  if (first >= 0 && !lines[faq + 1 + first].trimStart().startsWith("- ")) {
+    // A mapping: its entries: key holds the list.
+    const e = lines.slice(faq + 1, end).findIndex((l) => /^\s+entries:\s*(#.*)?$/.test(l));
+    if (e >= 0) listAt = faq + 1 + e;
+    else {
+      // No entries yet: add the key with the mapping's indentation.
+      const ind = " ".repeat(indentOf(lines[faq + 1 + first]));
+      const text = [ind + "entries:", ...entry(ind + "  ")].join("\n") + "\n";
+      const at = offsetOf(end);
+      return { at, text, answerAt: at + answerIn(text) };
+    }
+  }
+  // The item indentation the list already uses (or two more than its key).
+  let ind = " ".repeat(indentOf(lines[listAt]) + 2);
+  for (let i = listAt + 1; i < end; i++) {
+    const m = /^(\s*)- /.exec(lines[i]);
+    if (m) { ind = m[1]; break; }
+    if (lines[i].trim() !== "" && !lines[i].trimStart().startsWith("#")) break;
+  }
+  // At the end of that list: the last line deeper than its key.
+  let last = listAt + 1;
+  for (let i = listAt + 1; i < end; i++) {
+    if (lines[i].trim() === "") continue;
+    if (indentOf(lines[i]) < ind.length || (indentOf(lines[i]) === ind.length && !lines[i].trimStart().startsWith("- "))) break;
+    last = i + 1;
+  }
+  const at = offsetOf(last);
+  const text = entry(ind).join("\n") + "\n";
+  return { at, text, answerAt: at + answerIn(text) };
+}
+
+// answerIn is the offset in an inserted entry between the quotes of its
+// first answer.
+function answerIn(text) { return text.indexOf("say:\n") + text.slice(text.indexOf("say:\n")).indexOf('""') + 1; }
+
+// addToFAQ opens the script of room `room` (its newest version) with a FAQ
+// entry for question q added, the cursor in its empty answer; the merchant
+// writes the answer and saves as always.
+async function addToFAQ(room, q) {
+  const rm = state.rooms.find((r) => r.id === room);
+  if (!rm) return;
+  if (rm.preview && rm.preview.script) { toast("This preview plays text that was never saved: add the entry to the script you previewed."); return; }
+  showTab("scripts");
+  if (!state.script || state.script.id !== rm.show) {
+    await openScript(rm.show);
+    if (!state.script || state.script.id !== rm.show) return; // the merchant kept other changes
+  }
+  const ins = faqInsertion(editorText(), q);
+  editor.dispatch({ changes: { from: ins.at, insert: ins.text }, selection: { anchor: ins.answerAt }, scrollIntoView: true });
+  editor.focus();
+  markDirty();
+  toast("Added a FAQ entry for “" + q.text + "”: write its answer in each language between the quotes, then save." + (rm.version ? " Room " + room + " is pinned to version " + rm.version + ": assign the new version to it." : ""));
+}
+
+// ---- private preview ----
+
+// previews holds the viewing tokens of the previews this console started,
+// in memory only: a token is given once, when the preview is made.
+const previews = new Map(); // room id -> {viewer, expires, keep}
+let previewShown = null;
+
+// startPreview plays the open script for the merchant alone: version v
+// when given, else the newest saved version, or the editor's text when it
+// has unsaved changes (checked by the API as a save is; 422 shows the
+// problems as a save does).
+async function startPreview(v) {
+  const s = state.script;
+  if (!s) return;
+  $("save-result").hidden = true;
+  let out;
+  try {
+    if (v || (s.version && !dirty())) out = await api("POST", "/previews?script=" + encodeURIComponent(s.id) + "&version=" + (v || s.version));
+    else out = await api("POST", "/previews", editorText());
+  } catch (e) {
+    if (e instanceof StaleSession) return;
+    showResult(false, e.status === 422 ? "No preview (" + e.problems.length + " problem" + (e.problems.length === 1 ? "" : "s") + "): " + e.message
+      : e.code === "too_many" ? "No preview: " + e.message + " (Rooms tab: stop one, or wait for it to expire)" : "No preview: " + e.message, e.problems);
+    if (e.status === 422 && e.problems.length) {
+      renderProblems(e.problems, "save");
+      editor.dispatch(setDiagnostics(editor.state, toDiagnostics(editor.state.doc, e.problems)));
+    }
+    return;
+  }
+  const id = out.room.id;
+  const p = { viewer: out.viewer, expires: out.expires, what: v || (s.version && !dirty()) ? s.id + " v" + (v || s.version) : s.id + " (unsaved text)" };
+  // Used while it is open: the API deletes a preview idle for 30 minutes.
+  p.keep = setInterval(() => {
+    api("GET", "/previews/" + encodeURIComponent(id)).then((o) => { p.expires = o.expires; if (previewShown === id) renderPreviewHead(); })
+      .catch((e) => { if (e.status === 404) forgetPreview(id, "The preview " + id + " has ended."); });
+  }, 60000);
+  previews.set(id, p);
+  showPreview(id);
+  loadRooms().catch(() => {});
+}
+
+function renderPreviewHead() {
+  const p = previews.get(previewShown);
+  if (!p) return;
+  $("preview-title").textContent = "Preview · " + p.what;
+  $("preview-info").textContent = "Only you can watch it · room " + previewShown + " · deleted at " + new Date(p.expires).toTimeString().slice(0, 5) + " unless kept open";
+  $("preview-open").href = p.viewer;
+}
+
+// showPreview opens the private viewer page of preview id in the drawer.
+// The page's URL carries the token once; the gateway trades it for a
+// cookie of that room only and drops it from the URL.
+function showPreview(id) {
+  const p = previews.get(id);
+  if (!p) return;
+  previewShown = id;
+  $("preview").hidden = false;
+  document.body.classList.add("previewing");
+  renderPreviewHead();
+  $("preview-frame").src = p.viewer;
+}
+
+function hidePreview() {
+  previewShown = null;
+  $("preview").hidden = true;
+  document.body.classList.remove("previewing");
+  $("preview-frame").src = "about:blank";
+}
+
+// stopPreview deletes the preview shown: the director stops it at once.
+async function stopPreview() {
+  const id = previewShown;
+  if (!id) return;
+  try {
+    await api("DELETE", "/previews/" + encodeURIComponent(id));
+  } catch (e) {
+    if (e instanceof StaleSession) return;
+    if (e.status !== 404) { toast("Could not stop the preview: " + e.message); return; }
+  }
+  forgetPreview(id, "Preview " + id + " stopped and deleted.");
+  if (state.room === id) { state.room = null; $("room-detail").replaceChildren(el("p", { class: "muted", text: "Choose a room." })); stopMonitor(); }
+  loadRooms().catch(() => {});
+}
+
+function forgetPreview(id, msg) {
+  const p = previews.get(id);
+  if (p) clearInterval(p.keep);
+  previews.delete(id);
+  if (previewShown === id) hidePreview();
+  if (msg) toast(msg);
+}
+
+function forgetPreviews() {
+  for (const id of [...previews.keys()]) forgetPreview(id);
+  hidePreview();
+}
+
 // ---- live monitor: a viewer WebSocket of the room ----
 
 function stopMonitor() {
@@ -973,6 +1261,7 @@ function onEvent(m, ev) {
       const who = d.name || "a viewer";
       $("mon-questions").prepend(el("li", {}, el("strong", { text: who + ": " }), el("span", { text: d.question || "" }), " ",
         el("span", { class: "muted small", text: d.faq ? "→ answered from FAQ " + d.faq : "→ answered without a FAQ match" })));
+      if (!d.faq) setTimeout(() => { if (state.monitor === m) loadUnanswered(m.room); }, 1500);
       while ($("mon-questions").children.length > 15) $("mon-questions").lastChild.remove();
       break;
     }
@@ -1073,6 +1362,9 @@ function wire() {
   $("new-cancel").addEventListener("click", () => { $("new-form").hidden = true; });
   $("new-form").addEventListener("submit", (e) => { e.preventDefault(); $("new-form").hidden = true; newScript($("new-id").value.trim(), $("new-from").value); });
   $("script-save").addEventListener("click", saveScript);
+  $("script-preview").addEventListener("click", () => startPreview(0));
+  $("preview-stop").addEventListener("click", () => stopPreview());
+  $("preview-hide").addEventListener("click", () => hidePreview());
   $("script-delete").addEventListener("click", deleteScript);
   $("diff-form").addEventListener("submit", (e) => { e.preventDefault(); if ($("diff-a").value) showDiff(Number($("diff-a").value), Number($("diff-b").value)).catch((err) => toast(err.message)); });
   $("diff-close").addEventListener("click", () => { $("diff").hidden = true; });
