@@ -156,7 +156,7 @@ func TestViewerLangInLivestream(t *testing.T) {
 		if next.Lang != "zh-CN" {
 			t.Errorf("after a viewer's lang en the next line is in %s: %q, want zh-CN still", next.Lang, next.Text)
 		}
-		if tr := next.Translations["en"]; !strings.Contains(tr, "AI presenter") || len(next.Translations) != 1 {
+		if tr := next.Translations["en"]; !strings.Contains(tr, "in the comments") || len(next.Translations) != 1 {
 			t.Errorf("line %s translations %v, want its English only", next.LineID, next.Translations)
 		}
 		if rep := r.control(avatar.Control{Type: avatar.CtlLang, Lang: "tlh"}); rep.OK {

@@ -317,9 +317,9 @@ func TestEngine(t *testing.T) {
 			if !r.OK || r.Seq != seq {
 				t.Fatalf("say: %+v, want ok at seq %d (nothing published yet)", r, seq)
 			}
-			evs = s.untilLine(time.Minute, "greet-disclose")
+			evs = s.untilLine(time.Minute, "greet-ask")
 			if lines := outLines(eventsAfter(evs, "greet-hello")); len(lines) != 2 || lines[0] != "say-"+strconv.FormatUint(seq+1, 10) {
-				t.Errorf("after greet-hello: %v, want the typed line, then greet-disclose", lines)
+				t.Errorf("after greet-hello: %v, want the typed line, then greet-ask", lines)
 			}
 			// The contract's rules (avatar.Control.Check), as the API has them.
 			for _, c := range []avatar.Control{

@@ -162,7 +162,7 @@ func TestAnswerPreemptsAndScriptResumes(t *testing.T) {
 func TestPitchNeverPreemptsAnswer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := start(t, loadShow(t, "demo-live.yaml"), liveRoom("r", "livestream"), &memSink{})
-		r.untilSpeech(time.Minute, "greet-disclose")
+		r.untilSpeech(time.Minute, "greet-ask")
 		r.p.Input(avatar.Input{Viewer: "v1", Type: avatar.MsgQuestion, Data: avatar.MessageData{Text: "where is it from?"}})
 		evs := r.until(time.Minute, "reply", func(evs []avatar.Envelope) bool {
 			return slices.ContainsFunc(evs, func(e avatar.Envelope) bool { return e.Type == avatar.EventReply })
@@ -432,7 +432,7 @@ func TestLifecycleFromRoomRecord(t *testing.T) {
 		}
 		room.Status = avatar.RoomPlaying
 		r.p.Update(room, nil)
-		evs = r.untilSpeech(time.Minute, "greet-disclose")
+		evs = r.untilSpeech(time.Minute, "greet-ask")
 		if evs[n+1].Type != avatar.EventShowResume {
 			t.Errorf("after the pause: %s, want show.resume", evs[n+1].Type)
 		}
