@@ -49,6 +49,9 @@ type Config struct {
 	// MaxLicences is how many licences one merchant may keep (default
 	// 1000); a new one beyond is 409 too_many.
 	MaxLicences int
+	// MaxPersonas is how many personas one merchant may keep (default
+	// 200); a new one beyond is 409 too_many.
+	MaxPersonas int
 }
 
 // API serves the merchant API. Its handler is safe for concurrent use.
@@ -61,6 +64,9 @@ type API struct {
 
 	licMu sync.Mutex
 	lic   *bus.Licences // opened on first use
+
+	perMu sync.Mutex
+	per   *bus.Personas // opened on first use
 }
 
 type merchantKey struct {
@@ -93,6 +99,9 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 	}
 	if cfg.MaxLicences <= 0 {
 		cfg.MaxLicences = 1000
+	}
+	if cfg.MaxPersonas <= 0 {
+		cfg.MaxPersonas = 200
 	}
 	a := &API{cfg: cfg, bus: b, log: log.Named("api")}
 	for _, m := range cfg.Merchants {
@@ -131,6 +140,9 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 //	PUT    /api/v1/licences/{id}             record or change a likeness/voice licence (revoke: "revoked": true)
 //	GET    /api/v1/licences, /api/v1/licences/{id}, /api/v1/licences/{id}/versions
 //	DELETE /api/v1/licences/{id}
+//	PUT    /api/v1/personas/{id}             record or change a persona of the merchant's own
+//	GET    /api/v1/personas, /api/v1/personas/{id}, /api/v1/personas/{id}/versions
+//	DELETE /api/v1/personas/{id}
 //	GET    /api/v1/audit                     the merchant's audit trail, newest first
 //	POST   /api/v1/lint                      check a script, store nothing
 func (a *API) Handler() http.Handler {
@@ -161,6 +173,11 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/licences/{id}", a.getLicence)
 	mux.HandleFunc("GET /api/v1/licences/{id}/versions", a.licenceVersions)
 	mux.HandleFunc("DELETE /api/v1/licences/{id}", a.deleteLicence)
+	mux.HandleFunc("PUT /api/v1/personas/{id}", a.putPersona)
+	mux.HandleFunc("GET /api/v1/personas", a.listPersonas)
+	mux.HandleFunc("GET /api/v1/personas/{id}", a.getPersona)
+	mux.HandleFunc("GET /api/v1/personas/{id}/versions", a.personaVersions)
+	mux.HandleFunc("DELETE /api/v1/personas/{id}", a.deletePersona)
 	mux.HandleFunc("GET /api/v1/audit", a.auditLog)
 	mux.HandleFunc("POST /api/v1/lint", a.lintScript)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
