@@ -25,7 +25,7 @@ func TestPersonaVersions(t *testing.T) {
 	p := avatar.Persona{ID: "jun", Name: "Jun", Disclosure: map[string]string{"en": "An AI likeness."},
 		SpokenDisclosure: map[string]string{"en": "I am an AI likeness."},
 		Look:             avatar.Look{Face: "round", Hair: "bun", HairColor: "#1a1a1a"}, Voice: avatar.Voice{ID: "v1", Rate: 1.1},
-		Likeness:         &avatar.Likeness{Person: "Wang Jun", Face: true, Voice: true, LicenceID: "wj"}}
+		Likeness: &avatar.Likeness{Person: "Wang Jun", Face: true, Voice: true, LicenceID: "wj"}}
 	if _, _, err := ps.Put(ctx, "other", avatar.Persona{ID: "jun", Name: "Other's", Synthetic: true}); err != nil {
 		t.Fatal(err)
 	}
