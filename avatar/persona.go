@@ -136,13 +136,17 @@ func (p Persona) Check(kind string, now time.Time) error {
 }
 
 // CheckSynthetic reports what is wrong with p other than its licences:
-// an ID, a look a page can draw, and an AI disclosure in every language.
+// an ID, a look a page can draw, no likeness if it says it is synthetic,
+// and an AI disclosure in every language.
 func (p Persona) CheckSynthetic() error {
 	if p.ID == "" {
 		return errors.New("persona: missing id")
 	}
 	if err := p.Look.Check(); err != nil {
 		return fmt.Errorf("persona %s: %w", p.ID, err)
+	}
+	if p.Synthetic && p.Likeness != nil {
+		return fmt.Errorf("persona %s: says synthetic but has the likeness of %s", p.ID, p.Likeness.Person)
 	}
 	if len(p.Disclosure) == 0 {
 		return fmt.Errorf("persona %s: missing AI disclosure text", p.ID)
