@@ -110,13 +110,19 @@ func SamePerson(a, b string) bool {
 // merchant's licences; those of another person are ignored). It returns
 // "" and nil for a wholly synthetic persona, and a *LicenceError when no
 // licence covers the use: about the first of others that names the person
-// (they are tried in order), else the inline one.
+// (they are tried in order, the one Likeness.LicenceID names first), else
+// the inline one.
 func (p Persona) CheckLicence(kind string, now time.Time, others []Licence) (string, error) {
 	need := p.LicenceNeeds(kind)
 	if need == nil {
 		return "", nil
 	}
 	person := p.Likeness.Person
+	if id := p.Likeness.LicenceID; id != "" {
+		if i := slices.IndexFunc(others, func(l Licence) bool { return l.ID == id }); i > 0 {
+			others = slices.Concat(others[i:i+1], others[:i], others[i+1:])
+		}
+	}
 	var first *LicenceError
 	try := func(l Licence) bool {
 		err := l.permits(need, now)

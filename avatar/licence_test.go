@@ -66,3 +66,27 @@ func TestCheckLicence(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckLicenceNamedFirst: a persona naming its licence (a merchant's
+// persona) is checked against that one first, so a refusal is about the
+// licence it names, not another of the same person.
+func TestCheckLicenceNamedFirst(t *testing.T) {
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	p := avatar.Persona{ID: "jun", Likeness: &avatar.Likeness{Person: "Wang Jun", Face: true, LicenceID: "named"}}
+	others := []avatar.Licence{
+		{ID: "old", Person: "Wang Jun", Covers: []string{"face", "museum"}, Expires: now.Add(-time.Hour)},
+		{ID: "named", Person: "Wang Jun", Covers: []string{"face", "museum"}, RevokedAt: now.Add(-time.Minute)},
+	}
+	_, err := p.CheckLicence("museum", now, others)
+	var le *avatar.LicenceError
+	if !errors.As(err, &le) || le.Licence != "named" || le.Reason != avatar.LicenceRevoked {
+		t.Errorf("CheckLicence = %v, want named revoked", err)
+	}
+	if others[0].ID != "old" {
+		t.Errorf("others reordered in place: %v", others)
+	}
+	others = append(others, avatar.Licence{ID: "good", Person: "wang jun", Covers: []string{"face", "museum"}})
+	if id, err := p.CheckLicence("museum", now, others); err != nil || id != "good" {
+		t.Errorf("with a covering licence: %q, %v; want good", id, err)
+	}
+}

@@ -21,6 +21,11 @@ type Persona struct {
 	// language (DisclosureLineID); without one it speaks its Disclosure.
 	SpokenDisclosure map[string]string `json:"spoken_disclosure,omitempty"`
 	Likeness         *Likeness         `json:"likeness,omitempty"`
+	// Synthetic says the persona is wholly synthetic: no real person's face
+	// or voice. A merchant's persona (managed over the API) must say so, or
+	// name the licence of its Likeness; in the personas file a persona with
+	// no Likeness is synthetic either way.
+	Synthetic bool `json:"synthetic,omitempty"`
 }
 
 // Look is how a page draws a persona's avatar: a 2D figure built from parts
@@ -106,6 +111,10 @@ type Likeness struct {
 	Face    bool     `json:"face"`  // the avatar looks like Person
 	Voice   bool     `json:"voice"` // the voice is a clone of Person's
 	Licence *Licence `json:"licence,omitempty"`
+	// LicenceID names the merchant's licence (LicencesBucket) of a
+	// merchant's persona: one of the same Person covering its face and
+	// voice. Checks still try every licence of the merchant for Person.
+	LicenceID string `json:"licence_id,omitempty"`
 }
 
 // ErrUnlicensed is wrapped by Persona.Check and CheckLicence when a real
@@ -127,13 +136,17 @@ func (p Persona) Check(kind string, now time.Time) error {
 }
 
 // CheckSynthetic reports what is wrong with p other than its licences:
-// an ID, a look a page can draw, and an AI disclosure in every language.
+// an ID, a look a page can draw, no likeness if it says it is synthetic,
+// and an AI disclosure in every language.
 func (p Persona) CheckSynthetic() error {
 	if p.ID == "" {
 		return errors.New("persona: missing id")
 	}
 	if err := p.Look.Check(); err != nil {
 		return fmt.Errorf("persona %s: %w", p.ID, err)
+	}
+	if p.Synthetic && p.Likeness != nil {
+		return fmt.Errorf("persona %s: says synthetic but has the likeness of %s", p.ID, p.Likeness.Person)
 	}
 	if len(p.Disclosure) == 0 {
 		return fmt.Errorf("persona %s: missing AI disclosure text", p.ID)

@@ -54,3 +54,16 @@ func TestLookCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestSyntheticWithLikeness: a persona cannot say it is wholly synthetic
+// and carry a real person's likeness.
+func TestSyntheticWithLikeness(t *testing.T) {
+	p := avatar.Persona{ID: "p", Synthetic: true, Disclosure: map[string]string{"en": "AI"}}
+	if err := p.CheckSynthetic(); err != nil {
+		t.Fatalf("synthetic persona: %v", err)
+	}
+	p.Likeness = &avatar.Likeness{Person: "Wang Jun", Face: true}
+	if err := p.CheckSynthetic(); err == nil || !strings.Contains(err.Error(), "Wang Jun") {
+		t.Errorf("synthetic with a likeness: %v, want an error naming the person", err)
+	}
+}

@@ -27,6 +27,9 @@ const (
 	// LicencesBucket maps LicenceKey(merchant, id) to a merchant's licence
 	// record (a bus.LicenceVersion); its history keeps the versions.
 	LicencesBucket = "licences"
+	// PersonasBucket maps PersonaKey(merchant, id) to a merchant's persona
+	// (a bus.PersonaVersion); its history keeps the versions.
+	PersonasBucket = "personas"
 	// RecordsStream keeps every event of every room for years (the record
 	// of live sales the live-commerce rules ask for): it sources
 	// EventsStream, so the director still writes once, fenced, and the
@@ -82,6 +85,10 @@ func ScriptKey(merchant, show string) string { return merchant + "." + show }
 // LicenceKey is the LicencesBucket key of merchant's licence id (both
 // single tokens, [A-Za-z0-9_-]).
 func LicenceKey(merchant, id string) string { return merchant + "." + id }
+
+// PersonaKey is the PersonasBucket key of merchant's persona id (both
+// single tokens, [A-Za-z0-9_-]).
+func PersonaKey(merchant, id string) string { return merchant + "." + id }
 
 // AuditSubject is where a change by merchant is recorded.
 func AuditSubject(merchant string) string { return "audit." + merchant }

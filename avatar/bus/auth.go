@@ -120,12 +120,15 @@ func RolePermissions(r Role) (*server.Permissions, error) {
 		for _, s := range []string{kvStream(avatar.ScriptsBucket), kvStream(avatar.OrdersBucket), avatar.AuditStream, avatar.RecordsStream, avatar.QuestionsStream} {
 			pub = append(pub, readStream(s)...)
 		}
-		// The merchants' licences are the API's alone: it creates their
-		// bucket (Bus.OpenLicences; creating reads the account's limits).
-		lic := kvStream(avatar.LicencesBucket)
-		pub = append(pub, kvSubjects(avatar.LicencesBucket), jsAPI+"INFO")
-		pub = append(pub, readStream(lic)...)
-		pub = append(pub, provision(lic)...)
+		// The merchants' licences and personas are the API's alone: it
+		// creates their buckets (Bus.OpenLicences, Bus.OpenPersonas;
+		// creating reads the account's limits).
+		pub = append(pub, jsAPI+"INFO")
+		for _, b := range []string{avatar.LicencesBucket, avatar.PersonasBucket} {
+			pub = append(pub, kvSubjects(b))
+			pub = append(pub, readStream(kvStream(b))...)
+			pub = append(pub, provision(kvStream(b))...)
+		}
 	case RoleDirector:
 		// $JS.API.INFO: creating a bucket reads the account's limits.
 		pub = []string{avatar.AllEventsSubject(), kvSubjects(avatar.StateBucket), kvSubjects(avatar.LeasesBucket), jsAPI + "INFO"}

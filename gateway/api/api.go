@@ -55,6 +55,9 @@ type Config struct {
 	// MaxPreviews is how many preview rooms one merchant may have at once
 	// (default DefaultMaxPreviews); one more is 409 too_many.
 	MaxPreviews int
+	// MaxPersonas is how many personas one merchant may keep (default
+	// 200); a new one beyond is 409 too_many.
+	MaxPersonas int
 }
 
 // API serves the merchant API. Its handler is safe for concurrent use.
@@ -67,6 +70,9 @@ type API struct {
 
 	licMu sync.Mutex
 	lic   *bus.Licences // opened on first use
+
+	perMu sync.Mutex
+	per   *bus.Personas // opened on first use
 }
 
 type merchantKey struct {
@@ -106,6 +112,9 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 	if cfg.MaxPreviews <= 0 {
 		cfg.MaxPreviews = DefaultMaxPreviews
 	}
+	if cfg.MaxPersonas <= 0 {
+		cfg.MaxPersonas = 200
+	}
 	a := &API{cfg: cfg, bus: b, log: log.Named("api")}
 	for _, m := range cfg.Merchants {
 		var k merchantKey
@@ -143,6 +152,9 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 //	PUT    /api/v1/licences/{id}             record or change a likeness/voice licence (revoke: "revoked": true)
 //	GET    /api/v1/licences, /api/v1/licences/{id}, /api/v1/licences/{id}/versions
 //	DELETE /api/v1/licences/{id}
+//	PUT    /api/v1/personas/{id}             record or change a persona of the merchant's own
+//	GET    /api/v1/personas, /api/v1/personas/{id}, /api/v1/personas/{id}/versions
+//	DELETE /api/v1/personas/{id}
 //	GET    /api/v1/audit                     the merchant's audit trail, newest first
 //	POST   /api/v1/lint                      check a script, store nothing
 //	POST   /api/v1/previews                  a private preview room of a script (?script=&version= or the text)
@@ -176,6 +188,11 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/licences/{id}", a.getLicence)
 	mux.HandleFunc("GET /api/v1/licences/{id}/versions", a.licenceVersions)
 	mux.HandleFunc("DELETE /api/v1/licences/{id}", a.deleteLicence)
+	mux.HandleFunc("PUT /api/v1/personas/{id}", a.putPersona)
+	mux.HandleFunc("GET /api/v1/personas", a.listPersonas)
+	mux.HandleFunc("GET /api/v1/personas/{id}", a.getPersona)
+	mux.HandleFunc("GET /api/v1/personas/{id}/versions", a.personaVersions)
+	mux.HandleFunc("DELETE /api/v1/personas/{id}", a.deletePersona)
 	mux.HandleFunc("GET /api/v1/audit", a.auditLog)
 	mux.HandleFunc("POST /api/v1/lint", a.lintScript)
 	mux.HandleFunc("POST /api/v1/previews", a.createPreview)

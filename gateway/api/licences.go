@@ -185,6 +185,28 @@ func (a *API) putLicence(w http.ResponseWriter, r *http.Request) {
 	a.writeJSON(w, status, ans)
 }
 
+// textProblems returns what is wrong with a text field shown to people:
+// missing (if required), longer than maxRunes characters, or holding
+// control, format or bidi characters.
+func textProblems(field, v string, required bool, maxRunes int) []Problem {
+	switch {
+	case strings.TrimSpace(v) == "":
+		if required {
+			return []Problem{fieldProblem(field, "missing", "%s is required", field)}
+		}
+	case utf8.RuneCountInString(v) > maxRunes:
+		return []Problem{fieldProblem(field, "too-long", "%s may be at most %d characters", field, maxRunes)}
+	default:
+		var bad *avatar.DisplayTextError
+		if errors.As(avatar.CheckDisplayText(v), &bad) {
+			p := fieldProblem(field, "bad-text", "%s: %v", field, bad)
+			p.Line, p.Col = 1, bad.Col
+			return []Problem{p}
+		}
+	}
+	return nil
+}
+
 // checkLicenceRequest returns what is wrong with a licence's body.
 func checkLicenceRequest(id string, req licenceRequest, wasRevoked bool) []Problem {
 	var ps []Problem
@@ -192,19 +214,7 @@ func checkLicenceRequest(id string, req licenceRequest, wasRevoked bool) []Probl
 		ps = append(ps, fieldProblem("id", "id-mismatch", "the body's id is %q but the path's is %q: make them the same", req.ID, id))
 	}
 	text := func(field, v string, required bool) {
-		switch {
-		case strings.TrimSpace(v) == "" && required:
-			ps = append(ps, fieldProblem(field, "missing", "%s is required", field))
-		case utf8.RuneCountInString(v) > 200:
-			ps = append(ps, fieldProblem(field, "too-long", "%s may be at most 200 characters", field))
-		default:
-			var bad *avatar.DisplayTextError
-			if errors.As(avatar.CheckDisplayText(v), &bad) {
-				p := fieldProblem(field, "bad-text", "%s: %v", field, bad)
-				p.Line, p.Col = 1, bad.Col
-				ps = append(ps, p)
-			}
-		}
+		ps = append(ps, textProblems(field, v, required, 200)...)
 	}
 	text("person", req.Person, true)
 	text("holder", req.Holder, true)

@@ -25,7 +25,12 @@ func (a *API) lintScript(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	show, probs := a.parse.Parse(scriptFile(id), src)
+	parse, err := a.parserFor(r.Context(), merchantOf(r))
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	show, probs := parse.Parse(scriptFile(id), src)
 	out := scriptProblems(probs)
 	if show != nil {
 		pr, err := a.personaProblem(r.Context(), merchantOf(r), show)

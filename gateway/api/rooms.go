@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -70,12 +70,31 @@ func (a *API) loadShow(r *http.Request, m, show string, version uint64) (*script
 		return nil, 0, fmt.Errorf("script %s version %d: %w: %v", show, v, errStale, probs.Error())
 	}
 	// Stored scripts were valid when stored; a persona dropped from the
-	// config since makes one invalid here.
-	if !slices.Contains(a.parse.Personas, s.Persona) {
-		return nil, 0, fmt.Errorf("script %s version %d: %w: persona %q is not one of the known personas (%s)",
+	// config or deleted by the merchant since makes one invalid here.
+	if _, ok, err := a.resolvePersona(r.Context(), m, s.Persona); err != nil {
+		return nil, 0, err
+	} else if !ok {
+		return nil, 0, fmt.Errorf("script %s version %d: %w: persona %q is neither yours nor one of the server's (%s)",
 			show, v, errStale, s.Persona, strings.Join(a.parse.Personas, ", "))
 	}
 	return s, v, nil
+}
+
+// refreshPersona sets rm's persona to what its ID now means for the
+// room's merchant (the merchant's own, else the personas file's), so a
+// persona changed since reaches the room at its next start or assignment,
+// not in the middle of a show. It returns a refusal if neither has it.
+func (a *API) refreshPersona(r *http.Request, rm *avatar.Room) (int, string, []Problem) {
+	p, ok, err := a.resolvePersona(r.Context(), rm.Merchant, rm.Persona.ID)
+	if err != nil {
+		return a.changeFailed(r, err)
+	}
+	if !ok {
+		return http.StatusUnprocessableEntity, "invalid_room", []Problem{fieldProblem("persona", "unknown-persona",
+			"room %s's persona %q is no longer yours nor the server's; create the room again with another persona", rm.ID, rm.Persona.ID)}
+	}
+	rm.Persona = p
+	return 0, "", nil
 }
 
 type roomRequest struct {
@@ -187,7 +206,11 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, http.StatusUnprocessableEntity, "invalid_room", p.Message, p)
 		return
 	}
-	persona, ok := a.cfg.Personas[req.Persona]
+	persona, ok, err := a.resolvePersona(r.Context(), m, req.Persona)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
 	if !ok {
 		p := fieldProblem("persona", "unknown-persona", "no persona %q", req.Persona)
 		a.fail(w, r, http.StatusUnprocessableEntity, "invalid_room", p.Message, p)
@@ -250,7 +273,7 @@ func (a *API) update(w http.ResponseWriter, r *http.Request, action string, chan
 			a.fail(w, r, status, code, ps[0].Message, ps...)
 			return rm, false
 		}
-		if rm.Status == before.Status && rm.Show == before.Show && rm.Version == before.Version {
+		if rm.Status == before.Status && rm.Show == before.Show && rm.Version == before.Version && reflect.DeepEqual(rm.Persona, before.Persona) {
 			a.writeJSON(w, http.StatusOK, rm) // nothing to change
 			return rm, false
 		}
@@ -296,6 +319,9 @@ func (a *API) assignScript(w http.ResponseWriter, r *http.Request) {
 		if show == nil {
 			return http.StatusUnprocessableEntity, "invalid_room", []Problem{fieldProblem("script", "unknown-script", "you have no script %q at version %d (0 is the latest)", req.Script, req.Version)}
 		}
+		if status, code, ps := a.refreshPersona(r, rm); status != 0 {
+			return status, code, ps
+		}
 		if ps, err := a.checkAssignment(r.Context(), *rm, show); err != nil {
 			return a.changeFailed(r, err)
 		} else if len(ps) > 0 {
@@ -339,6 +365,13 @@ func (a *API) lifecycleHandler(op lifecycleOp) http.HandlerFunc {
 				show, _, err := a.loadShow(r, rm.Merchant, rm.Show, rm.Version)
 				if err != nil || show == nil {
 					return http.StatusConflict, "no_script", []Problem{fieldProblem("script", "unknown-script", "room %s has no playable script (%s version %d); assign one first", rm.ID, rm.Show, rm.Version)}
+				}
+				if op.name == "start" {
+					// A persona changed since applies from this start;
+					// a paused show resumes with the persona it had.
+					if status, code, ps := a.refreshPersona(r, rm); status != 0 {
+						return status, code, ps
+					}
 				}
 				if ps, err := a.checkAssignment(r.Context(), *rm, show); err != nil {
 					return a.changeFailed(r, err)

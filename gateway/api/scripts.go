@@ -44,7 +44,10 @@ func (a *API) pathID(w http.ResponseWriter, r *http.Request, name string) (strin
 // persona without a disclosure, a likeness no licence covers), at the
 // script's persona key, or nil. The error is a failure to read licences.
 func (a *API) personaProblem(ctx context.Context, merchant string, show *script.Show) (*Problem, error) {
-	p := a.cfg.Personas[show.Persona]
+	p, _, err := a.resolvePersona(ctx, merchant, show.Persona)
+	if err != nil {
+		return nil, err
+	}
 	at := show.PersonaPos
 	if at.Line == 0 {
 		at = show.Pos
@@ -54,7 +57,7 @@ func (a *API) personaProblem(ctx context.Context, merchant string, show *script.
 		pr.Code, pr.Message = "persona-invalid", err.Error()
 		return &pr, nil
 	}
-	_, err := a.checkLicence(ctx, merchant, p, string(show.Kind))
+	_, err = a.checkLicence(ctx, merchant, p, string(show.Kind))
 	var le *avatar.LicenceError
 	if !errors.As(err, &le) {
 		return nil, err
@@ -78,7 +81,12 @@ func (a *API) putScript(w http.ResponseWriter, r *http.Request) {
 	// JSON is YAML, so the parser reads it as is and its problems point
 	// into what the merchant sent; what is stored is the same script as
 	// block YAML, so every stored version is in one format.
-	show, probs := a.parse.Parse(scriptFile(id), src)
+	parse, err := a.parserFor(r.Context(), merchantOf(r))
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	show, probs := parse.Parse(scriptFile(id), src)
 	if show == nil {
 		a.fail(w, r, http.StatusUnprocessableEntity, "invalid_script", problemsSummary(probs), scriptProblems(probs)...)
 		return
@@ -103,7 +111,7 @@ func (a *API) putScript(w http.ResponseWriter, r *http.Request) {
 			a.internal(w, r, fmt.Errorf("convert script %s to YAML: %w", id, err))
 			return
 		}
-		if s2, p2 := a.parse.Parse(scriptFile(id), y); s2 == nil {
+		if s2, p2 := parse.Parse(scriptFile(id), y); s2 == nil {
 			a.internal(w, r, fmt.Errorf("script %s converted to YAML does not parse: %v", id, p2))
 			return
 		}
