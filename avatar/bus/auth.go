@@ -131,6 +131,8 @@ func RolePermissions(r Role) (*server.Permissions, error) {
 		pub = []string{avatar.AllEventsSubject(), kvSubjects(avatar.StateBucket), kvSubjects(avatar.LeasesBucket), jsAPI + "INFO"}
 		// It records audit events too (a sale refused, a runaway loop ended).
 		pub = append(pub, avatar.AllAuditSubject())
+		// It asks voice workers to render its lines (VoiceClient).
+		pub = append(pub, avatar.VoiceRenderSubject())
 		for _, s := range []string{events, rooms, state, kvStream(avatar.ScriptsBucket), kvStream(avatar.LeasesBucket), avatar.AuditStream, avatar.RecordsStream} {
 			pub = append(pub, readStream(s)...)
 		}

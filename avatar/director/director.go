@@ -14,6 +14,7 @@ import (
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
 	"github.com/avatarcast/avatarcast/avatar/script"
+	"github.com/avatarcast/avatarcast/avatar/voice"
 )
 
 // Config configures a Director. The zero value is ready to use.
@@ -37,6 +38,10 @@ type Config struct {
 	// merchant API of the same process uses, so each version is parsed
 	// once (default: the director's own).
 	Scripts *script.Cache
+	// Voice renders the lines ahead of time, so they are spoken with
+	// audio and the synthesiser's timings (bus.VoiceClient); nil: no
+	// audio, timings estimated from the text.
+	Voice voice.Provider
 }
 
 // Director plays every room of the rooms bucket that it can lease: it
@@ -221,6 +226,7 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	p.eng.viewerCounts.MaxAge = d.cfg.ViewersMaxAge
 	p.eng.block = d.block
 	p.onEmit = func(typ avatar.EventType) { d.metrics.events.WithLabelValues(string(typ)).Inc() }
+	p.SetVoice(d.cfg.Voice)
 	d.mu.Lock()
 	rr.player = p
 	d.mu.Unlock()

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/voice"
 )
 
 const inboxSize = 64 // viewer inputs and controls waiting for the player
@@ -35,6 +36,8 @@ type Player struct {
 
 	// onEmit, if set, is told the type of each event published (metrics).
 	onEmit func(avatar.EventType)
+	// vo renders lines ahead (render.go); nil: no voice.
+	vo *renderer
 
 	token   uint64 // sink token of the last event, for fencing
 	nextCtl uint64 // ID of the next control
@@ -57,6 +60,19 @@ func NewPlayer(room avatar.Room, prog *Program, sink Sink, log *zap.Logger) *Pla
 		inbox: make(chan item, inboxSize),
 		wake:  make(chan struct{}, 1),
 	}
+}
+
+// SetVoice makes the player render its lines with prov ahead of time, so
+// they are spoken with audio and the synthesiser's timings (nil: no
+// voice). Call it before Run.
+func (p *Player) SetVoice(prov voice.Provider) {
+	if prov == nil {
+		p.vo = nil
+		p.eng.SetVoices(nil)
+		return
+	}
+	p.vo = newRenderer(prov, p.log)
+	p.eng.SetVoices(p.vo)
 }
 
 // Input hands a viewer message to the player. It never blocks: if the
@@ -139,6 +155,11 @@ func (p *Player) mail() []Msg {
 // error if the sink fails, or bus.ErrFenced (wrapped) if another director
 // has written to the room.
 func (p *Player) Run(ctx context.Context) error {
+	ctx, stop := context.WithCancel(ctx)
+	if p.vo != nil {
+		defer p.vo.wg.Wait() // after stop: renders end with ctx
+	}
+	defer stop()
 	err := p.run(ctx)
 	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		return nil
@@ -162,6 +183,10 @@ func (p *Player) run(ctx context.Context) error {
 	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	var rendered <-chan rendered // nil without a voice
+	if p.vo != nil {
+		rendered = p.vo.done
+	}
 	for {
 		var tc <-chan time.Time
 		if !wake.IsZero() {
@@ -186,6 +211,10 @@ func (p *Player) run(ctx context.Context) error {
 			}
 		case <-tc:
 			wake, err = p.step(ctx, MsgTick{}, nil)
+		case r := <-rendered:
+			// A render came back: keep it, and render on (a slot is free).
+			p.vo.take(r, time.Now())
+			p.vo.ask(ctx, time.Now(), p.eng.Upcoming(LookAhead))
 		}
 		if err != nil {
 			return err
@@ -199,6 +228,11 @@ func (p *Player) run(ctx context.Context) error {
 func (p *Player) step(ctx context.Context, m Msg, reply func(avatar.ControlReply)) (time.Time, error) {
 	now := time.Now()
 	out, wake, failed := p.eng.Update(now, m)
+	if p.vo != nil && (spoke(out) || isSay(m)) {
+		// A line starts, or the merchant typed one: render the next ones
+		// while this one is spoken.
+		defer func() { p.vo.ask(ctx, time.Now(), p.eng.Upcoming(LookAhead)) }()
+	}
 	for i := range out {
 		o := &out[i]
 		var err error
@@ -261,4 +295,9 @@ func (p *Player) audit(ctx context.Context, action string, detail any) {
 	if err := a.Audit(ctx, p.eng.Room(), action, detail); err != nil {
 		p.log.Warn("audit record lost", zap.String("action", action), zap.Error(err))
 	}
+}
+
+func isSay(m Msg) bool {
+	c, ok := m.(MsgControl)
+	return ok && c.Control.Type == avatar.CtlSay
 }
