@@ -63,7 +63,10 @@ type lineKey struct {
 
 type lineVoice struct {
 	res   voice.Result
-	ready bool // false: its render is under way
+	ready bool
+	// retry: its render failed; not asked again before then. Zero while
+	// the render is under way.
+	retry time.Time
 }
 
 type rendered struct {
@@ -110,8 +113,11 @@ func (r *renderer) ask(ctx context.Context, now time.Time, reqs []voice.Request)
 			return
 		}
 		k := keyOf(req)
-		if _, ok := r.lines[k]; ok {
-			continue
+		if lv, ok := r.lines[k]; ok {
+			if lv.ready || lv.retry.IsZero() || now.Before(lv.retry) {
+				continue // rendered, under way, or failed a moment ago
+			}
+			r.drop(k)
 		}
 		if err := req.Validate(); err != nil {
 			r.log.Debug("line not rendered", zap.Error(err))
@@ -143,15 +149,17 @@ func (r *renderer) put(k lineKey, lv *lineVoice) {
 	}
 }
 
-// take keeps a render that came back; a failed one is forgotten, so the
-// line is asked again when it comes up next.
+// take keeps a render that came back. A line that failed is asked again
+// after VoiceBackoff at the earliest (when it comes up again), so a
+// provider that fails at once is not asked in a loop; with no worker at
+// all (voice.ErrUnavailable) no line is asked before then.
 func (r *renderer) take(d rendered, now time.Time) {
 	r.busy--
 	lv, ok := r.lines[d.key]
 	if d.err != nil {
 		r.failed++
 		if ok && !lv.ready {
-			r.drop(d.key)
+			lv.retry = now.Add(VoiceBackoff)
 		}
 		if errors.Is(d.err, voice.ErrUnavailable) {
 			if !now.Before(r.skipUntil.Add(time.Minute)) {
