@@ -41,7 +41,7 @@ func (e *Engine) rendered(s *spoken) (voice.Result, bool) {
 		return voice.Result{}, false
 	}
 	res, ok := e.voices.Ready(e.lineRequest(s.text, s.lang, s.cues))
-	if !ok || res.DurationMS <= 0 || res.Key == "" {
+	if !ok || res.DurationMS <= 0 || !voice.ValidKey(res.Key) {
 		return voice.Result{}, false
 	}
 	return res, true
@@ -59,8 +59,8 @@ func voiceCue(res voice.Result, i, at int) int {
 
 // Upcoming returns the next n lines the show will most likely speak, as
 // requests to render: merchant lines waiting, then the script's next
-// lines from the cursor (stopping at an `if`, whose branch is not known
-// yet), or the next attract line. A guess is enough: a line rendered for
+// lines from the cursor (an `if` taken as it would be now, but for the
+// viewer count, where it stops), or the next attract line. A guess is enough: a line rendered for
 // nothing costs one render, a line not rendered is estimated. The driver
 // calls it after a line starts, when the voice is on.
 func (e *Engine) Upcoming(n int) []voice.Request {
@@ -76,8 +76,9 @@ func (e *Engine) Upcoming(n int) []voice.Request {
 		out = append(out, e.lineRequest(c.Text, lang, nil))
 	}
 	add := func(l *script.Line) {
+		// As sayLine will say it, so the render is found by the same key.
 		u, lang := pick(l, e.cur.Lang, e.prog.Show.Languages)
-		text, cues := e.fillIn(u, lang)
+		text, cues := e.fill(u)
 		out = append(out, e.lineRequest(text, lang, cues))
 	}
 	segs := e.prog.Show.Segments
@@ -113,9 +114,18 @@ func (e *Engine) Upcoming(n int) []voice.Request {
 		switch st.Kind {
 		case script.StepSay:
 			add(st.Line)
-		case script.StepIf:
-			return out
-		case script.StepGoto:
+		case script.StepIf, script.StepGoto:
+			if st.Kind == script.StepIf {
+				// Stock and variables as they are now (a `set` passed on
+				// the way is not applied: a guess); the viewer count
+				// changes too often to guess.
+				if st.If.Var == "viewers" {
+					return out
+				}
+				if !e.holds(st.If) {
+					continue
+				}
+			}
 			_, i := e.prog.Show.Segment(st.Goto)
 			if i < 0 {
 				return out
