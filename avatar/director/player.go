@@ -187,6 +187,23 @@ func (p *Player) run(ctx context.Context) error {
 	if p.vo != nil {
 		rendered = p.vo.done
 	}
+	// A merchant's typed line waits up to SayWait for its render (and
+	// the inbox behind it, so nothing overtakes it).
+	inbox := p.inbox
+	var (
+		held    *item
+		heldKey lineKey
+		holdC   <-chan time.Time
+	)
+	hold := time.NewTimer(time.Hour)
+	hold.Stop()
+	defer hold.Stop()
+	release := func() (time.Time, error) {
+		it := *held
+		held, holdC, inbox = nil, nil, p.inbox
+		hold.Stop()
+		return p.deliver(ctx, it)
+	}
 	for {
 		var tc <-chan time.Time
 		if !wake.IsZero() {
@@ -196,13 +213,18 @@ func (p *Player) run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case it := <-p.inbox:
-			if it.input != nil {
-				wake, err = p.step(ctx, MsgInput{Input: *it.input}, nil)
-			} else {
-				p.nextCtl++
-				wake, err = p.step(ctx, MsgControl{ID: p.nextCtl, Control: *it.ctl}, it.reply)
+		case it := <-inbox:
+			if it.ctl != nil && it.ctl.Type == avatar.CtlSay && p.vo != nil {
+				if k, ok := p.vo.await(ctx, time.Now(), p.eng.SayRequest(*it.ctl)); ok {
+					held, heldKey, inbox = &it, k, nil
+					hold.Reset(SayWait)
+					holdC = hold.C
+					continue
+				}
 			}
+			wake, err = p.deliver(ctx, it)
+		case <-holdC:
+			wake, err = release()
 		case <-p.wake:
 			for _, m := range p.mail() {
 				if wake, err = p.step(ctx, m, nil); err != nil {
@@ -214,12 +236,25 @@ func (p *Player) run(ctx context.Context) error {
 		case r := <-rendered:
 			// A render came back: keep it, and render on (a slot is free).
 			p.vo.take(r, time.Now())
-			p.vo.ask(ctx, time.Now(), p.eng.Upcoming(LookAhead))
+			if held != nil && r.key == heldKey {
+				wake, err = release()
+			} else {
+				p.vo.ask(ctx, time.Now(), p.eng.Upcoming(LookAhead))
+			}
 		}
 		if err != nil {
 			return err
 		}
 	}
+}
+
+// deliver gives the engine a viewer's input or a merchant's control.
+func (p *Player) deliver(ctx context.Context, it item) (time.Time, error) {
+	if it.input != nil {
+		return p.step(ctx, MsgInput{Input: *it.input}, nil)
+	}
+	p.nextCtl++
+	return p.step(ctx, MsgControl{ID: p.nextCtl, Control: *it.ctl}, it.reply)
 }
 
 // step gives m to the engine and does what it says, in order. reply

@@ -30,6 +30,9 @@ const (
 	// RenderTimeout bounds one render; a line's render that takes longer
 	// is dropped (the line is estimated). espeak-ng needs well under 100 ms.
 	RenderTimeout = 5 * time.Second
+	// SayWait is how long a merchant's typed line waits for its render
+	// before the engine takes it (estimated, if the render is not back).
+	SayWait = 300 * time.Millisecond
 
 	voiceLines    = 16 // rendered lines a room keeps, the oldest out first
 	voiceInFlight = 2  // renders a room runs at once
@@ -136,6 +139,15 @@ func (r *renderer) ask(ctx context.Context, now time.Time, reqs []voice.Request)
 			}
 		})
 	}
+}
+
+// await asks for req if needed and reports whether its render is under
+// way (false: ready, failed a moment ago, or no slot or voice now).
+func (r *renderer) await(ctx context.Context, now time.Time, req voice.Request) (lineKey, bool) {
+	r.ask(ctx, now, []voice.Request{req})
+	k := keyOf(req)
+	lv, ok := r.lines[k]
+	return k, ok && !lv.ready && lv.retry.IsZero()
 }
 
 // put adds line k, dropping the oldest when there are too many.

@@ -1,6 +1,7 @@
 package director
 
 import (
+	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/script"
 	"github.com/avatarcast/avatarcast/avatar/voice"
 )
@@ -33,6 +34,16 @@ func (e *Engine) lineRequest(text, lang string, cues []script.Cue) voice.Request
 		}
 	}
 	return voice.LineRequest(text, lang, e.voice.Rate, at)
+}
+
+// SayRequest is what the driver renders for the merchant's typed line c,
+// as interject will speak it.
+func (e *Engine) SayRequest(c avatar.Control) voice.Request {
+	lang := c.Lang
+	if lang == "" {
+		lang = e.cur.Lang
+	}
+	return e.lineRequest(c.Text, lang, nil)
 }
 
 // rendered returns the audio of line s if the driver has it ready.
@@ -69,11 +80,7 @@ func (e *Engine) Upcoming(n int) []voice.Request {
 		if len(out) == n {
 			return out
 		}
-		lang := c.Lang
-		if lang == "" {
-			lang = e.cur.Lang
-		}
-		out = append(out, e.lineRequest(c.Text, lang, nil))
+		out = append(out, e.SayRequest(c))
 	}
 	add := func(l *script.Line) {
 		// As sayLine will say it, so the render is found by the same key.

@@ -143,6 +143,7 @@ func TestUpcoming(t *testing.T) {
 // fakeResult, or fails with err, or (slow) never answers before ctx ends.
 type fakeVoice struct {
 	mu    sync.Mutex
+	delay time.Duration // each render takes this long
 	asked []string
 	at    []time.Time
 	err   error
@@ -154,6 +155,13 @@ func (f *fakeVoice) Render(ctx context.Context, req voice.Request) (voice.Result
 	f.asked = append(f.asked, req.Text)
 	f.at = append(f.at, time.Now())
 	f.mu.Unlock()
+	if f.delay > 0 {
+		select {
+		case <-time.After(f.delay):
+		case <-ctx.Done():
+			return voice.Result{}, ctx.Err()
+		}
+	}
 	if f.slow {
 		<-ctx.Done()
 		return voice.Result{}, ctx.Err()
@@ -179,6 +187,11 @@ func (f *fakeVoice) calls() []string {
 // startVoiced runs a player of prog with voice prov (nil: none) in the
 // current bubble.
 func startVoiced(t *testing.T, prog *Program, prov voice.Provider) (*memSink, func()) {
+	sink, _, stop := startVoicedPlayer(t, prog, prov)
+	return sink, stop
+}
+
+func startVoicedPlayer(t *testing.T, prog *Program, prov voice.Provider) (*memSink, *Player, func()) {
 	t.Helper()
 	sink := &memSink{}
 	p := NewPlayer(liveRoom("r", avatar.KindLivestream), prog, sink, zap.NewNop())
@@ -188,7 +201,7 @@ func startVoiced(t *testing.T, prog *Program, prov voice.Provider) (*memSink, fu
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- p.Run(ctx) }()
-	return sink, func() {
+	return sink, p, func() {
 		cancel()
 		if err := <-errc; err != nil {
 			t.Error(err)
@@ -363,6 +376,65 @@ func TestUpcomingNamesWhatIsSaid(t *testing.T) {
 			if lines < 20 || hit != lines-1 {
 				t.Errorf("%d of %d lines foreseen, want all but the first", hit, lines)
 			}
+		})
+	}
+}
+
+const pauseScript = `
+id: pause
+kind: livestream
+title: {en: Pause}
+persona: p
+languages: [en]
+segments:
+  - id: s
+    steps:
+      - {id: hi, say: {en: "Hello there."}}
+      - pause: 30s
+`
+
+// TestTypedLineWaitsBrieflyForItsVoice: a merchant's line that would be
+// spoken at once (the show is in a pause) waits up to SayWait for its
+// render: a quick render gives it audio; a slow one is not waited for
+// (the line goes out estimated, before the render is back).
+func TestTypedLineWaitsBrieflyForItsVoice(t *testing.T) {
+	show, probs := script.Parse("pause.yaml", []byte(pauseScript))
+	if show == nil {
+		t.Fatal(probs.Err())
+	}
+	prog := Compile(show, 1)
+	for _, tc := range []struct {
+		name  string
+		delay time.Duration
+		audio bool
+	}{{"quick render", SayWait / 3, true}, {"slow render", 3 * SayWait, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				prov := &fakeVoice{delay: tc.delay}
+				sink, p, stop := startVoicedPlayer(t, prog, prov)
+				defer stop()
+				time.Sleep(5 * time.Second) // in the pause, after "hi"
+				synctest.Wait()
+				got := make(chan avatar.ControlReply, 1)
+				p.Control(avatar.Control{Type: avatar.CtlSay, Text: "Welcome, everyone!"}, func(r avatar.ControlReply) { got <- r })
+				time.Sleep(SayWait + time.Millisecond)
+				synctest.Wait()
+				if r := <-got; !r.OK {
+					t.Fatalf("say: %+v", r)
+				}
+				var say *spokenLine
+				for _, l := range voicedLines(t, sink.all()) {
+					if strings.HasPrefix(l.id, "say-") {
+						say = &l
+					}
+				}
+				if say == nil {
+					t.Fatalf("the typed line was not spoken within SayWait: %s", summary(sink.all()))
+				}
+				if has := say.audio != ""; has != tc.audio {
+					t.Errorf("typed line audio %q, want audio: %v", say.audio, tc.audio)
+				}
+			})
 		})
 	}
 }
