@@ -184,6 +184,7 @@ func (r *renderer) take(d rendered, now time.Time) {
 		return
 	}
 	if ok {
+		d.res.Phonemes = nil // not used by the speech event: keep less per room
 		lv.res, lv.ready = d.res, true
 	}
 }
