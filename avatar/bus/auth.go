@@ -137,6 +137,8 @@ func RolePermissions(r Role) (*server.Permissions, error) {
 		pub = append(pub, kvSubjects(avatar.DirectorsBucket), avatar.LeaseReleasedSubject())
 		// It records audit events too (a sale refused, a runaway loop ended).
 		pub = append(pub, avatar.AllAuditSubject())
+		// It asks voice workers to render its lines (VoiceClient).
+		pub = append(pub, avatar.VoiceRenderSubject())
 		for _, s := range []string{events, rooms, state, kvStream(avatar.ScriptsBucket), kvStream(avatar.LeasesBucket), kvStream(avatar.DirectorsBucket), avatar.AuditStream, avatar.RecordsStream} {
 			pub = append(pub, readStream(s)...)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
 	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
+	"github.com/avatarcast/avatarcast/avatar/voice"
 )
 
 // violations collects the permission violations the server reports to a
@@ -182,6 +183,11 @@ func TestListeningServerRequiresCredentials(t *testing.T) {
 	defer d.Close()
 	if err := d.RecordAudit(ctx, bus.AuditRecord{Merchant: "m", Action: "director-test"}); err != nil {
 		t.Fatalf("director audit: %v", err)
+	}
+	// It may ask a voice worker to render a line: with none running, the
+	// answer is "no worker" at once, not a permissions violation.
+	if _, err := d.VoiceClient(5*time.Second).Render(ctx, voice.Request{Text: "Hello.", Lang: "en"}); !errors.Is(err, voice.ErrUnavailable) {
+		t.Fatalf("director voice render with no worker: %v, want voice.ErrUnavailable", err)
 	}
 	srv := d.ServeControls(ctx, func(c avatar.Control, reply func(avatar.ControlReply)) { reply(avatar.ControlReply{}) })
 	defer srv.Close()

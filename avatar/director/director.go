@@ -17,6 +17,7 @@ import (
 	"github.com/avatarcast/avatarcast/avatar/bus"
 	"github.com/avatarcast/avatarcast/avatar/guard"
 	"github.com/avatarcast/avatarcast/avatar/script"
+	"github.com/avatarcast/avatarcast/avatar/voice"
 )
 
 // Config configures a Director. The zero value is ready to use.
@@ -63,6 +64,10 @@ type Config struct {
 	// directors (default 30s); with no other live director it lets them go
 	// at once.
 	DrainTimeout time.Duration
+	// Voice renders the lines ahead of time, so they are spoken with
+	// audio and the synthesiser's timings (bus.VoiceClient); nil: no
+	// audio, timings estimated from the text.
+	Voice voice.Provider
 }
 
 // Director plays every room of the rooms bucket that it can lease: it
@@ -338,6 +343,7 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	p.eng.block = d.block
 	p.SetAnswers(d.cfg.Answers, guard.New(guard.Config{Blocked: d.cfg.BlockedWords}), 0)
 	p.onEmit = func(typ avatar.EventType) { d.metrics.events.WithLabelValues(string(typ)).Inc() }
+	p.SetVoice(d.cfg.Voice)
 	d.mu.Lock()
 	rr.player = p
 	d.mu.Unlock()

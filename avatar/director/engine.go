@@ -53,6 +53,8 @@ type Engine struct {
 	// block holds blocked words: names holding one are not spoken.
 	block *avatar.Blocklist
 	voice speech.Voice
+	// voices holds the lines the driver rendered (voice.go); nil: no voice.
+	voices Voices
 
 	seq    uint64 // last seq given to an event
 	cur    cursor

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/voice"
 )
 
 const inboxSize = 64 // viewer inputs and controls waiting for the player
@@ -35,6 +36,8 @@ type Player struct {
 
 	// onEmit, if set, is told the type of each event published (metrics).
 	onEmit func(avatar.EventType)
+	// vo renders lines ahead (render.go); nil: no voice.
+	vo *renderer
 
 	// ask runs the model's answers (answers.go); nil: model off.
 	ask      *asker
@@ -61,6 +64,19 @@ func NewPlayer(room avatar.Room, prog *Program, sink Sink, log *zap.Logger) *Pla
 		inbox: make(chan item, inboxSize),
 		wake:  make(chan struct{}, 1),
 	}
+}
+
+// SetVoice makes the player render its lines with prov ahead of time, so
+// they are spoken with audio and the synthesiser's timings (nil: no
+// voice). Call it before Run.
+func (p *Player) SetVoice(prov voice.Provider) {
+	if prov == nil {
+		p.vo = nil
+		p.eng.SetVoices(nil)
+		return
+	}
+	p.vo = newRenderer(prov, p.log)
+	p.eng.SetVoices(p.vo)
 }
 
 // Input hands a viewer message to the player. It never blocks: if the
@@ -143,6 +159,11 @@ func (p *Player) mail() []Msg {
 // error if the sink fails, or bus.ErrFenced (wrapped) if another director
 // has written to the room.
 func (p *Player) Run(ctx context.Context) error {
+	ctx, stop := context.WithCancel(ctx)
+	if p.vo != nil {
+		defer p.vo.wg.Wait() // after stop: renders end with ctx
+	}
+	defer stop()
 	err := p.run(ctx)
 	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		return nil
@@ -166,6 +187,27 @@ func (p *Player) run(ctx context.Context) error {
 	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	var rendered <-chan rendered // nil without a voice
+	if p.vo != nil {
+		rendered = p.vo.done
+	}
+	// A merchant's typed line waits up to SayWait for its render (and
+	// the inbox behind it, so nothing overtakes it).
+	inbox := p.inbox
+	var (
+		held    *item
+		heldKey lineKey
+		holdC   <-chan time.Time
+	)
+	hold := time.NewTimer(time.Hour)
+	hold.Stop()
+	defer hold.Stop()
+	release := func() (time.Time, error) {
+		it := *held
+		held, holdC, inbox = nil, nil, p.inbox
+		hold.Stop()
+		return p.deliver(ctx, it)
+	}
 	for {
 		var tc <-chan time.Time
 		if !wake.IsZero() {
@@ -175,13 +217,18 @@ func (p *Player) run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case it := <-p.inbox:
-			if it.input != nil {
-				wake, err = p.step(ctx, MsgInput{Input: *it.input}, nil)
-			} else {
-				p.nextCtl++
-				wake, err = p.step(ctx, MsgControl{ID: p.nextCtl, Control: *it.ctl}, it.reply)
+		case it := <-inbox:
+			if it.ctl != nil && it.ctl.Type == avatar.CtlSay && p.vo != nil {
+				if k, ok := p.vo.await(ctx, time.Now(), p.eng.SayRequest(*it.ctl)); ok {
+					held, heldKey, inbox = &it, k, nil
+					hold.Reset(SayWait)
+					holdC = hold.C
+					continue
+				}
 			}
+			wake, err = p.deliver(ctx, it)
+		case <-holdC:
+			wake, err = release()
 		case <-p.wake:
 			for _, m := range p.mail() {
 				if wake, err = p.step(ctx, m, nil); err != nil {
@@ -192,11 +239,28 @@ func (p *Player) run(ctx context.Context) error {
 			wake, err = p.step(ctx, MsgTick{}, nil)
 		case m := <-p.answered:
 			wake, err = p.step(ctx, m, nil)
+		case r := <-rendered:
+			// A render came back: keep it, and render on (a slot is free).
+			p.vo.take(r, time.Now())
+			if held != nil && r.key == heldKey {
+				wake, err = release()
+			} else {
+				p.vo.ask(ctx, time.Now(), p.eng.Upcoming(LookAhead))
+			}
 		}
 		if err != nil {
 			return err
 		}
 	}
+}
+
+// deliver gives the engine a viewer's input or a merchant's control.
+func (p *Player) deliver(ctx context.Context, it item) (time.Time, error) {
+	if it.input != nil {
+		return p.step(ctx, MsgInput{Input: *it.input}, nil)
+	}
+	p.nextCtl++
+	return p.step(ctx, MsgControl{ID: p.nextCtl, Control: *it.ctl}, it.reply)
 }
 
 // step gives m to the engine and does what it says, in order. reply
@@ -205,6 +269,11 @@ func (p *Player) run(ctx context.Context) error {
 func (p *Player) step(ctx context.Context, m Msg, reply func(avatar.ControlReply)) (time.Time, error) {
 	now := time.Now()
 	out, wake, failed := p.eng.Update(now, m)
+	if p.vo != nil && (spoke(out) || isSay(m)) {
+		// A line starts, or the merchant typed one: render the next ones
+		// while this one is spoken.
+		defer func() { p.vo.ask(ctx, time.Now(), p.eng.Upcoming(LookAhead)) }()
+	}
 	for i := range out {
 		o := &out[i]
 		var err error
@@ -271,4 +340,9 @@ func (p *Player) audit(ctx context.Context, action string, detail any) {
 	if err := a.Audit(ctx, p.eng.Room(), action, detail); err != nil {
 		p.log.Warn("audit record lost", zap.String("action", action), zap.Error(err))
 	}
+}
+
+func isSay(m Msg) bool {
+	c, ok := m.(MsgControl)
+	return ok && c.Control.Type == avatar.CtlSay
 }

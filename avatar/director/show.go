@@ -466,13 +466,16 @@ func (e *Engine) jumpTo(i int) {
 // director taking the room over computes the same order; its first step is
 // never the previous pass's last, so no line repeats back to back. A cycle
 // segment plays one step per pass, going round.
-func (e *Engine) order(seg *script.Segment) []int {
+func (e *Engine) order(seg *script.Segment) []int { return e.orderIn(seg, e.cur.Pass) }
+
+// orderIn is the order of seg's steps in pass.
+func (e *Engine) orderIn(seg *script.Segment, pass int) []int {
 	n := len(seg.Steps)
 	switch seg.Order {
 	case script.OrderShuffle:
-		cur := e.perm(seg, e.cur.Pass)
-		if e.cur.Pass > 0 && n > 1 {
-			prev := e.perm(seg, e.cur.Pass-1)
+		cur := e.perm(seg, pass)
+		if pass > 0 && n > 1 {
+			prev := e.perm(seg, pass-1)
 			if cur[0] == prev[n-1] {
 				cur[0], cur[1] = cur[1], cur[0]
 			}
@@ -482,7 +485,7 @@ func (e *Engine) order(seg *script.Segment) []int {
 		if n == 0 {
 			return nil
 		}
-		return []int{e.cur.Pass % n}
+		return []int{pass % n}
 	}
 	return identity(n)
 }

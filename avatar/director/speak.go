@@ -51,6 +51,12 @@ func (e *Engine) speak(s spoken) {
 		LineID: s.id, Text: s.text, Lang: s.lang, Emotion: s.emotion,
 		DurationMS: tl.tr.DurationMS, Words: tl.words, Visemes: tl.visemes, Translations: s.translations,
 	}
+	res, voiced := e.rendered(&s)
+	if voiced {
+		// Rendered ahead by the driver: the audio's length, words,
+		// visemes and cue marks (voice.go).
+		res.Apply(&sp)
+	}
 	start := e.now
 	if s.emotion != "" {
 		e.emit(avatar.EventExpression, avatar.Expression{Name: s.emotion})
@@ -72,12 +78,16 @@ func (e *Engine) speak(s spoken) {
 	e.state.Recent = append(append(recent, keep...), sp)
 	// The cues go in the cursor with the speech, so a director taking the
 	// room over mid-line can fire those this one did not.
-	ends := start.Add(time.Duration(tl.tr.DurationMS) * time.Millisecond)
+	ends := start.Add(time.Duration(sp.DurationMS) * time.Millisecond)
 	e.cur.Line, e.curStr = nil, ""
 	if len(s.cues) > 0 {
 		l := &lineCues{ID: s.id, Ends: ends, Cues: make([]cueAt, len(s.cues))}
 		for i, c := range s.cues {
-			l.Cues[i] = cueAt{At: start.Add(time.Duration(tl.tr.OffsetMS(c.At)) * time.Millisecond), Kind: c.Action.Kind, Ref: c.Action.Ref}
+			ms := tl.tr.OffsetMS(c.At)
+			if voiced {
+				ms = voiceCue(res, i, c.At)
+			}
+			l.Cues[i] = cueAt{At: start.Add(time.Duration(ms) * time.Millisecond), Kind: c.Action.Kind, Ref: c.Action.Ref}
 		}
 		e.cur.Line = l
 	}

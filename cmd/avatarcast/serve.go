@@ -15,6 +15,7 @@ import (
 	"github.com/avatarcast/avatarcast/avatar/bus"
 	"github.com/avatarcast/avatarcast/avatar/director"
 	"github.com/avatarcast/avatarcast/avatar/script"
+	"github.com/avatarcast/avatarcast/avatar/voice"
 	"github.com/avatarcast/avatarcast/gateway"
 )
 
@@ -147,11 +148,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	for _, a := range rooms {
 		log.Info("room ready", zap.String("room", string(a.Room.ID)), zap.String("open", base+"/rooms/"+string(a.Room.ID)))
 	}
+	// The director renders its lines with the voice worker(s) when serve
+	// runs one or NATS is another's (workers may run elsewhere); with no
+	// worker a render fails at once and the line is spoken without audio.
+	var voiceFor voice.Provider
+	if vw != nil || *c.natsURL != "" {
+		voiceFor = b.VoiceClient(5 * time.Second)
+	}
 	parts := []func(context.Context) error{
 		// One blocklist: the gateway masks its words, the director
 		// refuses to speak a name that holds one.
 		func(ctx context.Context) error {
-			return director.New(director.Config{BlockedWords: gwCfg.BlockedWords, Scripts: shows, Answers: answers}, b, log).Run(ctx)
+			return director.New(director.Config{BlockedWords: gwCfg.BlockedWords, Scripts: shows, Answers: answers, Voice: voiceFor}, b, log).Run(ctx)
 		},
 		func(ctx context.Context) error { return gateway.New(gwCfg, b, log).Serve(ctx, ln) },
 		// Stops rooms whose licence expires mid-show.
@@ -274,7 +282,9 @@ func runDirector(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return errors.Join(err, b.Close())
 	}
-	d := director.New(director.Config{BlockedWords: splitList(*blocked), Answers: answers}, b, log)
+	// Lines are rendered by the voice workers on this NATS, if any (none:
+	// each render fails at once, and lines are spoken without audio).
+	d := director.New(director.Config{BlockedWords: splitList(*blocked), Answers: answers, Voice: b.VoiceClient(5 * time.Second)}, b, log)
 	if *addr == "" {
 		return errors.Join(d.Run(ctx), b.Close())
 	}
