@@ -70,6 +70,21 @@ type Question struct {
 	Model   string            `json:"model,omitempty"`
 	// Version is the script version the answer was built from.
 	Version uint64 `json:"version,omitempty"`
+	// Catalog is the catalog as it stood when the question came (live
+	// prices and stock, at most MaxQuestionCatalog products) and Sale the
+	// flash sale running then: what the prompt and the guard went by.
+	Catalog []CatalogEntry `json:"catalog,omitempty"`
+	Sale    *Sale          `json:"sale,omitempty"`
 	// Error says why the model gave nothing (timeout, over budget, failed).
 	Error string `json:"error,omitempty"`
 }
+
+// CatalogEntry is one product of a Question's catalog snapshot.
+type CatalogEntry struct {
+	SKU   string `json:"sku"`
+	Price string `json:"price"` // live price, a decimal as in Product.Price
+	Stock int    `json:"stock"`
+}
+
+// MaxQuestionCatalog bounds a Question's catalog snapshot.
+const MaxQuestionCatalog = 200

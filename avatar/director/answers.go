@@ -210,7 +210,18 @@ func (e *Engine) askModel(a *pendingAnswer) {
 
 // questionRecord is the record of unmatched question a, to be completed.
 func (e *Engine) questionRecord(a *pendingAnswer) avatar.Question {
-	return avatar.Question{Room: e.room.ID, Merchant: e.room.Merchant, Lang: a.lang, Text: a.question, Asked: a.asked, Version: e.prog.Version}
+	q := avatar.Question{Room: e.room.ID, Merchant: e.room.Merchant, Lang: a.lang, Text: a.question, Asked: a.asked, Version: e.prog.Version}
+	// The catalog as it stands now: what the prompt and the guard go by.
+	cat := e.prog.Show.Catalog
+	for i := range cat[:min(len(cat), avatar.MaxQuestionCatalog)] {
+		pr := &cat[i]
+		q.Catalog = append(q.Catalog, avatar.CatalogEntry{SKU: pr.SKU, Price: e.priceOf(pr).String(), Stock: e.stockOf(pr.SKU)})
+	}
+	if s := e.sale; s != nil {
+		sale := s.ev
+		q.Sale = &sale
+	}
+	return q
 }
 
 // expireAsk gives up on the ask in flight once its deadline passed: the

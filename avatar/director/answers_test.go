@@ -80,6 +80,10 @@ func TestUnmatchedQuestions(t *testing.T) {
 				!slices.Equal(qs[0].Spoken, []string{fb1}) || qs[0].Room != "r" || qs[0].Merchant != "m" || qs[0].Version != 1 {
 				t.Errorf("records %+v, want one fallback record of the question", qs)
 			}
+			// The record keeps the catalog the answer went by.
+			if cat := qs[0].Catalog; len(cat) != len(live.Show.Catalog) || cat[0].SKU != "tea-01" || cat[0].Price != "99.00" || cat[0].Stock <= 0 {
+				t.Errorf("record's catalog %+v, want every product with its live price and stock", cat)
+			}
 			if len(s.outsOf(OutAsk)) != 0 {
 				t.Errorf("the model is off, yet the engine asked it")
 			}
