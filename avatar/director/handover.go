@@ -93,6 +93,16 @@ func (s *handoverSink) Audit(ctx context.Context, room avatar.Room, action strin
 	return nil
 }
 
+// RecordQuestion implements QuestionRecorder if the sink it wraps does
+// (else it records nothing, as the player does with a sink that is no
+// QuestionRecorder).
+func (s *handoverSink) RecordQuestion(ctx context.Context, q avatar.Question) error {
+	if r, ok := s.Sink.(QuestionRecorder); ok {
+		return r.RecordQuestion(ctx, q)
+	}
+	return nil
+}
+
 // ask asks for the room to be handed over at the next line boundary and
 // returns a channel closed once nothing more will be published: then stop
 // the player and release the lease.
@@ -143,3 +153,9 @@ func (s *handoverSink) stop() {
 		s.timer.Stop()
 	}
 }
+
+// The hand-over sink passes on everything the player asks of a bus sink.
+var (
+	_ Auditor          = (*handoverSink)(nil)
+	_ QuestionRecorder = (*handoverSink)(nil)
+)
