@@ -89,7 +89,7 @@ func TestPlacement(t *testing.T) {
 			s := newSim(t, live, liveRoom("r", avatar.KindLivestream), MsgRestore{})
 			evs := s.untilLine(time.Minute, "greet-hello")
 			e, sp := lineEvent(t, evs, "greet-hello")
-			s.advance(lineEnd(e, sp).Add(LineGap/2).Sub(s.now)) // in the breath
+			s.advance(lineEnd(e, sp).Add(LineGap / 2).Sub(s.now)) // in the breath
 			n, at := len(s.events()), s.now
 			say(s, "Right now!", avatar.PlaceNow)
 			evs = s.untilLine(time.Minute, "greet-ask")
