@@ -21,12 +21,33 @@ const (
 	CtlSale   ControlType = "sale"   // start flash sale SaleID (or of SKU at Price, Stock, Duration) now
 	CtlStock  ControlType = "stock"  // set SKU's stock to Stock
 	CtlPrice  ControlType = "price"  // set SKU's price to Price
-	CtlSay    ControlType = "say"    // speak Text (in Lang) as the next line
+	CtlSay    ControlType = "say"    // speak Text (in Lang) where Placement says
 	CtlNotice ControlType = "notice" // show a banner: Text, Ref
 	// CtlOrder applies a paid order from the merchant's commerce platform:
 	// Qty units of SKU leave the stock, once per OrderID (see OrdersBucket).
 	CtlOrder ControlType = "order"
 	CtlLang  ControlType = "lang" // speak Lang, one of the script's languages, from the next line
+	// CtlClear drops the interjections waiting for the next line boundary:
+	// the merchant's typed lines, viewers' answers still to be spoken,
+	// tapped narration and a thank-you. Sell-out announcements stay.
+	CtlClear ControlType = "clear"
+)
+
+// Placement says where a CtlSay's typed line goes (Control.Placement).
+type Placement string
+
+// Where a typed line is spoken; "" is PlaceNext.
+const (
+	// PlaceNext: after the current line, before other interjections and
+	// behind typed lines already placed next.
+	PlaceNext Placement = "next"
+	// PlaceQueue: at the end of the queue, after the viewers' answers and
+	// sell-out announcements already waiting.
+	PlaceQueue Placement = "queue"
+	// PlaceNow: the current line is cut at its next word boundary (a
+	// speech.cut event says where), the typed line follows at once, then
+	// the show goes on with what followed the cut line.
+	PlaceNow Placement = "now"
 )
 
 // Control is one merchant control of one room.
@@ -44,7 +65,9 @@ type Control struct {
 	Ref      string        `json:"ref,omitempty"`
 	OrderID  string        `json:"order_id,omitempty"` // CtlOrder: the idempotency key's digest
 	Qty      int           `json:"qty,omitempty"`      // CtlOrder: units ordered
-	TS       time.Time     `json:"ts"`
+	// Placement is where a CtlSay's line goes; "" is PlaceNext.
+	Placement Placement `json:"placement,omitempty"`
+	TS        time.Time `json:"ts"`
 }
 
 // ControlReply is the director's answer to a Control: it took effect (OK),

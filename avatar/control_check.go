@@ -18,7 +18,7 @@ const (
 
 // A ControlProblem is one field of a Control that breaks the contract:
 // Field is its JSON name, Code a short word ("required", "too-long",
-// "bad-text", "bad-ref", "bad-stock", "bad-duration", "bad-qty",
+// "bad-text", "bad-ref", "bad-stock", "bad-duration", "bad-qty", "bad-placement",
 // "unknown-control") and Msg says what is wrong for people.
 type ControlProblem struct {
 	Field, Code, Msg string
@@ -58,8 +58,16 @@ func (c Control) Check() []ControlProblem {
 			}
 		}
 	}
+	switch c.Placement {
+	case "", PlaceNext, PlaceQueue, PlaceNow:
+		if c.Placement != "" && c.Type != CtlSay {
+			bad("placement", "bad-placement", "placement is for say only, not %s", c.Type)
+		}
+	default:
+		bad("placement", "bad-placement", "placement %q is not one of next, queue, now", c.Placement)
+	}
 	switch c.Type {
-	case CtlSkip:
+	case CtlSkip, CtlClear:
 	case CtlPitch:
 		need("sku", c.SKU)
 	case CtlStock:

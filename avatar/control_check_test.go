@@ -35,6 +35,12 @@ func TestControlCheck(t *testing.T) {
 		{"order of nothing", Control{Type: CtlOrder, SKU: "a", OrderID: "k"}, "qty", "bad-qty"},
 		{"order without id", Control{Type: CtlOrder, SKU: "a", Qty: 1}, "order_id", "required"},
 		{"unknown", Control{Type: "dance"}, "type", "unknown-control"},
+		{"say now", Control{Type: CtlSay, Text: "x", Placement: PlaceNow}, "", ""},
+		{"say queue", Control{Type: CtlSay, Text: "x", Placement: PlaceQueue}, "", ""},
+		{"say next", Control{Type: CtlSay, Text: "x", Placement: PlaceNext}, "", ""},
+		{"say bad placement", Control{Type: CtlSay, Text: "x", Placement: "later"}, "placement", "bad-placement"},
+		{"placement on skip", Control{Type: CtlSkip, Placement: PlaceNow}, "placement", "bad-placement"},
+		{"clear", Control{Type: CtlClear}, "", ""},
 	} {
 		ps := tc.c.Check()
 		switch {

@@ -19,6 +19,7 @@ const (
 	EventShowResume  EventType = "show.resume"  // ShowStatus
 	EventShowEnd     EventType = "show.end"     // ShowStatus
 	EventSpeech      EventType = "speech"       // Speech: one spoken line
+	EventSpeechCut   EventType = "speech.cut"   // SpeechCut: a line stops before its end
 	EventExpression  EventType = "expression"   // Expression
 	EventGesture     EventType = "gesture"      // Gesture
 	EventProductShow EventType = "product.show" // Product
@@ -253,6 +254,17 @@ type Speech struct {
 	AIGC *AIGC `json:"aigc,omitempty"`
 }
 
+// SpeechCut says the line LineID stops AtMS ms after its speech event's
+// start, at the end of its word Word (an index in Speech.Words), instead of
+// at DurationMS: the merchant typed a line to be spoken now (PlaceNow).
+// Pages stop the line's audio, subtitle and mouth there; the next speech
+// event follows at once.
+type SpeechCut struct {
+	LineID string `json:"line_id"`
+	AtMS   int    `json:"at_ms"`
+	Word   int    `json:"word"`
+}
+
 // The timing sources of a Speech (Speech.Timing).
 const (
 	TimingSynth    = "synth"    // from the synthesiser's word, phoneme and mark events
@@ -427,6 +439,8 @@ func NewPayload(t EventType) any {
 		return new(ShowStatus)
 	case EventSpeech:
 		return new(Speech)
+	case EventSpeechCut:
+		return new(SpeechCut)
 	case EventExpression:
 		return new(Expression)
 	case EventGesture:

@@ -77,10 +77,15 @@ func (e *Engine) onControl(c *avatar.Control) avatar.ControlReply {
 		e.saveState()
 		return ok
 	case avatar.CtlSay:
-		if len(e.says) >= maxSays {
-			return refuse(avatar.RefuseQueueFull, "say: %d typed lines already wait to be spoken; try again after the next one", len(e.says))
+		if n := len(e.says) + len(e.queued); n >= maxSays {
+			return refuse(avatar.RefuseQueueFull, "say: %d typed lines already wait to be spoken; try again after the next one", n)
 		}
-		e.says = append(e.says, *c)
+		e.placeSay(*c)
+		return ok
+	case avatar.CtlClear:
+		if e.clearInterjections() == 0 {
+			return refuse(avatar.RefuseNoChange, "clear: no typed line, answer, narration or thank-you waits to be spoken")
+		}
 		return ok
 	case avatar.CtlSkip:
 		if len(e.prog.Show.Segments) == 0 {

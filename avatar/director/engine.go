@@ -71,6 +71,7 @@ type Engine struct {
 	disclose bool
 
 	says      []avatar.Control // merchant's typed lines, first in first out
+	queued    []queuedSay      // typed lines placed at the end of the queue (place.go)
 	soldOut   []string         // SKUs whose sell-out is to be announced
 	answers   []*pendingAnswer
 	answered  map[int]time.Time // FAQ index → when last answered
@@ -101,6 +102,7 @@ type Engine struct {
 	wake     time.Time
 	speaking bool      // finishing the line of cursor.Line (or its breath)
 	ends     time.Time // when that line ends, without the breath
+	cut      bool      // that line was cut (place.go): no breath after it
 	after    afterLine // what follows once the line is over
 }
 
@@ -375,6 +377,7 @@ func (e *Engine) lineBoundary() bool {
 // interjectionDue reports whether something waits for the next line
 // boundary: a scripted pause is cut short for it.
 func (e *Engine) interjectionDue() bool {
+	e.promoteQueued()
 	return len(e.says) > 0 || len(e.soldOut) > 0 || e.answerDue() || len(e.interlude) > 0 ||
 		e.skip || e.pitch != "" || e.saleNow != nil || e.upd != nil
 }

@@ -234,6 +234,7 @@ func (e *Engine) interject() bool {
 	if e.disclose {
 		return false // the show's first line is the disclosure: see step
 	}
+	e.promoteQueued()
 	if len(e.says) > 0 {
 		c := e.says[0]
 		e.says = e.says[1:]
@@ -248,6 +249,7 @@ func (e *Engine) interject() bool {
 	if len(e.soldOut) > 0 {
 		sku, sale := strings.CutPrefix(e.soldOut[0], saleSoldOut)
 		e.soldOut = e.soldOut[1:]
+		e.soldOutSpoken()
 		pr := e.prog.Show.Product(sku)
 		if pr == nil {
 			return false

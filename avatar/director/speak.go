@@ -127,10 +127,14 @@ func (e *Engine) finishLine() {
 		e.curStr = ""
 		e.act(script.Action{Kind: c.Kind, Ref: c.Ref})
 	}
-	if e.wait(e.ends.Add(LineGap), untilNone) {
+	gap := LineGap
+	if e.cut {
+		gap = 0 // a typed line placed now follows at once
+	}
+	if e.wait(e.ends.Add(gap), untilNone) {
 		return
 	}
-	e.speaking = false
+	e.speaking, e.cut = false, false
 }
 
 // resumeLine finishes, after a takeover, the line the last director was

@@ -223,8 +223,21 @@ func TestConsoleInBrowser(t *testing.T) {
 	// say: applied, and spoken to the viewer.
 	const line = "感谢大家来到直播间，新朋友请点关注。"
 	run("say", chromedp.SetValue(chromedp.CSS(`[data-control="say"] textarea`), line),
+		chromedp.SetValue(chromedp.CSS(`[data-control="say"] select[name="placement"]`), "queue"),
 		chromedp.Click(chromedp.CSS(`[data-control="say"] button[type=submit]`)))
 	waitJS(t, ctx, `!!document.querySelector('#answers li.ok[data-type="say"]')`, 10*time.Second, "say applied")
+	// The placement chosen by the say box reached the director.
+	_, audit := apiCall(t, s, demoToken, "GET", "/api/v1/audit?limit=50", "", "")
+	placed := ""
+	for _, r := range audit["records"].([]any) {
+		if r := r.(map[string]any); r["action"] == "control.say" {
+			placed, _ = r["detail"].(map[string]any)["control"].(map[string]any)["placement"].(string)
+			break
+		}
+	}
+	if placed != "queue" {
+		t.Errorf("the say box sent placement %q, want queue", placed)
+	}
 	for deadline := time.Now().Add(60 * time.Second); ; {
 		if time.Now().After(deadline) {
 			t.Fatal("the viewer never heard the line said from the console")

@@ -177,7 +177,7 @@ func (a *API) Handler() http.Handler {
 	for _, op := range lifecycle {
 		mux.HandleFunc("POST /api/v1/rooms/{room}/"+op.name, a.lifecycleHandler(op))
 	}
-	for _, t := range []avatar.ControlType{avatar.CtlSkip, avatar.CtlPitch, avatar.CtlSale, avatar.CtlStock, avatar.CtlPrice, avatar.CtlSay, avatar.CtlNotice, avatar.CtlLang} {
+	for _, t := range []avatar.ControlType{avatar.CtlSkip, avatar.CtlPitch, avatar.CtlSale, avatar.CtlStock, avatar.CtlPrice, avatar.CtlSay, avatar.CtlNotice, avatar.CtlLang, avatar.CtlClear} {
 		mux.HandleFunc("POST /api/v1/rooms/{room}/"+string(t), a.controlHandler(t))
 	}
 	mux.HandleFunc("POST /api/v1/rooms/{room}/orders", a.postOrder)

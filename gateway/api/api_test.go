@@ -483,6 +483,8 @@ func TestRoomsAndControls(t *testing.T) {
 		{"say", `{"text":"Thanks!","lang":"fr"}`, 400},
 		{"say", `{"text":""}`, 400},
 		{"say", `{"text":"two\nlines"}`, 400},
+		{"say", `{"text":"Right now!","placement":"now"}`, 200},
+		{"say", `{"text":"Hi","placement":"later"}`, 400},
 		{"sale", `{"sale_id":"flash-tea","sku":"tea-01"}`, 400},
 		{"say", `{"text":"` + strings.Repeat("a", 501) + `"}`, 400},
 		{"say", `{"text":"The best tea in the world, it cures insomnia!"}`, 422},
@@ -493,6 +495,7 @@ func TestRoomsAndControls(t *testing.T) {
 		{"lang", `{"lang":"en"}`, 200},
 		{"lang", `{"lang":"tlh"}`, 400},
 		{"lang", `{}`, 400},
+		{"clear", "", 200},
 	} {
 		r := post("/api/v1/rooms/live1/"+tc.path, tc.body)
 		if r.status != tc.want {
@@ -510,7 +513,7 @@ func TestRoomsAndControls(t *testing.T) {
 			t.Errorf("control %d = %+v, want room live1 by a with a time", i, c)
 		}
 	}
-	want := "skip pitch sale sale sale stock price price say say notice lang"
+	want := "skip pitch sale sale sale stock price price say say say notice lang clear"
 	if strings.Join(types, " ") != want {
 		t.Errorf("director got %q, want %q", strings.Join(types, " "), want)
 	}
@@ -520,11 +523,17 @@ func TestRoomsAndControls(t *testing.T) {
 			t.Errorf("sale duration %v", c.Duration)
 		case c.Type == avatar.CtlNotice && (c.Text != "Sale ends at 9" || c.Ref != "bench-1"):
 			t.Errorf("notice = %+v", c)
+		case c.Type == avatar.CtlSay && c.Text == "Right now!" && c.Placement != avatar.PlaceNow:
+			t.Errorf("say placement %q, want now", c.Placement)
 		case c.Type == avatar.CtlLang && c.Lang != "en":
 			t.Errorf("lang = %+v, want en", c)
 		case c.Type == avatar.CtlPrice && c.Price != "89.00" && c.Price != "1.00":
 			t.Errorf("price = %q, want 89.00", c.Price)
 		}
+	}
+	// A bad placement is a problem of its field, as Control.Check says.
+	if p := post("/api/v1/rooms/live1/say", `{"text":"Hi","placement":"later"}`).json(t)["problems"].([]any)[0].(map[string]any); p["field"] != "placement" || p["code"] != "bad-placement" {
+		t.Errorf("bad placement: problem %v, want field placement code bad-placement", p)
 	}
 	// The claim finding names the phrase, the rule and where it is.
 	r = post("/api/v1/rooms/live1/say", `{"text":"The best tea"}`)
@@ -568,7 +577,7 @@ func TestRoomsAndControls(t *testing.T) {
 		}
 		actions = append(actions, m["action"].(string))
 	}
-	wantActions := "room.stop room.resume room.pause room.assign room.assign control.lang control.notice control.say control.say control.price control.price control.stock control.sale control.sale control.sale control.pitch control.skip room.start room.create script.put"
+	wantActions := "room.stop room.resume room.pause room.assign room.assign control.clear control.lang control.notice control.say control.say control.say control.price control.price control.stock control.sale control.sale control.sale control.pitch control.skip room.start room.create script.put"
 	if strings.Join(actions, " ") != wantActions {
 		t.Errorf("audit actions:\n got %s\nwant %s", strings.Join(actions, " "), wantActions)
 	}

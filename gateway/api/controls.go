@@ -28,6 +28,8 @@ type controlRequest struct {
 	Text     string          `json:"text"`
 	Lang     string          `json:"lang"`
 	Ref      string          `json:"ref"`
+	// Placement is where a say's line goes: next (default), queue, now.
+	Placement avatar.Placement `json:"placement"`
 	// Reason acknowledges the advertising-law findings in Text: the line
 	// is sent anyway and the reason is kept in the audit trail.
 	Reason string `json:"reason"`
@@ -36,7 +38,7 @@ type controlRequest struct {
 func (a *API) controlHandler(t avatar.ControlType) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req controlRequest
-		if t != avatar.CtlSkip || r.ContentLength != 0 {
+		if t != avatar.CtlSkip && t != avatar.CtlClear || r.ContentLength != 0 {
 			if !a.decodeJSON(w, r, &req) {
 				return
 			}
@@ -162,7 +164,7 @@ func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.S
 		}
 	}
 	switch c.Type {
-	case avatar.CtlSkip:
+	case avatar.CtlSkip, avatar.CtlClear:
 	case avatar.CtlPitch:
 		needSKU()
 	case avatar.CtlStock:
@@ -193,6 +195,7 @@ func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.S
 	case avatar.CtlSay:
 		needText()
 		c.Lang = req.Lang
+		c.Placement = req.Placement
 		if c.Lang != "" && show != nil && !slices.Contains(show.Languages, c.Lang) {
 			bad("lang", "unknown-lang", "lang %q is not one of the script's languages %v", c.Lang, show.Languages)
 		}
@@ -312,5 +315,5 @@ func parseDuration(raw json.RawMessage) (time.Duration, error) {
 
 // fieldOrder is the order of a control's fields in a list of problems.
 func fieldOrder(field string) int {
-	return slices.Index([]string{"sale_id", "sku", "price", "stock", "duration", "text", "lang", "ref"}, field)
+	return slices.Index([]string{"sale_id", "sku", "price", "stock", "duration", "text", "lang", "ref", "placement"}, field)
 }

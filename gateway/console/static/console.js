@@ -763,10 +763,15 @@ async function openRoom(id) {
     el("div", { class: "card" }, el("h3", { text: "Live controls" }),
       el("h4", { class: "answers-head", text: "The director's answers (newest first)" }), answers,
       el("div", { class: "controls" },
-        control("say", () => [field("Line to say (after the current line)", el("textarea", { name: "text", maxlength: 500, rows: 2, required: true })),
+        control("say", () => [field("Line to say", el("textarea", { name: "text", maxlength: 500, rows: 2, required: true })),
           field("Acknowledgement reason (only to send a flagged claim anyway)", inp("reason")),
           el("div", { class: "row" }, langs.length ? field("Language", sel("lang", el("select", {}, ...langs.map((l) => el("option", { value: l, text: l }))))) : null,
+            field("When", sel("placement", el("select", {},
+              el("option", { value: "next", text: "next: after the current line" }),
+              el("option", { value: "queue", text: "queue: after the answers waiting" }),
+              el("option", { value: "now", text: "now: cut the current line" })))),
             el("button", { type: "submit", text: "Say" }))], "Say"),
+        control("clear", () => [el("div", { class: "row" }, el("span", { class: "muted small", text: "Drop the typed lines, answers and thank-you waiting to be spoken." }), el("button", { type: "submit", text: "Clear" }))], "Clear queue"),
         control("notice", () => [field("Notice text", el("textarea", { name: "text", maxlength: 840, rows: 2, required: true })),
           field("Acknowledgement reason (only to send a flagged claim anyway)", inp("reason")),
           el("div", { class: "row" }, field("Ref", inp("ref", { maxlength: 128 })), el("button", { type: "submit", text: "Post" }))], "Notice"),
@@ -888,7 +893,7 @@ function controlBody(type, form) {
   const v = (n) => (form.elements[n] ? form.elements[n].value.trim() : "");
   const b = {};
   switch (type) {
-    case "say": b.text = v("text"); if (v("lang")) b.lang = v("lang"); if (v("reason")) b.reason = v("reason"); break;
+    case "say": b.text = v("text"); if (v("lang")) b.lang = v("lang"); if (v("placement")) b.placement = v("placement"); if (v("reason")) b.reason = v("reason"); break;
     case "notice": b.text = v("text"); if (v("ref")) b.ref = v("ref"); if (v("reason")) b.reason = v("reason"); break;
     case "pitch": b.sku = v("sku"); break;
     case "sale":
@@ -908,7 +913,7 @@ async function sendControl(type, form) {
   btn.disabled = true;
   let li;
   try {
-    const out = await api("POST", "/rooms/" + encodeURIComponent(room) + "/" + type, type === "skip" ? undefined : body);
+    const out = await api("POST", "/rooms/" + encodeURIComponent(room) + "/" + type, type === "skip" || type === "clear" ? undefined : body);
     li = el("li", { class: "ok", "data-type": type }, el("strong", { text: type + ": applied" }), " ", el("span", { class: "muted", text: "(event seq " + out.seq + ")" }));
     if (type === "say" || type === "notice") { form.elements.text.value = ""; if (form.elements.reason) form.elements.reason.value = ""; }
   } catch (e) {

@@ -222,6 +222,7 @@ client
     speaker.play(ev.data);
   })
   .on("reply", (ev) => speaker.play(ev.data.speech))
+  .on("speech.cut", (ev) => speaker.cut(ev.data))
   .on("expression", (ev) => presenter.avatar.expression(ev.data.name))
   .on("gesture", (ev) => presenter.avatar.gesture(ev.data.name))
   .on("exhibit.focus", (ev) => { focus = ev.data; relabel(); })

@@ -82,6 +82,7 @@ client
   })
   .on("resume", (ev) => { if (!ev.data.recovered) { applyState(ev.data.state); relabel(); } })
   .on("speech", (ev) => speak(ev.data))
+  .on("speech.cut", (ev) => speaker.cut(ev.data))
   .on("reply", (ev) => { if (ev.data.speech) speak(ev.data.speech); })
   .on("expression", (ev) => presenter.avatar.expression(ev.data.name))
   .on("gesture", (ev) => presenter.avatar.gesture(ev.data.name))

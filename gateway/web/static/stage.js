@@ -121,6 +121,9 @@ export class Speaker {
   play(sp, onEnd) {
     this.stop();
     this.last = sp;
+    this.started = performance.now();
+    this.clock = null;
+    this.onEnd = onEnd;
     const sub = this.sub;
     sub.textContent = "";
     sub.dataset.line = sp.line_id || "";
@@ -152,7 +155,9 @@ export class Speaker {
       }
       if (pos < bytes.length) sub.append(dec.decode(bytes.slice(pos)));
     }
+    this.spans = spans;
     const clock = this.voice.play(sp);
+    this.clock = clock;
     if (clock) {
       // Follow the audio: every few ms, show what it has reached.
       const vis = sp.visemes || [];
@@ -173,6 +178,29 @@ export class Speaker {
     words.forEach((w, i) => this.timers.push(setTimeout(() => spans[i].classList.add("spoken"), w.start_ms)));
     for (const v of sp.visemes || []) this.timers.push(setTimeout(() => this.avatar.mouth(v.v), v.at_ms));
     this.timers.push(setTimeout(() => { this.avatar.mouth("rest"); if (onEnd) onEnd(); }, sp.duration_ms));
+  }
+  // cut stops the line being played where a speech.cut event says (at_ms
+  // into it, after word c.word): audio, mouth and subtitle stop there and
+  // the words after it are taken off the subtitle.
+  cut(c) {
+    const sp = this.last;
+    if (!sp || sp.line_id !== c.line_id) return;
+    const t = this.clock ? this.clock.now() : performance.now() - this.started;
+    const end = () => {
+      this.stop();
+      this.avatar.mouth("rest");
+      const spans = this.spans || [];
+      if (c.word + 1 < spans.length) {
+        // Everything after the last spoken word leaves the subtitle.
+        const last = spans[c.word];
+        while (last && last.nextSibling) last.nextSibling.remove();
+      }
+      for (const s of spans.slice(0, c.word + 1)) s.classList.add("spoken");
+      if (this.onEnd) this.onEnd();
+    };
+    if (c.at_ms <= t) { end(); return; }
+    clearTimeout(this.cutTimer);
+    this.cutTimer = setTimeout(() => { if (this.last === sp) end(); }, c.at_ms - t);
   }
   // relang shows the last line again in the new subtitle language, without
   // restarting the mouth.

@@ -333,6 +333,7 @@ client
   .on("resume", (ev) => { if (!ev.data.recovered) applyState(ev.data.state); })
   .on("speech", (ev) => { spokenIn(ev.data.lang); speaker.play(ev.data); })
   .on("reply", (ev) => { spokenIn(ev.data.speech.lang); showReply(ev.data); speaker.play(ev.data.speech); })
+  .on("speech.cut", (ev) => speaker.cut(ev.data))
   .on("expression", (ev) => presenter.avatar.expression(ev.data.name))
   .on("gesture", (ev) => {
     presenter.avatar.gesture(ev.data.name);
