@@ -103,22 +103,20 @@ func addressPrefix(names []string, lang string) string {
 		}
 		return "A viewer asks: "
 	}
-	var b strings.Builder
-	for i, n := range names {
-		if i == 3 {
-			break
-		}
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString("@" + n)
+	// Names are spoken as a host says them, not as chat handles: "小明、
+	// Amy，", "Amy and Bob, ", "Amy, Bob et Cat, ". At most three.
+	names = names[:min(len(names), 3)]
+	switch {
+	case cjk:
+		return strings.Join(names, "、") + "，"
+	case len(names) == 1:
+		return names[0] + ", "
 	}
-	if cjk {
-		b.WriteString("，")
-	} else {
-		b.WriteString(", ")
+	and := " and "
+	if strings.HasPrefix(lang, "fr") {
+		and = " et "
 	}
-	return b.String()
+	return strings.Join(names[:len(names)-1], ", ") + and + names[len(names)-1] + ", "
 }
 
 // thanksText thanks a viewer named name (speakable, or "" for a generic

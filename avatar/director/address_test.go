@@ -51,7 +51,7 @@ func TestViewerIDsAndHostileNamesNotSpoken(t *testing.T) {
 		if ship.Name != "" || !strings.HasPrefix(ship.Speech.Text, "A viewer asks: ") || ship.Speech.Lang != "en" {
 			t.Errorf("shipping reply to %q: %q, want the generic English address", ship.Name, ship.Speech.Text)
 		}
-		if origin.Name != "小明" || !strings.HasPrefix(origin.Speech.Text, "@小明, ") {
+		if origin.Name != "小明" || !strings.HasPrefix(origin.Speech.Text, "小明, ") {
 			t.Errorf("origin reply to %q: %q, want only 小明 named (the domain name merged, not spoken)", origin.Name, origin.Speech.Text)
 		}
 	})
@@ -197,7 +197,7 @@ func TestTranslationsFillPlaceholders(t *testing.T) {
 			t.Fatal(err)
 		}
 		rp := decode[avatar.Reply](t, evs[slices.IndexFunc(evs, func(e avatar.Envelope) bool { return e.Type == avatar.EventReply })])
-		if en := rp.Speech.Translations["en"]; !strings.HasPrefix(en, "@小明, The Longjing is 95 yuan") {
+		if en := rp.Speech.Translations["en"]; !strings.HasPrefix(en, "小明, The Longjing is 95 yuan") {
 			t.Errorf("reply translations %v, want English with the live price", rp.Speech.Translations)
 		}
 		intro := decode[avatar.Speech](t, evs[len(evs)-1])

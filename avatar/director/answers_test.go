@@ -69,10 +69,10 @@ func TestUnmatchedQuestions(t *testing.T) {
 			if r.Source != avatar.ReplySourceFallback || r.Speech.LineID != "fallback-1" || r.Viewer != "v1" || r.Name != "Amy" {
 				t.Errorf("reply %+v, want fallback-1 to v1 Amy, source fallback", r)
 			}
-			if want := "@Amy，" + fb1; r.Speech.Text != want {
+			if want := "Amy，" + fb1; r.Speech.Text != want {
 				t.Errorf("reply text %q, want %q", r.Speech.Text, want)
 			}
-			if r.Speech.Translations["en"] == "" || !strings.HasPrefix(r.Speech.Translations["en"], "@Amy, ") {
+			if r.Speech.Translations["en"] == "" || !strings.HasPrefix(r.Speech.Translations["en"], "Amy, ") {
 				t.Errorf("translations %v, want the English fallback addressed to Amy", r.Speech.Translations)
 			}
 			qs := s.questions()
@@ -107,8 +107,8 @@ func TestUnmatchedQuestions(t *testing.T) {
 			s.send(question("v1", "Amy", "Is it organic?"))
 			s.send(question("v2", "Bob", "is it  ORGANIC"))
 			rs := s.untilReplies(1)
-			if !strings.HasPrefix(rs[0].Speech.Text, "@Amy @Bob") {
-				t.Errorf("reply %q, want it addressed to @Amy @Bob", rs[0].Speech.Text)
+			if !strings.HasPrefix(rs[0].Speech.Text, "Amy、Bob") {
+				t.Errorf("reply %q, want it addressed to Amy、Bob", rs[0].Speech.Text)
 			}
 			// Within the cooldown, repeats are held, then answered once.
 			s.advance(time.Second)
@@ -119,7 +119,7 @@ func TestUnmatchedQuestions(t *testing.T) {
 				t.Fatalf("%d replies within the cooldown, want the repeat held", n)
 			}
 			rs = s.untilReplies(2)
-			if !strings.HasPrefix(rs[1].Speech.Text, "@Cat @Dan") {
+			if !strings.HasPrefix(rs[1].Speech.Text, "Cat、Dan") {
 				t.Errorf("repeat answered %q, want once to @Cat @Dan", rs[1].Speech.Text)
 			}
 			s.advance(30 * time.Second)
@@ -138,8 +138,8 @@ func TestUnmatchedQuestions(t *testing.T) {
 			s.send(question("v2", "Bob", "price?"))
 			s.send(question("v3", "Cat", "how much is it"))
 			rs := s.untilReplies(2)
-			if rs[1].FAQ != "faq-price" || !strings.HasPrefix(rs[1].Speech.Text, "@Bob @Cat") || rs[1].Source != avatar.ReplySourceFAQ {
-				t.Errorf("second answer %+v, want faq-price to @Bob @Cat", rs[1])
+			if rs[1].FAQ != "faq-price" || !strings.HasPrefix(rs[1].Speech.Text, "Bob and Cat, ") || rs[1].Source != avatar.ReplySourceFAQ {
+				t.Errorf("second answer %+v, want faq-price to Bob and Cat", rs[1])
 			}
 			first, second := replyAt(s, 0), replyAt(s, 1)
 			if second.Sub(first) < AnswerCooldown {
@@ -179,8 +179,8 @@ func TestUnmatchedQuestions(t *testing.T) {
 			s.send(MsgAnswered{ID: ask.ID, Question: q})
 			rs := s.untilReplies(1)
 			r := rs[0]
-			if r.Source != avatar.ReplySourceModel || r.Model != "qwen2.5:3b" || r.Speech.Text != "@Amy，明前西湖龙井是今年头采的绿茶。现在99元一罐。" {
-				t.Errorf("reply %+v, want the model's sentences to @Amy, source model", r)
+			if r.Source != avatar.ReplySourceModel || r.Model != "qwen2.5:3b" || r.Speech.Text != "Amy，明前西湖龙井是今年头采的绿茶。现在99元一罐。" {
+				t.Errorf("reply %+v, want the model's sentences to Amy, source model", r)
 			}
 			if r.AIGC == nil {
 				t.Errorf("model reply without the AI-generated label")
@@ -202,7 +202,7 @@ func TestUnmatchedQuestions(t *testing.T) {
 			s.send(question("v2", "Bob", "Is it organic"))
 			s.send(question("v3", "Cat", "is it organic!"))
 			rs := s.untilReplies(2)
-			if r := rs[1]; r.Source != avatar.ReplySourceModel || r.Speech.Text != "@Bob @Cat，明前西湖龙井是今年头采的绿茶。" {
+			if r := rs[1]; r.Source != avatar.ReplySourceModel || r.Speech.Text != "Bob、Cat，明前西湖龙井是今年头采的绿茶。" {
 				t.Errorf("repeat answered %+v, want the model's answer again to @Bob @Cat", r)
 			}
 			if n := len(s.outsOf(OutAsk)); n != 1 {

@@ -303,8 +303,8 @@ func TestEngine(t *testing.T) {
 			}
 			for _, e := range evs {
 				if r, ok := e.Data.(avatar.Reply); ok {
-					if r.Viewer != "v1" || !strings.HasPrefix(r.Speech.Text, "@Amy @Bob") || r.FAQ != "faq-price" {
-						t.Errorf("reply to %s: %q (faq %s), want to v1 addressing @Amy @Bob", r.Viewer, r.Speech.Text, r.FAQ)
+					if r.Viewer != "v1" || !strings.HasPrefix(r.Speech.Text, "Amy and Bob, ") || r.FAQ != "faq-price" {
+						t.Errorf("reply to %s: %q (faq %s), want to v1 addressing Amy and Bob", r.Viewer, r.Speech.Text, r.FAQ)
 					}
 				}
 			}

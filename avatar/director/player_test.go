@@ -144,11 +144,11 @@ func TestAnswerPreemptsAndScriptResumes(t *testing.T) {
 		}
 		price := decode[avatar.Reply](t, spoken[0])
 		if price.FAQ != "faq-price" || price.Viewer != "v1" || price.Question != "这个多少钱？" ||
-			!strings.HasPrefix(price.Speech.Text, "@小明 @Amy，") || !strings.Contains(price.Speech.Text, "龙井现在99元一罐") || price.Speech.Lang != "zh-CN" {
+			!strings.HasPrefix(price.Speech.Text, "小明、Amy，") || !strings.Contains(price.Speech.Text, "龙井现在99元一罐") || price.Speech.Lang != "zh-CN" {
 			t.Errorf("price reply %+v, want faq-price to 小明 and Amy (merged) in zh-CN with the price filled in", price)
 		}
 		ship := decode[avatar.Reply](t, spoken[1])
-		if ship.FAQ != "faq-shipping" || !strings.HasPrefix(ship.Speech.Text, "@Bob, ") || ship.Speech.Lang != "en" {
+		if ship.FAQ != "faq-shipping" || !strings.HasPrefix(ship.Speech.Text, "Bob, ") || ship.Speech.Lang != "en" {
 			t.Errorf("shipping reply %+v, want faq-shipping to Bob in en", ship)
 		}
 		// The script goes on from the exact line after the interrupted one.

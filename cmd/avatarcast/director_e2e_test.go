@@ -51,7 +51,7 @@ func TestServeAnswersViewer(t *testing.T) {
 		if err := json.Unmarshal(e.Data, &r); err != nil {
 			t.Fatal(err)
 		}
-		if r.FAQ != "faq-price" || r.Name != "小明" || r.Viewer == "" || !strings.HasPrefix(r.Speech.Text, "@小明，") ||
+		if r.FAQ != "faq-price" || r.Name != "小明" || r.Viewer == "" || !strings.HasPrefix(r.Speech.Text, "小明，") ||
 			!strings.Contains(r.Speech.Text, "99元") || len(r.Speech.Words) == 0 {
 			t.Errorf("reply %+v, want faq-price addressed to 小明 with the price", r)
 		}
