@@ -341,7 +341,9 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	rec0 := rec
 	gate := newHandoverSink(d.sink)
 	defer gate.stop()
-	p := NewPlayer(rec, prog, gate, d.log)
+	// State saves are asked again within half the lease (one leader
+	// election of the state bucket does not stop the room).
+	p := NewPlayer(rec, prog, savesRetried{gate, d.cfg.LeaseTTL / 2}, d.log)
 	p.eng.viewerCounts.MaxAge = d.cfg.ViewersMaxAge
 	p.eng.block = d.block
 	p.SetAnswers(d.cfg.Answers, guard.New(guard.Config{Blocked: d.cfg.BlockedWords}), 0)
