@@ -65,6 +65,12 @@ type Config struct {
 	// RequestTimeout bounds each JetStream call of Open (default 5s); a call
 	// that goes unanswered is tried again a few times.
 	RequestTimeout time.Duration
+	// StartTimeout bounds the whole of Open's setup (default 1 minute):
+	// until then a setup call that goes unanswered (a fresh cluster still
+	// electing stream leaders) is asked again with backoff, and a role that
+	// only looks streams up waits for the role that creates them (gateways
+	// and directors started together).
+	StartTimeout time.Duration
 	// Server, if set, is an embedded server someone else started and stops
 	// (bustest does): Open connects to it in process instead of starting
 	// one, and Close leaves it running. URL, DataDir and Listen are then
@@ -254,9 +260,10 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 		maxBytes = 1 << 30
 	}
 	provision := cfg.Role.Provisions()
+	start := startRetry{deadline: time.Now().Add(cmp.Or(cfg.StartTimeout, time.Minute)), timeout: timeout, log: b.log}
 	stream := func(sc jetstream.StreamConfig) (jetstream.Stream, error) {
 		var s jetstream.Stream
-		err := retry(ctx, timeout, func(ctx context.Context) (err error) {
+		err := start.do(ctx, sc.Name, !provision, func(ctx context.Context) (err error) {
 			if provision {
 				s, err = js.CreateOrUpdateStream(ctx, sc)
 			} else {
@@ -296,7 +303,7 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 	}
 	kv := func(name, desc string, history uint8, ttl time.Duration) (jetstream.KeyValue, error) {
 		var k jetstream.KeyValue
-		err := retry(ctx, timeout, func(ctx context.Context) (err error) {
+		err := start.do(ctx, name, !provision, func(ctx context.Context) (err error) {
 			if provision {
 				k, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 					Bucket: name, Description: desc, History: history, Storage: jetstream.FileStorage,
@@ -367,15 +374,15 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 	}
 	if !provision {
 		// The API reads the record (exports); it does not shape it.
-		return retry(ctx, timeout, func(ctx context.Context) (err error) {
+		return start.do(ctx, avatar.RecordsStream, true, func(ctx context.Context) (err error) {
 			b.records, err = js.Stream(ctx, avatar.RecordsStream)
 			return err
 		})
 	}
-	if err := retry(ctx, timeout, func(ctx context.Context) error { return b.setupRecords(ctx, cfg) }); err != nil {
+	if err := start.do(ctx, avatar.RecordsStream, false, func(ctx context.Context) error { return b.setupRecords(ctx, cfg) }); err != nil {
 		return err
 	}
-	return retry(ctx, timeout, b.SetupQuestions)
+	return start.do(ctx, "questions", false, b.SetupQuestions)
 }
 
 func verb(provision bool) string {
@@ -419,6 +426,40 @@ func retry(ctx context.Context, timeout time.Duration, fn func(context.Context) 
 		}
 	}
 	return err
+}
+
+// startRetry asks a setup call again until a start-up deadline: after no
+// answer (a fresh cluster electing leaders) and, for a lookup, after "not
+// found" (the role that creates it has not yet), with backoff up to 2s.
+type startRetry struct {
+	deadline time.Time
+	timeout  time.Duration
+	log      *zap.Logger
+}
+
+func (s startRetry) do(ctx context.Context, what string, lookup bool, fn func(context.Context) error) error {
+	ctx, cancel := context.WithDeadline(ctx, s.deadline)
+	defer cancel()
+	wait := 100 * time.Millisecond
+	for {
+		actx, acancel := context.WithTimeout(ctx, s.timeout)
+		err := fn(actx)
+		acancel()
+		missing := lookup && (errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrBucketNotFound))
+		if err == nil || !(unanswered(err) || missing) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w (start-up time is over)", err)
+		}
+		s.log.Info("bus: setup not ready yet; asking again", zap.String("what", what), zap.Duration("in", wait), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (start-up time is over)", err)
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 // unanswered reports whether err means a JetStream request got no answer,

@@ -2,7 +2,10 @@ package bus_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"go.uber.org/zap/zaptest"
 
@@ -70,4 +73,37 @@ func TestStreamsOnAThreeNodeCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("new events leader %s", info.Cluster.Leader)
+}
+
+// TestStartTogetherOnAFreshCluster: two directors and two gateways opened
+// at once on a cluster that has just formed (no streams yet, R3) all come
+// up, as `docker compose up` starts them: the directors' creates race and
+// time out while stream leaders are elected, and a gateway may look a
+// stream up before any director made it.
+func TestStartTogetherOnAFreshCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three-node cluster")
+	}
+	c := bustest.NewCluster(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a generous bound, not a timing
+	defer cancel()
+	roles := []bus.Role{bus.RoleGateway, bus.RoleGateway, bus.RoleDirector, bus.RoleDirector}
+	errs := make([]error, len(roles))
+	var wg sync.WaitGroup
+	for i, role := range roles {
+		wg.Go(func() {
+			b, err := bus.Open(ctx, bus.Config{URL: c.URL(), Replicas: 3, Role: role, Name: fmt.Sprintf("%s-%d", role, i)}, zaptest.NewLogger(t))
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			t.Cleanup(func() { b.Close() })
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("%s %d did not come up: %v", roles[i], i, err)
+		}
+	}
 }

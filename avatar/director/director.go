@@ -79,6 +79,8 @@ type Director struct {
 	cfg  Config
 	b    *bus.Bus
 	sink Sink
+	// renewLease renews a room's lease (the bus's; tests make it fail).
+	renewLease func(context.Context, bus.Lease) (bus.Lease, error)
 	// metrics are the director's figures (Collectors).
 	metrics *metrics
 	log     *zap.Logger
@@ -141,6 +143,7 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) *Director {
 	if d.sink == nil {
 		d.sink = BusSink{B: b}
 	}
+	d.renewLease = b.RenewLease
 	return d
 }
 
@@ -338,7 +341,9 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	rec0 := rec
 	gate := newHandoverSink(d.sink)
 	defer gate.stop()
-	p := NewPlayer(rec, prog, gate, d.log)
+	// State saves are asked again within half the lease (one leader
+	// election of the state bucket does not stop the room).
+	p := NewPlayer(rec, prog, savesRetried{gate, d.cfg.LeaseTTL / 2}, d.log)
 	p.eng.viewerCounts.MaxAge = d.cfg.ViewersMaxAge
 	p.eng.block = d.block
 	p.SetAnswers(d.cfg.Answers, guard.New(guard.Config{Blocked: d.cfg.BlockedWords}), 0)
@@ -356,7 +361,10 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 		lost bool
 	)
 	wg.Go(func() {
-		// Renew the lease every TTL/3; on failure stop playing at once.
+		// Renew the lease every TTL/3; a renewal that goes unanswered is
+		// asked again while the lease lasts (a leases bucket leader
+		// election); when it is lost, stop playing at once.
+		held := time.Now()
 		t := time.NewTicker(d.cfg.LeaseTTL / 3)
 		defer t.Stop()
 		var handedOver <-chan struct{} // closed at the line boundary asked for
@@ -370,7 +378,8 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 				stop()
 				return
 			case <-t.C:
-				l, err := d.b.RenewLease(pctx, lease)
+				sent := time.Now()
+				l, err := d.renew(pctx, lease, held, log)
 				if err != nil {
 					if pctx.Err() == nil {
 						d.metrics.losses.Inc()
@@ -380,7 +389,7 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 					}
 					return
 				}
-				lease = l
+				lease, held = l, sent
 				d.metrics.renewals.Inc()
 			case <-rr.changed:
 				d.mu.Lock()
@@ -436,6 +445,31 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 		sleepOr(ctx, d.cfg.LeaseTTL/4, nil)
 	}
 	return handed
+}
+
+// renew renews lease, last written no earlier than held. A renewal that
+// fails for any reason but another holder (bus.ErrLeaseHeld) is asked
+// again, TTL/10 apart, until a fifth of the TTL before the lease would
+// expire: one timeout right after a leader moved does not drop the room.
+// The renewal's revision check keeps it safe whenever it lands.
+func (d *Director) renew(ctx context.Context, lease bus.Lease, held time.Time, log *zap.Logger) (bus.Lease, error) {
+	end := held.Add(d.cfg.LeaseTTL - d.cfg.LeaseTTL/5)
+	for {
+		actx, cancel := context.WithDeadline(ctx, end)
+		l, err := d.renewLease(actx, lease)
+		cancel()
+		if err == nil || errors.Is(err, bus.ErrLeaseHeld) || ctx.Err() != nil {
+			return l, err
+		}
+		wait := d.cfg.LeaseTTL / 10
+		if time.Until(end) <= wait {
+			return l, err
+		}
+		log.Warn("lease renewal failed; asking again while the lease lasts", zap.Error(err))
+		if !sleepOr(ctx, wait, nil) {
+			return l, err
+		}
+	}
 }
 
 func (d *Director) release(ctx context.Context, lease bus.Lease, log *zap.Logger) {

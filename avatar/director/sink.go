@@ -64,3 +64,32 @@ func (s BusSink) Audit(ctx context.Context, room avatar.Room, action string, det
 func (s BusSink) LoadState(ctx context.Context, r avatar.RoomID) (avatar.State, bool, error) {
 	return s.B.LoadState(ctx, r)
 }
+
+// savesRetried is a playing room's sink whose state saves are asked again,
+// a tenth of within apart, for up to within (the lease's time): a save that
+// times out once, as right after the state bucket's leader moved, does not
+// stop the room. A snapshot is whole, so saving it twice is harmless.
+type savesRetried struct {
+	*handoverSink
+	within time.Duration
+}
+
+// SaveState implements Sink.
+func (s savesRetried) SaveState(ctx context.Context, r avatar.RoomID, st avatar.State) error {
+	end := time.Now().Add(s.within)
+	for {
+		actx, cancel := context.WithDeadline(ctx, end)
+		err := s.handoverSink.SaveState(actx, r, st)
+		cancel()
+		if err == nil || ctx.Err() != nil || time.Until(end) <= s.within/10 {
+			return err
+		}
+		t := time.NewTimer(s.within / 10)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -150,5 +151,36 @@ func TestDirectorCommandJoins(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("director did not stop within 20s")
+	}
+}
+
+// TestGatewayCommandWithoutMerchants: an API gateway with no merchants
+// file and no demo token (the compose file's api service as written)
+// starts and serves viewers; the merchant API answers 503 saying no
+// merchant is configured, and the public pages still work.
+func TestGatewayCommandWithoutMerchants(t *testing.T) {
+	port := freePort(t)
+	data := t.TempDir()
+	startServe(t, data, "-nats-listen", "127.0.0.1:"+strconv.Itoa(port), "-log-level", "warn")
+	gw := startRun(t, []string{"avatarcast", "gateway", "-api", "on",
+		"-addr", "127.0.0.1:0",
+		"-nats-url", "nats://127.0.0.1:" + strconv.Itoa(port),
+		"-nats-creds", bus.CredsFile(bus.AuthDir(data), bus.RoleAPI),
+		"-personas", repoRoot(t) + "/configs/personas.yaml",
+		"-merchants", t.TempDir() + "/none.yaml",
+		"-log-level", "warn",
+	}, nil, io.Discard)
+	v := dial(t, gw, "room=demo-live")
+	h := v.hello()
+	v.collect(h.Seq, 1)
+	for _, token := range []string{"", "some-token-of-nobody-0123456789"} {
+		code, m := apiCall(t, gw, token, "GET", "/api/v1/rooms", "", "")
+		e, _ := m["error"].(map[string]any)
+		if code != 503 || e["code"] != "no_merchants" || !strings.Contains(fmt.Sprint(e["message"]), "no merchants configured") {
+			t.Errorf("API without merchants (token %q): HTTP %d %v; want 503 no_merchants", token, code, m)
+		}
+	}
+	if code, m := apiCall(t, gw, "", "GET", "/rooms/demo-live/public.json", "", ""); code != 200 || m["room"] != "demo-live" {
+		t.Errorf("public.json without merchants: HTTP %d %v", code, m)
 	}
 }

@@ -85,9 +85,6 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 	if err := checkMerchants(cfg.Merchants); err != nil {
 		return nil, fmt.Errorf("api: %w", err)
 	}
-	if len(cfg.Merchants) == 0 {
-		return nil, errors.New("api: no merchants")
-	}
 	if cfg.MaxScriptBytes <= 0 {
 		cfg.MaxScriptBytes = 1 << 20
 	}
@@ -116,6 +113,12 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 		cfg.MaxPersonas = 200
 	}
 	a := &API{cfg: cfg, bus: b, log: log.Named("api")}
+	if len(cfg.Merchants) == 0 {
+		// A cluster's API gateway may start before anyone wrote the
+		// merchants file (docker compose as shipped): viewers and public
+		// pages are served, merchant calls answer 503 saying why.
+		a.log.Warn("merchant API: " + noMerchants)
+	}
 	for _, m := range cfg.Merchants {
 		var k merchantKey
 		k.id = m.ID
@@ -283,11 +286,19 @@ func (a *API) logRequests(next http.Handler) http.Handler {
 	})
 }
 
+// noMerchants says why the API refuses every merchant call when it has no
+// accounts.
+const noMerchants = "no merchants configured: add accounts to the merchants file (-merchants) or set AVATARCAST_DEMO_TOKEN, then restart"
+
 // authenticate lets a request through only with a merchant's bearer token;
 // it answers 401 before routing, so unauthenticated callers learn nothing
 // of which routes or records exist.
 func (a *API) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(a.merchants) == 0 {
+			a.fail(w, r, http.StatusServiceUnavailable, "no_merchants", noMerchants)
+			return
+		}
 		h := r.Header.Get("Authorization")
 		scheme, token, ok := strings.Cut(h, " ")
 		if h == "" {
