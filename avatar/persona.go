@@ -101,6 +101,52 @@ func isHexColour(s string) bool {
 type Voice struct {
 	ID   string  `json:"id"`
 	Rate float64 `json:"rate,omitempty"` // speaking rate, 1 = normal
+	// SynthVoice is the synthesiser's own voice name the lines are
+	// rendered with ("en-gb-x-rp", "cmn-latn-pinyin" for espeak-ng,
+	// "alloy" for an HTTP provider); empty: the provider's voice for the
+	// line's language. A voice that imitates a real person must be
+	// declared in the persona's Likeness (Voice) and licensed for it.
+	SynthVoice string `json:"synth_voice,omitempty"`
+	// Pitch scales the voice's pitch, 1 (or 0) normal, from MinVoicePitch
+	// to MaxVoicePitch (as voice.Request.Pitch).
+	Pitch float64 `json:"pitch,omitempty"`
+}
+
+// Bounds of a persona's Voice.Pitch (0 also means normal), and the
+// longest Voice.SynthVoice.
+const (
+	MinVoicePitch = 0.5
+	MaxVoicePitch = 2.0
+	MaxSynthVoice = 64
+)
+
+// Check reports the first field of v a synthesiser could not take: a
+// synth_voice that is not 1-64 of A-Z a-z 0-9 _ . + - (the voice
+// request's own rule), a pitch out of bounds.
+func (v Voice) Check() error {
+	if v.SynthVoice != "" && !synthVoiceName(v.SynthVoice) {
+		return fmt.Errorf("voice: synth_voice %q must be 1-%d of A-Z a-z 0-9 _ . + -", v.SynthVoice, MaxSynthVoice)
+	}
+	if v.Pitch != 0 && !(v.Pitch >= MinVoicePitch && v.Pitch <= MaxVoicePitch) {
+		return fmt.Errorf("voice: pitch %g is not between %g and %g (1 is normal)", v.Pitch, MinVoicePitch, MaxVoicePitch)
+	}
+	if v.Rate != v.Rate || v.Rate < 0 {
+		return fmt.Errorf("voice: rate %g is not a speaking rate (1 is normal)", v.Rate)
+	}
+	return nil
+}
+
+func synthVoiceName(s string) bool {
+	if s == "" || len(s) > MaxSynthVoice {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-' || c == '+') {
+			return false
+		}
+	}
+	return true
 }
 
 // Likeness records that a persona's face or voice is a real person's, and the
@@ -136,13 +182,16 @@ func (p Persona) Check(kind string, now time.Time) error {
 }
 
 // CheckSynthetic reports what is wrong with p other than its licences:
-// an ID, a look a page can draw, no likeness if it says it is synthetic,
+// an ID, a look a page can draw, voice settings a synthesiser takes, no likeness if it says it is synthetic,
 // and an AI disclosure in every language.
 func (p Persona) CheckSynthetic() error {
 	if p.ID == "" {
 		return errors.New("persona: missing id")
 	}
 	if err := p.Look.Check(); err != nil {
+		return fmt.Errorf("persona %s: %w", p.ID, err)
+	}
+	if err := p.Voice.Check(); err != nil {
 		return fmt.Errorf("persona %s: %w", p.ID, err)
 	}
 	if p.Synthetic && p.Likeness != nil {

@@ -34,6 +34,10 @@ import (
 //   - RoleDirector: plays rooms. It reads rooms and scripts, holds leases,
 //     writes state and events, reads input and answers controls. It also
 //     creates the streams and buckets (Provisions).
+//   - RoleVoice: a voice worker (cmd/avatarcast-voice). It answers render
+//     requests in the workers' queue group and reads and writes the audio
+//     store (creating it); nothing else. The gateway and API roles read
+//     the audio store to serve /audio.
 //   - RoleAdmin: everything; serve's in-process components and operators.
 type Role string
 
@@ -43,10 +47,11 @@ const (
 	RoleDirector Role = "director"
 	RoleGateway  Role = "gateway"
 	RoleAPI      Role = "api"
+	RoleVoice    Role = "voice"
 )
 
 // Roles lists every role, in the order credentials are written.
-var Roles = []Role{RoleAdmin, RoleDirector, RoleGateway, RoleAPI}
+var Roles = []Role{RoleAdmin, RoleDirector, RoleGateway, RoleAPI, RoleVoice}
 
 // ParseRole returns the role named s.
 func ParseRole(s string) (Role, error) {
@@ -55,7 +60,7 @@ func ParseRole(s string) (Role, error) {
 			return r, nil
 		}
 	}
-	return "", fmt.Errorf("bus: unknown NATS role %q (want admin, director, gateway or api)", s)
+	return "", fmt.Errorf("bus: unknown NATS role %q (want admin, director, gateway, api or voice)", s)
 }
 
 // Provisions reports whether a connection with role r creates and updates
@@ -69,8 +74,10 @@ const (
 	jsFC  = "$JS.FC."
 )
 
-func kvStream(bucket string) string   { return "KV_" + bucket }
-func kvSubjects(bucket string) string { return "$KV." + bucket + ".>" }
+func kvStream(bucket string) string    { return "KV_" + bucket }
+func kvSubjects(bucket string) string  { return "$KV." + bucket + ".>" }
+func objStream(bucket string) string   { return "OBJ_" + bucket }
+func objSubjects(bucket string) string { return "$O." + bucket + ".>" }
 
 // readStream lets a role look a stream up, get messages from it (direct or
 // not) and watch it through an ordered consumer (KV watches and history).
@@ -100,7 +107,8 @@ func RolePermissions(r Role) (*server.Permissions, error) {
 	events, rooms, state := avatar.EventsStream, kvStream(avatar.RoomsBucket), kvStream(avatar.StateBucket)
 	gatewayPub := func() []string {
 		p := []string{avatar.AllInputSubject(), avatar.ChatSubject("*"), avatar.AllViewersSubject()}
-		for _, s := range []string{events, rooms, state} {
+		// The audio store too: a gateway serves /audio from it.
+		for _, s := range []string{events, rooms, state, objStream(avatar.AudioBucket)} {
 			p = append(p, readStream(s)...)
 		}
 		return p
@@ -157,6 +165,18 @@ func RolePermissions(r Role) (*server.Permissions, error) {
 		pub = append(pub, provision(avatar.QuestionsStream)...)
 		sub = []string{avatar.AllInputSubject(), avatar.ControlSubject("*"), avatar.AllViewersSubject(), avatar.LeaseReleasedSubject(), inbox}
 		resp = &server.ResponsePermission{MaxMsgs: 1} // answers to controls
+	case RoleVoice:
+		// It keeps the audio store: creates it (reading the account's
+		// limits), reads and writes objects, purges an object's old
+		// chunks when it is written again.
+		audio := objStream(avatar.AudioBucket)
+		pub = append([]string{objSubjects(avatar.AudioBucket), jsAPI + "INFO", jsAPI + "STREAM.PURGE." + audio}, readStream(audio)...)
+		pub = append(pub, provision(audio)...)
+		// Render requests only in the workers' queue group (a worker
+		// cannot listen in on every render beside the queue); it answers
+		// each once.
+		sub = []string{avatar.VoiceRenderSubject() + " " + avatar.VoiceQueue, inbox}
+		resp = &server.ResponsePermission{MaxMsgs: 1}
 	default:
 		return nil, fmt.Errorf("bus: unknown NATS role %q", r)
 	}

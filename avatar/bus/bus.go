@@ -249,6 +249,10 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 	}
 	b.reqTimeout = timeout
 	replicas := max(cfg.Replicas, 1)
+	if cfg.Role == RoleVoice {
+		// A voice worker touches the audio store only (AudioStore).
+		return nil
+	}
 	if cfg.ReadOnly {
 		return b.bind(ctx)
 	}

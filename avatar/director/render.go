@@ -57,11 +57,12 @@ type renderer struct {
 	asked, failed int
 }
 
-// lineKey is a line as rendered: text, language, rate and cue offsets.
+// lineKey is a line as rendered: text, language, voice, rate, pitch and
+// cue offsets.
 type lineKey struct {
-	text, lang string
-	rate       float64
-	marks      string
+	text, lang, voice string
+	rate, pitch       float64
+	marks             string
 }
 
 type lineVoice struct {
@@ -83,7 +84,7 @@ func newRenderer(prov voice.Provider, log *zap.Logger) *renderer {
 }
 
 func keyOf(req voice.Request) lineKey {
-	k := lineKey{text: req.Text, lang: req.Lang, rate: req.RateOf()}
+	k := lineKey{text: req.Text, lang: req.Lang, voice: req.Voice, rate: req.RateOf(), pitch: req.PitchOf()}
 	if len(req.Marks) > 0 {
 		var b strings.Builder
 		for _, m := range req.Marks {

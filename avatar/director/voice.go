@@ -24,7 +24,8 @@ type Voices interface {
 func (e *Engine) SetVoices(v Voices) { e.voices = v }
 
 // lineRequest is what the driver renders for text spoken in lang with
-// cues: the persona's rate and a mark per cue (voice.CueMark(i)).
+// cues: the persona's rate, synthesiser voice and pitch, and a mark per
+// cue (voice.CueMark(i)).
 func (e *Engine) lineRequest(text, lang string, cues []script.Cue) voice.Request {
 	var at []int
 	if len(cues) > 0 {
@@ -33,7 +34,9 @@ func (e *Engine) lineRequest(text, lang string, cues []script.Cue) voice.Request
 			at[i] = c.At
 		}
 	}
-	return voice.LineRequest(text, lang, e.voice.Rate, at)
+	r := voice.LineRequest(text, lang, e.voice.Rate, at)
+	r.Voice, r.Pitch = e.room.Persona.Voice.SynthVoice, e.room.Persona.Voice.Pitch
+	return r
 }
 
 // SayRequest is what the driver renders for the merchant's typed line c,

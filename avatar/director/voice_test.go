@@ -438,3 +438,43 @@ func TestTypedLineWaitsBrieflyForItsVoice(t *testing.T) {
 		})
 	}
 }
+
+// TestPersonaVoiceSettings: the persona's synthesiser voice, pitch and
+// rate go into every line the engine looks up and every line it asks
+// ahead for, and a line rendered in another voice is not taken for it.
+func TestPersonaVoiceSettings(t *testing.T) {
+	prog := cuesProgram(t)
+	long := prog.Show.Segments[0].Steps[0].Line.Say["en"]
+	room := liveRoom("r", avatar.KindLivestream)
+	room.Persona.Voice = avatar.Voice{ID: "host", Rate: 1.1, SynthVoice: "en-gb-x-rp", Pitch: 1.3}
+	plain := voice.LineRequest(long.Text, "en", 1.1, []int{long.Cues[0].At, long.Cues[1].At})
+	want := plain
+	want.Voice, want.Pitch = "en-gb-x-rp", 1.3
+
+	run := func(v *readyVoices) []timedOut {
+		s := &sim{t: t, e: NewEngine(room, prog, nil), now: t0}
+		s.e.SetVoices(v)
+		s.send(MsgRestore{})
+		evs := s.untilLine(time.Minute, "next")
+		for _, r := range s.e.Upcoming(3) {
+			if r.Voice != "en-gb-x-rp" || r.Pitch != 1.3 || r.Rate != 1.1 {
+				t.Errorf("upcoming %q asks voice %q pitch %g rate %g, want the persona's en-gb-x-rp 1.3 1.1", r.Text, r.Voice, r.Pitch, r.Rate)
+			}
+		}
+		return evs
+	}
+
+	v := &readyVoices{lines: map[lineKey]voice.Result{keyOf(want): fakeResult(want)}}
+	evs := run(v)
+	if len(v.looked) == 0 || !reflect.DeepEqual(v.looked[0], want) {
+		t.Fatalf("engine looked up %+v, want %+v (the persona's voice and pitch)", v.looked, want)
+	}
+	if _, sp := lineEvent(t, evs, "long"); sp.Audio == "" {
+		t.Error("the line rendered in the persona's voice was not spoken with its audio")
+	}
+
+	other := &readyVoices{lines: map[lineKey]voice.Result{keyOf(plain): fakeResult(plain)}}
+	if _, sp := lineEvent(t, run(other), "long"); sp.Audio != "" {
+		t.Errorf("a line rendered in the default voice was spoken for the persona's: audio %q", sp.Audio)
+	}
+}

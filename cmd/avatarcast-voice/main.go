@@ -74,7 +74,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 		fs.StringVar(p, name, env(name, def), usage+" (env AVATARCAST_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_"))+")")
 	}
 	str(&c.natsURL, "nats-url", "", "NATS server URLs (required)")
-	str(&c.creds, "nats-creds", "", "NATS credentials file (serve -nats-listen writes one per role)")
+	str(&c.creds, "nats-creds", "", "NATS credentials file (serve -nats-listen writes one per role; the worker connects as role voice)")
 	str(&c.provider, "provider", "espeak", "espeak (local espeak-ng, real timings) or http (an OpenAI-compatible /v1/audio/speech service)")
 	str(&c.httpURL, "http-url", "", "base URL of the TTS service for -provider http, e.g. http://127.0.0.1:8880")
 	str(&c.httpModel, "http-model", "tts-1", "model name sent to the TTS service")
@@ -156,7 +156,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	b, err := bus.Open(ctx, bus.Config{URL: c.natsURL, Name: "avatarcast-voice", ReadOnly: true, Auth: bus.Auth{CredsFile: c.creds}}, log)
+	b, err := bus.Open(ctx, bus.Config{URL: c.natsURL, Name: "avatarcast-voice", Role: bus.RoleVoice, Auth: bus.Auth{CredsFile: c.creds}}, log)
 	if err != nil {
 		return err
 	}

@@ -170,7 +170,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		if b.Embedded() {
 			vw.natsURL, vw.creds = b.ClientURL(), ""
 			if dir := b.AuthDir(); dir != "" {
-				vw.creds = bus.CredsFile(dir, bus.RoleAdmin)
+				vw.creds = bus.CredsFile(dir, bus.RoleVoice)
 			}
 		}
 		parts = append(parts, vw.run)

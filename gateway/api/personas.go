@@ -205,6 +205,12 @@ func checkPersona(id string, p avatar.Persona) []Problem {
 	if p.Voice.Rate != 0 && (p.Voice.Rate < minVoiceRate || p.Voice.Rate > maxVoiceRate) {
 		ps = append(ps, fieldProblem("voice.rate", "bad-rate", "voice.rate must be between %g and %g (1 is normal), not %g", minVoiceRate, maxVoiceRate, p.Voice.Rate))
 	}
+	if v := p.Voice.SynthVoice; v != "" && (avatar.Voice{SynthVoice: v}).Check() != nil {
+		ps = append(ps, fieldProblem("voice.synth_voice", "bad-voice", "voice.synth_voice must name the synthesiser's voice: 1-%d of A-Z a-z 0-9 _ . + -, not %q", avatar.MaxSynthVoice, v))
+	}
+	if p.Voice.Pitch != 0 && (avatar.Voice{Pitch: p.Voice.Pitch}).Check() != nil {
+		ps = append(ps, fieldProblem("voice.pitch", "bad-pitch", "voice.pitch must be between %g and %g (1 is normal), not %g", avatar.MinVoicePitch, avatar.MaxVoicePitch, p.Voice.Pitch))
+	}
 	l := p.Likeness
 	likeness := l != nil && (l.Face || l.Voice)
 	switch {

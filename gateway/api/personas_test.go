@@ -121,7 +121,7 @@ func (e *env) auditRecords(target string) []map[string]any {
 func TestPersonaProblems(t *testing.T) {
 	e := newEnv(t)
 	bad := `{"id":"other","name":"","disclosure":{},"spoken_disclosure":{"english":"hi","en":"` + strings.Repeat("x", 301) + `"},` +
-		`"look":{"face":"square"},"voice":{"id":"","rate":9}}`
+		`"look":{"face":"square"},"voice":{"id":"","rate":9,"synth_voice":"en us","pitch":3}}`
 	r := e.want(e.putPersona(tokenA, "p1", []byte(bad)), 422, "bad persona")
 	fields := map[string]string{}
 	for _, p := range problems(t, r) {
@@ -132,7 +132,8 @@ func TestPersonaProblems(t *testing.T) {
 	}
 	for f, code := range map[string]string{"id": "id-mismatch", "name": "missing", "disclosure": "missing",
 		"spoken_disclosure.english": "bad-language", "spoken_disclosure.en": "too-long", "look": "bad-look",
-		"voice.id": "bad-voice", "voice.rate": "bad-rate", "synthetic": "missing"} {
+		"voice.id": "bad-voice", "voice.rate": "bad-rate", "voice.synth_voice": "bad-voice", "voice.pitch": "bad-pitch",
+		"synthetic": "missing"} {
 		if fields[f] != code {
 			t.Errorf("problems %v: want %s on %s", fields, code, f)
 		}

@@ -148,3 +148,40 @@ func checkTrack(t *testing.T, text string, tr speech.Track) {
 		t.Errorf("only shapes %v", shapes)
 	}
 }
+
+// TestVoiceHonoured: a persona's synthesiser voice reaches espeak-ng:
+// the same request is spoken with the same phonemes, the British voice
+// with other ones than the default American, and a voice espeak-ng does
+// not have is an error naming it. (Pitch changes no phoneme nor timing;
+// its mapping to espeakPITCH is TestVoiceAndSettings'.)
+func TestVoiceHonoured(t *testing.T) {
+	s := synth(t)
+	ctx := context.Background()
+	phonemes := func(req voice.Request) string {
+		t.Helper()
+		a, err := s.Synthesize(ctx, req)
+		if err != nil {
+			t.Fatalf("%+v: %v", req, err)
+		}
+		var b strings.Builder
+		for _, p := range a.Phonemes {
+			b.WriteString(p.Ph + " ")
+		}
+		return b.String()
+	}
+	base := voice.Request{Text: "Welcome to our shop, the hot tea is ready.", Lang: "en", Pitch: 1.5}
+	us := phonemes(base)
+	if again := phonemes(base); again != us {
+		t.Fatalf("the same request spoke %q then %q: nothing below would tell", us, again)
+	}
+	gb := base
+	gb.Voice = "en-gb-x-rp"
+	if got := phonemes(gb); got == us {
+		t.Errorf("voice en-gb-x-rp spoke the default en-us phonemes %q", got)
+	}
+	bad := base
+	bad.Voice = "no-such-voice"
+	if _, err := s.Synthesize(ctx, bad); err == nil || !strings.Contains(err.Error(), "no-such-voice") {
+		t.Errorf("unknown voice: %v, want an error naming it", err)
+	}
+}
