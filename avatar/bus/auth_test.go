@@ -122,8 +122,13 @@ func TestListeningServerRequiresCredentials(t *testing.T) {
 	if err := g.PublishInput(room, avatar.Input{Type: avatar.MsgLike}); err != nil {
 		t.Fatal(err)
 	}
-	if got := <-in; got.Type != avatar.MsgLike || got.Room != room {
-		t.Errorf("input %+v, want a like in room %s", got, room)
+	select {
+	case got := <-in:
+		if got.Type != avatar.MsgLike || got.Room != room {
+			t.Errorf("input %+v, want a like in room %s", got, room)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the gateway's input never reached the director's subscription")
 	}
 	if n := g.Violations(); n != 0 {
 		t.Fatalf("NATS refused the gateway role %d things a gateway does", n)

@@ -1,9 +1,11 @@
 package bus
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"go.uber.org/zap"
@@ -53,6 +55,13 @@ func subscribeJSON[T any](b *Bus, subject, what string, pending int, fn func(ava
 			_ = sub.Unsubscribe()
 			return nil, fmt.Errorf("bus: subscribe %s: %w", subject, err)
 		}
+	}
+	// Once this returns, the server has the interest: a message another
+	// connection publishes after it reaches fn (without the round trip it
+	// could arrive first and be lost).
+	if err := b.nc.FlushTimeout(cmp.Or(b.reqTimeout, 5*time.Second)); err != nil {
+		_ = sub.Unsubscribe()
+		return nil, fmt.Errorf("bus: subscribe %s: %w", subject, err)
 	}
 	return &Subscription{sub: sub}, nil
 }
