@@ -397,9 +397,10 @@ type Viewers struct {
 
 // Comment is a viewer comment shown to the room after moderation.
 type Comment struct {
-	Viewer string `json:"viewer"`
-	Name   string `json:"name,omitempty"`
-	Text   string `json:"text"`
+	Viewer   string `json:"viewer"`
+	Name     string `json:"name,omitempty"`
+	Text     string `json:"text"`
+	Platform string `json:"platform,omitempty"` // the livestream platform it came from, if a bridge brought it
 }
 
 // Notice is a banner a merchant pushes at once.

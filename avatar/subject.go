@@ -102,6 +102,12 @@ func AllAuditSubject() string { return "audit.*" }
 // InputSubject, not here.
 func ChatSubject(r RoomID) string { return "live.room." + string(r) + ".chat" }
 
+// PlatformSubject is where a platform bridge running inside the cluster
+// publishes batches of room r's platform events (request/reply: the answer
+// says how many were taken); the merchant API's POST …/inputs does the
+// same over HTTP. Both deduplicate and rate-limit alike.
+func PlatformSubject(r RoomID) string { return "live.room." + string(r) + ".platform" }
+
 // ViewersSubject is where each gateway publishes its own viewer count of
 // room r every few seconds (core NATS); gateways sum what they hear.
 func ViewersSubject(r RoomID) string { return "live.room." + string(r) + ".viewers" }
