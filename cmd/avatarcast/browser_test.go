@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,6 +106,24 @@ func TestMuseumTapInBrowser(t *testing.T) {
 		t.Errorf("subtitle %q is not the text of an answer line", got)
 	}
 	screenshot(t, ctx, "kiosk-demo-museum")
+
+	// The shelf lists the tour's exhibits (not an empty product list), the
+	// one in focus marked; tapping another makes the guide turn to it.
+	waitJS(t, ctx, fmt.Sprintf(`document.querySelectorAll("#catalog .pick").length === %d`, len(show.Exhibits)), 30*time.Second, "the exhibits on the shelf")
+	if got := text(t, ctx, "#shelf-title"); got != "展品" && got != "Exhibits" {
+		t.Errorf("shelf title %q, want the exhibits' heading", got)
+	}
+	waitJS(t, ctx, `document.querySelector("#catalog .current .pick[aria-current=true]") !== null`, 30*time.Second, "the exhibit in focus marked on the shelf")
+	other, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+		const li = document.querySelector("#catalog .item:not(.current)");
+		li.querySelector("button").click();
+		return li.dataset.id;
+	})()`))
+	if err != nil {
+		t.Fatalf("tap an exhibit on the shelf: %v", err)
+	}
+	waitJS(t, ctx, fmt.Sprintf(`document.getElementById("exhibit").dataset.id === %q && document.querySelector("#catalog .current").dataset.id === %q`, other, other),
+		60*time.Second, "the guide turning to the exhibit tapped on the shelf")
 }
 
 // waitJS waits until expr is true in the page.

@@ -56,7 +56,41 @@ function showProduct(p) {
   renderCatalog();
 }
 
+// A museum room lists its exhibits where a livestream lists products: the
+// one in focus marked, a tap asks the guide about another.
+const museum = document.body.dataset.kind === "museum";
+let focused = "";
+
+function renderExhibits() {
+  const ul = $("catalog");
+  ul.textContent = "";
+  for (const x of pub.exhibits || []) {
+    const li = document.createElement("li");
+    li.className = "item";
+    li.dataset.id = x.id;
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "pick";
+    if (x.id === focused) { li.classList.add("current"); b.setAttribute("aria-current", "true"); }
+    const img = document.createElement("img");
+    img.width = img.height = 56;
+    img.alt = "";
+    setImage(img, x.image, "");
+    const t = document.createElement("span");
+    t.className = "t";
+    t.textContent = pick(x.title, ui());
+    const era = document.createElement("span");
+    era.className = "p era";
+    era.textContent = x.era ? pick(x.era, ui()) : "";
+    b.append(img, t, era);
+    b.addEventListener("click", () => client.send("tap", { target: x.id }));
+    li.append(b);
+    ul.append(li);
+  }
+}
+
 function renderCatalog() {
+  if (museum) { renderExhibits(); return; }
   const ul = $("catalog");
   ul.textContent = "";
   for (const c of pub.catalog || []) {
@@ -129,6 +163,8 @@ function showCoupon(c) {
 
 function showExhibit(x) {
   const el = $("exhibit");
+  focused = x ? x.id : "";
+  if (museum) renderExhibits();
   if (!x) { el.hidden = true; return; }
   el.hidden = false;
   el.dataset.id = x.id;
