@@ -114,7 +114,10 @@ export class Voice {
     const b = document.createElement("button");
     b.type = "button";
     b.className = "voice-unmute";
-    b.textContent = "🔊";
+    // An inline icon, not the 🔊 emoji: a kiosk or a browser without an
+    // emoji font would show an empty box.
+    b.innerHTML = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path fill="currentColor" d="M4 9h4l5-4v14l-5-4H4z"/>' +
+      '<path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M16 8.5a5 5 0 0 1 0 7M18.5 6a8.5 8.5 0 0 1 0 12"/></svg>';
     b.setAttribute("aria-label", this.label);
     b.title = this.label;
     b.addEventListener("click", () => this.unlock());
