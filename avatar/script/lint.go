@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // rulePrice is the legal reference of price and discount findings; the
@@ -13,6 +14,17 @@ const rulePrice = "PRC Advertising Law art. 28(2)(ii)"
 // ackable are the codes an ack may acknowledge: lint findings about what a
 // line says, never structural errors.
 var ackable = []string{"absolute-claim", "medical-claim", "price-claim", "discount-claim", "long-breath"}
+
+// MinAckReason is the fewest characters (not bytes: 国家级称号 is five) of
+// a written reason that acknowledges a finding, in a script's acks or with
+// a line a merchant types live.
+const MinAckReason = 10
+
+// AckReasonOK reports whether reason is long enough to acknowledge a
+// finding with (MinAckReason characters, surrounding space not counted).
+func AckReasonOK(reason string) bool {
+	return utf8.RuneCountInString(strings.TrimSpace(reason)) >= MinAckReason
+}
 
 // finding is a lint finding on one line, which an ack may acknowledge.
 type finding struct {

@@ -339,8 +339,8 @@ func (p *parser) parseAck(s *Show, n *yaml.Node) {
 	a.Code, _ = p.str(o.get("code"), "ack code")
 	a.LineID = p.ref(o.get("line"), "ack line")
 	a.Reason, _ = p.str(o.get("reason"), "ack reason")
-	if o.has("reason") && len(strings.TrimSpace(a.Reason)) < 10 {
-		p.errorf(o.get("reason"), "ack-reason", "ack of %s on %s: write a reason of at least 10 characters", a.Code, a.LineID)
+	if o.has("reason") && !AckReasonOK(a.Reason) {
+		p.errorf(o.get("reason"), "ack-reason", "ack of %s on %s: write a reason of at least %d characters", a.Code, a.LineID, MinAckReason)
 	}
 	s.Acks = append(s.Acks, a)
 }

@@ -489,6 +489,8 @@ func TestRoomsAndControls(t *testing.T) {
 		{"say", `{"text":"` + strings.Repeat("a", 501) + `"}`, 400},
 		{"say", `{"text":"The best tea in the world, it cures insomnia!"}`, 422},
 		{"say", `{"text":"The best tea in the world!","reason":"quoting an award name"}`, 200},
+		{"say", `{"text":"The best tea in the world!","reason":"trust me"}`, 422}, // a reason, not a password
+		{"say", `{"text":"全网最低价","reason":"官方称号"}`, 422},                          // four characters (12 bytes)
 		{"notice", `{"text":"Sale ends at 9","ref":"bench-1"}`, 200},
 		{"notice", `{"text":"全网最低价"}`, 422},
 		{"notice", `{"text":"hi"} {"text":"again"}`, 400},

@@ -218,14 +218,19 @@ func (a *API) checkControl(c *avatar.Control, req controlRequest, show *script.S
 	if len(ps) > 0 {
 		return http.StatusBadRequest, ps, nil, nil
 	}
-	if (len(claims) > 0 || len(prices) > 0) && strings.TrimSpace(req.Reason) == "" {
+	if (len(claims) > 0 || len(prices) > 0) && !script.AckReasonOK(req.Reason) {
+		// The same bar as a script's acks: a written reason, not "ok".
+		ack := fmt.Sprintf("send a reason of at least %d characters to acknowledge it", script.MinAckReason)
+		if strings.TrimSpace(req.Reason) != "" {
+			ack = fmt.Sprintf("the reason given is shorter than %d characters", script.MinAckReason)
+		}
 		for _, cl := range claims {
 			ps = append(ps, Problem{Line: 1, Col: utf8.RuneCountInString(c.Text[:cl.At]) + 1, Field: "text", Severity: "error",
-				Code: cl.Code, Message: fmt.Sprintf("%q %s; rephrase, or send a reason to acknowledge it", cl.Phrase, cl.Reason), Rule: cl.Rule})
+				Code: cl.Code, Message: fmt.Sprintf("%q %s; rephrase, or %s", cl.Phrase, cl.Reason, ack), Rule: cl.Rule})
 		}
 		for _, f := range prices {
 			ps = append(ps, Problem{Line: 1, Col: utf8.RuneCountInString(c.Text[:f.At]) + 1, Field: "text", Severity: "error",
-				Code: f.Code, Message: "the text " + f.Msg + "; use {price:SKU}, rephrase, or send a reason to acknowledge it", Rule: f.Rule})
+				Code: f.Code, Message: "the text " + f.Msg + "; use {price:SKU}, rephrase, or " + ack, Rule: f.Rule})
 		}
 		slices.SortStableFunc(ps, func(a, b Problem) int { return a.Col - b.Col })
 		return http.StatusUnprocessableEntity, ps, nil, nil
