@@ -250,100 +250,26 @@ func checkLicenceRequest(id string, req licenceRequest, wasRevoked bool) []Probl
 	return ps
 }
 
-func (a *API) getLicence(w http.ResponseWriter, r *http.Request) {
-	id, ok := a.pathID(w, r, "id")
-	if !ok {
-		return
+// licenceRecords serves the merchant's licences: get, list, versions and
+// delete; deleting one stops the merchant's rooms it covered (answered with
+// stopped_rooms, else 204).
+func (a *API) licenceRecords() records[bus.LicenceVersion] {
+	return records[bus.LicenceVersion]{
+		a: a, what: "licence", plural: "licences",
+		open: func(ctx context.Context) (versionedStore[bus.LicenceVersion], error) { return a.licences(ctx) },
+		afterDelete: func(w http.ResponseWriter, r *http.Request) bool {
+			stopped, err := a.enforceLicences(r.Context(), merchantOf(r), requestID(r))
+			switch {
+			case err != nil:
+				a.internal(w, r, err)
+			case len(stopped) > 0:
+				a.writeJSON(w, http.StatusOK, map[string]any{"stopped_rooms": stopped})
+			default:
+				return false
+			}
+			return true
+		},
 	}
-	ls, err := a.licences(r.Context())
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	v, err := ls.Get(r.Context(), merchantOf(r), id)
-	if errors.Is(err, bus.ErrNotFound) {
-		a.fail(w, r, http.StatusNotFound, "not_found", "no licence "+id)
-		return
-	}
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	a.writeJSON(w, http.StatusOK, v)
-}
-
-func (a *API) listLicences(w http.ResponseWriter, r *http.Request) {
-	ls, err := a.licences(r.Context())
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	vs, err := ls.List(r.Context(), merchantOf(r))
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	if vs == nil {
-		vs = []bus.LicenceVersion{}
-	}
-	a.writeJSON(w, http.StatusOK, map[string]any{"licences": vs})
-}
-
-func (a *API) licenceVersions(w http.ResponseWriter, r *http.Request) {
-	id, ok := a.pathID(w, r, "id")
-	if !ok {
-		return
-	}
-	ls, err := a.licences(r.Context())
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	vs, err := ls.Versions(r.Context(), merchantOf(r), id)
-	if errors.Is(err, bus.ErrNotFound) {
-		a.fail(w, r, http.StatusNotFound, "not_found", "no licence "+id)
-		return
-	}
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	slices.Reverse(vs) // newest first, as script versions
-	a.writeJSON(w, http.StatusOK, map[string]any{"versions": vs})
-}
-
-func (a *API) deleteLicence(w http.ResponseWriter, r *http.Request) {
-	id, ok := a.pathID(w, r, "id")
-	if !ok {
-		return
-	}
-	ctx := r.Context()
-	ls, err := a.licences(ctx)
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	m := merchantOf(r)
-	err = ls.Delete(ctx, m, id)
-	if errors.Is(err, bus.ErrNotFound) {
-		a.fail(w, r, http.StatusNotFound, "not_found", "no licence "+id)
-		return
-	}
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	a.record(r, "licence.delete", id, nil)
-	stopped, err := a.enforceLicences(ctx, m, requestID(r))
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	if len(stopped) > 0 {
-		a.writeJSON(w, http.StatusOK, map[string]any{"stopped_rooms": stopped})
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // enforceLicences sets to stopped every playing or paused room (of

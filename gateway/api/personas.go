@@ -272,98 +272,23 @@ func (a *API) personaLicenceProblems(ctx context.Context, merchant string, l ava
 	return ps, nil
 }
 
-func (a *API) getPersona(w http.ResponseWriter, r *http.Request) {
-	id, ok := a.pathID(w, r, "id")
-	if !ok {
-		return
+// personaRecords serves the merchant's personas: get, list (with the IDs
+// of the personas file's that the merchant's do not shadow, as "seed"),
+// versions and delete. Rooms showing a deleted persona keep it until
+// their next start or assignment, which then finds the personas file's of
+// the same ID, if any, or refuses.
+func (a *API) personaRecords() records[bus.PersonaVersion] {
+	return records[bus.PersonaVersion]{
+		a: a, what: "persona", plural: "personas", notFound: " of yours",
+		open: func(ctx context.Context) (versionedStore[bus.PersonaVersion], error) { return a.personaStore(ctx) },
+		listExtra: func(vs []bus.PersonaVersion, answer map[string]any) {
+			seed := []string{}
+			for _, id := range a.parse.Personas {
+				if !slices.ContainsFunc(vs, func(v bus.PersonaVersion) bool { return v.ID == id }) {
+					seed = append(seed, id)
+				}
+			}
+			answer["seed"] = seed
+		},
 	}
-	ps, err := a.personaStore(r.Context())
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	v, err := ps.Get(r.Context(), merchantOf(r), id)
-	if errors.Is(err, bus.ErrNotFound) {
-		a.fail(w, r, http.StatusNotFound, "not_found", "no persona "+id+" of yours")
-		return
-	}
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	a.writeJSON(w, http.StatusOK, v)
-}
-
-// listPersonas answers the merchant's own personas and the IDs of the
-// personas file's that they do not shadow.
-func (a *API) listPersonas(w http.ResponseWriter, r *http.Request) {
-	ps, err := a.personaStore(r.Context())
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	vs, err := ps.List(r.Context(), merchantOf(r))
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	if vs == nil {
-		vs = []bus.PersonaVersion{}
-	}
-	seed := []string{}
-	for _, id := range a.parse.Personas {
-		if !slices.ContainsFunc(vs, func(v bus.PersonaVersion) bool { return v.ID == id }) {
-			seed = append(seed, id)
-		}
-	}
-	a.writeJSON(w, http.StatusOK, map[string]any{"personas": vs, "seed": seed})
-}
-
-func (a *API) personaVersions(w http.ResponseWriter, r *http.Request) {
-	id, ok := a.pathID(w, r, "id")
-	if !ok {
-		return
-	}
-	ps, err := a.personaStore(r.Context())
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	vs, err := ps.Versions(r.Context(), merchantOf(r), id)
-	if errors.Is(err, bus.ErrNotFound) {
-		a.fail(w, r, http.StatusNotFound, "not_found", "no persona "+id+" of yours")
-		return
-	}
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	slices.Reverse(vs) // newest first, as script versions
-	a.writeJSON(w, http.StatusOK, map[string]any{"versions": vs})
-}
-
-// deletePersona deletes a merchant's persona. Rooms that show it keep it
-// until their next start or assignment, which then finds the personas
-// file's of the same ID, if any, or refuses.
-func (a *API) deletePersona(w http.ResponseWriter, r *http.Request) {
-	id, ok := a.pathID(w, r, "id")
-	if !ok {
-		return
-	}
-	ps, err := a.personaStore(r.Context())
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	err = ps.Delete(r.Context(), merchantOf(r), id)
-	if errors.Is(err, bus.ErrNotFound) {
-		a.fail(w, r, http.StatusNotFound, "not_found", "no persona "+id+" of yours")
-		return
-	}
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	a.record(r, "persona.delete", id, nil)
-	w.WriteHeader(http.StatusNoContent)
 }
