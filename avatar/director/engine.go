@@ -81,6 +81,7 @@ type Engine struct {
 	thank     string            // speakable name to thank for likes, "" for a generic thank-you
 	thankDue  bool              // a thank-you for likes is due
 	lastThank time.Time
+	thanks    thanker // the script's thank-yous for platform viewers (thanks.go)
 	skip      bool
 	relang    bool // the language changed: show the card and exhibit again in it
 	pitch     string

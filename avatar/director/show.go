@@ -292,6 +292,11 @@ func (e *Engine) interject() bool {
 		e.sayThanks()
 		return true
 	}
+	if i, ok := e.thankYouDue(); ok {
+		e.burst++
+		e.sayThankYou(i)
+		return true
+	}
 	return false
 }
 
