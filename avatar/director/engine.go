@@ -376,10 +376,11 @@ func (e *Engine) lineBoundary() bool {
 }
 
 // interjectionDue reports whether something waits for the next line
-// boundary: a scripted pause is cut short for it.
+// boundary that may pre-empt the script there: a scripted pause is cut
+// short for it. Answers and taps may not once a burst is capped.
 func (e *Engine) interjectionDue() bool {
 	e.promoteQueued()
-	return len(e.says) > 0 || len(e.soldOut) > 0 || e.answerDue() || len(e.interlude) > 0 ||
+	return len(e.says) > 0 || len(e.soldOut) > 0 || !e.capped() && (e.answerDue() || len(e.interlude) > 0) ||
 		e.skip || e.pitch != "" || e.saleNow != nil || e.upd != nil
 }
 

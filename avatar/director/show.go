@@ -266,8 +266,7 @@ func (e *Engine) interject() bool {
 		e.speak(spoken{id: id, text: text, lang: lang, emotion: "excited", translations: tr})
 		return true
 	}
-	capped := e.burst >= AnswerBurst && e.scriptDue()
-	if capped {
+	if e.capped() {
 		return false
 	}
 	if e.interjectAnswer() {
@@ -300,6 +299,12 @@ func (e *Engine) interject() bool {
 	return false
 }
 
+// capped reports whether AnswerBurst answers, taps or thank-yous came in
+// a row: none may pre-empt the script until a step of it takes time.
+func (e *Engine) capped() bool {
+	return e.burst >= AnswerBurst && e.scriptDue()
+}
+
 // scriptDue reports whether a scripted line is waiting (not the museum's
 // attract loop, which never pre-empts a viewer).
 func (e *Engine) scriptDue() bool {
@@ -317,9 +322,17 @@ func (e *Engine) refocus() {
 	}
 }
 
-// step plays the step under the cursor and moves the cursor on.
+// step plays the step under the cursor and moves the cursor on. A step
+// that takes time (a line, a pause, a wait for stock or for the attract
+// loop) ends a burst of interjections; one that takes none (a segment's
+// end, set, goto, an action) does not, so at most AnswerBurst of them come
+// between two such steps.
 func (e *Engine) step() {
-	e.burst = 0
+	defer func() {
+		if e.waiting {
+			e.burst = 0
+		}
+	}()
 	if e.next != nil && (e.cur.Step == 0 || e.cur.Attract || len(e.prog.Show.Segments) == 0) {
 		e.switchProgram(e.next)
 	}
