@@ -238,6 +238,7 @@ type untilKind uint8
 const (
 	untilNone         untilKind = iota
 	untilInterjection           // something waits to pre-empt a pause (interjectionDue)
+	untilPause                  // a scripted pause: as untilInterjection
 	untilUpdate                 // the room record changed
 	untilRestock                // a product came back in stock, or an interjection is due
 )
@@ -397,7 +398,7 @@ func (e *Engine) wait(deadline time.Time, until untilKind) bool {
 
 func (e *Engine) untilHolds(u untilKind) bool {
 	switch u {
-	case untilInterjection:
+	case untilInterjection, untilPause:
 		return e.interjectionDue()
 	case untilUpdate:
 		return e.upd != nil

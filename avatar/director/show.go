@@ -323,13 +323,14 @@ func (e *Engine) refocus() {
 }
 
 // step plays the step under the cursor and moves the cursor on. A step
-// that takes time (a line, a pause, a wait for stock or for the attract
-// loop) ends a burst of interjections; one that takes none (a segment's
-// end, set, goto, an action) does not, so at most AnswerBurst of them come
-// between two such steps.
+// that speaks a line or waits for the show to go on (for stock, or the
+// attract loop's quiet spell) ends a burst of interjections; a pause does
+// not (capped, answers and taps do not cut it short either), nor one that
+// takes no time (a segment's end, set, goto, an action). So at most
+// AnswerBurst answers, taps or thank-yous come between two script lines.
 func (e *Engine) step() {
 	defer func() {
-		if e.waiting {
+		if e.waiting && e.w.until != untilPause {
 			e.burst = 0
 		}
 	}()
@@ -380,7 +381,7 @@ func (e *Engine) playStep() {
 	case script.StepSay:
 		e.sayLine(st.Line, true)
 	case script.StepPause:
-		e.wait(e.now.Add(st.Pause), untilInterjection)
+		e.wait(e.now.Add(st.Pause), untilPause)
 	case script.StepAction:
 		e.act(*st.Action)
 	default:

@@ -310,7 +310,24 @@ func TestThanks(t *testing.T) {
 // lines keep coming, at most AnswerBurst thank-yous between two, and what
 // waits to be thanked stays within its bounds.
 func TestThanksStorm(t *testing.T) {
-	s := thanksSim(t, thanksProg(t, "1ms"))
+	prog := thanksProg(t, "1ms")
+	t.Run("lines", func(t *testing.T) { storm10k(t, prog) })
+	// Pauses between the lines: still at most three between two lines.
+	src := fmt.Sprintf(thanksScript, "1ms", "1ms", "1ms", "1ms", "1ms")
+	for _, id := range []string{"s-1", "s-2"} {
+		i := strings.Index(src, "{id: "+id)
+		j := i + strings.Index(src[i:], "\n") + 1
+		src = src[:j] + "      - pause: 2s\n" + src[j:]
+	}
+	show, probs := script.Parse("thanks-pauses.yaml", []byte(src))
+	if show == nil || len(probs) > 0 {
+		t.Fatalf("thanks script with pauses: %v", probs)
+	}
+	t.Run("pauses", func(t *testing.T) { storm10k(t, Compile(show, 1)) })
+}
+
+func storm10k(t *testing.T, prog *Program) {
+	s := thanksSim(t, prog)
 	kinds := []avatar.MessageType{avatar.MsgFollow, avatar.MsgEnter, avatar.MsgShare, avatar.MsgLike}
 	maxNames, maxGifts := 0, 0
 	for i := range 10000 {
