@@ -41,7 +41,9 @@ type thanker struct {
 	pend    [5]thankPending
 	last    [5]time.Time // when the kind was last thanked
 	variant [5]int       // index+1 of the kind's variant said last; 0: none yet
-	guard   *guard.Guard // checks names when the model's guard is not there
+	// guard checks names: the director's, with the blocked words (their
+	// sound too); else the model's; else one with no blocked words.
+	guard *guard.Guard
 }
 
 // thankPending is what waits for a kind's next thank-you.
@@ -179,14 +181,13 @@ func (e *Engine) thankSpeakable(n string) bool {
 	if !e.speakable(n) {
 		return false
 	}
-	g := e.model.guard
-	if g == nil {
+	if e.thanks.guard == nil {
+		e.thanks.guard = e.model.guard
 		if e.thanks.guard == nil {
-			e.thanks.guard = guard.New(guard.Config{})
+			e.thanks.guard = guard.New(guard.Config{}) // no blocked words: e.block has them
 		}
-		g = e.thanks.guard
 	}
-	for _, r := range g.Check(n, nil) {
+	for _, r := range e.thanks.guard.Check(n, nil) {
 		if r.Code != avatar.GuardUnknownProduct {
 			return false
 		}

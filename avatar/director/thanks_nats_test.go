@@ -19,8 +19,8 @@ import (
 // (bus.PublishInput, Input.Platform set) to a real director playing
 // demo-live on an embedded NATS server: the gifts above the script's
 // threshold are thanked in one speech naming the givers with the gifts'
-// worth; the gift below it, the blocked name and the hostile gift name
-// are not spoken.
+// worth; the gift below it, the blocked names (one by its sound, which
+// the director's guard hears) and the hostile gift name are not spoken.
 func TestThanksOverNATS(t *testing.T) {
 	b := bustest.StartConfig(t, bus.Config{LeaseTTL: ttl})
 	const room = "gifts"
@@ -39,7 +39,7 @@ func TestThanksOverNATS(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Paused, the show takes input and speaks nothing, so all five
+	// Paused, the show takes input and speaks nothing, so all six
 	// gifts wait for the same thank-you whatever the timing.
 	rec.Status = avatar.RoomPaused
 	putRoom(t, b, rec)
@@ -52,6 +52,7 @@ func TestThanksOverNATS(t *testing.T) {
 	send("u3", "大骗子", "小心心", 2, 10)    // 20, name blocked
 	send("u4", "阿强", "加我薇信", 1, 10)    // 10, gift name a contact invitation
 	send("u5", "Lowball", "小心心", 1, 1) // 1: below min_value 10
+	send("u6", "片子", "小心心", 2, 10)     // 20, name sounds like a blocked word
 	time.Sleep(200 * time.Millisecond) // core NATS: let the director take them in
 	rec.Status = avatar.RoomPlaying
 	putRoom(t, b, rec)
@@ -71,19 +72,20 @@ func TestThanksOverNATS(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	// Names: the three biggest speakable givers (小明 30, 阿强 10, Amy
-	// 10, in the order they came), others for the blocked one; 7 gifts
-	// worth 70 (the one below the threshold is not counted).
-	want := "谢谢小明、Amy、阿强等送的7个小心心等礼物，一共70抖币，心意收到啦！"
+	// Names: the three biggest speakable givers (小明 30, Amy 10, 阿强
+	// 10, in the order they came; 片子's 20 would have named it), others
+	// for the blocked ones; 9 gifts worth 90 (the one below the threshold
+	// is not counted).
+	want := "谢谢小明、Amy、阿强等送的9个小心心等礼物，一共90抖币，心意收到啦！"
 	if th.LineID != "thank-gift-1" || th.Text != want {
 		t.Errorf("thank-you %s %q, want thank-gift-1 %q", th.LineID, th.Text, want)
 	}
-	for _, bad := range []string{"骗子", "薇信", "Lowball"} {
+	for _, bad := range []string{"骗子", "薇信", "Lowball", "片子"} {
 		if strings.Contains(th.Text, bad) || strings.Contains(th.Translations["en"], bad) {
 			t.Errorf("%q spoken in %q / %q", bad, th.Text, th.Translations["en"])
 		}
 	}
-	if !strings.Contains(th.Translations["en"], "70 coins") {
+	if !strings.Contains(th.Translations["en"], "90 coins") {
 		t.Errorf("English %q, want the worth in it", th.Translations["en"])
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/guard"
 	"github.com/avatarcast/avatarcast/avatar/script"
 )
 
@@ -210,12 +211,13 @@ func TestThanks(t *testing.T) {
 		{"hostile names and gift names are not spoken", func(t *testing.T) {
 			s := thanksSim(t, thanksProg(t, "5s"))
 			s.e.block = avatar.NewBlocklist([]string{"大骗子"})
-			hostile := []string{"大骗子", "全网最低价", "加我薇信", "x dot com", "一三八一二三四五六七八", "Amy*", "www.scam.cn"}
+			s.e.thanks.guard = guard.New(guard.Config{Blocked: []string{"大骗子"}})
+			hostile := []string{"大骗子", "全网最低价", "加我薇信", "x dot com", "一三八一二三四五六七八", "Amy*", "www.scam.cn", "da pian zi"}
 			for i, h := range hostile {
 				s.send(gift(fmt.Sprint("h", i), h, h, 1, 10))
 			}
 			th := s.untilThanks(1)
-			if th[0].Text != "谢谢各位朋友送的7个礼物，一共70钻！" {
+			if th[0].Text != "谢谢各位朋友送的8个礼物，一共80钻！" {
 				t.Errorf("thank-you %q, want neither name nor gift spoken", th[0].Text)
 			}
 			for _, h := range hostile {
@@ -225,7 +227,7 @@ func TestThanks(t *testing.T) {
 					}
 				}
 			}
-			if en := th[0].Translations["en"]; en != "Thank you everyone for 7 gifts, 70 diamonds!" {
+			if en := th[0].Translations["en"]; en != "Thank you everyone for 8 gifts, 80 diamonds!" {
 				t.Errorf("English %q, want the generic words", en)
 			}
 		}},
