@@ -379,3 +379,26 @@ func storm(i int) string {
 		}
 	}
 }
+
+// BenchmarkThanksGift is what one platform gift costs the engine while a
+// line is spoken: taken into what waits (a name checked only when kept).
+func BenchmarkThanksGift(b *testing.B) {
+	prog := thanksProg(b, "5s")
+	e := NewEngine(liveRoom("r", avatar.KindLivestream), prog, nil)
+	now := t0
+	if _, _, err := e.Update(now, MsgRestore{}); err != nil {
+		b.Fatal(err)
+	}
+	msgs := make([]MsgInput, 10000)
+	for i := range msgs {
+		msgs[i] = gift(storm(i), storm(i), "小心心", 1+i%5, 10)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, _, err := e.Update(now, msgs[i%len(msgs)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
