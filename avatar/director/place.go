@@ -101,7 +101,7 @@ func (e *Engine) soldOutSpoken() {
 
 // clearInterjections drops what waits for the next line boundary but
 // sell-out announcements: typed lines, answers (not one the model is
-// writing now: it comes back as a new answer), tapped narration and a
+// writing now: it comes back as a new answer), tapped narration and
 // thank-yous (thanks.go: what waits to be thanked goes too). It reports
 // how many it dropped.
 func (e *Engine) clearInterjections() int {

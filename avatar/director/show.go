@@ -300,7 +300,7 @@ func (e *Engine) interject() bool {
 }
 
 // capped reports whether AnswerBurst answers, taps or thank-yous came in
-// a row: none may pre-empt the script until a step of it takes time.
+// a row: none may pre-empt the script until it speaks a line (see step).
 func (e *Engine) capped() bool {
 	return e.burst >= AnswerBurst && e.scriptDue()
 }

@@ -33,6 +33,9 @@ func TestThanksModel(t *testing.T) {
 	if got := g.Lines[0].Say["zh-CN"].Text; got != "谢谢{name}送的{count}个{gift}，一共{total}！" {
 		t.Errorf("gift line text = %q: variables must stay as written", got)
 	}
+	if l := s.Line("s-1"); l == nil || l != &sh.Lines[0] {
+		t.Errorf("Line(s-1) = %p, want the share rule's line", l)
+	}
 	var none *Thanks
 	if none.Rule(ThankGift) != nil {
 		t.Error("(*Thanks)(nil).Rule(gift) != nil")
