@@ -306,6 +306,8 @@ type Thanks struct {
 	Someone Text
 	Rules   []ThankRule // in file order, at most one per kind
 	Pos     Pos
+
+	someoneAt map[string]Pos // where each language's Someone is written
 }
 
 // Rule returns the rule of kind k, or nil if the show does not thank it.

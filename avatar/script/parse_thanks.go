@@ -58,10 +58,14 @@ func (p *parser) parseThanks(s *Show, n *yaml.Node) {
 				}
 				if str, ok := p.str(vals[i], "thanks someone "+k.Value); ok {
 					if strings.TrimSpace(str) == "" || strings.ContainsAny(str, "{}[]\n") {
-						p.errorf(vals[i], "bad-text", "thanks someone %s: want a few words such as 这位朋友 or friend", k.Value)
+						p.errorf(vals[i], "bad-someone", "thanks someone %s: want a few words such as 这位朋友 or friend, without braces or brackets", k.Value)
 						continue
 					}
 					t.Someone[k.Value] = strings.TrimSpace(str)
+					if t.someoneAt == nil {
+						t.someoneAt = map[string]Pos{}
+					}
+					t.someoneAt[k.Value] = p.pos(vals[i])
 				}
 			}
 		}
@@ -145,6 +149,15 @@ func (p *parser) parseThankRule(kind ThankKind, n *yaml.Node) *ThankRule {
 func (ck *checker) checkThanks(s *Show) {
 	if s.Thanks == nil {
 		return
+	}
+	// The words for an unnamed viewer are spoken too.
+	for _, lang := range slices.Sorted(mapKeys(s.Thanks.Someone)) {
+		if s.Kind != KindLivestream {
+			break
+		}
+		for _, c := range FindClaimsIn(s.Thanks.Someone[lang], lang) {
+			ck.add(s.Thanks.someoneAt[lang], SevError, c.Code, c.Rule, "thanks someone (%s): %q %s", lang, c.Phrase, c.Reason)
+		}
 	}
 	for _, r := range s.Thanks.Rules {
 		allowed := ThanksVars[r.Kind]
