@@ -103,20 +103,37 @@ func addressPrefix(names []string, lang string) string {
 		}
 		return "A viewer asks: "
 	}
-	// Names are spoken as a host says them, not as chat handles: "小明、
-	// Amy，", "Amy and Bob, ", "Amy, Bob et Cat, ". At most three.
-	names = names[:min(len(names), 3)]
-	switch {
-	case cjk:
-		return strings.Join(names, "、") + "，"
-	case len(names) == 1:
-		return names[0] + ", "
+	// Names are spoken as a host says them (joinNames). At most three.
+	s := joinNames(names[:min(len(names), 3)], false, lang)
+	if cjk {
+		return s + "，"
 	}
-	and := " and "
+	return s + ", "
+}
+
+// joinNames joins names as a host says them, not as chat handles: "小明、
+// Amy", "Amy and Bob", "Amy, Bob et Cat"; more adds that others are
+// meant too ("小明、Amy等", "Amy, Bob and others").
+func joinNames(names []string, more bool, lang string) string {
+	cjk := strings.HasPrefix(lang, "zh") || strings.HasPrefix(lang, "ja")
+	if cjk {
+		s := strings.Join(names, "、")
+		if more {
+			s += "等"
+		}
+		return s
+	}
+	and, others := " and ", "others"
 	if strings.HasPrefix(lang, "fr") {
-		and = " et "
+		and, others = " et ", "d'autres"
 	}
-	return strings.Join(names[:len(names)-1], ", ") + and + names[len(names)-1] + ", "
+	if more {
+		names = append(names[:len(names):len(names)], others)
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + and + names[len(names)-1]
 }
 
 // thanksText thanks a viewer named name (speakable, or "" for a generic

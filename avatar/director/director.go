@@ -346,7 +346,9 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	p := NewPlayer(rec, prog, savesRetried{gate, d.cfg.LeaseTTL / 2}, d.log)
 	p.eng.viewerCounts.MaxAge = d.cfg.ViewersMaxAge
 	p.eng.block = d.block
-	p.SetAnswers(d.cfg.Answers, guard.New(guard.Config{Blocked: d.cfg.BlockedWords}), 0)
+	g := guard.New(guard.Config{Blocked: d.cfg.BlockedWords})
+	p.eng.thanks.guard = g // names in thank-yous (thanks.go)
+	p.SetAnswers(d.cfg.Answers, g, 0)
 	p.onEmit = func(typ avatar.EventType) { d.metrics.events.WithLabelValues(string(typ)).Inc() }
 	p.SetVoice(d.cfg.Voice)
 	d.mu.Lock()

@@ -81,6 +81,7 @@ type Engine struct {
 	thank     string            // speakable name to thank for likes, "" for a generic thank-you
 	thankDue  bool              // a thank-you for likes is due
 	lastThank time.Time
+	thanks    thanker // the script's thank-yous for platform viewers (thanks.go)
 	skip      bool
 	relang    bool // the language changed: show the card and exhibit again in it
 	pitch     string
@@ -237,6 +238,7 @@ type untilKind uint8
 const (
 	untilNone         untilKind = iota
 	untilInterjection           // something waits to pre-empt a pause (interjectionDue)
+	untilPause                  // a scripted pause: as untilInterjection
 	untilUpdate                 // the room record changed
 	untilRestock                // a product came back in stock, or an interjection is due
 )
@@ -375,10 +377,11 @@ func (e *Engine) lineBoundary() bool {
 }
 
 // interjectionDue reports whether something waits for the next line
-// boundary: a scripted pause is cut short for it.
+// boundary that may pre-empt the script there: a scripted pause is cut
+// short for it. Answers and taps may not once a burst is capped.
 func (e *Engine) interjectionDue() bool {
 	e.promoteQueued()
-	return len(e.says) > 0 || len(e.soldOut) > 0 || e.answerDue() || len(e.interlude) > 0 ||
+	return len(e.says) > 0 || len(e.soldOut) > 0 || !e.capped() && (e.answerDue() || len(e.interlude) > 0) ||
 		e.skip || e.pitch != "" || e.saleNow != nil || e.upd != nil
 }
 
@@ -395,7 +398,7 @@ func (e *Engine) wait(deadline time.Time, until untilKind) bool {
 
 func (e *Engine) untilHolds(u untilKind) bool {
 	switch u {
-	case untilInterjection:
+	case untilInterjection, untilPause:
 		return e.interjectionDue()
 	case untilUpdate:
 		return e.upd != nil

@@ -14,7 +14,17 @@ func (e *Engine) onInput(in *avatar.Input) {
 	case avatar.MsgQuestion, avatar.MsgComment:
 		e.question(in)
 	case avatar.MsgLike:
-		e.like(in.Data.Name)
+		if e.prog.Show.Thanks.Rule(script.ThankLike) != nil {
+			e.thankInput(script.ThankLike, in)
+		} else {
+			e.like(in.Data.Name) // the built-in thank-you
+		}
+	case avatar.MsgGift, avatar.MsgFollow, avatar.MsgEnter, avatar.MsgShare:
+		// Only a platform bridge sends these: a gateway refuses them
+		// from a viewer's socket, and so does the engine.
+		if in.Platform != "" {
+			e.thankInput(script.ThankKind(in.Type), in)
+		}
 	case avatar.MsgTap:
 		e.touch()
 		e.tap(in.Data.Target)

@@ -101,8 +101,9 @@ func (e *Engine) soldOutSpoken() {
 
 // clearInterjections drops what waits for the next line boundary but
 // sell-out announcements: typed lines, answers (not one the model is
-// writing now: it comes back as a new answer), tapped narration and a
-// thank-you. It reports how many it dropped.
+// writing now: it comes back as a new answer), tapped narration and
+// thank-yous (thanks.go: what waits to be thanked goes too). It reports
+// how many it dropped.
 func (e *Engine) clearInterjections() int {
 	n := len(e.says) + len(e.queued) + len(e.answers) + len(e.interlude)
 	if e.thankDue {
@@ -110,5 +111,5 @@ func (e *Engine) clearInterjections() int {
 	}
 	e.says, e.queued, e.answers, e.interlude, e.tapFocus = nil, nil, nil, nil, ""
 	e.thankDue, e.thank = false, ""
-	return n
+	return n + e.clearThanks()
 }

@@ -266,8 +266,7 @@ func (e *Engine) interject() bool {
 		e.speak(spoken{id: id, text: text, lang: lang, emotion: "excited", translations: tr})
 		return true
 	}
-	capped := e.burst >= AnswerBurst && e.scriptDue()
-	if capped {
+	if e.capped() {
 		return false
 	}
 	if e.interjectAnswer() {
@@ -292,7 +291,18 @@ func (e *Engine) interject() bool {
 		e.sayThanks()
 		return true
 	}
+	if i, ok := e.thankYouDue(); ok {
+		e.burst++
+		e.sayThankYou(i)
+		return true
+	}
 	return false
+}
+
+// capped reports whether AnswerBurst answers, taps or thank-yous came in
+// a row: none may pre-empt the script until it speaks a line (see step).
+func (e *Engine) capped() bool {
+	return e.burst >= AnswerBurst && e.scriptDue()
 }
 
 // scriptDue reports whether a scripted line is waiting (not the museum's
@@ -312,9 +322,18 @@ func (e *Engine) refocus() {
 	}
 }
 
-// step plays the step under the cursor and moves the cursor on.
+// step plays the step under the cursor and moves the cursor on. A step
+// that speaks a line or waits for the show to go on (for stock, or the
+// attract loop's quiet spell) ends a burst of interjections; a pause does
+// not (capped, answers and taps do not cut it short either), nor one that
+// takes no time (a segment's end, set, goto, an action). So at most
+// AnswerBurst answers, taps or thank-yous come between two script lines.
 func (e *Engine) step() {
-	e.burst = 0
+	defer func() {
+		if e.waiting && e.w.until != untilPause {
+			e.burst = 0
+		}
+	}()
 	if e.next != nil && (e.cur.Step == 0 || e.cur.Attract || len(e.prog.Show.Segments) == 0) {
 		e.switchProgram(e.next)
 	}
@@ -362,7 +381,7 @@ func (e *Engine) playStep() {
 	case script.StepSay:
 		e.sayLine(st.Line, true)
 	case script.StepPause:
-		e.wait(e.now.Add(st.Pause), untilInterjection)
+		e.wait(e.now.Add(st.Pause), untilPause)
 	case script.StepAction:
 		e.act(*st.Action)
 	default:

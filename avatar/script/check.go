@@ -84,7 +84,8 @@ type lineRef struct {
 }
 
 // lineRefs returns every line of s with its context, in file order of the
-// show's sections: segments, exhibits, FAQ (entries, fallback, filler), idle.
+// show's sections: segments, exhibits, FAQ (entries, fallback, filler), idle,
+// thanks.
 func lineRefs(s *Show) []lineRef {
 	var out []lineRef
 	for i := range s.Segments {
@@ -119,6 +120,13 @@ func lineRefs(s *Show) []lineRef {
 	}
 	for i := range s.Idle {
 		out = append(out, lineRef{line: &s.Idle[i]})
+	}
+	if s.Thanks != nil {
+		for i := range s.Thanks.Rules {
+			for j := range s.Thanks.Rules[i].Lines {
+				out = append(out, lineRef{line: &s.Thanks.Rules[i].Lines[j]})
+			}
+		}
 	}
 	return out
 }
@@ -283,6 +291,7 @@ func (ck *checker) check(s *Show) {
 		ck.add(s.Pos, SevWarning, "no-exhibits", "", "a museum show without exhibits")
 	}
 	ck.checkFlow(s, ix)
+	ck.checkThanks(s)
 }
 
 func mapKeys[M ~map[K]V, K comparable, V any](m M) func(func(K) bool) {

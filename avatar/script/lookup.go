@@ -56,7 +56,7 @@ func (s *Show) Segment(id string) (*Segment, int) {
 }
 
 // Line returns the line with the given ID wherever it is: a say step,
-// narration, an option, a FAQ answer or idle.
+// narration, an option, a FAQ answer, idle or a thank-you.
 func (s *Show) Line(id string) *Line {
 	var found *Line
 	s.EachLine(func(l *Line) bool {
@@ -70,7 +70,8 @@ func (s *Show) Line(id string) *Line {
 }
 
 // EachLine calls f with every line of the show, in the order of segments,
-// exhibits, FAQ (entries, fallback, filler) and idle, until f returns false.
+// exhibits, FAQ (entries, fallback, filler), idle and thanks, until f
+// returns false.
 func (s *Show) EachLine(f func(*Line) bool) {
 	for i := range s.Segments {
 		for j := range s.Segments[i].Steps {
@@ -105,6 +106,15 @@ func (s *Show) EachLine(f func(*Line) bool) {
 		for i := range ls {
 			if !f(&ls[i]) {
 				return
+			}
+		}
+	}
+	if s.Thanks != nil {
+		for i := range s.Thanks.Rules {
+			for j := range s.Thanks.Rules[i].Lines {
+				if !f(&s.Thanks.Rules[i].Lines[j]) {
+					return
+				}
 			}
 		}
 	}

@@ -60,7 +60,10 @@ type Show struct {
 	Fallback []Line
 	Filler   []Line
 	// AI turns on model answers for unmatched questions; nil: off.
-	AI       *AI
+	AI *AI
+	// Thanks are the thank-yous for platform viewers' gifts, follows,
+	// entries, likes and shares; nil: only the built-in like thank-you.
+	Thanks   *Thanks
 	Idle     []Line    // attract lines spoken when nothing else is due
 	Segments []Segment // played in order, then the show loops from the first
 	Acks     []Ack     // acknowledged lint findings, recorded
@@ -273,4 +276,90 @@ type Ack struct {
 	LineID string
 	Reason string
 	Pos    Pos
+}
+
+// ThankKind is a platform event a show may thank viewers for; the values
+// are the viewer message types (avatar.MsgGift…) and the thanks: keys.
+type ThankKind string
+
+const (
+	ThankGift   ThankKind = "gift"
+	ThankFollow ThankKind = "follow"
+	ThankEnter  ThankKind = "enter"
+	ThankLike   ThankKind = "like"
+	ThankShare  ThankKind = "share"
+)
+
+// ThankKinds are the kinds a thanks: section may hold, in the order the
+// director prefers them when two are due since the same moment.
+var ThankKinds = []ThankKind{ThankGift, ThankFollow, ThankShare, ThankLike, ThankEnter}
+
+// Thanks is a show's thanks: section: one rule per kind of event thanked.
+type Thanks struct {
+	// Names is how many viewer names one thank-you speaks at most
+	// (1–ThanksMaxNames; default ThanksDefaultNames). Everything of a kind
+	// that arrived since its last thank-you is thanked in one line.
+	Names int
+	// Someone is what {name} says, per language, when no name can be
+	// spoken; nil or a missing language: the built-in words (这位朋友,
+	// "friend", …).
+	Someone Text
+	Rules   []ThankRule // in file order, at most one per kind
+	Pos     Pos
+
+	someoneAt map[string]Pos // where each language's Someone is written
+}
+
+// Rule returns the rule of kind k, or nil if the show does not thank it.
+func (t *Thanks) Rule(k ThankKind) *ThankRule {
+	if t == nil {
+		return nil
+	}
+	for i := range t.Rules {
+		if t.Rules[i].Kind == k {
+			return &t.Rules[i]
+		}
+	}
+	return nil
+}
+
+// ThankRule says when and how viewers are thanked for one kind of event.
+type ThankRule struct {
+	Kind ThankKind
+	// Min is the threshold: for gifts, the least worth (count × value, in
+	// the platform's own units) a gift must have to be thanked; for likes,
+	// how many likes must have come since the last like thank-you. 1 for
+	// the other kinds.
+	Min int64
+	// Cooldown is the least time between two thank-yous of this kind;
+	// what arrives meanwhile is thanked in the next one.
+	Cooldown time.Duration
+	// Lines are the variants; they rotate, never the same twice in a row.
+	Lines []Line
+	Pos   Pos
+}
+
+// Thanks limits and defaults checked by the parser.
+const (
+	ThanksMaxNames     = 5
+	ThanksDefaultNames = 3
+	ThanksMaxCooldown  = time.Hour
+)
+
+// ThanksDefaultCooldown is the cooldown of a kind whose rule sets none.
+var ThanksDefaultCooldown = map[ThankKind]time.Duration{
+	ThankGift: 5 * time.Second, ThankFollow: 20 * time.Second, ThankShare: 20 * time.Second,
+	ThankLike: 30 * time.Second, ThankEnter: 30 * time.Second,
+}
+
+// ThanksVars are the variables a thank-you line of each kind may hold:
+// {name} the viewers thanked, {count} how many (gifts: how many gifts;
+// likes: how many likes; others: how many events), {gift} the gifts'
+// names and {total} their summed worth in the platform's units.
+var ThanksVars = map[ThankKind][]string{
+	ThankGift:   {"name", "gift", "count", "total"},
+	ThankFollow: {"name", "count"},
+	ThankEnter:  {"name", "count"},
+	ThankLike:   {"name", "count"},
+	ThankShare:  {"name", "count"},
 }

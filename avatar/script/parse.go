@@ -207,7 +207,7 @@ func (p *parser) parse(src []byte) *Show {
 	root := doc.Content[0]
 	p.noAliases(root)
 	o := p.object(root, "show", "id", "kind", "title", "persona", "languages", "vars", "catalog",
-		"coupons", "sales", "segments", "exhibits", "faq", "idle", "acks", "ai")
+		"coupons", "sales", "segments", "exhibits", "faq", "idle", "acks", "ai", "thanks")
 	if o == nil {
 		return nil
 	}
@@ -256,6 +256,7 @@ func (p *parser) parse(src []byte) *Show {
 			s.Idle = append(s.Idle, *l)
 		}
 	})
+	p.parseThanks(s, o.get("thanks"))
 	p.each(o.get("acks"), "acks", func(n *yaml.Node) { p.parseAck(s, n) })
 	return s
 }
