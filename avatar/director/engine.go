@@ -90,6 +90,9 @@ type Engine struct {
 	com       commerce // intents, live price checks, sold-out pitches (commerce.go)
 	// silentSteps counts script steps since time last passed (guard.go).
 	silentSteps int
+	// schedChange is when the room's schedule next turns the show on or
+	// off air, as of the last line boundary (schedule.go); zero: never.
+	schedChange time.Time
 
 	// What Update is doing: the time of its message, what it produces,
 	// and where the show waits (see run).
@@ -361,6 +364,7 @@ func (e *Engine) lineBoundary() bool {
 		e.upd = nil
 		e.want = u.room.Status
 		e.room.Title, e.room.Version, e.room.StopReason = u.room.Title, u.room.Version, u.room.StopReason
+		e.room.Schedule = u.room.Schedule
 		if u.prog != nil && u.prog != e.prog {
 			e.next = u.prog // from the next segment on
 		}
@@ -394,6 +398,9 @@ func (e *Engine) wait(deadline time.Time, until untilKind) bool {
 }
 
 func (e *Engine) untilHolds(u untilKind) bool {
+	if u != untilNone && e.scheduleDue() {
+		return true // the show goes on or off air (schedule.go)
+	}
 	switch u {
 	case untilInterjection:
 		return e.interjectionDue()
@@ -418,6 +425,7 @@ func (e *Engine) waitOver() bool {
 	next := e.saleTick()
 	next = e.interestTick(next)
 	next = e.answersTick(next)
+	next = e.scheduleTick(next)
 	if next.IsZero() || !deadline.IsZero() && deadline.Before(next) {
 		next = deadline
 	}
