@@ -868,7 +868,7 @@ function renderSchedule(view) {
   if (!view.on_air && view.next_start) parts.push("next on air " + when(view.next_start) + (view.next_end ? " – " + when(view.next_end) : ""));
   if (view.on_air && view.next_start) parts.push("then again from " + when(view.next_start));
   if (!view.on_air && !view.next_start) parts.push("no window to come");
-  p.textContent = parts.join(" · ");
+  p.textContent = parts.join(" · ") + (view.next_start || view.next_end ? " (your time)" : "");
   p.dataset.state = view.on_air ? "on" : "off";
 }
 
