@@ -201,3 +201,80 @@ func TestScheduleWithStatus(t *testing.T) {
 		}
 	})
 }
+
+// TestScheduleTakeover: a director that takes a scheduled room over
+// restores its checkpoint and says no line twice: mid-window it goes on
+// from the checkpoint, after the window's end it only ends the show, and
+// between windows it stays off air until the next one.
+func TestScheduleTakeover(t *testing.T) {
+	live := loadShow(t, "demo-live.yaml")
+	room := dailyRoom("12:00", "12:10") // t0 is 12:00
+	checkpoint := func(s *sim) MsgRestore {
+		var m MsgRestore
+		for _, o := range s.out {
+			switch o.Kind {
+			case OutEvent:
+				m.Seq, m.Cursor = o.Seq, o.Cursor
+			case OutState:
+				m.State, m.Found = *o.State, true
+			}
+		}
+		return m
+	}
+	a := newSim(t, live, room, MsgRestore{})
+	a.untilLine(time.Minute, "greet-ask")
+	cp := checkpoint(a)
+	spoken := outLines(a.events())
+
+	for _, tc := range []struct {
+		name  string
+		at    time.Duration
+		check func(t *testing.T, evs []timedOut)
+	}{
+		{"mid-window", 2 * time.Minute, func(t *testing.T, evs []timedOut) {
+			for _, e := range evs {
+				if e.Type == avatar.EventShowStart {
+					t.Errorf("the show started again: %s", outSummary(evs))
+				}
+			}
+			if lines := outLines(evs); len(lines) == 0 || slices.Contains(spoken, lines[0]) {
+				t.Errorf("after the takeover: lines %v, already spoken %v", lines, spoken)
+			}
+		}},
+		{"after the window", 15 * time.Minute, func(t *testing.T, evs []timedOut) {
+			if len(outLines(evs)) != 0 || len(evs) == 0 || evs[len(evs)-1].Type != avatar.EventShowEnd {
+				t.Errorf("after the window: %s, want only the show's end", outSummary(evs))
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &sim{t: t, e: NewEngine(room, live, nil), now: t0.Add(tc.at)}
+			b.send(cp)
+			b.advance(30 * time.Second)
+			tc.check(t, b.events())
+			for _, e := range b.events() {
+				if e.Seq <= cp.Seq {
+					t.Fatalf("event seq %d reused (checkpoint %d)", e.Seq, cp.Seq)
+				}
+			}
+		})
+	}
+
+	// Between windows: the ended snapshot is restored, nothing is said
+	// until the next window, which starts from the top.
+	a.advance(11 * time.Minute)
+	cp = checkpoint(a)
+	if cp.State.Status != avatar.ShowEnded || cp.State.NextStart == nil {
+		t.Fatalf("checkpoint between windows %+v, want ended with a next start", cp.State)
+	}
+	c := &sim{t: t, e: NewEngine(room, live, nil), now: t0.Add(time.Hour)}
+	c.send(cp)
+	c.advance(22 * time.Hour)
+	if evs := c.events(); len(evs) != 0 {
+		t.Fatalf("between windows: %s", outSummary(evs))
+	}
+	c.advance(2*time.Hour + time.Minute)
+	if evs := c.events(); len(evs) == 0 || evs[0].Type != avatar.EventShowStart || !evs[0].at.Equal(t0.Add(24*time.Hour)) {
+		t.Fatalf("next window: %s, want show.start at 12:00 tomorrow", outSummary(evs))
+	}
+}
