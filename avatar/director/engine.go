@@ -90,9 +90,8 @@ type Engine struct {
 	com       commerce // intents, live price checks, sold-out pitches (commerce.go)
 	// silentSteps counts script steps since time last passed (guard.go).
 	silentSteps int
-	// schedChange is when the room's schedule next turns the show on or
-	// off air, as of the last line boundary (schedule.go); zero: never.
-	schedChange time.Time
+	// sched is the room's schedule's clock (schedule.go).
+	sched schedClock
 
 	// What Update is doing: the time of its message, what it produces,
 	// and where the show waits (see run).

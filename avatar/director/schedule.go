@@ -18,13 +18,28 @@ import (
 // cut short, so the show overruns its window by at most one line and its
 // breath.
 
+// schedClock is what the engine keeps of the room's schedule.
+type schedClock struct {
+	// change is when the schedule next turns the show on or off air, as
+	// of the last line boundary; zero: never, or no schedule.
+	change time.Time
+	// tz and loc are the schedule's zone, loaded once.
+	tz  string
+	loc *time.Location
+	// of and on: schedule of said on (on air) until change, so the
+	// schedule is asked again only once change has come or the record
+	// changed (about 10 µs a question).
+	of *avatar.Schedule
+	on bool
+}
+
 // offAir keeps the show off air if the room's schedule says so now,
 // ending a show that plays or is paused; it reports whether it did, and
 // remembers when the schedule changes next (see scheduleDue).
 func (e *Engine) offAir() bool {
 	s := e.room.Schedule
-	e.schedChange = time.Time{}
 	if s == nil || e.want == avatar.RoomStopped {
+		e.sched.change, e.sched.of = time.Time{}, nil
 		if e.state.NextStart != nil { // stopped or unscheduled: no next start to show
 			e.state.NextStart = nil
 			if e.state.Status == avatar.ShowEnded {
@@ -33,8 +48,15 @@ func (e *Engine) offAir() bool {
 		}
 		return false
 	}
-	on, change := s.Next(e.now)
-	e.schedChange = change
+	on, change := e.sched.on, e.sched.change
+	if e.sched.of != s || !change.IsZero() && !e.now.Before(change) {
+		if e.sched.loc == nil || e.sched.tz != s.TZ {
+			e.sched.tz, e.sched.loc = s.TZ, s.Zone()
+		}
+		on, change = s.NextIn(e.now, e.sched.loc)
+		e.sched.of, e.sched.on = s, on
+	}
+	e.sched.change = change
 	if on {
 		if e.state.NextStart != nil && e.want != avatar.RoomPlaying {
 			e.state.NextStart = nil // a paused room stays off air: no start to show
@@ -69,7 +91,7 @@ func (e *Engine) scheduledStart(st avatar.ShowStatus) avatar.ShowStatus {
 		return st
 	}
 	st.Reason = avatar.ReasonSchedule
-	if c := e.schedChange; !c.IsZero() {
+	if c := e.sched.change; !c.IsZero() {
 		t := avatar.Time(c)
 		st.NextEnd = &t
 	}
@@ -79,12 +101,12 @@ func (e *Engine) scheduledStart(st avatar.ShowStatus) avatar.ShowStatus {
 // scheduleDue reports whether the schedule changed since the last line
 // boundary: a wait for anything but the line being spoken is over.
 func (e *Engine) scheduleDue() bool {
-	return !e.schedChange.IsZero() && !e.now.Before(e.schedChange)
+	return !e.sched.change.IsZero() && !e.now.Before(e.sched.change)
 }
 
 // scheduleTick is next, or the schedule's next change if that is sooner.
 func (e *Engine) scheduleTick(next time.Time) time.Time {
-	c := e.schedChange
+	c := e.sched.change
 	if c.IsZero() || !c.After(e.now) || !next.IsZero() && !c.Before(next) {
 		return next
 	}
