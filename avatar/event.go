@@ -115,6 +115,11 @@ type Hello struct {
 	// Resumed is true when the viewer asked for since=N; a resume event
 	// follows at once, saying whether every event after N was recovered.
 	Resumed bool `json:"resumed,omitempty"`
+	// NextStart is when a scheduled room that is off air now goes on air
+	// next (Room.Schedule), so a page shows "starts at 19:00" rather than
+	// an empty stage; absent when the room has no schedule, is on air, is
+	// stopped, or its schedule has no window to come.
+	NextStart *Time `json:"next_start,omitempty"`
 }
 
 // Show statuses, as State.Status holds them: what the director is doing with
@@ -157,6 +162,9 @@ type State struct {
 	Prices map[string]string `json:"prices,omitempty"`
 	// AIGC labels the snapshot as AI-generated content (content id: the room).
 	AIGC *AIGC `json:"aigc,omitempty"`
+	// NextStart is set while a scheduled show is off air between windows:
+	// when the next window starts (see ShowStatus.NextStart).
+	NextStart *Time `json:"next_start,omitempty"`
 }
 
 // AIGC is the implicit, machine-readable label of AI-generated content
@@ -191,10 +199,15 @@ func EventContentID(r RoomID, seq uint64) string {
 type ShowStatus struct {
 	Show   string `json:"show"`
 	Title  string `json:"title,omitempty"`
-	Reason string `json:"reason,omitempty"` // on show.pause and show.end: ReasonMerchant or ReasonScriptLoop
+	Reason string `json:"reason,omitempty"` // on show.pause and show.end: ReasonMerchant, ReasonScriptLoop, ReasonSchedule...; on show.start: ReasonSchedule if a window started it
 	// Provenance says what is played and by whom: set on show.start and
 	// show.resume, so the record of a show says where it came from.
 	Provenance *Provenance `json:"provenance,omitempty"`
+	// NextStart, on a show.end for ReasonSchedule, is when the room's next
+	// window starts (absent: none to come). NextEnd, on a show.start of a
+	// scheduled room, is when its window ends (absent: open-ended).
+	NextStart *Time `json:"next_start,omitempty"`
+	NextEnd   *Time `json:"next_end,omitempty"`
 }
 
 // Provenance is where a show came from: whose it is, which script version

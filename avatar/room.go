@@ -55,6 +55,9 @@ type Room struct {
 	// Preview marks a private preview room (docs/api.md "Preview rooms"):
 	// never listed, and shown only to a viewer holding its token.
 	Preview *RoomPreview `json:"preview,omitempty"`
+	// Schedule, if any, is when a playing room is on air (schedule.go):
+	// outside its windows the show is off air until the next one starts.
+	Schedule *Schedule `json:"schedule,omitempty"`
 }
 
 // RoomPreview is what makes a room a merchant's private preview.

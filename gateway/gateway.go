@@ -462,6 +462,12 @@ func (g *Gateway) start(ctx context.Context, c *client, rm *room, info avatar.Ro
 		Persona: info.Persona, AIContent: true, Disclosure: info.Persona.DisclosureFor(lang),
 		AIGC: avatar.MarkAI(string(info.ID)),
 	}
+	if s := info.Schedule; s != nil && info.Status == avatar.RoomPlaying {
+		if t := s.NextStart(time.Now()); !t.IsZero() { // off air until then
+			at := avatar.Time(t)
+			hello.NextStart = &at
+		}
+	}
 	var after uint64
 	rm.mu.Lock()
 	last := rm.last

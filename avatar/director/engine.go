@@ -91,6 +91,8 @@ type Engine struct {
 	com       commerce // intents, live price checks, sold-out pitches (commerce.go)
 	// silentSteps counts script steps since time last passed (guard.go).
 	silentSteps int
+	// sched is the room's schedule's clock (schedule.go).
+	sched schedClock
 
 	// What Update is doing: the time of its message, what it produces,
 	// and where the show waits (see run).
@@ -363,6 +365,7 @@ func (e *Engine) lineBoundary() bool {
 		e.upd = nil
 		e.want = u.room.Status
 		e.room.Title, e.room.Version, e.room.StopReason = u.room.Title, u.room.Version, u.room.StopReason
+		e.room.Schedule = u.room.Schedule
 		if u.prog != nil && u.prog != e.prog {
 			e.next = u.prog // from the next segment on
 		}
@@ -397,6 +400,9 @@ func (e *Engine) wait(deadline time.Time, until untilKind) bool {
 }
 
 func (e *Engine) untilHolds(u untilKind) bool {
+	if u != untilNone && e.scheduleDue() {
+		return true // the show goes on or off air (schedule.go)
+	}
 	switch u {
 	case untilInterjection, untilPause:
 		return e.interjectionDue()
@@ -421,6 +427,7 @@ func (e *Engine) waitOver() bool {
 	next := e.saleTick()
 	next = e.interestTick(next)
 	next = e.answersTick(next)
+	next = e.scheduleTick(next)
 	if next.IsZero() || !deadline.IsZero() && deadline.Before(next) {
 		next = deadline
 	}

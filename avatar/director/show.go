@@ -117,6 +117,9 @@ func (e *Engine) stopReason() string {
 
 // lifecycle moves the show to the status the room record wants.
 func (e *Engine) lifecycle() {
+	if e.offAir() {
+		return
+	}
 	st := e.state.Status
 	switch e.want {
 	case avatar.RoomPaused:
@@ -149,7 +152,7 @@ func (e *Engine) lifecycle() {
 			}
 			e.state.Status = avatar.ShowPlaying
 			e.disclose = true // the show opens with the spoken disclosure
-			e.emitState(avatar.EventShowStart, e.startStatus())
+			e.emitState(avatar.EventShowStart, e.scheduledStart(e.startStatus()))
 		}
 	}
 }
@@ -162,7 +165,11 @@ func (e *Engine) endShow(reason string) {
 		e.emit(avatar.EventProductHide, card)
 	}
 	e.state.Status = avatar.ShowEnded
-	e.emitState(avatar.EventShowEnd, e.showStatus(reason))
+	st := e.showStatus(reason)
+	if reason == avatar.ReasonSchedule {
+		st.NextStart = e.state.NextStart
+	}
+	e.emitState(avatar.EventShowEnd, st)
 }
 
 // switchProgram makes prog the script played from here, the start of a

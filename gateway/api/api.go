@@ -177,6 +177,9 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc(recordRoute, a.getRecord)
 	mux.HandleFunc("GET /api/v1/rooms/{room}/questions", a.listQuestions)
 	mux.HandleFunc("PUT /api/v1/rooms/{room}/script", a.assignScript)
+	mux.HandleFunc("GET /api/v1/rooms/{room}/schedule", a.getSchedule)
+	mux.HandleFunc("PUT /api/v1/rooms/{room}/schedule", a.putSchedule)
+	mux.HandleFunc("DELETE /api/v1/rooms/{room}/schedule", a.deleteSchedule)
 	for _, op := range lifecycle {
 		mux.HandleFunc("POST /api/v1/rooms/{room}/"+op.name, a.lifecycleHandler(op))
 	}

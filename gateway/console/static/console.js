@@ -745,6 +745,7 @@ async function openRoom(id) {
           title: previews.has(rm.id) ? "Open the private viewer page" : "Its viewing token was given to the console that started it", onclick: () => showPreview(rm.id) })
           : el("a", { href: "/rooms/" + encodeURIComponent(rm.id), target: "_blank", rel: "noopener", text: "viewer page ↗" })),
       el("p", { id: "room-error", class: "error", role: "alert" })),
+    rm.preview ? null : scheduleCard(rm),
     el("div", { class: "card" }, el("h3", { text: "Live monitor" }),
       el("div", { class: "stats" },
         el("div", { class: "stat" }, el("b", { id: "mon-viewers", text: "–" }), el("span", { class: "muted small", text: "viewers (incl. this console)" })),
@@ -788,6 +789,112 @@ async function openRoom(id) {
   renderRoomHead();
   startMonitor(rm.id);
   loadUnanswered(rm.id);
+}
+
+// ---- schedule (docs/api.md "Scheduled shows") ----
+
+// localInput turns an RFC 3339 time into a datetime-local value in the
+// merchant's time; "" stays "".
+function localInput(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  const p = (n) => String(n).padStart(2, "0");
+  return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + "T" + p(d.getHours()) + ":" + p(d.getMinutes());
+}
+
+// when formats an instant in the merchant's locale and time.
+function when(iso) {
+  return new Date(iso).toLocaleString(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+}
+
+// windowRow is one daily window's inputs.
+function windowRow(w) {
+  const row = el("div", { class: "row sched-window" },
+    field("From", el("input", { type: "time", name: "wstart", value: (w && w.start) || "19:00", required: true })),
+    field("To (may pass midnight)", el("input", { type: "time", name: "wend", value: (w && w.end === "24:00" ? "00:00" : w && w.end) || "21:00", required: true })));
+  row.append(el("button", { type: "button", class: "quiet", text: "Remove", onclick: () => row.remove() }));
+  return row;
+}
+
+// scheduleCard shows room rm's schedule, the next window, and a form to
+// change or remove it.
+function scheduleCard(rm) {
+  const s = rm.schedule || {};
+  const zone = s.tz || Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  const windows = el("div", { id: "sched-windows" }, ...(s.daily || []).map(windowRow));
+  const form = el("form", { id: "schedule-form" },
+    el("h4", { text: "Daily windows" }), windows,
+    el("div", { class: "row" },
+      field("Time zone of the windows (IANA)", el("input", { name: "tz", value: zone, placeholder: "Asia/Shanghai", maxlength: 64 })),
+      el("button", { type: "button", class: "quiet", id: "sched-add", text: "Add daily window",
+        onclick: () => { if (windows.children.length < 8) windows.append(windowRow(null)); } })),
+    el("h4", { text: "Period (your time; empty: open)" }),
+    el("div", { class: "row" },
+      field("From", el("input", { type: "datetime-local", name: "start", value: localInput(s.start) })),
+      field("Until", el("input", { type: "datetime-local", name: "end", value: localInput(s.end) }))),
+    el("div", { class: "row" },
+      el("button", { type: "submit", text: "Save schedule" }),
+      el("button", { type: "button", class: "quiet", id: "sched-remove", text: "Remove schedule", onclick: () => saveSchedule(rm.id, null) })),
+    el("p", { id: "sched-error", class: "error", role: "alert" }));
+  form.addEventListener("submit", (e) => { e.preventDefault(); saveSchedule(rm.id, scheduleBody(form)); });
+  const card = el("div", { class: "card wide", id: "schedule-card" }, el("h3", { text: "Schedule" }),
+    el("p", { id: "sched-summary", "aria-live": "polite" }),
+    el("p", { class: "muted small", text: "A playing room with a schedule is on air only inside its windows: the show starts from the top at a window's start and ends at its end, after the line being spoken. Pause and stop still apply; a stopped room stays off air." }),
+    form);
+  loadSchedule(rm.id);
+  return card;
+}
+
+function scheduleBody(form) {
+  const b = {};
+  const v = (n) => form.elements[n].value.trim();
+  const daily = [...form.querySelectorAll(".sched-window")].map((r) => {
+    const end = r.querySelector("[name=wend]").value;
+    return { start: r.querySelector("[name=wstart]").value, end: end === "00:00" ? "24:00" : end };
+  });
+  if (daily.length) { b.daily = daily; b.tz = v("tz"); }
+  if (v("start")) b.start = new Date(v("start")).toISOString();
+  if (v("end")) b.end = new Date(v("end")).toISOString();
+  return b;
+}
+
+// renderSchedule writes view (GET /rooms/{id}/schedule) into the summary.
+function renderSchedule(view) {
+  const p = $("sched-summary");
+  if (!p) return;
+  if (!view.schedule) { p.textContent = "No schedule: the room is on air whenever it plays."; p.dataset.state = "none"; return; }
+  const parts = [view.on_air ? "On air by the schedule" : "Off air by the schedule"];
+  if (view.on_air && view.next_end) parts.push("until " + when(view.next_end));
+  if (!view.on_air && view.next_start) parts.push("next on air " + when(view.next_start) + (view.next_end ? " – " + when(view.next_end) : ""));
+  if (view.on_air && view.next_start) parts.push("then again from " + when(view.next_start));
+  if (!view.on_air && !view.next_start) parts.push("no window to come");
+  p.textContent = parts.join(" · ") + (view.next_start || view.next_end ? " (your time)" : "");
+  p.dataset.state = view.on_air ? "on" : "off";
+}
+
+async function loadSchedule(id) {
+  try {
+    renderSchedule(await api("GET", "/rooms/" + encodeURIComponent(id) + "/schedule"));
+  } catch (e) {
+    if (e instanceof StaleSession) return;
+    $("sched-error").textContent = "Could not read the schedule: " + e.message;
+  }
+}
+
+async function saveSchedule(id, body) {
+  const err = $("sched-error");
+  err.textContent = "";
+  try {
+    const view = body === null ? await api("DELETE", "/rooms/" + encodeURIComponent(id) + "/schedule")
+      : await api("PUT", "/rooms/" + encodeURIComponent(id) + "/schedule", body);
+    renderSchedule(view);
+    if (body === null) { $("sched-windows").replaceChildren(); for (const n of ["start", "end"]) $("schedule-form").elements[n].value = ""; }
+    toast(body === null ? "Schedule removed." : "Schedule saved.");
+    await loadRooms();
+  } catch (e) {
+    if (e instanceof StaleSession) return;
+    err.textContent = "Schedule not saved: " + (e.problems.length ? e.problems.map((p) => p.message).join("; ") : e.message);
+  }
 }
 
 // recordCard is the form that downloads the record of room id: every event

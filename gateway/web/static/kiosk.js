@@ -2,7 +2,7 @@
 // tap-to-ask questions and the FAQ's, language buttons that switch the
 // spoken language at the next line, a browsable exhibit list, an attract
 // loop after inactivity, and a staff lock that the server checks.
-import { Speaker, word, translate, pick, langName, setImage, loadPublic, statusKey } from "./stage.js";
+import { Speaker, word, translate, pick, langName, setImage, loadPublic, statusKey, startsAt } from "./stage.js";
 import { Presenter } from "./presenter.js";
 
 const $ = (id) => document.getElementById(id);
@@ -208,12 +208,22 @@ function status(key, cls) {
   s.className = "status " + (cls || "");
 }
 
+// offAir says when a scheduled show that is off air starts next.
+function offAir(next) {
+  if (!next) return;
+  const s = $("status");
+  s.textContent = startsAt(lang, next);
+  s.dataset.state = "scheduled";
+  s.className = "status";
+}
+
 client
   .on("open", () => status("live", "ok"))
   .on("close", () => status("reconnecting", "warn"))
   .on("hello", (ev) => {
     presenter.hello(ev.data);
     applyState(ev.data.state);
+    offAir(ev.data.next_start);
     relabel();
   })
   .on("resume", (ev) => { if (!ev.data.recovered) { applyState(ev.data.state); relabel(); } })
@@ -229,7 +239,7 @@ client
   .on("show.start", () => status(...statusKey("playing")))
   .on("show.resume", () => status(...statusKey("playing")))
   .on("show.pause", () => status(...statusKey("paused")))
-  .on("show.end", () => status(...statusKey("ended")))
+  .on("show.end", (ev) => { status(...statusKey("ended")); offAir(ev.data.next_start); })
   .on("idle", () => { if ($("attract").hidden && Date.now() - lastTouch() > idleMs) startAttract(); });
 
 let lastTouchAt = Date.now();

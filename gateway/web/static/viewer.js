@@ -1,7 +1,7 @@
 // The livestream viewer page: the avatar speaking with subtitles in the
 // viewer's language, product, flash-sale and coupon cards, a buy button,
 // flying comments, likes and a display name asked for at the first question.
-import { Speaker, word, translate, pick, langName, setImage, money, loadPublic, statusKey } from "./stage.js";
+import { Speaker, word, translate, pick, langName, setImage, money, loadPublic, statusKey, startsAt } from "./stage.js";
 import { Presenter } from "./presenter.js";
 import { fillProduct, fillSale, Countdown } from "./cards.js";
 import { Danmaku } from "./danmaku.js";
@@ -354,6 +354,17 @@ function setStatus(key, cls) {
 
 function showStatus(status) { setStatus(...statusKey(status)); }
 
+// offAir says when a scheduled show that is off air starts next, if it
+// does (next: an RFC 3339 time, or nothing).
+function offAir(next) {
+  if (!next) return;
+  const s = $("status");
+  s.textContent = startsAt(ui(), next);
+  s.dataset.state = "scheduled";
+  s.dataset.next = next;
+  s.className = "status";
+}
+
 client
   .on("open", () => setStatus("live", "ok"))
   .on("close", () => setStatus("reconnecting", "warn"))
@@ -363,6 +374,7 @@ client
     me = h.viewer;
     presenter.hello(h);
     applyState(h.state);
+    offAir(h.next_start);
     fillLangs();
     relabel();
   })
@@ -400,7 +412,7 @@ client
   .on("show.start", () => showStatus("playing"))
   .on("show.resume", () => showStatus("playing"))
   .on("show.pause", () => showStatus("paused"))
-  .on("show.end", () => showStatus("ended"))
+  .on("show.end", (ev) => { showStatus("ended"); offAir(ev.data.next_start); })
   .on("error", (ev) => {
     if (ev.data.code === "bad_name") {
       myName = "";
