@@ -16,6 +16,9 @@ const USES = ["face", "voice", "livestream", "museum", "commercial"];
 const FACES = ["oval", "round", "heart"];
 const HAIRS = ["bob", "bun", "short", "long"];
 const COLOURS = [["hair_color", "Hair colour"], ["skin", "Skin"], ["outfit", "Outfit"], ["accent", "Accent"]];
+// The colours avatar-svg.js draws when the look leaves one out, shown by
+// the pickers of an empty colour.
+const DEFAULT_COLOURS = { hair_color: "#2b1d16", skin: "#f1cfb4", outfit: "#3d6b8c", accent: "#e0a100" };
 const DRAFT = "avatarcast.console.presenters.draft."; // + kind + "." + id; cleared with the session
 // The viewer pages' avatar renderer, served by the same gateway (/static/),
 // which the console's CSP (script-src 'self') lets in.
@@ -358,21 +361,24 @@ export function mountPresenters(deps) {
       if (st.open !== o) return out;
       const was = o.version;
       sessionStorage.removeItem(DRAFT + o.kind + "." + id);
-      o.id = id; o.stored = true; o.version = out.version; o.record = out;
-      o.fill(out);
-      o.saved = JSON.stringify(o.read());
-      const head = main.querySelector("h2");
-      if (head) head.textContent = (o.kind === "persona" ? "Persona " : "Licence ") + id;
-      const idBox = form.elements.id;
-      if (idBox && !idBox.readOnly) {
-        idBox.readOnly = true;
-        const hint = idBox.parentElement.querySelector(".hint");
-        if (hint) { idBox.removeAttribute("aria-describedby"); hint.remove(); }
-      }
-      result(box, true, out.version === was ? "Nothing changed: version " + out.version + " is the same." : "Saved as version " + out.version + ".");
-      box.dataset.version = out.version;
+      const msg = out.version === was ? "Nothing changed: version " + out.version + " is the same." : "Saved as version " + out.version + ".";
       await load();
-      await loadVersions();
+      if (st.open !== o) return out;
+      if (!o.stored) {
+        // A new record is drawn again as stored: its title, Delete, Revoke.
+        show(o.kind, id, out, true);
+        const nb = main.querySelector(".pr-result");
+        result(nb, true, msg);
+        nb.dataset.version = out.version;
+      } else {
+        o.version = out.version; o.record = out;
+        o.fill(out);
+        o.saved = JSON.stringify(o.read());
+        result(box, true, msg);
+        box.dataset.version = out.version;
+        await loadVersions();
+      }
+      toast(o.kind[0].toUpperCase() + o.kind.slice(1) + " " + id + ": " + msg.toLowerCase());
       return out;
     } catch (e) {
       if (isStale(e)) return null;
@@ -484,7 +490,7 @@ export function mountPresenters(deps) {
       const text = input({ name: k, placeholder: "default", maxlength: 7, class: "hex", pattern: "#[0-9a-fA-F]{6}" });
       const pick = input({ type: "color", "aria-label": label + " picker", tabindex: -1 });
       pick.addEventListener("input", () => { text.value = pick.value; changed(); });
-      text.addEventListener("input", () => { if (/^#[0-9a-f]{6}$/i.test(text.value)) pick.value = text.value.toLowerCase(); });
+      text.addEventListener("input", () => { pick.value = /^#[0-9a-f]{6}$/i.test(text.value) ? text.value.toLowerCase() : DEFAULT_COLOURS[k]; });
       colours[k] = { text, pick };
       const f = field("look." + k, label, text);
       f.classList.add("colour");
@@ -539,7 +545,7 @@ export function mountPresenters(deps) {
       disc.fill(v.disclosure); spoken.fill(v.spoken_disclosure);
       const lkv = v.look || {};
       lookFace.value = lkv.face || ""; lookHair.value = lkv.hair || "";
-      for (const [k] of COLOURS) { colours[k].text.value = lkv[k] || ""; colours[k].pick.value = /^#[0-9a-f]{6}$/i.test(lkv[k] || "") ? lkv[k].toLowerCase() : "#000000"; }
+      for (const [k] of COLOURS) { colours[k].text.value = lkv[k] || ""; colours[k].pick.value = /^#[0-9a-f]{6}$/i.test(lkv[k] || "") ? lkv[k].toLowerCase() : DEFAULT_COLOURS[k]; }
       image.value = lkv.image || "";
       const vo = v.voice || {};
       vid.value = vo.id || ""; rate.value = vo.rate || ""; synth.value = vo.synth_voice || ""; pitch.value = vo.pitch || "";
