@@ -166,6 +166,11 @@ func TestConsolePresentersInBrowser(t *testing.T) {
 		if code, _ := apiCall(t, s, tok, "GET", "/api/v1/personas/"+per, "", ""); code != 404 {
 			t.Errorf("%s: persona after a refused save: HTTP %d, want 404", size.name, code)
 		}
+		// A colour that is not one: the look's problem shows beside that colour.
+		run("save with a bad colour", setValue(`#pr-main input[name=hair_color]`, "crimson"), click(`#pr-main [data-save]`))
+		waitJS(t, ctx, `!!document.querySelector('#pr-main [data-field="look.hair_color"] .field-problem[data-code="bad-look"]') && document.querySelector("#pr-main .pr-result").textContent.startsWith("Not saved (2 problems")`,
+			10*time.Second, "the colour's problem beside it, with the rate's")
+		run("the colour back", setValue(`#pr-main input[name=hair_color]`, "#aa3355"))
 		// Clicking another record asks first; keeping the changes keeps them.
 		msgs := answerDialog(false)
 		run("open the licence with unsaved changes", click(`#licence-list [data-licence="`+lic+`"]`))
