@@ -93,6 +93,18 @@ func TestConsolePresentersInBrowser(t *testing.T) {
 		})
 	}
 	click := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+	// pick clicks a list's item in one step: the lists are drawn again when
+	// their answer comes, which could replace the node between finding it
+	// and clicking it.
+	pick := func(sel string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx2 context.Context, _ *chromedp.Target) error {
+			ok, err := chromedp.Run(ctx2, chromedp.Evaluate[bool](`(() => { const e = document.querySelector(`+strconv.Quote(sel)+`); if (e) e.click(); return !!e; })()`))
+			if err == nil && !ok {
+				err = fmt.Errorf("no %s", sel)
+			}
+			return err
+		})
+	}
 
 	for i, size := range []struct {
 		name string
@@ -118,12 +130,13 @@ func TestConsolePresentersInBrowser(t *testing.T) {
 		run("fill the licence",
 			setValue(`#pr-main [name=id]`, lic), setValue(`#pr-main [name=person]`, "Wang Jun"), setValue(`#pr-main [name=holder]`, "Wang Jun"),
 			setValue(`#pr-main [name=consent]`, "CONSENT-2026-0042"), setValue(`#pr-main [name=territory]`, "cn, hk"),
+			setValue(`#pr-main [name=expires]`, "2030-01-01T00:00"),
 			click(`#pr-main [name=use-face]`), click(`#pr-main [name=use-voice]`), click(`#pr-main [name=use-livestream]`), click(`#pr-main [name=use-commercial]`),
 			click(`#pr-main [data-save]`))
 		waitJS(t, ctx, `document.querySelector("#pr-main .pr-result.ok") && document.querySelector("#pr-main .pr-result").textContent.includes("Saved as version 1")`, 10*time.Second, "the licence saved")
 		waitJS(t, ctx, `!!document.querySelector('#licence-list [data-licence="`+lic+`"]')`, 10*time.Second, "the licence in the list")
 		if code, m := apiCall(t, s, tok, "GET", "/api/v1/licences/"+lic, "", ""); code != 200 || m["version"] != 1.0 || fmt.Sprint(m["territory"]) != "[CN HK]" ||
-			fmt.Sprint(m["covers"]) != "[commercial face livestream voice]" {
+			fmt.Sprint(m["covers"]) != "[commercial face livestream voice]" || m["expires"] != time.Date(2030, 1, 1, 0, 0, 0, 0, time.Local).UTC().Format(time.RFC3339) {
 			t.Errorf("%s: stored licence: HTTP %d %v", size.name, code, m)
 		}
 
@@ -173,7 +186,7 @@ func TestConsolePresentersInBrowser(t *testing.T) {
 		run("the colour back", setValue(`#pr-main input[name=hair_color]`, "#aa3355"))
 		// Clicking another record asks first; keeping the changes keeps them.
 		msgs := answerDialog(false)
-		run("open the licence with unsaved changes", click(`#licence-list [data-licence="`+lic+`"]`))
+		run("open the licence with unsaved changes", pick(`#licence-list [data-licence="`+lic+`"]`))
 		if m := waitDialog(msgs, "leaving the unsaved persona"); !strings.Contains(m, "Discard the unsaved changes") {
 			t.Errorf("%s: the confirmation reads %q", size.name, m)
 		}
@@ -209,7 +222,7 @@ func TestConsolePresentersInBrowser(t *testing.T) {
 
 		// Revoke the licence: the answer lists the room it stopped, and the
 		// persona is flagged.
-		run("open the licence", click(`#licence-list [data-licence="`+lic+`"]`))
+		run("open the licence", pick(`#licence-list [data-licence="`+lic+`"]`))
 		waitJS(t, ctx, `!!document.querySelector("#pr-main [data-revoke-open]")`, 10*time.Second, "the licence with its Revoke button")
 		run("revoke it", click(`#pr-main [data-revoke-open]`))
 		waitJS(t, ctx, `!document.querySelector("#pr-main .revoke-panel").hidden && document.activeElement.closest(".revoke-panel") !== null`, 10*time.Second, "the revocation asked, focus in it")
@@ -240,7 +253,7 @@ func TestConsolePresentersInBrowser(t *testing.T) {
 		if size.name == "phone" {
 			// The page fits a phone: nothing wider than the screen.
 			run("back to Presenters", click(`#tabs [data-tab="presenters"]`))
-			run("open the persona", click(`#persona-list [data-persona="`+per+`"]`))
+			run("open the persona", pick(`#persona-list [data-persona="`+per+`"]`))
 			waitJS(t, ctx, `document.querySelector("#pr-main [name=id]") && document.querySelector("#pr-main [name=id]").value === "`+per+`"`, 10*time.Second, "the persona open")
 			if w := eval("page width", `String(document.documentElement.scrollWidth)`); w != "390" {
 				t.Errorf("phone: the page is %s px wide, want 390 (no sideways scrolling)", w)
@@ -248,10 +261,24 @@ func TestConsolePresentersInBrowser(t *testing.T) {
 			continue
 		}
 
-		// Delete the persona, after a confirmation.
+		// A change typed and the page reloaded (after the browser asked):
+		// the change comes back when the persona opens again.
 		run("back to Presenters", click(`#tabs [data-tab="presenters"]`))
-		run("open the persona", click(`#persona-list [data-persona="`+per+`"]`))
+		run("open the persona", pick(`#persona-list [data-persona="`+per+`"]`))
 		waitJS(t, ctx, `document.querySelector("#pr-main [name=id]") && document.querySelector("#pr-main [name=id]").value === "`+per+`"`, 10*time.Second, "the persona open")
+		run("change the name", setValue(`#pr-main [name=name]`, "Jun (draft)"))
+		waitJS(t, ctx, `document.querySelector("#pr-main .pr-state").textContent.includes("unsaved changes")`, 10*time.Second, "the change marked unsaved")
+		msgs = answerDialog(true)
+		run("reload", chromedp.Reload())
+		waitDialog(msgs, "reloading with unsaved changes")
+		waitJS(t, ctx, `!document.getElementById("tabs").hidden`, 20*time.Second, "the console after the reload")
+		run("Alt+4 again", chromedp.KeyEvent("4", chromedp.KeyModifiers(chromedp.ModifierAlt)))
+		waitJS(t, ctx, `!!document.querySelector('#persona-list [data-persona="`+per+`"]')`, 10*time.Second, "the persona listed after the reload")
+		run("open the persona again", pick(`#persona-list [data-persona="`+per+`"]`))
+		waitJS(t, ctx, `document.querySelector("#pr-main [name=name]") && document.querySelector("#pr-main [name=name]").value === "Jun (draft)" && document.querySelector("#pr-main .pr-state").textContent.includes("unsaved changes")`,
+			10*time.Second, "the typed name restored")
+
+		// Delete the persona, after a confirmation.
 		msgs = answerDialog(true)
 		run("delete the persona", click(`#pr-main [data-delete]`))
 		if m := waitDialog(msgs, "deleting"); !strings.Contains(m, "Delete persona "+per) {

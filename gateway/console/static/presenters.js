@@ -145,7 +145,22 @@ export function mountPresenters(deps) {
 
   function current(kind, id) { return st.open && st.open.kind === kind && st.open.id === id && st.open.stored ? "true" : "false"; }
 
+  // renderLists draws the three lists again; the button that had the focus
+  // keeps it.
   function renderLists() {
+    const f = document.activeElement;
+    const focused = f && f.closest && f.closest(".pr-list") && f.matches("button") ? f : null;
+    const key = focused && (focused.dataset.persona ? '[data-persona="' + CSS.escape(focused.dataset.persona) + '"]'
+      : focused.dataset.licence ? '[data-licence="' + CSS.escape(focused.dataset.licence) + '"]'
+      : focused.closest("[data-seed]") ? '[data-seed="' + CSS.escape(focused.closest("[data-seed]").dataset.seed) + '"] button' : null);
+    drawLists();
+    if (key && !focused.isConnected) {
+      const again = view.querySelector(".pr-list " + key);
+      if (again) again.focus();
+    }
+  }
+
+  function drawLists() {
     personaList.replaceChildren();
     if (!st.personas.length) personaList.append(el("li", { class: "muted small", text: "None of your own yet." }));
     for (const p of st.personas) {
@@ -179,8 +194,14 @@ export function mountPresenters(deps) {
 
   function dirty() { return !!(st.open && st.open.read && JSON.stringify(st.open.read()) !== st.open.saved); }
 
+  // confirmDiscard asks before the open form's changes go; discarded, its
+  // draft goes too (else it would come back the next time it opens).
   function confirmDiscard() {
-    return !dirty() || window.confirm("Discard the unsaved changes to " + st.open.kind + " " + (st.open.id || "(new)") + "?");
+    if (!dirty()) return true;
+    const o = st.open;
+    if (!window.confirm("Discard the unsaved changes to " + o.kind + " " + (o.id || "(new)") + "?")) return false;
+    if (o.stored) sessionStorage.removeItem(DRAFT + o.kind + "." + o.id);
+    return true;
   }
 
   async function openRecord(kind, id) {
@@ -200,9 +221,11 @@ export function mountPresenters(deps) {
   // a draft kept from before this page load is restored into it.
   function show(kind, id, rec, stored) {
     if (st.open) clearDraftIfClean();
+    destroyAvatar();
+    // Read before the form is drawn: drawing it marks it clean.
+    const draft = stored ? sessionStorage.getItem(DRAFT + kind + "." + id) : null;
     st.open = { kind, id, stored, version: rec ? rec.version : 0, record: rec, read: null, saved: "" };
     (kind === "persona" ? personaForm : licenceForm)(rec);
-    const draft = stored ? sessionStorage.getItem(DRAFT + kind + "." + id) : null;
     if (draft && draft !== st.open.saved) {
       try {
         st.open.fill(JSON.parse(draft));
