@@ -258,6 +258,19 @@ func TestConsolePresentersInBrowser(t *testing.T) {
 			if w := eval("page width", `String(document.documentElement.scrollWidth)`); w != "390" {
 				t.Errorf("phone: the page is %s px wide, want 390 (no sideways scrolling)", w)
 			}
+			// Delete the licence, after a confirmation that says what it stops.
+			run("open the licence again", pick(`#licence-list [data-licence="`+lic+`"]`))
+			waitJS(t, ctx, `(document.querySelector("#pr-main form[aria-label=Licence] [name=id]") || {}).value === "`+lic+`"`, 10*time.Second, "the licence open")
+			msgs = answerDialog(true)
+			run("delete the licence", click(`#pr-main [data-delete]`))
+			if m := waitDialog(msgs, "deleting the licence"); !strings.Contains(m, "Delete licence "+lic) || !strings.Contains(m, "stops") {
+				t.Errorf("the licence's delete confirmation reads %q", m)
+			}
+			waitJS(t, ctx, `!document.querySelector('#licence-list [data-licence="`+lic+`"]') && document.querySelector("#pr-main .result").dataset.deleted === "`+lic+`"`, 10*time.Second, "the licence deleted")
+			if got := text(t, ctx, "#pr-main .result"); !strings.Contains(got, "Deleted licence "+lic) || !strings.Contains(got, "nothing was stopped") {
+				t.Errorf("after deleting the licence: %q", got)
+			}
+			waitJS(t, ctx, `document.querySelector('#persona-list [data-persona="`+per+`"]').textContent.includes("licence `+lic+` missing")`, 10*time.Second, "the persona flagged: its licence missing")
 			continue
 		}
 
