@@ -375,7 +375,8 @@ export function mountPresenters(deps) {
       if (first) first.focus();
       return null;
     }
-    const body = Object.assign(o.read(), extra || {});
+    const sent = JSON.stringify(o.read());
+    const body = Object.assign(JSON.parse(sent), extra || {});
     saving = true;
     const btn = main.querySelector("[data-save]");
     if (btn) btn.disabled = true;
@@ -387,16 +388,20 @@ export function mountPresenters(deps) {
       const msg = out.version === was ? "Nothing changed: version " + out.version + " is the same." : "Saved as version " + out.version + ".";
       await load();
       if (st.open !== o) return out;
+      // What was typed while the save was on its way stays in the form,
+      // unsaved.
+      const typed = JSON.stringify(o.read()) !== sent ? o.read() : null;
       if (!o.stored) {
         // A new record is drawn again as stored: its title, Delete, Revoke.
         show(o.kind, id, out, true);
+        if (typed) { st.open.saved = sent; st.open.fill(typed); }
         const nb = main.querySelector(".pr-result");
         result(nb, true, msg);
         nb.dataset.version = out.version;
       } else {
         o.version = out.version; o.record = out;
-        o.fill(out);
-        o.saved = JSON.stringify(o.read());
+        if (typed) o.saved = sent;
+        else { o.fill(out); o.saved = JSON.stringify(o.read()); }
         result(box, true, msg);
         box.dataset.version = out.version;
         await loadVersions();
