@@ -632,7 +632,6 @@ export function mountPresenters(deps) {
         if (l && !face.checked && !voiceLk.checked) { face.checked = (l.covers || []).includes("face"); voiceLk.checked = (l.covers || []).includes("voice"); }
         renderLicenceChoice();
       }
-      if (e.target.type === "radio" && kindLike.checked && !licSel.value) setTimeout(() => person.focus(), 0);
       changed();
       if (e.target.closest(".look")) drawAvatar();
     });
