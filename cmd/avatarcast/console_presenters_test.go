@@ -19,13 +19,15 @@ import (
 
 // TestConsolePresentersInBrowser drives the console's Presenters tab in
 // headless Chromium against a real serve, at a phone's width and a
-// desktop's: a licence recorded from its form; a persona with a real
-// person's likeness under it, whose live preview follows the look typed; a
-// bad voice rate refused with the API's problem shown beside its field and
-// nothing typed lost (not even when the merchant clicks elsewhere and
-// keeps the changes); the fixed persona saved as version 1; a room playing
-// it; the licence revoked from the console, which lists the room it
-// stopped and flags the persona; the persona deleted after a confirmation.
+// desktop's: Alt+4 opens it; a seed persona shadowed; a licence recorded
+// from its form; a persona with a real person's likeness under it, whose
+// live preview follows the look typed; a bad voice rate and a bad colour
+// refused with the API's problems shown beside their fields and nothing
+// typed lost (not when the merchant clicks elsewhere and keeps the changes,
+// nor over a reload); the fixed persona saved as version 1; a room playing
+// it; the licence revoked from the console, which lists the room it stopped
+// (opened in Rooms from there) and flags the persona; on the phone the
+// licence deleted, on the desktop the persona, each after a confirmation.
 func TestConsolePresentersInBrowser(t *testing.T) {
 	const tok = "demo-token-for-presenters-0123456789"
 	ctx := browser(t)
@@ -123,6 +125,11 @@ func TestConsolePresentersInBrowser(t *testing.T) {
 		waitJS(t, ctx, `!document.getElementById("view-presenters").hidden && document.querySelector('#tabs [data-tab="presenters"]').getAttribute("aria-current") === "page"`,
 			10*time.Second, "the Presenters tab after Alt+4")
 		waitJS(t, ctx, `document.querySelectorAll("#seed-list [data-seed]").length >= 2`, 10*time.Second, "the personas file's ids")
+
+		// A seed persona can be shadowed: a new form with its id.
+		run("shadow xiaoya", pick(`#seed-list [data-seed="xiaoya"] button`))
+		waitJS(t, ctx, `(document.querySelector("#pr-main [name=id]") || {}).value === "xiaoya" && document.querySelector("#pr-main h2").textContent.includes("shadows xiaoya") && document.activeElement === document.querySelector("#pr-main h2")`,
+			10*time.Second, "a new persona shadowing xiaoya, the focus on its title")
 
 		// A licence, from its form.
 		run("new licence", click("#licence-new"))
