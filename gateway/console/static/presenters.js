@@ -346,6 +346,7 @@ export function mountPresenters(deps) {
 
   function result(box, ok, title, ...more) {
     box.hidden = false;
+    box.classList.remove("warn");
     box.classList.toggle("ok", ok);
     box.classList.toggle("bad", !ok);
     box.setAttribute("role", ok ? "status" : "alert");
@@ -406,7 +407,7 @@ export function mountPresenters(deps) {
         box.dataset.version = out.version;
         await loadVersions();
       }
-      toast(o.kind[0].toUpperCase() + o.kind.slice(1) + " " + id + ": " + msg.toLowerCase());
+      if (!extra) toast(o.kind[0].toUpperCase() + o.kind.slice(1) + " " + id + ": " + msg.toLowerCase()); // a revocation says more itself
       return out;
     } catch (e) {
       if (isStale(e)) return null;
@@ -780,6 +781,7 @@ export function mountPresenters(deps) {
     show("licence", o.id, out, true);
     const box = main.querySelector(".pr-result");
     result(box, true, "Licence " + o.id + " revoked. It stays revoked.", ...stoppedRooms(out.stopped_rooms, o.id));
+    box.classList.toggle("warn", (out.stopped_rooms || []).length > 0); // rooms went off air: not just "saved"
     box.dataset.version = out.version;
     box.focus();
     if ((out.stopped_rooms || []).length) roomsChanged();
@@ -828,7 +830,7 @@ export function mountPresenters(deps) {
     box.dataset.deleted = o.id;
     if (o.kind === "licence") {
       box.replaceChildren(el("strong", { text: "Deleted licence " + o.id + "." }), ...stoppedRooms(out && out.stopped_rooms, o.id));
-      if (out && (out.stopped_rooms || []).length) roomsChanged();
+      if (out && (out.stopped_rooms || []).length) { box.classList.add("warn"); roomsChanged(); }
     } else {
       box.replaceChildren(el("strong", { text: "Deleted persona " + o.id + "." }));
     }
