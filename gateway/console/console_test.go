@@ -58,7 +58,7 @@ func TestHandler(t *testing.T) {
 			t.Errorf("the page loads %q, not from /console/", u[1])
 		}
 	}
-	for _, f := range []string{"/console/console.js", "/console/console.css", "/console/vendor/codemirror.js", "/console/vendor/LICENSE.codemirror"} {
+	for _, f := range []string{"/console/console.js", "/console/presenters.js", "/console/console.css", "/console/vendor/codemirror.js", "/console/vendor/LICENSE.codemirror"} {
 		if res, body := get(t, srv, "GET", f); res.StatusCode != 200 || len(body) == 0 {
 			t.Errorf("GET %s: %d", f, res.StatusCode)
 		}

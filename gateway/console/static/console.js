@@ -8,6 +8,7 @@ import {
   indentUnit, linter, lintGutter, setDiagnostics, defaultKeymap, history, historyKeymap, indentWithTab,
   searchKeymap, highlightSelectionMatches, yaml, autocompletion, completionKeymap,
 } from "./vendor/codemirror.js";
+import { mountPresenters } from "./presenters.js";
 
 const TOKEN_KEY = "avatarcast.console.token";
 const DOCS = "https://github.com/avatarcast/avatarcast/blob/main/docs/";
@@ -113,6 +114,7 @@ function signOut(msg) {
   stopMonitor();
   forgetPreviews();
   state.script = null; state.room = null; state.scripts = []; state.rooms = []; state.tab = "scripts";
+  if (presenters) presenters.reset();
   if (editor) editor.setState(newEditorState(""));
   // Nothing of this merchant stays in the page for the next one.
   for (const id of ["script-list", "problems", "acks", "versions", "diff-a", "diff-b", "diff-table", "room-list", "answers", "audit-rows"]) if ($(id)) $(id).replaceChildren();
@@ -126,7 +128,7 @@ function signOut(msg) {
   $("audit-action").value = "";
   $("audit-more").hidden = true;
   $("signin").hidden = false;
-  for (const id of ["tabs", "who", "signout", "keys", "view-scripts", "view-rooms", "view-audit"]) $(id).hidden = true;
+  for (const id of ["tabs", "who", "signout", "keys", "view-scripts", "view-rooms", "view-audit", "view-presenters"]) $(id).hidden = true;
   $("token").value = "";
   $("signin-error").textContent = msg || "";
 }
@@ -145,6 +147,8 @@ function showTab(tab) {
   $("view-scripts").hidden = tab !== "scripts";
   $("view-rooms").hidden = tab !== "rooms";
   $("view-audit").hidden = tab !== "audit";
+  $("view-presenters").hidden = tab !== "presenters";
+  if (tab === "presenters") presenters.show();
   if (tab === "audit") loadAudit(false);
   if (tab === "rooms") loadRooms();
   if (tab === "scripts" && editor) editor.requestMeasure();
@@ -1459,8 +1463,14 @@ async function loadAudit(more) {
 
 // ---- wiring ----
 
+// presenters is the Presenters tab (presenters.js), given what it needs
+// from here rather than importing it back.
+let presenters = null;
+
 function wire() {
   editor = new EditorView({ state: newEditorState(""), parent: $("editor") });
+  presenters = mountPresenters({ api, el, toast, isStale: (e) => e instanceof StaleSession,
+    openRoom: (id) => { showTab("rooms"); openRoom(id); }, roomsChanged: () => loadRooms().catch(() => {}) });
   loadSchema();
   $("signin-form").addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -1468,7 +1478,7 @@ function wire() {
     try { await signIn($("token").value.trim()); } catch (err) { $("signin-error").textContent = err.status === 401 ? "That token was refused." : "Could not sign in: " + err.message; }
     $("token").value = "";
   });
-  $("signout").addEventListener("click", () => { if (!dirty() || confirmDiscard()) signOut("Signed out."); });
+  $("signout").addEventListener("click", () => { if ((!dirty() || confirmDiscard()) && presenters.confirmDiscard()) signOut("Signed out."); });
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
   $("script-new").addEventListener("click", () => { $("new-form").hidden = false; $("new-id").focus(); });
   $("new-cancel").addEventListener("click", () => { $("new-form").hidden = true; });
@@ -1502,15 +1512,16 @@ function wire() {
     if (mod && e.key.toLowerCase() === "s") {
       // In the editor, CodeMirror's keymap has saved already.
       if (!e.defaultPrevented && state.tab === "scripts") saveScript();
+      else if (state.tab === "presenters") presenters.save();
       e.preventDefault();
     }
     else if (mod && e.shiftKey && e.key === "Enter" && state.tab === "rooms" && roomRecord()) {
       e.preventDefault();
       const rm = roomRecord();
       if (rm.status === "stopped") lifecycle("start"); else if (rm.status === "paused") lifecycle("resume");
-    } else if (e.altKey && ["1", "2", "3"].includes(e.key)) { e.preventDefault(); showTab(["scripts", "rooms", "audit"][Number(e.key) - 1]); }
+    } else if (e.altKey && ["1", "2", "3", "4"].includes(e.key)) { e.preventDefault(); showTab(["scripts", "rooms", "audit", "presenters"][Number(e.key) - 1]); }
   });
-  window.addEventListener("beforeunload", (e) => { if (dirty()) e.preventDefault(); });
+  window.addEventListener("beforeunload", (e) => { if (dirty() || presenters.dirty()) e.preventDefault(); });
   if (token()) showApp().catch(() => signOut("Sign in again."));
 }
 
