@@ -1493,10 +1493,10 @@ function wire() {
   $("room-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const body = { id: $("room-id").value.trim(), kind: $("room-kind").value, script: $("room-script").value, version: Number($("room-version").value || 0) };
-    if ($("room-title").value.trim()) body.title = $("room-title").value.trim();
+    if ($("new-room-title").value.trim()) body.title = $("new-room-title").value.trim();
     try {
       await api("POST", "/rooms", body);
-      $("room-id").value = ""; $("room-title").value = "";
+      $("room-id").value = ""; $("new-room-title").value = "";
       await openRoom(body.id);
     } catch (err) {
       if (err instanceof StaleSession) return;
