@@ -55,6 +55,13 @@ func dial(t *testing.T, s *server, query string) *viewer {
 	t.Helper()
 	url := "ws" + strings.TrimPrefix(s.base, "http") + "/ws?" + query
 	conn, resp, err := websocket.DefaultDialer.Dial(url, nil)
+	// A room the API has just created or started reaches the gateway
+	// through its watch of the rooms bucket a moment later: until then
+	// the room is unknown (404).
+	for deadline := time.Now().Add(10 * time.Second); err != nil && resp != nil && resp.StatusCode == http.StatusNotFound && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		conn, resp, err = websocket.DefaultDialer.Dial(url, nil)
+	}
 	if err != nil {
 		status := 0
 		if resp != nil {

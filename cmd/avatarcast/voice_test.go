@@ -37,9 +37,9 @@ func TestServeHostileNameAndViewerLang(t *testing.T) {
 	var reply *avatar.Reply
 	var thanks *avatar.Speech
 	var lines []avatar.Speech
-	for deadline := time.Now().Add(60 * time.Second); reply == nil || thanks == nil || len(lines) < 2; {
+	for deadline := time.Now().Add(120 * time.Second); reply == nil || thanks == nil || len(lines) < 2; {
 		if time.Now().After(deadline) {
-			t.Fatalf("after 60s: reply %v, thanks %v, %d lines", reply, thanks, len(lines))
+			t.Fatalf("after 120s: reply %v, thanks %v, %d lines", reply, thanks, len(lines))
 		}
 		e := v.next(30 * time.Second)
 		switch e.Type {
