@@ -348,7 +348,7 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	p.eng.block = d.block
 	p.SetAnswers(d.cfg.Answers, guard.New(guard.Config{Blocked: d.cfg.BlockedWords}), 0)
 	p.onEmit = func(typ avatar.EventType) { d.metrics.events.WithLabelValues(string(typ)).Inc() }
-	p.SetVoice(d.cfg.Voice)
+	p.setVoice(d.cfg.Voice, d.metrics.voice)
 	d.mu.Lock()
 	rr.player = p
 	d.mu.Unlock()

@@ -27,7 +27,7 @@ const (
 func newVoiceMetrics() *voiceMetrics {
 	m := &voiceMetrics{
 		asks: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "avatarcast_director_voice_renders_askstotal",
+			Name: "avatarcast_director_voice_renders_requested_total",
 			Help: "Lines this director asked the voice to render (ahead, prepared, or held for).",
 		}),
 		results: prometheus.NewCounterVec(prometheus.CounterOpts{
