@@ -49,15 +49,15 @@ func main() {
 
 // config is what the flags say.
 type config struct {
-	natsURL, creds, provider      string
-	httpURL, httpModel, httpVoice string
-	httpKey                       string
-	httpTimeout                   time.Duration
-	httpRetries, concurrency      int
-	bitrate                       int
-	metricsAddr, logLevel         string
-	maxAge                        time.Duration
-	maxBytes                      int64
+	natsURL, creds, provider                 string
+	httpURL, httpModel, httpVoice, httpPitch string
+	httpKey                                  string
+	httpTimeout                              time.Duration
+	httpRetries, concurrency                 int
+	bitrate                                  int
+	metricsAddr, logLevel                    string
+	maxAge                                   time.Duration
+	maxBytes                                 int64
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -79,6 +79,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	str(&c.httpURL, "http-url", "", "base URL of the TTS service for -provider http, e.g. http://127.0.0.1:8880")
 	str(&c.httpModel, "http-model", "tts-1", "model name sent to the TTS service")
 	str(&c.httpVoice, "http-voice", "alloy", "voice when a line names none, for -provider http")
+	str(&c.httpPitch, "http-pitch-field", "", "JSON field to send the persona's pitch in (1 normal), for a TTS service that takes one; empty: pitch is not sent (the OpenAI shape has none)")
 	str(&c.metricsAddr, "metrics-addr", "", "if set, serve /metrics on this host:port")
 	str(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	var timeout, maxAge, retries, conc, bitrate, maxBytes string
@@ -130,7 +131,7 @@ func synthesizer(c config) (voice.Synthesizer, error) {
 		return espeak.New(espeak.Config{Bitrate: c.bitrate})
 	case "http":
 		return httptts.New(httptts.Config{URL: c.httpURL, Model: c.httpModel, Voice: c.httpVoice, APIKey: c.httpKey,
-			Timeout: c.httpTimeout, Retries: c.httpRetries})
+			Timeout: c.httpTimeout, Retries: c.httpRetries, PitchField: c.httpPitch})
 	}
 	return nil, fmt.Errorf("-provider %q: want espeak or http", c.provider)
 }
