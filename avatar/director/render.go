@@ -59,7 +59,7 @@ type renderer struct {
 	busy  int       // renders in flight
 	// awaited are the lines the engine held for their render (OutRender)
 	// whose render is not back yet.
-	awaited map[lineKey]voice.Request
+	awaited map[lineKey]awaited
 	// skipUntil: the provider had nothing to render with; ask again after.
 	skipUntil time.Time
 	// slowUntil: a held line's render came too late; hold none before.
@@ -85,6 +85,12 @@ type lineVoice struct {
 	retry time.Time
 }
 
+// awaited is a line the engine holds for its render, since when.
+type awaited struct {
+	req   voice.Request
+	since time.Time
+}
+
 type rendered struct {
 	key  lineKey
 	res  voice.Result
@@ -94,7 +100,7 @@ type rendered struct {
 
 func newRenderer(prov voice.Provider, log *zap.Logger, met *voiceMetrics) *renderer {
 	return &renderer{prov: prov, log: log, met: met, done: make(chan rendered, voiceInFlight+1),
-		lines: map[lineKey]*lineVoice{}, awaited: map[lineKey]voice.Request{}}
+		lines: map[lineKey]*lineVoice{}, awaited: map[lineKey]awaited{}}
 }
 
 func keyOf(req voice.Request) lineKey {
@@ -204,16 +210,16 @@ func (r *renderer) await(ctx context.Context, now time.Time, req voice.Request) 
 		return true
 	}
 	if now.Before(r.slowUntil) {
-		r.met.waited(waitSkipped)
+		r.met.waited(waitSkipped, 0)
 		return true
 	}
 	r.start(ctx, now, req, voiceInFlight+1, false)
 	lv, ok := r.lines[k]
 	if !ok || lv.ready || !lv.retry.IsZero() {
-		r.met.waited(waitSkipped)
+		r.met.waited(waitSkipped, 0)
 		return true
 	}
-	r.awaited[k] = req
+	r.awaited[k] = awaited{req: req, since: now}
 	return false
 }
 
@@ -221,11 +227,12 @@ func (r *renderer) await(ctx context.Context, now time.Time, req voice.Request) 
 // (VoiceWait passed): held lines are not waited for before VoiceBackoff.
 func (r *renderer) late(now time.Time, req voice.Request) {
 	k := keyOf(req)
-	if _, ok := r.awaited[k]; !ok {
+	a, ok := r.awaited[k]
+	if !ok {
 		return
 	}
 	delete(r.awaited, k)
-	r.met.waited(waitLate)
+	r.met.waited(waitLate, now.Sub(a.since))
 	if !now.Before(r.slowUntil.Add(time.Minute)) {
 		r.log.Info("a line was not rendered in time: spoken estimated; held lines are not waited for a while",
 			zap.Duration("wait", VoiceWait))
@@ -259,10 +266,12 @@ func (r *renderer) trim() {
 // is asked before then.
 func (r *renderer) take(d rendered, now time.Time) (voice.Request, bool) {
 	r.busy--
-	req, held := r.awaited[d.key]
+	a, held := r.awaited[d.key]
+	req := a.req
 	delete(r.awaited, d.key)
 	if held {
-		r.met.waited(waitInTime)
+		r.met.waited(waitInTime, now.Sub(a.since))
+		r.log.Debug("a line held for its render", zap.Duration("wait", now.Sub(a.since)), zap.Error(d.err))
 	}
 	r.met.rendered(d)
 	lv, ok := r.lines[d.key]

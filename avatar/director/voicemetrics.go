@@ -1,6 +1,8 @@
 package director
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/avatarcast/avatarcast/avatar"
@@ -10,11 +12,12 @@ import (
 // labels are bounded (outcomes, kinds of line), never per room or line.
 // A nil *voiceMetrics counts nothing.
 type voiceMetrics struct {
-	asks    prometheus.Counter
-	results *prometheus.CounterVec // rendered, hit, failed
-	seconds prometheus.Histogram
-	waits   *prometheus.CounterVec // in_time, late, skipped
-	lines   *prometheus.CounterVec // kind × audio
+	asks     prometheus.Counter
+	results  *prometheus.CounterVec // rendered, hit, failed
+	seconds  prometheus.Histogram
+	waits    *prometheus.CounterVec // in_time, late, skipped
+	waitSecs prometheus.Histogram
+	lines    *prometheus.CounterVec // kind × audio
 }
 
 // How a line held for its render ended (the wait label).
@@ -43,6 +46,11 @@ func newVoiceMetrics() *voiceMetrics {
 			Name: "avatarcast_director_voice_waits_total",
 			Help: "Lines not rendered ahead that the show held for their render, by outcome: in_time, late (spoken estimated after the wait), skipped (not waited for).",
 		}, []string{"outcome"}),
+		waitSecs: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "avatarcast_director_voice_wait_seconds",
+			Help:    "How long a line held for its render waited (in time or late; VoiceWait is the most).",
+			Buckets: []float64{.005, .01, .025, .05, .1, .15, .2, .25, .3},
+		}),
 		lines: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "avatarcast_director_voice_lines_total",
 			Help: "Lines spoken, by kind (script, reply, say, thanks, disclosure, notice) and whether with audio (audio=\"true\") or estimated.",
@@ -58,7 +66,7 @@ func newVoiceMetrics() *voiceMetrics {
 }
 
 func (m *voiceMetrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.asks, m.results, m.seconds, m.waits, m.lines}
+	return []prometheus.Collector{m.asks, m.results, m.seconds, m.waits, m.waitSecs, m.lines}
 }
 
 func (m *voiceMetrics) requested() {
@@ -82,9 +90,15 @@ func (m *voiceMetrics) rendered(d rendered) {
 	}
 }
 
-func (m *voiceMetrics) waited(outcome string) {
-	if m != nil {
-		m.waits.WithLabelValues(outcome).Inc()
+// waited counts a line held for its render that waited d (skipped: 0,
+// not timed).
+func (m *voiceMetrics) waited(outcome string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.waits.WithLabelValues(outcome).Inc()
+	if outcome != waitSkipped {
+		m.waitSecs.Observe(d.Seconds())
 	}
 }
 
