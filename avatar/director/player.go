@@ -286,9 +286,10 @@ func (p *Player) step1(ctx context.Context, m Msg, reply func(avatar.ControlRepl
 				p.vo.late(now, held) // if its render is not back (then it is not in time)
 			}
 		}
-		if spoke(out) || isSay(m) {
-			// A line starts, or the merchant typed one: render the next
-			// ones while this one is spoken.
+		if spoke(out) || isSay(m) || mayAnswer(m) {
+			// A line starts, the merchant typed one, or a viewer's
+			// question (or the model's answer to one) came: render the
+			// next ones while this one is spoken.
 			defer p.renderAhead(ctx, true)
 		}
 	}
@@ -371,4 +372,15 @@ func (p *Player) audit(ctx context.Context, action string, detail any) {
 func isSay(m Msg) bool {
 	c, ok := m.(MsgControl)
 	return ok && c.Control.Type == avatar.CtlSay
+}
+
+// mayAnswer reports whether m may queue an answer to a viewer.
+func mayAnswer(m Msg) bool {
+	switch m := m.(type) {
+	case MsgInput:
+		return m.Input.Type == avatar.MsgQuestion || m.Input.Type == avatar.MsgComment
+	case MsgAnswered:
+		return true
+	}
+	return false
 }

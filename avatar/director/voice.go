@@ -220,6 +220,44 @@ func (e *Engine) rendered(s *spoken) (voice.Result, bool) {
 	return res, true
 }
 
+// answerRequest is what the driver renders for answer a, as speakAnswer
+// or speakUnmatched would say it now, addressed to its viewers by name;
+// false: not known yet (the model is still writing it) or none.
+func (e *Engine) answerRequest(a *pendingAnswer) (voice.Request, bool) {
+	if a.faq >= 0 {
+		if a.faq >= len(e.prog.Show.FAQ) || len(e.prog.Show.FAQ[a.faq].Answer) == 0 {
+			return voice.Request{}, false
+		}
+		lang := a.lang
+		if _, ok := e.prog.Show.FAQ[a.faq].Answer[0].Say[lang]; !ok {
+			lang = e.cur.Lang
+		}
+		text, cues := e.replyText(a, lang)
+		return e.lineRequest(text, lang, cues), true
+	}
+	if a.source == sourceModel {
+		if len(a.spoken) == 0 {
+			return voice.Request{}, false
+		}
+		text, _ := e.unmatchedText(a, nil, a.lang)
+		return e.lineRequest(text, a.lang, nil), true
+	}
+	fb := e.prog.Show.Fallback
+	if len(fb) == 0 {
+		return voice.Request{}, false
+	}
+	l := &fb[e.model.lastFallback%len(fb)] // the one rotate gives next
+	lang := a.lang
+	if _, ok := l.Say[lang]; !ok {
+		lang = e.cur.Lang
+	}
+	if _, ok := l.Say[lang]; !ok {
+		_, lang = pick(l, lang, e.prog.Show.Languages)
+	}
+	text, cues := e.unmatchedText(a, l, lang)
+	return e.lineRequest(text, lang, cues), true
+}
+
 // voiceCue returns when cue i of a line rendered as res fires, in ms from
 // the line's start: at its mark, or (a provider that reports no marks) at
 // the word of the audio's track at the cue's byte offset at.
@@ -231,8 +269,9 @@ func voiceCue(res voice.Result, i, at int) int {
 }
 
 // Upcoming returns the next n lines the show will most likely speak, as
-// requests to render: merchant lines waiting, then the script's next
-// lines from the cursor (an `if` taken as it would be now, but for the
+// requests to render: merchant lines waiting, answers to viewers waiting
+// (as they would be said now), then the script's next lines from the
+// cursor (an `if` taken as it would be now, but for the
 // viewer count, where it stops), or the next attract line. A guess is enough: a line rendered for
 // nothing costs one render, a line not rendered is estimated. The driver
 // calls it after a line starts, when the voice is on.
@@ -243,6 +282,17 @@ func (e *Engine) Upcoming(n int) []voice.Request {
 			return out
 		}
 		out = append(out, e.SayRequest(c))
+	}
+	for _, a := range e.answers {
+		if len(out) == n {
+			return out
+		}
+		if e.now.Before(a.notBefore) {
+			continue
+		}
+		if req, ok := e.answerRequest(a); ok {
+			out = append(out, req)
+		}
 	}
 	add := func(l *script.Line) {
 		// As sayLine will say it, so the render is found by the same key.

@@ -209,3 +209,33 @@ func TestPlayerVoicesEveryLine(t *testing.T) {
 		}
 	})
 }
+
+// TestUpcomingNamesAnswers: once viewers' questions are queued, the lines
+// the engine names as upcoming are their answers as it then says them,
+// addressed by name (an FAQ answer, the fallback), so the driver renders
+// them while the current line is spoken and they need not wait.
+func TestUpcomingNamesAnswers(t *testing.T) {
+	v := &readyVoices{lines: map[lineKey]voice.Result{}}
+	s := &sim{t: t, e: NewEngine(liveRoom("r", avatar.KindLivestream), loadShow(t, "demo-live.yaml"), nil), now: t0,
+		voices: v, render: func(voice.Request) (*voice.Result, time.Duration) { return nil, 0 }}
+	s.e.SetVoices(v)
+	s.send(MsgRestore{})
+	s.untilLine(time.Minute, "greet-hello")
+	s.advance(200 * time.Millisecond)
+	s.send(MsgInput{Input: avatar.Input{Viewer: "v1", Type: avatar.MsgQuestion, Data: avatar.MessageData{Text: "多少钱？", Name: "小红"}}})
+	s.send(MsgInput{Input: avatar.Input{Viewer: "v2", Type: avatar.MsgQuestion, Data: avatar.MessageData{Text: "你们老板是谁？", Name: "阿明"}}})
+	up := s.e.Upcoming(2)
+	if len(up) != 2 || !strings.HasPrefix(up[0].Text, "小红，龙井") || !strings.HasPrefix(up[1].Text, "阿明，") {
+		t.Fatalf("upcoming with two questions queued: %+v, want their answers addressed by name", up)
+	}
+	n := len(v.looked)
+	s.until(time.Minute, "both answers", func(evs []timedOut) bool {
+		lines := outLines(evs)
+		return slices.Contains(lines, "faq-price-1") && slices.ContainsFunc(lines, func(id string) bool { return strings.HasPrefix(id, "fallback-") })
+	})
+	for _, want := range up {
+		if !slices.ContainsFunc(v.looked[n:], func(r voice.Request) bool { return keyOf(r) == keyOf(want) }) {
+			t.Errorf("upcoming %q was not the line looked up when spoken: %+v", want.Text, v.looked[n:])
+		}
+	}
+}
