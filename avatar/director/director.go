@@ -350,7 +350,7 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	p.eng.thanks.guard = g // names in thank-yous (thanks.go)
 	p.SetAnswers(d.cfg.Answers, g, 0)
 	p.onEmit = func(typ avatar.EventType) { d.metrics.events.WithLabelValues(string(typ)).Inc() }
-	p.SetVoice(d.cfg.Voice)
+	p.setVoice(d.cfg.Voice, d.metrics.voice)
 	d.mu.Lock()
 	rr.player = p
 	d.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/script"
 	"github.com/avatarcast/avatarcast/avatar/speech"
+	"github.com/avatarcast/avatarcast/avatar/voice"
 )
 
 // Timing of the show engine; see docs/director.md.
@@ -55,6 +56,11 @@ type Engine struct {
 	voice speech.Voice
 	// voices holds the lines the driver rendered (voice.go); nil: no voice.
 	voices Voices
+	// held is a line waiting for its render (heldReq) since it was
+	// chosen, heldDone set when the driver answered for it (voice.go).
+	held     *spoken
+	heldReq  voice.Request
+	heldDone bool
 
 	seq    uint64 // last seq given to an event
 	cur    cursor
@@ -215,6 +221,10 @@ const (
 	// OutAsk: run *Ask through the model off the engine and send back a
 	// MsgAnswered (answers.go).
 	OutAsk
+	// OutRender: render *Render, a line the engine holds for its audio,
+	// and send back MsgRendered once it is ready in Voices or will not
+	// be (voice.go).
+	OutRender
 )
 
 // Out is one thing an Update asks the driver to do.
@@ -232,6 +242,12 @@ type Out struct {
 	// Question is OutQuestion's record, Ask OutAsk's question.
 	Question *avatar.Question
 	Ask      *Ask
+	// Render is OutRender's line.
+	Render *voice.Request
+	// Line is the kind of line (LineScript…) an OutEvent of speech or
+	// reply speaks, and Voiced whether it has audio: for metrics.
+	Line   string
+	Voiced bool
 }
 
 // untilKind is what ends a wait before its deadline.
@@ -243,6 +259,7 @@ const (
 	untilPause                  // a scripted pause: as untilInterjection
 	untilUpdate                 // the room record changed
 	untilRestock                // a product came back in stock, or an interjection is due
+	untilRendered               // the driver answered for the line held for its render (voice.go)
 )
 
 // waitFor is where the show waits: until deadline (zero: no deadline) or
@@ -320,6 +337,8 @@ func (e *Engine) Update(now time.Time, m Msg) ([]Out, time.Time, error) {
 		e.viewerCounts.Set(m.Gateway, m.Count, m.At)
 	case MsgAnswered:
 		e.onAnswered(m)
+	case MsgRendered:
+		e.renderedMsg(m)
 	case MsgTick:
 	}
 	e.expireAsk()
@@ -410,6 +429,8 @@ func (e *Engine) untilHolds(u untilKind) bool {
 		return e.upd != nil
 	case untilRestock:
 		return e.com.restocked || e.interjectionDue()
+	case untilRendered:
+		return e.heldDone
 	}
 	return false
 }
@@ -441,7 +462,11 @@ func (e *Engine) blocked() bool { return e.waiting || e.err != nil }
 
 // resume goes on after a wait: the line being spoken, then what follows it.
 func (e *Engine) resume() {
-	if e.speaking {
+	if e.speakHeld() {
+		if e.blocked() {
+			return
+		}
+	} else if e.speaking {
 		e.finishLine()
 		if e.blocked() {
 			return

@@ -9,6 +9,7 @@ import (
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/script"
+	"github.com/avatarcast/avatarcast/avatar/voice"
 )
 
 // The engine's rules as plain table tests: messages in, outs out. No NATS,
@@ -26,6 +27,19 @@ type sim struct {
 	out     []timedOut // every out so far
 	replies []avatar.ControlReply
 	nextID  uint64
+
+	// render, if set, answers the engine's OutRender as a driver would:
+	// with res (nil: the render failed) after a while (negative: never).
+	// A result is put in voices when it comes back.
+	render  func(req voice.Request) (res *voice.Result, after time.Duration)
+	voices  *readyVoices
+	renders []simRender // not back yet, in order
+}
+
+type simRender struct {
+	at  time.Time
+	req voice.Request
+	res *voice.Result
 }
 
 type timedOut struct {
@@ -57,7 +71,48 @@ func (s *sim) send(m Msg) []Out {
 		s.t.Fatalf("Update(%T) at %v asks to wake at %v, not later", m, s.now.Sub(t0), wake.Sub(t0))
 	}
 	s.wake = wake
+	for _, o := range out {
+		if o.Kind == OutRender && s.render != nil {
+			if res, after := s.render(*o.Render); after >= 0 {
+				s.renders = append(s.renders, simRender{at: s.now.Add(after), req: *o.Render, res: res})
+			}
+		}
+	}
+	slices.SortStableFunc(s.renders, func(a, b simRender) int { return a.at.Compare(b.at) })
+	if len(s.renders) > 0 && !s.renders[0].at.After(s.now) {
+		s.deliver()
+	}
 	return out
+}
+
+// deliver gives the engine the first render back.
+func (s *sim) deliver() {
+	s.t.Helper()
+	r := s.renders[0]
+	s.renders = s.renders[1:]
+	if r.res != nil {
+		s.voices.lines[keyOf(r.req)] = *r.res
+	}
+	s.send(MsgRendered{Request: r.req})
+}
+
+// next returns when the next thing happens: a render comes back or the
+// engine's wake-up (zero: nothing will).
+func (s *sim) next() time.Time {
+	if len(s.renders) > 0 && (s.wake.IsZero() || s.renders[0].at.Before(s.wake)) {
+		return s.renders[0].at
+	}
+	return s.wake
+}
+
+// fire does what is due at s.now: a render back, else the wake-up.
+func (s *sim) fire() {
+	s.t.Helper()
+	if len(s.renders) > 0 && !s.renders[0].at.After(s.now) {
+		s.deliver()
+		return
+	}
+	s.send(MsgTick{})
 }
 
 // control sends c and returns the engine's answer.
@@ -77,9 +132,9 @@ func (s *sim) control(c avatar.Control) avatar.ControlReply {
 func (s *sim) advance(d time.Duration) {
 	s.t.Helper()
 	end := s.now.Add(d)
-	for !s.wake.IsZero() && !s.wake.After(end) {
-		s.now = s.wake
-		s.send(MsgTick{})
+	for n := s.next(); !n.IsZero() && !n.After(end); n = s.next() {
+		s.now = n
+		s.fire()
 	}
 	s.now = end
 }
@@ -90,11 +145,12 @@ func (s *sim) until(limit time.Duration, what string, cond func(evs []timedOut) 
 	s.t.Helper()
 	end := s.now.Add(limit)
 	for !cond(s.events()) {
-		if s.wake.IsZero() || s.wake.After(end) {
+		n := s.next()
+		if n.IsZero() || n.After(end) {
 			s.t.Fatalf("after %v: %s never happened; events: %s", limit, what, outSummary(s.events()))
 		}
-		s.now = s.wake
-		s.send(MsgTick{})
+		s.now = n
+		s.fire()
 	}
 	return s.events()
 }

@@ -20,6 +20,7 @@ type metrics struct {
 	losses         prometheus.Counter
 	handovers      prometheus.Counter
 	controlSeconds prometheus.Histogram
+	voice          *voiceMetrics // voicemetrics.go
 }
 
 func newMetrics() *metrics {
@@ -53,6 +54,7 @@ func newMetrics() *metrics {
 			Help:    "Time from a merchant control's arrival to its answer.",
 			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}),
+		voice: newVoiceMetrics(),
 	}
 }
 
@@ -64,7 +66,8 @@ func (d *Director) Collectors() []prometheus.Collector {
 		Name: "avatarcast_director_rooms_owned",
 		Help: "Rooms this director plays now (holds the lease of).",
 	}, func() float64 { return float64(len(d.owned())) })
-	return []prometheus.Collector{owned, m.events, m.acquired, m.takeovers, m.renewals, m.losses, m.handovers, m.controlSeconds}
+	cs := []prometheus.Collector{owned, m.events, m.acquired, m.takeovers, m.renewals, m.losses, m.handovers, m.controlSeconds}
+	return append(cs, m.voice.collectors()...)
 }
 
 // owned returns the rooms this director plays, sorted.

@@ -38,6 +38,8 @@ type Player struct {
 	onEmit func(avatar.EventType)
 	// vo renders lines ahead (render.go); nil: no voice.
 	vo *renderer
+	// vmet counts lines spoken with audio or estimated; nil: not counted.
+	vmet *voiceMetrics
 
 	// ask runs the model's answers (answers.go); nil: model off.
 	ask      *asker
@@ -69,13 +71,17 @@ func NewPlayer(room avatar.Room, prog *Program, sink Sink, log *zap.Logger) *Pla
 // SetVoice makes the player render its lines with prov ahead of time, so
 // they are spoken with audio and the synthesiser's timings (nil: no
 // voice). Call it before Run.
-func (p *Player) SetVoice(prov voice.Provider) {
+func (p *Player) SetVoice(prov voice.Provider) { p.setVoice(prov, nil) }
+
+// setVoice is SetVoice counting into met (nil: not counted).
+func (p *Player) setVoice(prov voice.Provider, met *voiceMetrics) {
+	p.vmet = met
 	if prov == nil {
 		p.vo = nil
 		p.eng.SetVoices(nil)
 		return
 	}
-	p.vo = newRenderer(prov, p.log)
+	p.vo = newRenderer(prov, p.log, met)
 	p.eng.SetVoices(p.vo)
 }
 
@@ -181,6 +187,7 @@ func (p *Player) run(ctx context.Context) error {
 		return err
 	}
 	p.token = token
+	p.renderAhead(ctx, false) // the disclosure, FAQ answers…: before the show starts
 	wake, err := p.step(ctx, MsgRestore{Seq: seq, Cursor: cur, State: st, Found: found}, nil)
 	if err != nil {
 		return err
@@ -191,23 +198,6 @@ func (p *Player) run(ctx context.Context) error {
 	if p.vo != nil {
 		rendered = p.vo.done
 	}
-	// A merchant's typed line waits up to SayWait for its render (and
-	// the inbox behind it, so nothing overtakes it).
-	inbox := p.inbox
-	var (
-		held    *item
-		heldKey lineKey
-		holdC   <-chan time.Time
-	)
-	hold := time.NewTimer(time.Hour)
-	hold.Stop()
-	defer hold.Stop()
-	release := func() (time.Time, error) {
-		it := *held
-		held, holdC, inbox = nil, nil, p.inbox
-		hold.Stop()
-		return p.deliver(ctx, it)
-	}
 	for {
 		var tc <-chan time.Time
 		if !wake.IsZero() {
@@ -217,18 +207,8 @@ func (p *Player) run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case it := <-inbox:
-			if it.ctl != nil && it.ctl.Type == avatar.CtlSay && p.vo != nil {
-				if k, ok := p.vo.await(ctx, time.Now(), p.eng.SayRequest(*it.ctl)); ok {
-					held, heldKey, inbox = &it, k, nil
-					hold.Reset(SayWait)
-					holdC = hold.C
-					continue
-				}
-			}
+		case it := <-p.inbox:
 			wake, err = p.deliver(ctx, it)
-		case <-holdC:
-			wake, err = release()
 		case <-p.wake:
 			for _, m := range p.mail() {
 				if wake, err = p.step(ctx, m, nil); err != nil {
@@ -240,13 +220,12 @@ func (p *Player) run(ctx context.Context) error {
 		case m := <-p.answered:
 			wake, err = p.step(ctx, m, nil)
 		case r := <-rendered:
-			// A render came back: keep it, and render on (a slot is free).
-			p.vo.take(r, time.Now())
-			if held != nil && r.key == heldKey {
-				wake, err = release()
-			} else {
-				p.vo.ask(ctx, time.Now(), p.eng.Upcoming(LookAhead))
+			// A render came back: keep it, tell the engine if it holds
+			// the line for it, and render on (a slot is free).
+			if req, held := p.vo.take(r, time.Now()); held {
+				wake, err = p.step(ctx, MsgRendered{Request: req}, nil)
 			}
+			p.renderAhead(ctx, true)
 		}
 		if err != nil {
 			return err
@@ -267,12 +246,52 @@ func (p *Player) deliver(ctx context.Context, it item) (time.Time, error) {
 // answers the control m is, if it is one: with "internal error" if an
 // event or the state before its answer cannot be stored.
 func (p *Player) step(ctx context.Context, m Msg, reply func(avatar.ControlReply)) (time.Time, error) {
+	for {
+		wake, next, err := p.step1(ctx, m, reply)
+		if err != nil || next == nil {
+			return wake, err
+		}
+		// The engine holds a line for a render that will not come (or is
+		// ready): it need not wait.
+		m, reply = next, nil
+	}
+}
+
+// renderAhead renders what the engine will most likely say next, then
+// (prepared) the lines it keeps rendered.
+func (p *Player) renderAhead(ctx context.Context, upcoming bool) {
+	if p.vo == nil {
+		return
+	}
 	now := time.Now()
+	if upcoming {
+		p.vo.ask(ctx, now, p.eng.Upcoming(LookAhead))
+	}
+	p.vo.prepare(ctx, now, p.eng.Prepared(PreparedLines))
+}
+
+// step1 is one step; next is a message to give the engine at once.
+func (p *Player) step1(ctx context.Context, m Msg, reply func(avatar.ControlReply)) (time.Time, Msg, error) {
+	now := time.Now()
+	var held voice.Request
+	wasHolding := false
+	if p.vo != nil {
+		held, wasHolding = p.eng.Holding()
+	}
 	out, wake, failed := p.eng.Update(now, m)
-	if p.vo != nil && (spoke(out) || isSay(m)) {
-		// A line starts, or the merchant typed one: render the next ones
-		// while this one is spoken.
-		defer func() { p.vo.ask(ctx, time.Now(), p.eng.Upcoming(LookAhead)) }()
+	var next Msg
+	if p.vo != nil {
+		if wasHolding {
+			if req, still := p.eng.Holding(); !still || keyOf(req) != keyOf(held) {
+				p.vo.late(now, held) // if its render is not back (then it is not in time)
+			}
+		}
+		if spoke(out) || isSay(m) || mayAnswer(m) {
+			// A line starts, the merchant typed one, or a viewer's
+			// question (or the model's answer to one) came: render the
+			// next ones while this one is spoken.
+			defer p.renderAhead(ctx, true)
+		}
 	}
 	for i := range out {
 		o := &out[i]
@@ -292,6 +311,10 @@ func (p *Player) step(ctx context.Context, m Msg, reply func(avatar.ControlReply
 			p.recordQuestion(ctx, o.Question)
 		case OutAsk:
 			p.runAsk(ctx, o.Ask)
+		case OutRender:
+			if p.vo == nil || p.vo.await(ctx, now, *o.Render) {
+				next = MsgRendered{Request: *o.Render}
+			}
 		case OutReply:
 			if reply != nil {
 				reply(*o.Reply)
@@ -302,10 +325,13 @@ func (p *Player) step(ctx context.Context, m Msg, reply func(avatar.ControlReply
 			if reply != nil {
 				reply(avatar.ControlReply{Error: "internal error"})
 			}
-			return wake, err
+			return wake, nil, err
 		}
 	}
-	return wake, failed
+	if failed != nil {
+		return wake, nil, failed
+	}
+	return wake, next, nil
 }
 
 // publish publishes event o, dated at, fenced by the last event's token.
@@ -326,6 +352,7 @@ func (p *Player) publish(ctx context.Context, at time.Time, o *Out) error {
 	if p.onEmit != nil {
 		p.onEmit(o.Type)
 	}
+	p.vmet.spoken(o)
 	return nil
 }
 
@@ -345,4 +372,15 @@ func (p *Player) audit(ctx context.Context, action string, detail any) {
 func isSay(m Msg) bool {
 	c, ok := m.(MsgControl)
 	return ok && c.Control.Type == avatar.CtlSay
+}
+
+// mayAnswer reports whether m may queue an answer to a viewer.
+func mayAnswer(m Msg) bool {
+	switch m := m.(type) {
+	case MsgInput:
+		return m.Input.Type == avatar.MsgQuestion || m.Input.Type == avatar.MsgComment
+	case MsgAnswered:
+		return true
+	}
+	return false
 }

@@ -5,7 +5,6 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -249,8 +248,7 @@ func (e *Engine) interject() bool {
 		if lang == "" {
 			lang = e.cur.Lang
 		}
-		id := "say-" + strconv.FormatUint(e.seq+1, 10)
-		e.speak(spoken{id: id, text: c.Text, lang: lang})
+		e.speak(spoken{kind: LineSay, text: c.Text, lang: lang}) // its id is its speech event's seq
 		return true
 	}
 	if len(e.soldOut) > 0 {

@@ -25,6 +25,8 @@ type spoken struct {
 	reply            *avatar.Reply     // sent as a reply event with the speech
 	translations     map[string]string // the line in the script's other languages
 	advance          bool              // a script step: move the cursor on with the speech
+	kind             string            // LineScript…; "": told by the fields (lineKind)
+	held             bool              // held once for its render already (Engine.hold)
 	_                [0]func() bool    // not comparable
 }
 
@@ -45,13 +47,23 @@ func (e *Engine) sayLine(l *script.Line, advance bool) {
 // speak publishes a spoken line: expression and gesture, then the speech
 // (or reply) event, then each cue at its word, then waits until the line
 // and a breath are over, serving controls and input meanwhile.
+//
+// A line not rendered yet is first held for its render (Engine.hold, at
+// most VoiceWait), then spoken from resume.
 func (e *Engine) speak(s spoken) {
+	res, voiced := e.rendered(&s)
+	if !voiced && e.hold(&s) {
+		return
+	}
+	if s.kind == LineSay && s.id == "" {
+		// Named by its speech event's seq, known only now.
+		s.id = "say-" + strconv.FormatUint(e.seq+1, 10)
+	}
 	tl := e.prog.time(s.line, s.text, s.lang, e.voice, s.cached)
 	sp := avatar.Speech{
 		LineID: s.id, Text: s.text, Lang: s.lang, Emotion: s.emotion,
 		DurationMS: tl.tr.DurationMS, Words: tl.words, Visemes: tl.visemes, Translations: s.translations,
 	}
-	res, voiced := e.rendered(&s)
 	if voiced {
 		// Rendered ahead by the driver: the audio's length, words,
 		// visemes and cue marks (voice.go).
@@ -94,10 +106,13 @@ func (e *Engine) speak(s spoken) {
 	if s.reply != nil {
 		r := *s.reply
 		r.Speech, r.AIGC = sp, sp.AIGC
-		e.emitState(avatar.EventReply, r)
+		e.emit(avatar.EventReply, r)
 	} else {
-		e.emitState(avatar.EventSpeech, sp)
+		e.emit(avatar.EventSpeech, sp)
 	}
+	ev := &e.out[len(e.out)-1]
+	ev.Line, ev.Voiced = lineKind(&s), voiced
+	e.saveState()
 	e.ends = ends
 	e.finishLine()
 }

@@ -65,10 +65,14 @@ func TestEngineSpeaksRenderedLines(t *testing.T) {
 	req := voice.LineRequest(long.Text, "en", 0, []int{long.Cues[0].At, long.Cues[1].At})
 	res := fakeResult(req)
 
-	run := func(v Voices) (*sim, []timedOut) {
+	run := func(v *readyVoices) (*sim, []timedOut) {
 		s := &sim{t: t, e: NewEngine(liveRoom("r", avatar.KindLivestream), prog, nil), now: t0}
 		if v != nil {
 			s.e.SetVoices(v)
+			// A line not ready is held for its render: the driver says
+			// at once that it will not come.
+			s.voices = v
+			s.render = func(voice.Request) (*voice.Result, time.Duration) { return nil, 0 }
 		}
 		s.send(MsgRestore{})
 		return s, s.untilLine(time.Minute, "next")
@@ -228,8 +232,9 @@ func voicedLines(t *testing.T, evs []avatar.Envelope) []spokenLine {
 }
 
 // TestPlayerRendersAhead: the player renders the next line while one is
-// spoken, so every line after the first has its audio when it is due, and
-// each line is rendered once however often the loop says it.
+// spoken, so every line after the first has its audio when it is due (the
+// first, chosen before anything was rendered, is held for its render),
+// and each line is rendered once however often the loop says it.
 func TestPlayerRendersAhead(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		prog := cuesProgram(t)
@@ -242,12 +247,7 @@ func TestPlayerRendersAhead(t *testing.T) {
 		if len(lines) < 6 {
 			t.Fatalf("%d lines in 2 minutes", len(lines))
 		}
-		// The first line is spoken in the player's first step, before
-		// anything could be rendered; every later one was rendered ahead.
-		if lines[0].audio != "" {
-			t.Errorf("first line has audio %q: nothing was rendered yet", lines[0].audio)
-		}
-		for _, l := range lines[1:] {
+		for _, l := range lines {
 			if !strings.HasPrefix(l.audio, "/audio/") {
 				t.Errorf("line %s (seq %d) spoken without audio: not rendered ahead", l.id, l.seq)
 			}
@@ -259,9 +259,12 @@ func TestPlayerRendersAhead(t *testing.T) {
 }
 
 // TestPlayerNeverWaitsForTheVoice: a provider that fails at once
-// (no worker) or never answers changes nothing in what is said or when:
-// the lines go out without audio, as with no voice; with no worker the
+// (no worker, or broken) changes nothing in what is said or when: the
+// lines go out without audio, as with no voice; with no worker the
 // player stops asking for a while (VoiceBackoff) instead of every line.
+// One that never answers changes nothing in what is said, and when by
+// VoiceWait for a line held for its render, after which no line is held
+// for VoiceBackoff.
 func TestPlayerNeverWaitsForTheVoice(t *testing.T) {
 	prog := cuesProgram(t)
 	play := func(prov voice.Provider) []avatar.Envelope {
@@ -293,6 +296,14 @@ func TestPlayerNeverWaitsForTheVoice(t *testing.T) {
 		for i := range min(len(evs), len(silent)) {
 			x, y := evs[i], silent[i]
 			x.ID, y.ID = "", "" // random
+			if name == "slow" {
+				// Held VoiceWait, once per VoiceBackoff at most: over a
+				// minute, at most 12 × VoiceWait late.
+				if late := time.Time(x.TS).Sub(time.Time(y.TS)); late < 0 || late > time.Minute/VoiceBackoff*VoiceWait {
+					t.Errorf("slow provider: event %d is %v late", i, late)
+				}
+				x.TS = y.TS
+			}
 			a, _ := json.Marshal(x)
 			b, _ := json.Marshal(y)
 			if string(a) != string(b) {
@@ -394,7 +405,7 @@ segments:
 `
 
 // TestTypedLineWaitsBrieflyForItsVoice: a merchant's line that would be
-// spoken at once (the show is in a pause) waits up to SayWait for its
+// spoken at once (the show is in a pause) waits up to VoiceWait for its
 // render: a quick render gives it audio; a slow one is not waited for
 // (the line goes out estimated, before the render is back).
 func TestTypedLineWaitsBrieflyForItsVoice(t *testing.T) {
@@ -407,7 +418,7 @@ func TestTypedLineWaitsBrieflyForItsVoice(t *testing.T) {
 		name  string
 		delay time.Duration
 		audio bool
-	}{{"quick render", SayWait / 3, true}, {"slow render", 3 * SayWait, false}} {
+	}{{"quick render", VoiceWait / 3, true}, {"slow render", 3 * VoiceWait, false}} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				prov := &fakeVoice{delay: tc.delay}
@@ -417,7 +428,7 @@ func TestTypedLineWaitsBrieflyForItsVoice(t *testing.T) {
 				synctest.Wait()
 				got := make(chan avatar.ControlReply, 1)
 				p.Control(avatar.Control{Type: avatar.CtlSay, Text: "Welcome, everyone!"}, func(r avatar.ControlReply) { got <- r })
-				time.Sleep(SayWait + time.Millisecond)
+				time.Sleep(VoiceWait + time.Millisecond)
 				synctest.Wait()
 				if r := <-got; !r.OK {
 					t.Fatalf("say: %+v", r)
@@ -429,7 +440,7 @@ func TestTypedLineWaitsBrieflyForItsVoice(t *testing.T) {
 					}
 				}
 				if say == nil {
-					t.Fatalf("the typed line was not spoken within SayWait: %s", summary(sink.all()))
+					t.Fatalf("the typed line was not spoken within VoiceWait: %s", summary(sink.all()))
 				}
 				if has := say.audio != ""; has != tc.audio {
 					t.Errorf("typed line audio %q, want audio: %v", say.audio, tc.audio)

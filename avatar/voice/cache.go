@@ -52,7 +52,7 @@ func (c *Cache) Render(ctx context.Context, req Request) (Result, error) {
 		c.fails.Add(1)
 		return Result{}, err
 	}
-	key := Key(c.Synth.ID(), req)
+	key := c.key(req)
 	if res, ok, err := c.Store.Get(ctx, key); err != nil {
 		c.fails.Add(1)
 		return Result{}, fmt.Errorf("voice: read cache %s: %w", key, err)
@@ -183,4 +183,13 @@ func clampTrack(res *Result) {
 	for i := range res.Marks {
 		res.Marks[i].AtMS = min(max(res.Marks[i].AtMS, 0), d)
 	}
+}
+
+// key is req's content address: of req as the synthesiser renders it
+// (Hearer), so settings it ignores are not in it.
+func (c *Cache) key(req Request) string {
+	if h, ok := c.Synth.(Hearer); ok {
+		req = h.Hears(req)
+	}
+	return Key(c.Synth.ID(), req)
 }

@@ -145,6 +145,16 @@ type Synthesizer interface {
 	ID() string
 }
 
+// A Hearer is a Synthesizer that honours only some of a request's
+// settings: Hears returns req as it is rendered, the settings it ignores
+// set to their defaults (an HTTP service without a pitch parameter: Pitch
+// 0). Cache keys the audio by that, so a line is not rendered again for a
+// setting that changes nothing, and its key does not claim a setting the
+// audio does not have.
+type Hearer interface {
+	Hears(req Request) Request
+}
+
 // Provider renders a line and says where its audio is. The director calls
 // one before a line is due; on an error it speaks the line without audio
 // (estimated timings, the pages' own fallback).

@@ -97,3 +97,31 @@ func TestWorkerWithHTTPProvider(t *testing.T) {
 		t.Errorf("after failures: %v", err)
 	}
 }
+
+// TestHTTPPitchField: -http-pitch-field (or its env twin) makes the HTTP
+// provider send the pitch, and its ID (part of every cache key) says so.
+func TestHTTPPitchField(t *testing.T) {
+	env := map[string]string{"AVATARCAST_HTTP_PITCH_FIELD": "pitch"}
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"-http-url", "http://127.0.0.1:1"}, nil, ""},
+		{[]string{"-http-url", "http://127.0.0.1:1", "-http-pitch-field", "pitch_scale"}, nil, "/pitch:pitch_scale"},
+		{[]string{"-http-url", "http://127.0.0.1:1"}, env, "/pitch:pitch"},
+	} {
+		args := append([]string{"avatarcast-voice", "-nats-url", "nats://127.0.0.1:1", "-provider", "http"}, c.args...)
+		cfg, err := parse(args, func(k string) string { return c.env[k] }, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := synthesizer(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id := s.ID(); c.want == "" && strings.Contains(id, "pitch") || !strings.HasSuffix(id, c.want) {
+			t.Errorf("%v %v: ID %q, want it to end in %q", c.args, c.env, id, c.want)
+		}
+	}
+}

@@ -49,15 +49,16 @@ func main() {
 
 // config is what the flags say.
 type config struct {
-	natsURL, creds, provider      string
-	httpURL, httpModel, httpVoice string
-	httpKey                       string
-	httpTimeout                   time.Duration
-	httpRetries, concurrency      int
-	bitrate                       int
-	metricsAddr, logLevel         string
-	maxAge                        time.Duration
-	maxBytes                      int64
+	natsURL, creds, provider                 string
+	natsUser, natsPassword                   string
+	httpURL, httpModel, httpVoice, httpPitch string
+	httpKey                                  string
+	httpTimeout                              time.Duration
+	httpRetries, concurrency                 int
+	bitrate, replicas                        int
+	metricsAddr, logLevel                    string
+	maxAge                                   time.Duration
+	maxBytes                                 int64
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -75,24 +76,28 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	}
 	str(&c.natsURL, "nats-url", "", "NATS server URLs (required)")
 	str(&c.creds, "nats-creds", "", "NATS credentials file (serve -nats-listen writes one per role; the worker connects as role voice)")
+	str(&c.natsUser, "nats-user", "", "NATS user name, with the password in AVATARCAST_NATS_PASSWORD (configs/nats/auth.conf: voice)")
 	str(&c.provider, "provider", "espeak", "espeak (local espeak-ng, real timings) or http (an OpenAI-compatible /v1/audio/speech service)")
 	str(&c.httpURL, "http-url", "", "base URL of the TTS service for -provider http, e.g. http://127.0.0.1:8880")
 	str(&c.httpModel, "http-model", "tts-1", "model name sent to the TTS service")
 	str(&c.httpVoice, "http-voice", "alloy", "voice when a line names none, for -provider http")
+	str(&c.httpPitch, "http-pitch-field", "", "JSON field to send the persona's pitch in (1 normal), for a TTS service that takes one; empty: pitch is not sent (the OpenAI shape has none)")
 	str(&c.metricsAddr, "metrics-addr", "", "if set, serve /metrics on this host:port")
 	str(&c.logLevel, "log-level", "info", "debug, info, warn or error")
-	var timeout, maxAge, retries, conc, bitrate, maxBytes string
+	var timeout, maxAge, retries, conc, bitrate, maxBytes, replicas string
 	str(&timeout, "http-timeout", "10s", "per attempt, for -provider http")
 	str(&retries, "http-retries", "2", "attempts after a failure that may pass (5xx, 429, timeout), for -provider http")
 	str(&conc, "concurrency", "2", "renders at once (espeak-ng itself renders one at a time per process)")
 	str(&bitrate, "bitrate", "24000", "Opus bitrate in bit/s for -provider espeak")
 	str(&maxAge, "audio-max-age", "720h", "how long rendered audio is kept")
 	str(&maxBytes, "audio-max-bytes", "1073741824", "bytes the audio store may hold")
+	str(&replicas, "nats-replicas", "1", "servers of a NATS cluster that keep the audio store, when the worker creates it (3 on a 3-node cluster)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return c, err
 	}
 	// The key only from the environment: a command line is visible to other users.
 	c.httpKey = getenv("AVATARCAST_HTTP_API_KEY")
+	c.natsPassword = getenv("AVATARCAST_NATS_PASSWORD")
 	var err error
 	num := func(name, s string, p *int) {
 		if err == nil {
@@ -104,6 +109,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	num("http-retries", retries, &c.httpRetries)
 	num("concurrency", conc, &c.concurrency)
 	num("bitrate", bitrate, &c.bitrate)
+	num("nats-replicas", replicas, &c.replicas)
 	var mb int
 	num("audio-max-bytes", maxBytes, &mb)
 	c.maxBytes = int64(mb)
@@ -130,7 +136,7 @@ func synthesizer(c config) (voice.Synthesizer, error) {
 		return espeak.New(espeak.Config{Bitrate: c.bitrate})
 	case "http":
 		return httptts.New(httptts.Config{URL: c.httpURL, Model: c.httpModel, Voice: c.httpVoice, APIKey: c.httpKey,
-			Timeout: c.httpTimeout, Retries: c.httpRetries})
+			Timeout: c.httpTimeout, Retries: c.httpRetries, PitchField: c.httpPitch})
 	}
 	return nil, fmt.Errorf("-provider %q: want espeak or http", c.provider)
 }
@@ -156,11 +162,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	b, err := bus.Open(ctx, bus.Config{URL: c.natsURL, Name: "avatarcast-voice", Role: bus.RoleVoice, Auth: bus.Auth{CredsFile: c.creds}}, log)
+	b, err := bus.Open(ctx, bus.Config{URL: c.natsURL, Name: "avatarcast-voice", Role: bus.RoleVoice, Auth: bus.Auth{CredsFile: c.creds, User: c.natsUser, Password: c.natsPassword}}, log)
 	if err != nil {
 		return err
 	}
-	w, err := newWorker(ctx, b, synth, c.concurrency, bus.AudioConfig{MaxAge: c.maxAge, MaxBytes: c.maxBytes}, log)
+	w, err := newWorker(ctx, b, synth, c.concurrency, bus.AudioConfig{MaxAge: c.maxAge, MaxBytes: c.maxBytes, Replicas: c.replicas}, log)
 	if err != nil {
 		return errors.Join(err, b.Close())
 	}

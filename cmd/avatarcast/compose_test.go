@@ -54,7 +54,7 @@ func TestComposeFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("load docker-compose.yml: %v", err)
 	}
-	want := []string{"api", "director-a", "director-b", "gateway-1", "gateway-2", "lb", "nats-1", "nats-2", "nats-3"}
+	want := []string{"api", "director-a", "director-b", "gateway-1", "gateway-2", "lb", "nats-1", "nats-2", "nats-3", "voice-worker"}
 	if got := p.ServiceNames(); !slices.Equal(sortedCopy(got), want) {
 		t.Fatalf("services %v, want %v", got, want)
 	}
@@ -78,6 +78,8 @@ func TestComposeFile(t *testing.T) {
 				t.Errorf("lb ports %+v, want one on 127.0.0.1 to 8080", s.Ports)
 			}
 			checkLB(t, p, s)
+		case name == "voice-worker":
+			checkVoiceWorker(t, s, natsURL)
 		default: // the avatarcast image
 			if s.Build == nil || s.Image != "avatarcast:local" {
 				t.Errorf("%s: not built from the Dockerfile as avatarcast:local", name)
@@ -191,6 +193,41 @@ func checkNATSNode(t *testing.T, p *types.Project, name string, s types.ServiceC
 	}
 }
 
+// checkVoiceWorker checks the voice worker's service: built from
+// Dockerfile.voice, connecting to the three nodes as the voice role, its
+// audio store kept by three servers, healthy when its metrics answer, and
+// started once the NATS nodes are. (cmd/avatarcast-voice's own test parses
+// its command and environment with the worker's flags.)
+func checkVoiceWorker(t *testing.T, s types.ServiceConfig, natsURL string) {
+	t.Helper()
+	if s.Build == nil || s.Build.Dockerfile != "Dockerfile.voice" || s.Image != "avatarcast-voice:local" {
+		t.Errorf("voice-worker: not built from Dockerfile.voice as avatarcast-voice:local: %+v", s.Build)
+	}
+	if u := env(s, "AVATARCAST_NATS_USER"); u != "voice" {
+		t.Errorf("voice-worker: NATS user %q, want the voice role", u)
+	}
+	if pw := env(s, "AVATARCAST_NATS_PASSWORD"); pw != "pw-voice" {
+		t.Error("voice-worker: NATS password not the voice role's (NATS_VOICE_PASSWORD)")
+	}
+	if u := env(s, "AVATARCAST_NATS_URL"); u != natsURL {
+		t.Errorf("voice-worker: NATS URL %q, want all three nodes", u)
+	}
+	args := []string(s.Command)
+	if flagValue(args, "nats-replicas") != "3" || flagValue(args, "provider") != "espeak" {
+		t.Errorf("voice-worker: command %v, want -provider espeak -nats-replicas 3", args)
+	}
+	_, port, _ := strings.Cut(flagValue(args, "metrics-addr"), ":")
+	hc := []string(s.HealthCheck.Test)
+	if port == "" || len(hc) != 4 || hc[0] != "CMD" || hc[1] != "/usr/local/bin/avatarcast" || hc[2] != "health" || hc[3] != "http://127.0.0.1:"+port+"/metrics" {
+		t.Errorf("voice-worker: healthcheck %v, want avatarcast health on its -metrics-addr port %q", hc, port)
+	}
+	for _, dep := range []string{"nats-1", "nats-2", "nats-3"} {
+		if d, ok := s.DependsOn[dep]; !ok || d.Condition != types.ServiceConditionHealthy {
+			t.Errorf("voice-worker: does not wait for %s to be healthy", dep)
+		}
+	}
+}
+
 // checkLB checks the load balancer's configuration names the gateways and
 // the API gateway as they are in the compose file.
 func checkLB(t *testing.T, p *types.Project, s types.ServiceConfig) {
@@ -253,6 +290,41 @@ func TestDockerfile(t *testing.T) {
 	for _, want := range []string{".git", ".env", "data/"} {
 		if !slices.Contains(strings.Fields(string(di)), want) {
 			t.Errorf(".dockerignore lacks %s", want)
+		}
+	}
+}
+
+// TestDockerfileVoice: the voice worker's image builds it with cgo and
+// espeak-ng on Debian, runs as non-root, and carries its GPL-3.0 text.
+func TestDockerfileVoice(t *testing.T) {
+	df, err := os.ReadFile(filepath.Join(repoRoot(t), "Dockerfile.voice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var froms []string
+	user := ""
+	for _, l := range strings.Split(string(df), "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 2 && f[0] == "FROM" {
+			froms = append(froms, f[1])
+			user = ""
+		}
+		if len(f) >= 2 && f[0] == "USER" {
+			user = f[1]
+		}
+	}
+	if len(froms) < 2 || !strings.HasPrefix(froms[len(froms)-1], "debian:") || !strings.Contains(froms[0], "bookworm") {
+		t.Errorf("stages %v, want a Debian build stage and a Debian final stage of the same release", froms)
+	}
+	if user == "" || strings.HasPrefix(user, "root") || strings.HasPrefix(user, "0") {
+		t.Errorf("final stage runs as %q, want a non-root user", user)
+	}
+	for _, want := range []string{
+		"CGO_ENABLED=1 go build -tags espeak", "libespeak-ng-dev", "libopusenc-dev",
+		"libespeak-ng1", "libopusenc0", "COPY cmd/avatarcast-voice/COPYING", "GPL-3.0",
+	} {
+		if !strings.Contains(string(df), want) {
+			t.Errorf("Dockerfile.voice lacks %q", want)
 		}
 	}
 }

@@ -3,6 +3,13 @@
 // response_format, speed}), which most self-hosted TTS servers offer. The
 // audio comes back as Ogg Opus without timings, so voice.Cache estimates
 // them (avatar/speech) and scales them to the audio's real duration.
+//
+// The persona's rate goes in speed. The shape has no pitch: by default a
+// line's pitch is not sent and not honoured, and the synthesizer says so
+// (Hears: the cache key has pitch 1, so personas differing only in pitch
+// share one audio, and no key claims a pitch the audio does not have).
+// Config.PitchField sends it, as an extra number (1 normal), for a server
+// that accepts one under that name; then it is honoured and keyed.
 package httptts
 
 import (
@@ -29,6 +36,10 @@ type Config struct {
 	Timeout time.Duration // per attempt (default 10s)
 	Retries int           // further attempts after a failure that may pass (default 2; -1 none)
 	Client  *http.Client  // default: a client without its own timeout
+	// PitchField, if set, is the JSON field the request's pitch is sent in
+	// (a number, 1 normal; e.g. "pitch"), for a server that accepts one.
+	// Empty (the default): pitch is not sent, not honoured, not keyed.
+	PitchField string
 }
 
 // Synth is the HTTP synthesizer; safe for concurrent use.
@@ -64,18 +75,61 @@ func New(cfg Config) (*Synth, error) {
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{}
 	}
+	if cfg.PitchField != "" && !validField(cfg.PitchField) {
+		return nil, fmt.Errorf("httptts: bad pitch field %q: want 1-32 of a-z 0-9 _", cfg.PitchField)
+	}
+	if known[cfg.PitchField] {
+		return nil, fmt.Errorf("httptts: pitch field %q is a field of the request already", cfg.PitchField)
+	}
 	return &Synth{cfg: cfg, endpoint: strings.TrimRight(cfg.URL, "/") + "/v1/audio/speech"}, nil
 }
 
-// ID names the service and model, for cache keys (never the key).
-func (s *Synth) ID() string { return "http/" + s.endpoint + "/" + s.cfg.Model }
+// known are the fields of the request the OpenAI shape has.
+var known = map[string]bool{"model": true, "input": true, "voice": true, "response_format": true, "speed": true}
 
-type speechRequest struct {
-	Model          string  `json:"model"`
-	Input          string  `json:"input"`
-	Voice          string  `json:"voice"`
-	ResponseFormat string  `json:"response_format"`
-	Speed          float64 `json:"speed,omitempty"`
+func validField(f string) bool {
+	if len(f) == 0 || len(f) > 32 {
+		return false
+	}
+	for _, c := range f {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// ID names the service and model (and the pitch field, if one is sent),
+// for cache keys (never the API key).
+func (s *Synth) ID() string {
+	id := "http/" + s.endpoint + "/" + s.cfg.Model
+	if s.cfg.PitchField != "" {
+		id += "/pitch:" + s.cfg.PitchField
+	}
+	return id
+}
+
+// Hears implements voice.Hearer: without a PitchField the pitch is not
+// sent, so a request is rendered (and keyed) at pitch 1.
+func (s *Synth) Hears(req voice.Request) voice.Request {
+	if s.cfg.PitchField == "" {
+		req.Pitch = 0
+	}
+	return req
+}
+
+// body is the JSON request for req.
+func (s *Synth) body(req voice.Request) []byte {
+	v := req.Voice
+	if v == "" {
+		v = s.cfg.Voice
+	}
+	m := map[string]any{"model": s.cfg.Model, "input": req.Text, "voice": v, "response_format": "opus", "speed": req.RateOf()}
+	if s.cfg.PitchField != "" {
+		m[s.cfg.PitchField] = req.PitchOf()
+	}
+	b, _ := json.Marshal(m)
+	return b
 }
 
 // Synthesize asks the service for req as Ogg Opus, trying again after a
@@ -84,11 +138,7 @@ func (s *Synth) Synthesize(ctx context.Context, req voice.Request) (voice.Audio,
 	if err := req.Validate(); err != nil {
 		return voice.Audio{}, err
 	}
-	v := req.Voice
-	if v == "" {
-		v = s.cfg.Voice
-	}
-	body, _ := json.Marshal(speechRequest{Model: s.cfg.Model, Input: req.Text, Voice: v, ResponseFormat: "opus", Speed: req.RateOf()})
+	body := s.body(req)
 	var err error
 	wait := 200 * time.Millisecond
 	for attempt := 0; attempt <= s.cfg.Retries; attempt++ {

@@ -170,3 +170,58 @@ func (s *mem) Put(_ context.Context, r voice.Result, _ []byte) error {
 	s.m[r.Key] = r
 	return nil
 }
+
+// TestPitch: the OpenAI shape has no pitch. By default a line's pitch is
+// not sent, and the cache key does not claim it (a line in two pitches is
+// one audio, rendered once); with PitchField it is sent in that field and
+// honoured (two pitches, two renders, two keys).
+func TestPitch(t *testing.T) {
+	high, low := line, line
+	high.Pitch, low.Pitch = 1.3, 0.8
+	for _, c := range []struct {
+		name    string
+		field   string
+		renders int32
+	}{{"not sent by default", "", 1}, {"sent in the field named", "pitch", 2}} {
+		t.Run(c.name, func(t *testing.T) {
+			f := &fake{audio: audio(t)}
+			s := start(t, f, httptts.Config{PitchField: c.field})
+			cache := &voice.Cache{Synth: s, Store: &mem{}}
+			var keys []string
+			for _, req := range []voice.Request{high, low} {
+				res, err := cache.Render(context.Background(), req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				keys = append(keys, res.Key)
+				body := f.last.Load().(map[string]any)
+				if body["speed"] != 1.2 {
+					t.Errorf("speed %v, want the rate 1.2", body["speed"])
+				}
+				p, sent := body["pitch"]
+				switch {
+				case c.field == "" && sent:
+					t.Errorf("pitch sent as %v, want not sent (the shape has none)", p)
+				case c.field != "" && f.calls.Load() == int32(len(keys)) && p != req.Pitch:
+					t.Errorf("pitch %v sent, want %v", p, req.Pitch)
+				}
+			}
+			if n := f.calls.Load(); n != c.renders {
+				t.Errorf("%d renders of a line in two pitches, want %d", n, c.renders)
+			}
+			plain := high
+			plain.Pitch = 0
+			switch {
+			case c.field == "" && (keys[0] != keys[1] || keys[0] != voice.Key(s.ID(), plain)):
+				t.Errorf("keys %v, want both the key of the line at pitch 1 (%s)", keys, voice.Key(s.ID(), plain))
+			case c.field != "" && keys[0] == keys[1]:
+				t.Errorf("two pitches sent, one key %s", keys[0])
+			}
+		})
+	}
+	for _, field := range []string{"input", "speed", "Pitch!", strings.Repeat("p", 33)} {
+		if _, err := httptts.New(httptts.Config{URL: "http://127.0.0.1:1", PitchField: field}); err == nil {
+			t.Errorf("PitchField %q: no error", field)
+		}
+	}
+}
