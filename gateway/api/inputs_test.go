@@ -182,8 +182,8 @@ func TestInputsHostile(t *testing.T) {
 		ev    avatar.PlatformEvent
 		field string
 	}{
-		{comment("h1", "u1", "\u202eevil", "hi"), "user.name"},              // bidi override
-		{comment("h2", "u1", "a\u200bb", "hi"), "user.name"},                // zero-width space
+		{comment("h1", "u1", "\u202eevil", "hi"), "user.name"},            // bidi override
+		{comment("h2", "u1", "a\u200bb", "hi"), "user.name"},              // zero-width space
 		{comment("h3", "u1", strings.Repeat("名", 25), "hi"), "user.name"}, // too long
 		{comment("h4", "u1", "ok", long), "text"},
 		{comment("h5", "u1", "ok", "  "), "text"},
