@@ -98,6 +98,7 @@ const (
 	PlatformCodeRateLimited = "rate_limited" // the whole batch: over the room's rate
 	PlatformCodeTooMany     = "too_many"     // the whole batch: over MaxPlatformBatch
 	PlatformCodeBadBatch    = "bad_batch"    // the whole batch: not a PlatformBatch
+	PlatformCodeNoRoom      = "no_room"      // the whole batch: the room does not exist
 )
 
 // PlatformResult is what became of the event at Index of a batch.

@@ -106,7 +106,17 @@ func (a *API) Ingest(ctx context.Context, r avatar.RoomID, batch avatar.Platform
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.IngestTimeout)
 	defer cancel()
-	p, err := a.platform(ctx)
+	// The room: it must exist (a bridge on NATS names any room), and its
+	// merchant may have muted some of the platform's viewers.
+	rm, _, err := a.bus.RoomRecord(ctx, r)
+	if errors.Is(err, bus.ErrNotFound) {
+		reply.Code, reply.Error = avatar.PlatformCodeNoRoom, "no room "+string(r)
+		return reply
+	}
+	var p *bus.Platform
+	if err == nil {
+		p, err = a.platform(ctx)
+	}
 	now := a.cfg.Now().UTC()
 	for i := range batch.Inputs {
 		e := batch.Inputs[i]
@@ -123,7 +133,7 @@ func (a *API) Ingest(ctx context.Context, r avatar.RoomID, batch avatar.Platform
 			err = ctx.Err()
 		}
 		if err == nil {
-			err = a.pass(ctx, p, r, e, now)
+			err = a.pass(ctx, p, rm, e, now)
 			if errors.Is(err, errDuplicate) {
 				res.Status = avatar.PlatformDuplicate
 				reply.Add(res)
@@ -147,8 +157,11 @@ func (a *API) Ingest(ctx context.Context, r avatar.RoomID, batch avatar.Platform
 
 var errDuplicate = errors.New("duplicate platform message")
 
-// pass deduplicates e, a checked event, and passes it on to room r.
-func (a *API) pass(ctx context.Context, p *bus.Platform, r avatar.RoomID, e avatar.PlatformEvent, now time.Time) error {
+// pass deduplicates e, a checked event, and passes it on to room rm: a
+// comment or question of a viewer the merchant muted is taken but
+// neither shown nor answered, as the gateway does with our own viewers'.
+func (a *API) pass(ctx context.Context, p *bus.Platform, rm avatar.Room, e avatar.PlatformEvent, now time.Time) error {
+	r := rm.ID
 	first, err := p.FirstSeen(ctx, r, e.Platform, e.MsgID)
 	if err != nil {
 		return err
@@ -158,6 +171,9 @@ func (a *API) pass(ctx context.Context, p *bus.Platform, r avatar.RoomID, e avat
 	}
 	a.in.block.MaskPlatform(&e)
 	in := e.Input(r, now)
+	if (e.Type == avatar.MsgComment || e.Type == avatar.MsgQuestion) && rm.IsMuted(in.Viewer) {
+		return nil
+	}
 	if e.Type == avatar.MsgComment {
 		err = a.bus.PublishChat(r, avatar.Comment{Viewer: in.Viewer, Name: in.Data.Name, Text: in.Data.Text, Platform: in.Platform})
 	}
@@ -239,6 +255,9 @@ func (a *API) answerBatch(w http.ResponseWriter, r *http.Request, reply avatar.P
 		return
 	case avatar.PlatformCodeBadBatch, avatar.PlatformCodeTooMany:
 		a.fail(w, r, http.StatusBadRequest, reply.Code, reply.Error)
+		return
+	case avatar.PlatformCodeNoRoom:
+		a.fail(w, r, http.StatusNotFound, "not_found", reply.Error)
 		return
 	}
 	out := inputsReply{PlatformReply: reply, RequestID: requestID(r)}

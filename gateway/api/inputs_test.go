@@ -344,3 +344,31 @@ func TestServeBridges(t *testing.T) {
 		t.Errorf("director got %+v, want n1 once and the marker", ins)
 	}
 }
+
+// TestInputsMuted: the merchant mutes a platform viewer by the viewer id
+// its comments carry ("douyin:u1"); that viewer's comments and questions
+// are then neither shown nor answered (taken, so the bridge does not send
+// them again), its gifts still come through, and others' comments too. A
+// batch for a room that does not exist is refused whole (over NATS,
+// where no route checked the room).
+func TestInputsMuted(t *testing.T) {
+	e, a := newEnvConfig(t, logger(t), nil)
+	liveRoom(t, e.b, "r1", "a")
+	s := listen(t, e.b, "r1")
+	e.want(e.do(tokenA, "POST", "/api/v1/rooms/r1/mute", "application/json", []byte(`{"viewer":"douyin:u1"}`)), 200, "mute a platform viewer")
+	e.want(e.do(tokenA, "POST", "/api/v1/rooms/r1/mute", "application/json", []byte(`{"viewer":"douyin:u 1"}`)), 400, "a bad platform viewer id")
+	gift := avatar.PlatformEvent{Platform: "douyin", MsgID: "g", Type: avatar.MsgGift, User: avatar.PlatformUser{ID: "u1"}, Gift: &avatar.Gift{Name: "花", Count: 1, Value: 1}}
+	q := comment("q", "u1", "", "多少钱")
+	q.Type = avatar.MsgQuestion
+	_, got := e.postBatch(tokenA, "r1", comment("c1", "u1", "", "spam"), q, gift, comment("c2", "u2", "", "marker"))
+	if got.Taken != 4 {
+		t.Errorf("batch: %+v, want all 4 taken", got.PlatformReply)
+	}
+	ins, cs := s.until(t, "marker")
+	if len(ins) != 2 || ins[0].Type != avatar.MsgGift || len(cs) != 1 || cs[0].Viewer != "douyin:u2" {
+		t.Errorf("passed on %+v and danmaku %+v, want the gift and u2's comment only", ins, cs)
+	}
+	if got := a.Ingest(context.Background(), "nope", avatar.PlatformBatch{Inputs: []avatar.PlatformEvent{comment("x", "u1", "", "hi")}}); got.Code != avatar.PlatformCodeNoRoom || got.Taken != 0 {
+		t.Errorf("batch for no room: %+v, want refused whole with %s", got, avatar.PlatformCodeNoRoom)
+	}
+}
