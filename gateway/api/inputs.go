@@ -120,6 +120,10 @@ func (a *API) Ingest(ctx context.Context, r avatar.RoomID, batch avatar.Platform
 	now := a.cfg.Now().UTC()
 	for i := range batch.Inputs {
 		e := batch.Inputs[i]
+		if e.Gift != nil {
+			g := *e.Gift // checked and masked here, not in the caller's batch
+			e.Gift = &g
+		}
 		res := avatar.PlatformResult{Index: i}
 		if avatar.ValidMsgID(e.MsgID) {
 			res.MsgID = e.MsgID // echoed only if it is one
