@@ -108,6 +108,26 @@ func ChatSubject(r RoomID) string { return "live.room." + string(r) + ".chat" }
 // same over HTTP. Both deduplicate and rate-limit alike.
 func PlatformSubject(r RoomID) string { return "live.room." + string(r) + ".platform" }
 
+// PlatformQueue is the queue group the merchant API's gateways answer
+// PlatformSubject in, so each batch is ingested once.
+const PlatformQueue = "platform"
+
+// PlatformSeenBucket remembers, for a window, each (room, platform,
+// message id) a platform bridge sent (PlatformSeenKey), so a repeated
+// push is dropped on every API gateway alike; entries expire.
+const PlatformSeenBucket = "platform_seen"
+
+// PlatformSeenKey is the PlatformSeenBucket key of room r's platform
+// message whose id hashes to digest (hex, so any id is one token);
+// platform is a single token (ParsePlatform).
+func PlatformSeenKey(r RoomID, platform, digest string) string {
+	return string(r) + "." + platform + "." + digest
+}
+
+// BridgesBucket maps a room ID to its RoomBridges: bridge tokens (their
+// hashes) and the Douyin push secret. The merchant API alone reads it.
+const BridgesBucket = "room_bridges"
+
 // ViewersSubject is where each gateway publishes its own viewer count of
 // room r every few seconds (core NATS); gateways sum what they hear.
 func ViewersSubject(r RoomID) string { return "live.room." + string(r) + ".viewers" }

@@ -34,6 +34,9 @@ var wireValues = []struct {
 	{"sale-end reason", "SaleEndTime", avatar.SaleEndTime},
 	{"sale-end reason", "SaleEndSoldOut", avatar.SaleEndSoldOut},
 	{"sale-end reason", "SaleEndStopped", avatar.SaleEndStopped},
+	{"platform event status", "PlatformTaken", string(avatar.PlatformTaken)},
+	{"platform event status", "PlatformDuplicate", string(avatar.PlatformDuplicate)},
+	{"platform event status", "PlatformRefused", string(avatar.PlatformRefused)},
 }
 
 // code is a close code and its cause, as the golden file and the docs show them.

@@ -38,6 +38,11 @@ import (
 //     requests in the workers' queue group and reads and writes the audio
 //     store (creating it); nothing else. The gateway and API roles read
 //     the audio store to serve /audio.
+//   - RoleBridge: a platform bridge running inside the cluster (a
+//     livestream platform's comments and gifts). It sends batches of
+//     platform events to the API's ingest (avatar.PlatformSubject,
+//     request/reply) and reads the answers; nothing else. The API
+//     validates, deduplicates and rate-limits them as over HTTP.
 //   - RoleAdmin: everything; serve's in-process components and operators.
 type Role string
 
@@ -48,10 +53,11 @@ const (
 	RoleGateway  Role = "gateway"
 	RoleAPI      Role = "api"
 	RoleVoice    Role = "voice"
+	RoleBridge   Role = "bridge"
 )
 
 // Roles lists every role, in the order credentials are written.
-var Roles = []Role{RoleAdmin, RoleDirector, RoleGateway, RoleAPI, RoleVoice}
+var Roles = []Role{RoleAdmin, RoleDirector, RoleGateway, RoleAPI, RoleVoice, RoleBridge}
 
 // ParseRole returns the role named s.
 func ParseRole(s string) (Role, error) {
@@ -60,7 +66,7 @@ func ParseRole(s string) (Role, error) {
 			return r, nil
 		}
 	}
-	return "", fmt.Errorf("bus: unknown NATS role %q (want admin, director, gateway, api or voice)", s)
+	return "", fmt.Errorf("bus: unknown NATS role %q (want admin, director, gateway, api, voice or bridge)", s)
 }
 
 // Provisions reports whether a connection with role r creates and updates
@@ -132,11 +138,16 @@ func RolePermissions(r Role) (*server.Permissions, error) {
 		// creates their buckets (Bus.OpenLicences, Bus.OpenPersonas;
 		// creating reads the account's limits).
 		pub = append(pub, jsAPI+"INFO")
-		for _, b := range []string{avatar.LicencesBucket, avatar.PersonasBucket} {
+		// So are the platform bridges' buckets (Bus.OpenPlatform).
+		for _, b := range []string{avatar.LicencesBucket, avatar.PersonasBucket, avatar.PlatformSeenBucket, avatar.BridgesBucket} {
 			pub = append(pub, kvSubjects(b))
 			pub = append(pub, readStream(kvStream(b))...)
 			pub = append(pub, provision(kvStream(b))...)
 		}
+		// It ingests the batches of bridges inside the cluster, one API
+		// gateway per batch (queue group), and answers each once.
+		sub = append(sub, avatar.PlatformSubject("*")+" "+avatar.PlatformQueue)
+		resp = &server.ResponsePermission{MaxMsgs: 1}
 	case RoleDirector:
 		// $JS.API.INFO: creating a bucket reads the account's limits.
 		pub = []string{avatar.AllEventsSubject(), kvSubjects(avatar.StateBucket), kvSubjects(avatar.LeasesBucket), jsAPI + "INFO"}
@@ -177,6 +188,9 @@ func RolePermissions(r Role) (*server.Permissions, error) {
 		// each once.
 		sub = []string{avatar.VoiceRenderSubject() + " " + avatar.VoiceQueue, inbox}
 		resp = &server.ResponsePermission{MaxMsgs: 1}
+	case RoleBridge:
+		pub = []string{avatar.PlatformSubject("*")}
+		sub = []string{inbox}
 	default:
 		return nil, fmt.Errorf("bus: unknown NATS role %q", r)
 	}

@@ -249,8 +249,9 @@ func (b *Bus) setup(ctx context.Context, cfg Config) error {
 	}
 	b.reqTimeout = timeout
 	replicas := max(cfg.Replicas, 1)
-	if cfg.Role == RoleVoice {
-		// A voice worker touches the audio store only (AudioStore).
+	if cfg.Role == RoleVoice || cfg.Role == RoleBridge {
+		// A voice worker touches the audio store only (AudioStore), a
+		// bridge the platform ingest only (SendPlatform).
 		return nil
 	}
 	if cfg.ReadOnly {

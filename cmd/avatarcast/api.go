@@ -31,8 +31,8 @@ const demoTokenFile = "demo-token"
 // by its owner only, the first time) — the log says where, never what; a
 // gateway of a cluster makes none, as each would make its own. No secret is
 // ever logged. The API parses stored script versions into scripts (nil:
-// its own cache).
-func newMerchantAPI(b *bus.Bus, path string, personas map[string]avatar.Persona, scripts *script.Cache, getenv func(string) string, demoFile string, log *zap.Logger) (*api.API, error) {
+// its own cache) and masks blocked in platform events.
+func newMerchantAPI(b *bus.Bus, path string, personas map[string]avatar.Persona, scripts *script.Cache, getenv func(string) string, demoFile string, blocked []string, log *zap.Logger) (*api.API, error) {
 	ms, err := api.LoadMerchants(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -48,7 +48,7 @@ func newMerchantAPI(b *bus.Bus, path string, personas map[string]avatar.Persona,
 		}
 	}
 	if demo < 0 && demoFile == "" && getenv(demoTokenEnv) == "" {
-		return newAPIHandler(b, ms, personas, scripts, log)
+		return newAPIHandler(b, ms, personas, scripts, blocked, log)
 	}
 	if demo < 0 {
 		ms = append(ms, api.Merchant{ID: demoMerchant, Name: "Demo"})
@@ -69,11 +69,12 @@ func newMerchantAPI(b *bus.Bus, path string, personas map[string]avatar.Persona,
 		log.Warn("merchant API: the demo merchant's token is in a file readable by you only; set "+demoTokenEnv+" to choose one",
 			zap.String("file", demoFile))
 	}
-	return newAPIHandler(b, ms, personas, scripts, log)
+	return newAPIHandler(b, ms, personas, scripts, blocked, log)
 }
 
-func newAPIHandler(b *bus.Bus, ms []api.Merchant, personas map[string]avatar.Persona, scripts *script.Cache, log *zap.Logger) (*api.API, error) {
-	return api.New(api.Config{Merchants: ms, Personas: personas, Schema: script.Schema, Scripts: scripts}, b, log)
+// blocked are the gateways' blocked words, masked in platform events too.
+func newAPIHandler(b *bus.Bus, ms []api.Merchant, personas map[string]avatar.Persona, scripts *script.Cache, blocked []string, log *zap.Logger) (*api.API, error) {
+	return api.New(api.Config{Merchants: ms, Personas: personas, Schema: script.Schema, Scripts: scripts, BlockedWords: blocked}, b, log)
 }
 
 // demoToken returns the token kept in file, making one up and writing it

@@ -237,7 +237,7 @@ func TestDemoToken(t *testing.T) {
 	core, logs := observer.New(zap.InfoLevel)
 	none := func(string) string { return "" }
 	file := filepath.Join(t.TempDir(), "data", demoTokenFile)
-	h, err := newMerchantAPI(b, filepath.Join(t.TempDir(), "missing.yaml"), nil, nil, none, file, zap.New(core))
+	h, err := newMerchantAPI(b, filepath.Join(t.TempDir(), "missing.yaml"), nil, nil, none, file, nil, zap.New(core))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestDemoToken(t *testing.T) {
 		t.Errorf("GET rooms with the generated token: HTTP %d %v", code, m)
 	}
 	// A restart keeps the token.
-	h2, err := newMerchantAPI(b, "missing.yaml", nil, nil, none, file, zap.NewNop())
+	h2, err := newMerchantAPI(b, "missing.yaml", nil, nil, none, file, nil, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestDemoToken(t *testing.T) {
 		t.Errorf("after a restart, GET rooms with the kept token: HTTP %d %v", code, m)
 	}
 	short := func(string) string { return "short" }
-	if _, err := newMerchantAPI(b, "missing.yaml", nil, nil, short, file, zap.NewNop()); err == nil {
+	if _, err := newMerchantAPI(b, "missing.yaml", nil, nil, short, file, nil, zap.NewNop()); err == nil {
 		t.Errorf("a short AVATARCAST_DEMO_TOKEN was accepted")
 	}
 }

@@ -18,6 +18,7 @@ import (
 var composeEnv = []string{
 	"NATS_ADMIN_PASSWORD=pw-admin", "NATS_DIRECTOR_PASSWORD=pw-director",
 	"NATS_GATEWAY_PASSWORD=pw-gateway", "NATS_API_PASSWORD=pw-api", "NATS_VOICE_PASSWORD=pw-voice",
+	"NATS_BRIDGE_PASSWORD=pw-bridge",
 }
 
 func loadCompose(t *testing.T, env []string) (*types.Project, error) {
@@ -188,7 +189,7 @@ func checkNATSNode(t *testing.T, p *types.Project, name string, s types.ServiceC
 	if !slices.Equal(sortedCopy(routes), []string{"nats-1:6222", "nats-2:6222", "nats-3:6222"}) {
 		t.Errorf("%s: routes %v, want the three nodes", name, routes)
 	}
-	if len(opts.Users) != 5 { // admin, director, gateway, api, voice
+	if len(opts.Users) != 6 { // admin, director, gateway, api, voice, bridge
 		t.Errorf("%s: %d users, want one per role", name, len(opts.Users))
 	}
 }

@@ -131,12 +131,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// One cache of parsed script versions: the API and the director parse
 	// each stored version once between them.
 	shows := script.NewCache(0)
-	merchantAPI, err := newMerchantAPI(b, *merchants, ps, shows, getenv, filepath.Join(*data, demoTokenFile), log)
+	gwCfg := gw.config()
+	merchantAPI, err := newMerchantAPI(b, *merchants, ps, shows, getenv, filepath.Join(*data, demoTokenFile), gwCfg.BlockedWords, log)
 	if err != nil {
 		ln.Close()
 		return errors.Join(err, b.Close())
 	}
-	gwCfg := gw.config()
 	gwCfg.API = merchantAPI.Handler()
 	answers, err := answersClient(getenv, gwCfg.BlockedWords, log)
 	if err != nil {
@@ -164,6 +164,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		func(ctx context.Context) error { return gateway.New(gwCfg, b, log).Serve(ctx, ln) },
 		// Stops rooms whose licence expires mid-show.
 		merchantAPI.Run,
+		// Platform events from bridges inside the cluster (NATS).
+		merchantAPI.ServeBridges,
 	}
 	if vw != nil {
 		vw.natsURL, vw.creds, vw.stderr, vw.log = *c.natsURL, *c.creds, stderr, log
@@ -233,14 +235,14 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 	cfg := gw.config()
 	parts := []func(context.Context) error{func(ctx context.Context) error { return gateway.New(cfg, b, log).Serve(ctx, ln) }}
 	if role == bus.RoleAPI {
-		a, err := newMerchantAPI(b, *merchants, ps, nil, getenv, "", log)
+		a, err := newMerchantAPI(b, *merchants, ps, nil, getenv, "", cfg.BlockedWords, log)
 		if err != nil {
 			ln.Close()
 			return errors.Join(err, b.Close())
 		}
 		// Each API gateway checks licences; a room's record changes once.
 		cfg.API = a.Handler()
-		parts = append(parts, a.Run)
+		parts = append(parts, a.Run, a.ServeBridges)
 	}
 	fmt.Fprintf(stdout, "avatarcast: serving http://%s\n", ln.Addr())
 	return errors.Join(serveParts(ctx, log, parts...), b.Close())

@@ -58,6 +58,22 @@ type Config struct {
 	// MaxPersonas is how many personas one merchant may keep (default
 	// 200); a new one beyond is 409 too_many.
 	MaxPersonas int
+	// BlockedWords are masked in platform events' names and texts, as the
+	// gateway masks them in our own viewers' (give the gateways' list).
+	BlockedWords []string
+	// PlatformWindow is how long a platform message id is remembered to
+	// drop repeats (default bus.DefaultPlatformWindow); a Douyin push
+	// older than that is refused.
+	PlatformWindow time.Duration
+	// InputRate is how many platform events per second one room may send
+	// to this gateway (default 100), InputBurst how many at once (default
+	// 2 × avatar.MaxPlatformBatch); beyond, a batch is 429.
+	InputRate  float64
+	InputBurst int
+	// IngestTimeout bounds the handling of one batch (default 1.5s), so
+	// a platform's push is answered within its 2 seconds; events not
+	// handled by then are refused as busy (send them again).
+	IngestTimeout time.Duration
 }
 
 // API serves the merchant API. Its handler is safe for concurrent use.
@@ -73,6 +89,8 @@ type API struct {
 
 	perMu sync.Mutex
 	per   *bus.Personas // opened on first use
+
+	in ingest // platform events (inputs.go)
 }
 
 type merchantKey struct {
@@ -112,7 +130,20 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 	if cfg.MaxPersonas <= 0 {
 		cfg.MaxPersonas = 200
 	}
+	if cfg.InputRate <= 0 {
+		cfg.InputRate = 100
+	}
+	if cfg.InputBurst <= 0 {
+		cfg.InputBurst = 2 * avatar.MaxPlatformBatch
+	}
+	if cfg.IngestTimeout <= 0 {
+		cfg.IngestTimeout = 1500 * time.Millisecond
+	}
+	if cfg.PlatformWindow <= 0 {
+		cfg.PlatformWindow = bus.DefaultPlatformWindow
+	}
 	a := &API{cfg: cfg, bus: b, log: log.Named("api")}
+	a.in.block = avatar.NewBlocklist(cfg.BlockedWords)
 	if len(cfg.Merchants) == 0 {
 		// A cluster's API gateway may start before anyone wrote the
 		// merchants file (docker compose as shipped): viewers and public
@@ -163,6 +194,11 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) (*API, error) {
 //	POST   /api/v1/previews                  a private preview room of a script (?script=&version= or the text)
 //	GET    /api/v1/previews, /api/v1/previews/{room}  (getting one keeps it alive)
 //	DELETE /api/v1/previews/{room}
+//	POST   /api/v1/rooms/{room}/inputs       a batch of platform events (merchant or bridge token; docs/bridge.md)
+//	POST   /api/v1/rooms/{room}/bridge-tokens  make a bridge token (shown once)
+//	GET    /api/v1/rooms/{room}/bridge-tokens, DELETE …/bridge-tokens/{id}
+//	PUT    /api/v1/rooms/{room}/bridges/douyin  the Douyin push's app secret (GET, DELETE)
+//	POST   /api/v1/rooms/{room}/bridges/douyin/push  Douyin's live-room data push (signed, no token)
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("PUT /api/v1/scripts/{id}", a.putScript)
@@ -199,6 +235,12 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/previews", a.listPreviews)
 	mux.HandleFunc("GET /api/v1/previews/{room}", a.getPreview)
 	mux.HandleFunc("DELETE /api/v1/previews/{room}", a.deletePreview)
+	mux.HandleFunc("POST /api/v1/rooms/{room}/bridge-tokens", a.createBridgeToken)
+	mux.HandleFunc("GET /api/v1/rooms/{room}/bridge-tokens", a.listBridgeTokens)
+	mux.HandleFunc("DELETE /api/v1/rooms/{room}/bridge-tokens/{id}", a.revokeBridgeToken)
+	mux.HandleFunc("PUT /api/v1/rooms/{room}/bridges/douyin", a.putDouyin)
+	mux.HandleFunc("GET /api/v1/rooms/{room}/bridges/douyin", a.getDouyin)
+	mux.HandleFunc("DELETE /api/v1/rooms/{room}/bridges/douyin", a.deleteDouyin)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		// The catch-all also gets known paths asked with another method.
 		var allow []string
@@ -220,6 +262,10 @@ func (a *API) Handler() http.Handler {
 
 	root := http.NewServeMux()
 	root.Handle("/api/", authed)
+	// Platform bridges authenticate their own way: a merchant's or the
+	// room's bridge token (inputs), the push's signature (Douyin).
+	root.HandleFunc("POST /api/v1/rooms/{room}/inputs", a.postInputs)
+	root.HandleFunc("POST "+douyinPushPath, a.douyinPush)
 	root.HandleFunc("GET /schema/show-script.json", a.serveSchema)
 	return a.logRequests(root)
 }

@@ -10,8 +10,10 @@ import (
 	"github.com/avatarcast/avatarcast/avatar/bus"
 )
 
-// viewerRE matches a viewer id as the gateway gives them (Hello.Viewer).
-var viewerRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+// viewerRE matches a viewer id as the gateway gives them (Hello.Viewer),
+// or as a platform bridge's comments carry them ("douyin:MS4w…": the
+// platform, a colon, the platform's user id; see avatar.PlatformEvent).
+var viewerRE = regexp.MustCompile(`^(?:[A-Za-z0-9-]{1,64}|[a-z][a-z0-9_-]{0,15}:[!-~]{1,128})$`)
 
 type muteRequest struct {
 	Viewer string `json:"viewer"`
@@ -32,7 +34,7 @@ func (a *API) muteHandler(on bool) http.HandlerFunc {
 			return
 		}
 		if !viewerRE.MatchString(req.Viewer) {
-			p := fieldProblem("viewer", "bad-viewer", "viewer must be a viewer id as comments carry it (1-64 of A-Z a-z 0-9 -)")
+			p := fieldProblem("viewer", "bad-viewer", "viewer must be a viewer id as comments carry it (1-64 of A-Z a-z 0-9 -, or platform:user-id)")
 			a.fail(w, r, http.StatusBadRequest, "bad_request", p.Message, p)
 			return
 		}

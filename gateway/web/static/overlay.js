@@ -94,7 +94,7 @@ client
   .on("show.start", () => { ended = false; render(); })
   .on("show.resume", () => { ended = false; render(); })
   .on("show.end", () => { ended = true; render(); })
-  .on("comment", (ev) => { if (ev.data.text) danmaku.fly(ev.data.text, false); });
+  .on("comment", (ev) => { if (ev.data.text) danmaku.fly(ev.data.text, false, ev.data.platform); });
 
 loadPublic(room).then((p) => { pub = p; render(); });
 relabel();

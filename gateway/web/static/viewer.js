@@ -4,7 +4,7 @@
 import { Speaker, word, translate, pick, langName, setImage, money, loadPublic, statusKey, startsAt } from "./stage.js";
 import { Presenter } from "./presenter.js";
 import { fillProduct, fillSale, Countdown } from "./cards.js";
-import { Danmaku } from "./danmaku.js";
+import { Danmaku, platformLabel } from "./danmaku.js";
 
 const $ = (id) => document.getElementById(id);
 const room = document.body.dataset.room;
@@ -211,16 +211,22 @@ function cartOK(d) {
 
 // --- comments, danmaku, likes, names ----------------------------------------
 
-function fly(who, text, mine) {
+function fly(who, text, mine, platform) {
   const li = document.createElement("li");
   const b = document.createElement("b");
   b.textContent = who + " ";
+  if (platform) {
+    const p = document.createElement("small");
+    p.className = "platform";
+    p.textContent = platformLabel(platform);
+    li.append(p, " ");
+  }
   li.append(b, text);
   const ul = $("comments");
   ul.append(li);
   while (ul.children.length > 40) ul.firstChild.remove();
   if ($("danmaku-toggle").getAttribute("aria-pressed") !== "true") return;
-  danmaku.fly(text, mine);
+  danmaku.fly(text, mine, platform);
 }
 
 $("danmaku-toggle").addEventListener("click", (e) => {
@@ -401,7 +407,7 @@ client
   .on("exhibit.focus", (ev) => showExhibit(ev.data))
   .on("cart.ok", (ev) => cartOK(ev.data))
   .on("viewers", (ev) => { $("viewer-count").textContent = String(ev.data.count); })
-  .on("comment", (ev) => fly(ev.data.name || "👤", ev.data.text, ev.data.viewer === me))
+  .on("comment", (ev) => fly(ev.data.name || "👤", ev.data.text, ev.data.viewer === me, ev.data.platform))
   .on("notice", (ev) => {
     const n = $("notice");
     n.textContent = ev.data.text;
