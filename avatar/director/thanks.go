@@ -264,7 +264,7 @@ func (e *Engine) sayThankYou(i int) {
 		}
 		return e.thankText(k, u, lg, &p, names), true
 	})
-	e.speak(spoken{id: l.ID, text: text, lang: lang, emotion: l.Emotion, gesture: l.Gesture, translations: tr})
+	e.speak(spoken{id: l.ID, kind: LineThanks, text: text, lang: lang, emotion: l.Emotion, gesture: l.Gesture, translations: tr})
 }
 
 // spoken returns the names to speak, at most n: for gifts the biggest
