@@ -601,7 +601,11 @@ func jsonProblem(err error) Problem {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr):
-		return fieldProblem(typeErr.Field, "bad-type", "%s must be a JSON %s, not %s", typeErr.Field, jsonKind(typeErr.Type.Kind().String()), typeErr.Value)
+		what := typeErr.Field
+		if what == "" {
+			what = "the body"
+		}
+		return fieldProblem(typeErr.Field, "bad-type", "%s must be a JSON %s, not %s", what, jsonKind(typeErr.Type.Kind().String()), typeErr.Value)
 	case errors.As(err, &syntaxErr):
 		return fieldProblem("", "bad-json", "the body is not JSON: %v (at byte %d)", err, syntaxErr.Offset)
 	}
