@@ -108,6 +108,7 @@ func stormOnce(ctx context.Context, o loadOpts, history, behind uint64, size int
 	clients := make([]*wsclient.Client, n)
 	var wg sync.WaitGroup
 	dials := make(chan struct{}, 500) // connects in flight
+	stopProfiles := startProfiles(fmt.Sprintf("viewers-k%d", behind), stderr)
 	cpu0, self0 := procCPU(pid), procCPU(os.Getpid())
 	t0 := time.Now()
 	var last atomic.Int64
@@ -170,6 +171,7 @@ func stormOnce(ctx context.Context, o loadOpts, history, behind uint64, size int
 	res.hwm = procStatus(pid, "VmHWM:")
 	res.all = time.Duration(last.Load())
 	res.selfCPU = procCPU(os.Getpid()) - self0
+	stopProfiles()
 	cancel()
 	wg.Wait()
 	time.Sleep(2 * time.Second) // let the server see the viewers go

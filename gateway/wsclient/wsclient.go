@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -185,8 +186,22 @@ func (c *Client) session(ctx context.Context) (wait time.Duration, err error) {
 	}()
 	var batch []wireEvent
 	for {
-		_, data, err := conn.ReadMessage()
+		// A frame is read into a pooled buffer, held only until its
+		// events are delivered (their Data alias it): ReadMessage would
+		// allocate and zero a new one for every frame, and a buffer per
+		// client would hold the largest frame each ever had.
+		var buf *[]byte
+		var data []byte
+		_, r, err := conn.NextReader()
+		if err == nil {
+			buf = framePool.Get().(*[]byte)
+			data, err = readAll(r, (*buf)[:0])
+			*buf = data
+		}
 		if err != nil {
+			if buf != nil {
+				framePool.Put(buf)
+			}
 			code, reason := websocket.CloseAbnormalClosure, err.Error()
 			var ce *websocket.CloseError
 			if errors.As(err, &ce) {
@@ -203,11 +218,32 @@ func (c *Client) session(ctx context.Context) (wait time.Duration, err error) {
 			return wait, nil
 		}
 		batch, err = decodeFrame(data, batch[:0])
-		if err != nil {
-			continue // not ours to judge; a gateway sends only JSON
+		if err == nil {
+			for i := range batch {
+				c.deliver(&batch[i])
+			}
+		} // else not ours to judge; a gateway sends only JSON
+		clear(batch)
+		framePool.Put(buf)
+	}
+}
+
+var framePool = sync.Pool{New: func() any { return new([]byte) }}
+
+// readAll reads r to its end into buf, growing it as needed (ReadMessage
+// would allocate, and zero, a new buffer for every frame).
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
 		}
-		for i := range batch {
-			c.deliver(&batch[i])
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
 		}
 	}
 }
