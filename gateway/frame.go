@@ -30,14 +30,34 @@ const (
 // frame is one encoded event, shared by every client of a room: it is
 // encoded once and framed once (framed) however many viewers receive it.
 type frame struct {
-	seq uint64 // room seq; 0 for a frame not in the room's sequence
-	raw []byte // the encoded envelope
+	seq uint64 // room seq (a span's last); 0 for a frame not in the room's sequence
+	// first is a span's first seq: the frame carries the room's events
+	// first..seq as one JSON array (raw holds them without the brackets);
+	// 0 for a frame of one event.
+	first uint64
+	raw   []byte // the encoded envelope
 	// framed is raw as one WebSocket text frame (header and payload), made
 	// once for all the viewers it goes to; nil for a frame sent to one.
 	framed []byte
 	class  class
 	key    string    // latest-wins key (the event type); "" for other classes
 	ts     time.Time // the envelope's ts, for the publish-to-write latency
+}
+
+// events is how many events f carries (in a queue, a span counts as many).
+func (f *frame) events() int {
+	if f.first == 0 {
+		return 1
+	}
+	return int(f.seq - f.first + 1)
+}
+
+// payload is the size of f's framed payload.
+func (f *frame) payload() int {
+	if f.first == 0 {
+		return len(f.raw)
+	}
+	return len(f.raw) + 2 // a span's brackets
 }
 
 // latestKey returns the merge key of latest-wins event types, else "".
@@ -119,7 +139,8 @@ func appendHeader(b []byte, op byte, n int) []byte {
 	return binary.BigEndian.AppendUint64(append(b, 127), uint64(n))
 }
 
-// appendBatch appends frames as one JSON array.
+// appendBatch appends frames as one JSON array; a span's events are
+// spliced in.
 func appendBatch(buf []byte, fs []*frame) []byte {
 	buf = append(buf, '[')
 	for i, f := range fs {

@@ -2,6 +2,7 @@ package wsclient
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -61,6 +62,22 @@ func TestDecodeFrame(t *testing.T) {
 	for _, bad := range []string{`{"seq":`, `[{"seq":1}`, `nope`, `{"seq":"x"}`, `{"seq":1,"data":"open\"}`, `{"seq":18446744073709551616}`, `{"seq":-1}`, `{"seq":}`} {
 		if _, err := decodeFrame([]byte(bad), nil); err == nil {
 			t.Errorf("decodeFrame(%s): no error", bad)
+		}
+	}
+}
+
+// Strings are skipped a byte at a time at first, then from quote to
+// quote: an escape on either side of the switch, or right at it, is
+// honoured.
+func TestDecodeStringEscapesAtEveryOffset(t *testing.T) {
+	for pad := 0; pad < 40; pad++ {
+		for _, esc := range []string{`\"`, `\\`, `\\\"`, `\\\\`} {
+			text := strings.Repeat("a", pad) + esc + strings.Repeat("b", 40-pad)
+			in := `[{"seq":1,"data":{"text":"` + text + `"}},{"seq":2,"data":"` + esc + `"}]`
+			got, err := decodeFrame([]byte(in), nil)
+			if err != nil || len(got) != 2 || string(got[0].Data) != `{"text":"`+text+`"}` || got[1].Seq != 2 {
+				t.Fatalf("decodeFrame(%s) = %+v, %v", in, got, err)
+			}
 		}
 	}
 }
