@@ -496,7 +496,7 @@ func (g *Gateway) start(ctx context.Context, c *client, rm *room, info avatar.Ro
 			return err
 		}
 	}
-	recovered, err := rm.join(ctx, c, after)
+	recovered, flush, err := rm.join(ctx, c, after)
 	if err != nil {
 		return err
 	}
@@ -504,8 +504,13 @@ func (g *Gateway) start(ctx context.Context, c *client, rm *room, info avatar.Ro
 		recovered = recovered && *since <= last
 		g.hub.metrics.resumes.WithLabelValues(strconv.FormatBool(recovered)).Inc()
 		if recovered {
-			c.send(directFrame(rm.id, avatar.EventResume, avatar.Resume{Since: *since, Recovered: true}))
+			flush = c.enqueue(directFrame(rm.id, avatar.EventResume, avatar.Resume{Since: *since, Recovered: true})) || flush
 		}
+	}
+	if flush {
+		// This handler holds c as a writer would (see join); whatever
+		// arrives meanwhile goes to the writers.
+		c.flush()
 	}
 	return nil
 }

@@ -308,8 +308,11 @@ func (r *room) ringHolds(seq, upto uint64) bool {
 // event is older than Config.ResumeMaxAge) gets resume{recovered: false}
 // with the room's state, and goes on from there. The stream is read only
 // to mend holes in the ring, once per room however many viewers wait (see
-// mend). It returns whether every event after 'after' was recovered.
-func (r *room) join(ctx context.Context, c *client, after uint64) (recovered bool, err error) {
+// mend). It returns whether every event after 'after' was recovered, and
+// whether the caller must now write c's queue (c.flush), holding c as a
+// writer would: the handler does it, not one of the shared writers, which
+// would wait there while the viewer reads the catch-up just written.
+func (r *room) join(ctx context.Context, c *client, after uint64) (recovered, flush bool, err error) {
 	c.lastSent.Store(after)
 	recovered = true
 	restarted, mended := false, false
@@ -330,10 +333,7 @@ func (r *room) join(ctx context.Context, c *client, after uint64) (recovered boo
 			r.index[c] = len(r.clients)
 			r.clients = append(r.clients, c)
 			r.mu.Unlock()
-			if sched {
-				r.hub.writers.push(c)
-			}
-			return recovered, nil
+			return recovered, sched, nil
 		}
 		if ok {
 			// Oldest first, leaving the newest quarter of a queue for
@@ -347,7 +347,7 @@ func (r *room) join(ctx context.Context, c *client, after uint64) (recovered boo
 			}
 			r.mu.Unlock()
 			if err := c.writeDirect(direct); err != nil {
-				return recovered, err
+				return recovered, false, err
 			}
 			continue
 		}
@@ -357,7 +357,7 @@ func (r *room) join(ctx context.Context, c *client, after uint64) (recovered boo
 			// fill that failed): mend it from the stream, once for all.
 			mended = true
 			if err := r.mend(ctx); err != nil {
-				return recovered, err
+				return recovered, false, err
 			}
 			continue
 		}
@@ -377,7 +377,7 @@ func (r *room) join(ctx context.Context, c *client, after uint64) (recovered boo
 		restarted = true
 		resume := avatar.Resume{Since: after, Recovered: false, State: st}
 		if err := c.writeDirect([]*frame{directFrame(r.id, avatar.EventResume, resume)}); err != nil {
-			return recovered, err
+			return recovered, false, err
 		}
 	}
 }

@@ -55,6 +55,34 @@ var knownTypes = func() map[string]avatar.EventType {
 	return m
 }()
 
+// scanSeqs reads the seqs of a JSON array of envelopes by finding each
+// envelope's key (`,"room":"ROOM","seq":`, as avatar.Envelope's fields are
+// encoded in order) instead of decoding it (see Config.SeqsOnly). It
+// reports false, for a full decode, unless frame is an array whose every
+// event found has a seq above 0.
+func scanSeqs(frame []byte, key []byte, out []wireEvent) ([]wireEvent, bool) {
+	if len(frame) == 0 || frame[0] != '[' {
+		return out, false
+	}
+	for i := 0; ; {
+		k := bytes.Index(frame[i:], key)
+		if k < 0 {
+			return out, len(out) > 0
+		}
+		i += k + len(key)
+		j := i
+		for j < len(frame) && frame[j] >= '0' && frame[j] <= '9' {
+			j++
+		}
+		seq, ok := parseSeq(frame[i:j])
+		if !ok || seq == 0 {
+			return out, false
+		}
+		out = append(out, wireEvent{Seq: seq})
+		i = j
+	}
+}
+
 var errBadJSON = errors.New("wsclient: bad JSON")
 
 func skipSpace(b []byte, i int) int {
