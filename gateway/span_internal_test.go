@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 	"go.uber.org/zap"
@@ -182,4 +183,78 @@ func seqRange(from, to uint64) []uint64 {
 		s = append(s, i)
 	}
 	return s
+}
+
+// A joining viewer's first queue (the newest part of its catch-up and
+// resume{recovered: true}) is written by its own handler, not by the
+// shared writers, which would wait behind viewers still reading their
+// catch-up: here there are no writers at all, and it still arrives.
+func TestJoinWritesItsFirstQueueItself(t *testing.T) {
+	b := bustest.Start(t)
+	bustest.PutRoom(t, b, avatar.Room{ID: "r", Kind: "livestream", Title: "T"})
+	publishN(t, b, "r", 1, 700)
+	g := New(Config{RingSize: 1024, QueueSize: 256}, b, zap.NewNop())
+	g.hub.writers.stop() // nobody takes clients off the run queue
+	rm, err := g.hub.room(context.Background(), "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rm.unsubscribe()
+	conns := make(chan *websocket.Conn, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		conn, err := (&websocket.Upgrader{}).Upgrade(w, req, nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		conns <- conn
+	}))
+	defer srv.Close()
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	sconn := <-conns
+	defer sconn.Close()
+	c := newClient(g.hub, sconn, rm, "v", "127.0.0.1")
+	since := uint64(300)
+	errc := make(chan error, 1)
+	go func() { errc <- g.start(context.Background(), c, rm, avatar.Room{ID: "r"}, &since, "") }()
+	want := since + 1
+	for {
+		_ = ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			t.Fatalf("after seq %d: %v (the resume frame was left to the writers?)", want-1, err)
+		}
+		var evs []avatar.Envelope
+		if strings.HasPrefix(string(data), "[") {
+			err = json.Unmarshal(data, &evs)
+		} else {
+			evs = make([]avatar.Envelope, 1)
+			err = json.Unmarshal(data, &evs[0])
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			switch {
+			case e.Seq > 0 && e.Seq != want:
+				t.Fatalf("seq %d, want %d", e.Seq, want)
+			case e.Seq > 0:
+				want++
+			case e.Type == avatar.EventResume:
+				var r avatar.Resume
+				_ = json.Unmarshal(e.Data, &r)
+				if !r.Recovered || want != 701 {
+					t.Fatalf("resume %+v after seq %d, want recovered after 700", r, want-1)
+				}
+				if err := <-errc; err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+		}
+	}
 }
