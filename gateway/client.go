@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -78,6 +79,9 @@ type client struct {
 	wmu sync.Mutex
 	// tail is what a timed-out write left unwritten of its frame (wmu).
 	tail []byte
+	// deflate: the viewer accepted permessage-deflate; spans go to it
+	// compressed (see frame.deflatedFrame). Set before it joins.
+	deflate bool
 	// dead is touched only by the writer holding the client.
 	dead bool
 }
@@ -99,10 +103,13 @@ func newClient(h *Hub, conn *websocket.Conn, rm *room, viewer, ip string) *clien
 // smallBufResponseWriter is the http.ResponseWriter given to gorilla's
 // Upgrade: its Hijack hands over a small read buffer of ours, which gorilla
 // then uses as the connection's, so that the reader can see whether it
-// holds data before parking on the socket (waitReadable).
+// holds data before parking on the socket (waitReadable); and it watches
+// gorilla's answer to the handshake, to learn whether the viewer's
+// permessage-deflate offer was accepted.
 type smallBufResponseWriter struct {
 	http.ResponseWriter
-	br *bufio.Reader
+	br   *bufio.Reader
+	conn *handshakeConn
 }
 
 func (s *smallBufResponseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -110,9 +117,27 @@ func (s *smallBufResponseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil || brw.Reader.Buffered() > 0 {
 		return conn, brw, err // gorilla refuses the latter
 	}
-	// gorilla takes the hijacked reader if it is over 256 bytes.
+	// gorilla takes the hijacked reader if it is over 256 bytes. It
+	// reads the socket itself, not through handshakeConn.
 	s.br = bufio.NewReaderSize(conn, 384)
-	return conn, bufio.NewReadWriter(s.br, brw.Writer), nil
+	s.conn = &handshakeConn{Conn: conn}
+	return s.conn, bufio.NewReadWriter(s.br, brw.Writer), nil
+}
+
+// handshakeConn is the socket as gorilla's Upgrade sees it: the first write
+// is its answer to the handshake, which says whether it accepted
+// permessage-deflate (without context takeover, the only way it does).
+type handshakeConn struct {
+	net.Conn
+	answered, deflate bool
+}
+
+func (h *handshakeConn) Write(b []byte) (int, error) {
+	if !h.answered {
+		h.answered = true
+		h.deflate = bytes.Contains(b, []byte("\r\nSec-WebSocket-Extensions: permessage-deflate"))
+	}
+	return h.Conn.Write(b)
 }
 
 // logger returns a logger naming the client. It is built on demand: a
@@ -451,7 +476,7 @@ func (c *client) write(fs []*frame) error {
 	switch {
 	case n == 1 && fs[0].framed != nil:
 		size = fs[0].payload()
-		err = c.writeRaw(c.hub.cfg.WriteTimeout, fs[0].framed)
+		err = c.writeRaw(c.hub.cfg.WriteTimeout, c.framedOf(fs[0]))
 	case !spans:
 		buf := batchPool.Get().(*bytesBuffer)
 		var b []byte
@@ -463,7 +488,7 @@ func (c *client) write(fs []*frame) error {
 		var pooled []*bytesBuffer
 		for i := 0; i < n; {
 			if fs[i].first != 0 || fs[i].framed != nil && (i+1 == n || fs[i+1].first != 0) {
-				bufs = append(bufs, fs[i].framed)
+				bufs = append(bufs, c.framedOf(fs[i]))
 				size += fs[i].payload()
 				i++
 				continue
@@ -490,6 +515,17 @@ func (c *client) write(fs []*frame) error {
 	}
 	c.hub.metrics.wrote(fs, frames, size)
 	return nil
+}
+
+// framedOf returns f's shared frame for c: a span compressed if c accepted
+// compression and it pays, else as it is.
+func (c *client) framedOf(f *frame) []byte {
+	if c.deflate && f.first != 0 {
+		if d := f.deflatedFrame(); d != nil {
+			return d
+		}
+	}
+	return f.framed
 }
 
 // frameBatch builds fs as one text frame in buf, the event or a JSON array
