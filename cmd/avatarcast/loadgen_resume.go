@@ -34,7 +34,11 @@ import (
 // their own CPU, on the machine the server runs on, is not mostly JSON.
 func resumeBench(ctx context.Context, o loadOpts, behind []uint64, size int, stdout, stderr io.Writer) error {
 	history := slices.Max(behind) + 100
-	fmt.Fprintf(stdout, "== resume storm: %d viewers, room of %d events of %d bytes, fresh server per case\n", *o.viewers, history, size)
+	compressed := ""
+	if os.Getenv(deflateEnv) != "" {
+		compressed = ", viewers offering permessage-deflate"
+	}
+	fmt.Fprintf(stdout, "== resume storm: %d viewers, room of %d events of %d bytes, fresh server per case%s\n", *o.viewers, history, size, compressed)
 	fmt.Fprintf(stdout, "%-10s %8s %10s %10s %10s %8s %9s %9s %6s %6s %6s %10s\n", "case", "viewers", "all in s", "p50 s", "p99 s", "CPU s", "peakRSS", "RSS left", "gaps", "dups", "failed", "viewers CPU")
 	var plain *stormResult
 	for _, k := range append([]uint64{0}, behind...) {
@@ -56,6 +60,11 @@ func resumeBench(ctx context.Context, o loadOpts, behind []uint64, size int, std
 	}
 	return nil
 }
+
+// deflateEnv, set to anything, makes a storm's viewers offer
+// permessage-deflate, as browsers do: catch-up then travels compressed, and
+// the viewers spend their CPU inflating it.
+const deflateEnv = "AVATARCAST_LOADGEN_DEFLATE"
 
 type stormResult struct {
 	done, failed      int
@@ -103,6 +112,7 @@ func stormOnce(ctx context.Context, o loadOpts, history, behind uint64, size int
 		sources = (n + 199) / 200
 	}
 	res := &stormResult{}
+	deflate := os.Getenv(deflateEnv) != ""
 	times := make([]time.Duration, n)
 	var done, failed atomic.Int64
 	ctx, cancel := context.WithCancel(ctx)
@@ -117,8 +127,9 @@ func stormOnce(ctx context.Context, o loadOpts, history, behind uint64, size int
 	for i := range n {
 		src := net.IPv4(127, 0, 0, byte(2+i%sources%250))
 		d := &websocket.Dialer{
-			HandshakeTimeout: time.Minute,
-			ReadBufferSize:   4096, WriteBufferSize: 256,
+			EnableCompression: deflate,
+			HandshakeTimeout:  time.Minute,
+			ReadBufferSize:    4096, WriteBufferSize: 256,
 			NetDialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: src}}).DialContext,
 		}
 		vctx, vcancel := context.WithCancel(ctx)
