@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -78,6 +79,9 @@ type client struct {
 	wmu sync.Mutex
 	// tail is what a timed-out write left unwritten of its frame (wmu).
 	tail []byte
+	// deflate: the viewer accepted permessage-deflate; spans go to it
+	// compressed (see frame.deflatedFrame). Set before it joins.
+	deflate bool
 	// dead is touched only by the writer holding the client.
 	dead bool
 }
@@ -99,10 +103,13 @@ func newClient(h *Hub, conn *websocket.Conn, rm *room, viewer, ip string) *clien
 // smallBufResponseWriter is the http.ResponseWriter given to gorilla's
 // Upgrade: its Hijack hands over a small read buffer of ours, which gorilla
 // then uses as the connection's, so that the reader can see whether it
-// holds data before parking on the socket (waitReadable).
+// holds data before parking on the socket (waitReadable); and it watches
+// gorilla's answer to the handshake, to learn whether the viewer's
+// permessage-deflate offer was accepted.
 type smallBufResponseWriter struct {
 	http.ResponseWriter
-	br *bufio.Reader
+	br   *bufio.Reader
+	conn *handshakeConn
 }
 
 func (s *smallBufResponseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -110,9 +117,27 @@ func (s *smallBufResponseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil || brw.Reader.Buffered() > 0 {
 		return conn, brw, err // gorilla refuses the latter
 	}
-	// gorilla takes the hijacked reader if it is over 256 bytes.
+	// gorilla takes the hijacked reader if it is over 256 bytes. It
+	// reads the socket itself, not through handshakeConn.
 	s.br = bufio.NewReaderSize(conn, 384)
-	return conn, bufio.NewReadWriter(s.br, brw.Writer), nil
+	s.conn = &handshakeConn{Conn: conn}
+	return s.conn, bufio.NewReadWriter(s.br, brw.Writer), nil
+}
+
+// handshakeConn is the socket as gorilla's Upgrade sees it: the first write
+// is its answer to the handshake, which says whether it accepted
+// permessage-deflate (without context takeover, the only way it does).
+type handshakeConn struct {
+	net.Conn
+	answered, deflate bool
+}
+
+func (h *handshakeConn) Write(b []byte) (int, error) {
+	if !h.answered {
+		h.answered = true
+		h.deflate = bytes.Contains(b, []byte("\r\nSec-WebSocket-Extensions: permessage-deflate"))
+	}
+	return h.Conn.Write(b)
 }
 
 // logger returns a logger naming the client. It is built on demand: a
@@ -158,7 +183,7 @@ func (c *client) enqueue(f *frame) (schedule bool) {
 		c.compact()
 	}
 	c.q = append(c.q, f)
-	c.live++
+	c.live += f.events()
 	if c.queued {
 		return false
 	}
@@ -387,18 +412,29 @@ func (c *client) hangUp() {
 // but the rest of that frame and the close frame may follow it (finish).
 var errCut = errors.New("gateway: an earlier write timed out")
 
-// writeRaw writes b to the socket within timeout. If it fails part way,
-// the unwritten bytes are kept in c.tail, and later writes fail with errCut.
-func (c *client) writeRaw(timeout time.Duration, b []byte) error {
+// writeRaw writes bufs to the socket within timeout, in order. If it
+// fails part way, the unwritten bytes are kept in c.tail, and later writes
+// fail with errCut.
+func (c *client) writeRaw(timeout time.Duration, bufs ...[]byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.tail != nil {
 		return errCut
 	}
 	_ = c.nc.SetWriteDeadline(time.Now().Add(timeout))
-	n, err := c.nc.Write(b)
-	if err != nil && n < len(b) {
-		c.tail = append([]byte(nil), b[n:]...)
+	if len(bufs) == 1 {
+		n, err := c.nc.Write(bufs[0])
+		if err != nil && n < len(bufs[0]) {
+			c.tail = append([]byte(nil), bufs[0][n:]...)
+		}
+		return err
+	}
+	nb := net.Buffers(bufs) // WriteTo consumes what it wrote
+	_, err := nb.WriteTo(c.nc)
+	if err != nil {
+		for _, b := range nb {
+			c.tail = append(c.tail, b...)
+		}
 	}
 	return err
 }
@@ -410,10 +446,12 @@ func (c *client) writeControl(op byte, data []byte, timeout time.Duration) error
 }
 
 // write writes fs, skipping merged-away frames and room events already
-// sent, as one frame: the shared framed bytes when there is one event,
-// else a JSON array built in a pooled buffer. It may reorder fs.
+// sent: a span (catch-up shared by viewers, see room.span) as its own
+// frame, from its shared framed bytes; the others as one frame between
+// spans, the shared framed bytes when there is one, else a JSON array
+// built in a pooled buffer. It may reorder fs.
 func (c *client) write(fs []*frame) error {
-	n, last := 0, c.lastSent.Load()
+	n, last, spans := 0, c.lastSent.Load(), false
 	for _, f := range fs {
 		if f == nil {
 			continue
@@ -424,6 +462,7 @@ func (c *client) write(fs []*frame) error {
 			}
 			last = f.seq
 		}
+		spans = spans || f.first != 0
 		fs[n] = f
 		n++
 	}
@@ -433,35 +472,79 @@ func (c *client) write(fs []*frame) error {
 	}
 	c.lastSent.Store(last)
 	var err error
-	size := 0
+	size, frames := 0, 1
 	switch {
 	case n == 1 && fs[0].framed != nil:
-		size = len(fs[0].raw)
-		err = c.writeRaw(c.hub.cfg.WriteTimeout, fs[0].framed)
-	default:
+		size = fs[0].payload()
+		err = c.writeRaw(c.hub.cfg.WriteTimeout, c.framedOf(fs[0]))
+	case !spans:
 		buf := batchPool.Get().(*bytesBuffer)
-		// The array is built after room for the longest header, and the
-		// header put right before it: one buffer, one write.
 		var b []byte
-		if n == 1 {
-			b = append(buf.b[:maxHeader], fs[0].raw...)
-		} else {
-			b = appendBatch(buf.b[:maxHeader], fs)
-		}
-		size = len(b) - maxHeader
-		var hb [maxHeader]byte
-		h := appendHeader(hb[:0], opText, size)
-		start := maxHeader - len(h)
-		copy(b[start:], h)
-		err = c.writeRaw(c.hub.cfg.WriteTimeout, b[start:])
-		buf.b = b[:0]
+		b, size = frameBatch(buf, fs)
+		err = c.writeRaw(c.hub.cfg.WriteTimeout, b)
 		batchPool.Put(buf)
+	default:
+		var bufs [][]byte
+		var pooled []*bytesBuffer
+		for i := 0; i < n; {
+			if fs[i].first != 0 || fs[i].framed != nil && (i+1 == n || fs[i+1].first != 0) {
+				bufs = append(bufs, c.framedOf(fs[i]))
+				size += fs[i].payload()
+				i++
+				continue
+			}
+			j := i + 1
+			for j < n && fs[j].first == 0 {
+				j++
+			}
+			buf := batchPool.Get().(*bytesBuffer)
+			pooled = append(pooled, buf)
+			b, payload := frameBatch(buf, fs[i:j])
+			bufs = append(bufs, b)
+			size += payload
+			i = j
+		}
+		frames = len(bufs)
+		err = c.writeRaw(c.hub.cfg.WriteTimeout, bufs...)
+		for _, buf := range pooled {
+			batchPool.Put(buf)
+		}
 	}
 	if err != nil {
 		return err
 	}
-	c.hub.metrics.wrote(fs, size)
+	c.hub.metrics.wrote(fs, frames, size)
 	return nil
+}
+
+// framedOf returns f's shared frame for c: a span compressed if c accepted
+// compression and it pays, else as it is.
+func (c *client) framedOf(f *frame) []byte {
+	if c.deflate && f.first != 0 {
+		if d := f.deflatedFrame(); d != nil {
+			return d
+		}
+	}
+	return f.framed
+}
+
+// frameBatch builds fs as one text frame in buf, the event or a JSON array
+// of them, and returns it and its payload's size. The array is built after
+// room for the longest header, and the header put right before it: one
+// buffer, one write. The frame is valid until buf goes back to the pool.
+func frameBatch(buf *bytesBuffer, fs []*frame) ([]byte, int) {
+	var b []byte
+	if len(fs) == 1 && fs[0].first == 0 {
+		b = append(buf.b[:maxHeader], fs[0].raw...)
+	} else {
+		b = appendBatch(buf.b[:maxHeader], fs)
+	}
+	buf.b = b[:0]
+	var hb [maxHeader]byte
+	h := appendHeader(hb[:0], opText, len(b)-maxHeader)
+	start := maxHeader - len(h)
+	copy(b[start:], h)
+	return b[start:], len(b) - maxHeader
 }
 
 // readLoop reads viewer frames until the connection fails; each is

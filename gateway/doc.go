@@ -46,10 +46,17 @@
 // (once, however many viewers arrive at once): that is the resume window,
 // in events, and Config.ResumeMaxAge (default 10 minutes) is the window in
 // time. A viewer that reconnects with since=SEQ within the window is
-// served from memory at once, oldest first: whole chunks of 128 events
-// framed once per room and shared by every viewer catching up through
-// them, then the rest through its bounded queue like live events, and
-// resume{recovered: true}. A viewer beyond the window (since=0 on a long
+// served from memory at once, oldest first, in spans (JSON arrays of up
+// to 128 events ending on multiples of 128) framed once per room and
+// shared by every viewer catching up over the same range: after a restart
+// all of them resume from about the same seq, and a storm of 10,000 costs
+// about what one viewer's catch-up does, plus the socket writes. The
+// newest part goes through the viewer's bounded queue like live events,
+// as one span counted as its events, then resume{recovered: true}; the
+// joining handler writes that first queue itself, so the shared writers
+// never wait on a viewer still reading its catch-up. A viewer that offered
+// permessage-deflate (browsers do) gets spans compressed, once per span
+// for all such viewers. A viewer beyond the window (since=0 on a long
 // show, or events older than ResumeMaxAge) gets resume{recovered: false}
 // with the room's state at once and goes on from it: never a read of the
 // room's history. JetStream is read after the room opens only to mend

@@ -244,7 +244,11 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) *Gateway {
 		ReadBufferSize:  0, // smallBufResponseWriter's
 		WriteBufferSize: 1024,
 		WriteBufferPool: writePool,
-		CheckOrigin:     func(*http.Request) bool { return true }, // checked before Upgrade
+		// permessage-deflate, when a viewer offers it (browsers do):
+		// catch-up spans go out compressed, once per span for all
+		// (frame.deflatedFrame); other frames are sent as they are.
+		EnableCompression: true,
+		CheckOrigin:       func(*http.Request) bool { return true }, // checked before Upgrade
 	}
 	return g
 }
@@ -379,7 +383,12 @@ func (g *Gateway) serveWS(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered
 	}
 	c := newClient(g.hub, conn, rm, uuid.NewString(), ip)
-	if sc, ok := conn.NetConn().(syscall.Conn); ok && sw.br != nil {
+	if sw.conn != nil {
+		// Our writes skip the handshake watcher; gorilla keeps it for
+		// its few (the refusal below, closing).
+		c.nc, c.deflate = sw.conn.Conn, sw.conn.deflate
+	}
+	if sc, ok := c.nc.(syscall.Conn); ok && sw.br != nil {
 		if raw, err := sc.SyscallConn(); err == nil {
 			c.br, c.raw = sw.br, raw
 		}
@@ -502,7 +511,7 @@ func (g *Gateway) start(ctx context.Context, c *client, rm *room, info avatar.Ro
 			return err
 		}
 	}
-	recovered, err := rm.join(ctx, c, after)
+	recovered, flush, err := rm.join(ctx, c, after)
 	if err != nil {
 		return err
 	}
@@ -510,8 +519,13 @@ func (g *Gateway) start(ctx context.Context, c *client, rm *room, info avatar.Ro
 		recovered = recovered && *since <= last
 		g.hub.metrics.resumes.WithLabelValues(strconv.FormatBool(recovered)).Inc()
 		if recovered {
-			c.send(directFrame(rm.id, avatar.EventResume, avatar.Resume{Since: *since, Recovered: true}))
+			flush = c.enqueue(directFrame(rm.id, avatar.EventResume, avatar.Resume{Since: *since, Recovered: true})) || flush
 		}
+	}
+	if flush {
+		// This handler holds c as a writer would (see join); whatever
+		// arrives meanwhile goes to the writers.
+		c.flush()
 	}
 	return nil
 }

@@ -58,10 +58,15 @@ func newMetrics() *metrics {
 	return m
 }
 
-// wrote counts one write of fs (size payload bytes) and its latency.
-func (m *metrics) wrote(fs []*frame, size int) {
-	m.framesOut.Inc()
-	m.eventsOut.Add(float64(len(fs)))
+// wrote counts one write of fs in frames frames (size payload bytes) and
+// its latency.
+func (m *metrics) wrote(fs []*frame, frames, size int) {
+	m.framesOut.Add(float64(frames))
+	events := 0
+	for _, f := range fs {
+		events += f.events()
+	}
+	m.eventsOut.Add(float64(events))
 	m.bytesOut.Add(float64(size))
 	var oldest time.Time
 	for _, f := range fs {

@@ -27,10 +27,10 @@ type room struct {
 	mending singleflight.Group // one read of the stream to mend the ring
 
 	mu      sync.Mutex
-	last    uint64            // last seq delivered
-	ring    []*frame          // the resume window: recent frames, ring[(i) % len] by seq
-	floor   uint64            // events up to floor were never to be had (retention)
-	chunks  map[uint64]*frame // shared catch-up frames by chunk index, see chunk
+	last    uint64               // last seq delivered
+	ring    []*frame             // the resume window: recent frames, ring[(i) % len] by seq
+	floor   uint64               // events up to floor were never to be had (retention)
+	spans   map[[2]uint64]*frame // shared catch-up frames by first and last seq, see span
 	clients []*client
 	index   map[*client]int // position in clients
 	sched   []*client       // scratch: clients to put on the run queue
@@ -279,54 +279,53 @@ func (r *room) unsubscribe() {
 	}
 }
 
-// ringAfter returns the frames after seq if the ring still holds all of
-// them. r.mu is held.
-func (r *room) ringAfter(seq uint64) ([]*frame, bool) {
-	if seq >= r.last {
-		return nil, true
-	}
+// ringHolds reports whether the ring holds every event after seq up to
+// upto. r.mu is held.
+func (r *room) ringHolds(seq, upto uint64) bool {
 	n := uint64(len(r.ring))
-	if r.last-seq > n {
-		return nil, false
+	if upto > seq && upto-seq > n {
+		return false
 	}
-	out := make([]*frame, 0, r.last-seq)
-	for s := seq + 1; s <= r.last; s++ {
-		f := r.ring[s%n]
-		if f == nil || f.seq != s {
-			return nil, false
+	for s := seq + 1; s <= upto; s++ {
+		if f := r.ring[s%n]; f == nil || f.seq != s {
+			return false
 		}
-		out = append(out, f)
 	}
-	return out, true
+	return true
 }
 
 // join brings c up to date from seq after and then adds it to the room's
 // live fan-out, with no gap and no duplicate. Everything comes from the
 // ring, which holds the resume window (Config.RingSize events, filled when
 // the room opens): a viewer within it is served from memory at once,
-// oldest first, in writes of up to batchMax events until the rest fits
-// its queue, which then joins the fan-out under the lock so no live event
-// slips between. A viewer further behind than the window (in events, or
-// whose first missed event is older than Config.ResumeMaxAge) gets
-// resume{recovered: false} with the room's state, and goes on from there.
-// The stream is read only to mend holes in the ring, once per room however
-// many viewers wait (see mend). It returns whether every event after
-// 'after' was recovered.
-func (r *room) join(ctx context.Context, c *client, after uint64) (recovered bool, err error) {
+// oldest first. What does not fit its queue is written from here, in
+// spans of at most a chunk (chunkEvents, ending on chunk boundaries) until
+// the rest fits; the rest goes into its queue as one span, which then
+// joins the fan-out under the lock so no live event slips between. Spans
+// are built once and shared (see span): after a restart every viewer
+// resumes from about the same seq, and they all get the same bytes. A
+// viewer further behind than the window (in events, or whose first missed
+// event is older than Config.ResumeMaxAge) gets resume{recovered: false}
+// with the room's state, and goes on from there. The stream is read only
+// to mend holes in the ring, once per room however many viewers wait (see
+// mend). It returns whether every event after 'after' was recovered, and
+// whether the caller must now write c's queue (c.flush), holding c as a
+// writer would: the handler does it, not one of the shared writers, which
+// would wait there while the viewer reads the catch-up just written.
+func (r *room) join(ctx context.Context, c *client, after uint64) (recovered, flush bool, err error) {
 	c.lastSent.Store(after)
 	recovered = true
 	restarted, mended := false, false
+	var direct []*frame
 	for {
 		r.mu.Lock()
-		from := c.lastSent.Load()
-		inWindow := r.inWindow(from, time.Now())
-		frames, ok := r.ringAfter(from)
-		ok = ok && inWindow
-		if ok && len(frames) <= r.hub.cfg.QueueSize/2 {
+		from, last := c.lastSent.Load(), r.last
+		ok := r.inWindow(from, time.Now()) && r.ringHolds(from, last)
+		if ok && (from >= last || last-from <= uint64(r.hub.cfg.QueueSize/2)) {
 			sched := false
-			for _, f := range frames {
+			if last > from {
 				// The queue is new and has room for them.
-				sched = c.enqueue(f) || sched
+				sched = c.enqueue(r.span(from+1, last))
 			}
 			if r.viewers != nil {
 				sched = c.enqueue(r.viewers) || sched
@@ -334,40 +333,31 @@ func (r *room) join(ctx context.Context, c *client, after uint64) (recovered boo
 			r.index[c] = len(r.clients)
 			r.clients = append(r.clients, c)
 			r.mu.Unlock()
-			if sched {
-				r.hub.writers.push(c)
-			}
-			return recovered, nil
+			return recovered, sched, nil
 		}
-		r.mu.Unlock()
 		if ok {
-			// Oldest first, leaving the newest for the queue: up to the
-			// first chunk boundary in writes of batchMax, then whole
-			// chunks, framed once for every viewer that needs them.
-			frames = frames[:len(frames)-r.hub.cfg.QueueSize/4]
-			for len(frames) > 0 {
-				first, end := frames[0].seq, frames[len(frames)-1].seq
-				if ch := r.chunk(first); ch != nil && ch.seq <= end {
-					if err := c.writeDirect([]*frame{ch}); err != nil {
-						return recovered, err
-					}
-					frames = frames[ch.seq-first+1:]
-					continue
-				}
-				n := min(len(frames), batchMax, chunkEvents-int((first-1)%chunkEvents))
-				if err := c.writeDirect(frames[:n]); err != nil {
-					return recovered, err
-				}
-				frames = frames[n:]
+			// Oldest first, leaving the newest quarter of a queue for
+			// the queue.
+			end := last - uint64(r.hub.cfg.QueueSize/4)
+			direct = direct[:0]
+			for s := from + 1; s <= end; {
+				e := min(end, s-(s-1)%chunkEvents+chunkEvents-1) // the end of s's chunk
+				direct = append(direct, r.span(s, e))
+				s = e + 1
+			}
+			r.mu.Unlock()
+			if err := c.writeDirect(direct); err != nil {
+				return recovered, false, err
 			}
 			continue
 		}
-		if inWindow && !mended {
+		r.mu.Unlock()
+		if r.inWindowNow(from) && !mended {
 			// The window should hold them but the ring has a hole (a gap
 			// fill that failed): mend it from the stream, once for all.
 			mended = true
 			if err := r.mend(ctx); err != nil {
-				return recovered, err
+				return recovered, false, err
 			}
 			continue
 		}
@@ -376,7 +366,7 @@ func (r *room) join(ctx context.Context, c *client, after uint64) (recovered boo
 		recovered = false
 		st := r.hub.state(r.id)
 		r.mu.Lock()
-		last := r.last
+		last = r.last
 		if st == nil || restarted || st.Seq > last || !r.inWindow(st.Seq, time.Now()) {
 			st = nil
 			c.lastSent.Store(last)
@@ -387,55 +377,72 @@ func (r *room) join(ctx context.Context, c *client, after uint64) (recovered boo
 		restarted = true
 		resume := avatar.Resume{Since: after, Recovered: false, State: st}
 		if err := c.writeDirect([]*frame{directFrame(r.id, avatar.EventResume, resume)}); err != nil {
-			return recovered, err
+			return recovered, false, err
 		}
 	}
 }
 
-// chunkEvents is how many events a chunk holds: the ring's events
-// chunkEvents*i+1 .. chunkEvents*(i+1) as one JSON array frame, built once
-// and shared by every viewer catching up through them.
-const chunkEvents = 128
-
-// chunk returns the chunk that starts at seq, building it if the ring holds
-// all its events, or nil if seq starts none or the ring lacks some.
-func (r *room) chunk(seq uint64) *frame {
-	if (seq-1)%chunkEvents != 0 {
-		return nil
-	}
-	i := (seq - 1) / chunkEvents
+// inWindowNow is inWindow under the lock.
+func (r *room) inWindowNow(seq uint64) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if f := r.chunks[i]; f != nil {
+	return r.inWindow(seq, time.Now())
+}
+
+// chunkEvents is how many events a chunk holds: catch-up is written in
+// spans that end on multiples of it, so that viewers resuming from
+// different seqs still share the whole chunks between.
+const chunkEvents = 128
+
+// maxSpans bounds the spans a room keeps (see span) beyond its whole
+// chunks.
+const maxSpans = 32
+
+// span returns one frame carrying the ring's events first..end (which the
+// ring holds) as one JSON array, framed once and shared by every viewer
+// catching up over the same range: after a gateway restart its viewers
+// all resume from about the same seq, and a storm of them costs one span
+// per range, not one per viewer. A span's bytes are never copied per
+// viewer (see client.write). Spans whose events the ring has moved past
+// are dropped, and past maxSpans those that are not whole chunks, so that
+// a room keeps at most a ring's worth of chunks and maxSpans others.
+// r.mu is held.
+func (r *room) span(first, end uint64) *frame {
+	n := uint64(len(r.ring))
+	if first == end {
+		return r.ring[first%n]
+	}
+	k := [2]uint64{first, end}
+	if f := r.spans[k]; f != nil {
 		return f
 	}
-	n := uint64(len(r.ring))
-	end := seq + chunkEvents - 1
-	if end > r.last || r.last-seq >= n {
-		return nil
+	size := 1 + int(end-first) + 1 // brackets and commas
+	for s := first; s <= end; s++ {
+		size += len(r.ring[s%n].raw)
 	}
-	fs := make([]*frame, 0, chunkEvents)
-	for s := seq; s <= end; s++ {
-		f := r.ring[s%n]
-		if f == nil || f.seq != s {
-			return nil
+	b := appendHeader(make([]byte, 0, maxHeader+size), opText, size)
+	b = append(b, '[')
+	inner := len(b)
+	for s := first; s <= end; s++ {
+		if s > first {
+			b = append(b, ',')
 		}
-		fs = append(fs, f)
+		b = append(b, r.ring[s%n].raw...)
 	}
-	raw := appendBatch(nil, fs)
-	// Chunks the ring has moved past are dropped: at most a ring's worth
-	// are kept.
-	for k := range r.chunks {
-		if k*chunkEvents+1+n <= r.last {
-			delete(r.chunks, k)
+	b = append(b, ']')
+	f := &frame{seq: end, first: first, raw: b[inner : len(b)-1], framed: b, class: mustArrive, ts: r.ring[first%n].ts}
+	if len(r.spans) >= int(n/chunkEvents)+maxSpans {
+		for k := range r.spans {
+			whole := (k[0]-1)%chunkEvents == 0 && k[1]-k[0]+1 == chunkEvents
+			if k[0]+n <= r.last || !whole {
+				delete(r.spans, k)
+			}
 		}
 	}
-	if r.chunks == nil {
-		r.chunks = map[uint64]*frame{}
+	if r.spans == nil {
+		r.spans = map[[2]uint64]*frame{}
 	}
-	f := &frame{seq: end, raw: raw, class: mustArrive, ts: fs[len(fs)-1].ts}
-	f.prepare()
-	r.chunks[i] = f
+	r.spans[k] = f
 	return f
 }
 

@@ -101,6 +101,7 @@ func serveBench(ctx context.Context, kind, addr string, viewers int, rate float6
 		waitHealthy("http://" + ln.Addr().String() + "/healthz")
 	}
 	fmt.Fprintf(stdout, "listening ws://%s\n", ln.Addr())
+	defer startProfiles("server-"+kind, stderr)()
 	select {
 	case <-usr1:
 	case <-ctx.Done():

@@ -1,6 +1,7 @@
 package wsclient
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 	"time"
@@ -44,6 +45,44 @@ func decodeFrame(frame []byte, out []wireEvent) ([]wireEvent, error) {
 	return append(out, ev), nil
 }
 
+// knownTypes are the contract's event types, so that decoding one does not
+// allocate its name; any other type is decoded too.
+var knownTypes = func() map[string]avatar.EventType {
+	m := map[string]avatar.EventType{}
+	for _, t := range []avatar.EventType{avatar.EventHello, avatar.EventShowStart, avatar.EventShowPause, avatar.EventShowResume, avatar.EventShowEnd, avatar.EventSpeech, avatar.EventSpeechCut, avatar.EventExpression, avatar.EventGesture, avatar.EventProductShow, avatar.EventProductHide, avatar.EventSaleStart, avatar.EventSaleUpdate, avatar.EventSaleEnd, avatar.EventCoupon, avatar.EventReply, avatar.EventExhibit, avatar.EventIdle, avatar.EventViewers, avatar.EventComment, avatar.EventNotice, avatar.EventError, avatar.EventResume, avatar.EventPong, avatar.EventCartOK, avatar.EventStock} {
+		m[string(t)] = t
+	}
+	return m
+}()
+
+// scanSeqs reads the seqs of a JSON array of envelopes by finding each
+// envelope's key (`,"room":"ROOM","seq":`, as avatar.Envelope's fields are
+// encoded in order) instead of decoding it (see Config.SeqsOnly). It
+// reports false, for a full decode, unless frame is an array whose every
+// event found has a seq above 0.
+func scanSeqs(frame []byte, key []byte, out []wireEvent) ([]wireEvent, bool) {
+	if len(frame) == 0 || frame[0] != '[' {
+		return out, false
+	}
+	for i := 0; ; {
+		k := bytes.Index(frame[i:], key)
+		if k < 0 {
+			return out, len(out) > 0
+		}
+		i += k + len(key)
+		j := i
+		for j < len(frame) && frame[j] >= '0' && frame[j] <= '9' {
+			j++
+		}
+		seq, ok := parseSeq(frame[i:j])
+		if !ok || seq == 0 {
+			return out, false
+		}
+		out = append(out, wireEvent{Seq: seq})
+		i = j
+	}
+}
+
 var errBadJSON = errors.New("wsclient: bad JSON")
 
 func skipSpace(b []byte, i int) int {
@@ -82,21 +121,22 @@ func decodeObject(b []byte, i int, ev *wireEvent) (int, error) {
 		v := b[vs:ve]
 		switch string(key) {
 		case "seq":
-			n, err := strconv.ParseUint(string(v), 10, 64)
-			if err != nil {
-				return i, err
+			n, ok := parseSeq(v)
+			if !ok {
+				return i, errBadJSON
 			}
 			ev.Seq = n
 		case "ts":
-			if len(v) >= 2 {
-				t, err := time.Parse(time.RFC3339Nano, string(v[1:len(v)-1]))
-				if err == nil {
-					ev.TS = avatar.Time(t)
-				}
+			if t, ok := parseTS(v); ok {
+				ev.TS = avatar.Time(t)
 			}
 		case "type":
 			if len(v) >= 2 {
-				ev.Type = avatar.EventType(v[1 : len(v)-1])
+				t, ok := knownTypes[string(v[1:len(v)-1])]
+				if !ok {
+					t = avatar.EventType(v[1 : len(v)-1])
+				}
+				ev.Type = t
 			}
 		case "data":
 			ev.Data = v
@@ -108,12 +148,16 @@ func decodeObject(b []byte, i int, ev *wireEvent) (int, error) {
 	}
 }
 
-// skipString returns the bounds of the string starting at b[i].
+// skipString returns the bounds of the string starting at b[i]. Past its
+// first bytes (keys and short values, quicker a byte at a time) it jumps
+// from quote to quote with bytes.IndexByte: most of a frame's bytes are in
+// long strings. A quote after an odd number of backslashes is escaped.
 func skipString(b []byte, i int) (int, int, error) {
 	if i >= len(b) || b[i] != '"' {
 		return i, i, errBadJSON
 	}
-	for j := i + 1; j < len(b); j++ {
+	j := i + 1
+	for ; j < len(b) && j <= i+16; j++ {
 		switch b[j] {
 		case '\\':
 			j++
@@ -121,7 +165,71 @@ func skipString(b []byte, i int) (int, int, error) {
 			return i, j + 1, nil
 		}
 	}
+	for ; j < len(b); j++ {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			break
+		}
+		j += k
+		escapes := 0
+		for p := j - 1; p > i && b[p] == '\\'; p-- {
+			escapes++
+		}
+		if escapes%2 == 0 {
+			return i, j + 1, nil
+		}
+	}
 	return i, i, errBadJSON
+}
+
+// parseSeq reads a seq, a whole number, without allocating as strconv on
+// a converted string would (but for over 19 digits).
+func parseSeq(v []byte) (uint64, bool) {
+	if len(v) > 19 {
+		n, err := strconv.ParseUint(string(v), 10, 64)
+		return n, err == nil
+	}
+	if len(v) == 0 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
+}
+
+// parseTS reads a ts value (quotes included): the gateway's own layout,
+// avatar.TimeLayout in UTC ("2006-01-02T15:04:05.000Z"), by hand, any
+// other RFC 3339 time with time.Parse.
+func parseTS(v []byte) (time.Time, bool) {
+	if len(v) < 2 {
+		return time.Time{}, false
+	}
+	s := v[1 : len(v)-1]
+	if len(s) == 24 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == '.' && s[23] == 'Z' {
+		num := func(b []byte) int {
+			n := 0
+			for _, c := range b {
+				if c < '0' || c > '9' {
+					return -1
+				}
+				n = n*10 + int(c-'0')
+			}
+			return n
+		}
+		y, mo, d, h, mi, se, ms := num(s[0:4]), num(s[5:7]), num(s[8:10]), num(s[11:13]), num(s[14:16]), num(s[17:19]), num(s[20:23])
+		if y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h < 24 && mi >= 0 && mi < 60 && se >= 0 && se < 60 && ms >= 0 {
+			if t := time.Date(y, time.Month(mo), d, h, mi, se, ms*1e6, time.UTC); t.Day() == d {
+				return t, true // not a day the month lacks, which Date would move on
+			}
+		}
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(s))
+	return t, err == nil
 }
 
 // skipValue returns the index after the JSON value starting at b[i].

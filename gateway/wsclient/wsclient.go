@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -59,6 +60,14 @@ type Config struct {
 	MaxBackoff time.Duration
 	// Reconnect false makes Run return after the first connection ends.
 	Reconnect bool
+	// SeqsOnly is for load tools simulating thousands of viewers on one
+	// machine: a frame that is a JSON array of room events (a catch-up, a
+	// burst) is scanned for each event's seq instead of decoded, and its
+	// events reach OnEvent with Seq alone (no TS, Type or Data). An array
+	// holding any other event (seq 0) is decoded as usual, and so are
+	// single events. Dedupe and the gap count work as usual: an event the
+	// scan missed or found twice shows as a gap or a duplicate.
+	SeqsOnly bool
 }
 
 // Stats counts what a client saw. Skipped counts room seqs that never
@@ -74,6 +83,7 @@ type Client struct {
 	cfg     Config
 	lastSeq uint64
 	stats   Stats
+	seqKey  []byte // what precedes an envelope's seq (see Config.SeqsOnly)
 
 	mu   sync.Mutex
 	conn *websocket.Conn
@@ -87,7 +97,7 @@ func New(cfg Config) *Client {
 	if cfg.Dialer == nil {
 		cfg.Dialer = websocket.DefaultDialer
 	}
-	return &Client{cfg: cfg, lastSeq: cfg.Since}
+	return &Client{cfg: cfg, lastSeq: cfg.Since, seqKey: []byte(`,"room":"` + string(cfg.Room) + `","seq":`)}
 }
 
 // LastSeq is the last room seq seen. Call it from OnEvent or after Run.
@@ -185,8 +195,22 @@ func (c *Client) session(ctx context.Context) (wait time.Duration, err error) {
 	}()
 	var batch []wireEvent
 	for {
-		_, data, err := conn.ReadMessage()
+		// A frame is read into a pooled buffer, held only until its
+		// events are delivered (their Data alias it): ReadMessage would
+		// allocate and zero a new one for every frame, and a buffer per
+		// client would hold the largest frame each ever had.
+		var buf *[]byte
+		var data []byte
+		_, r, err := conn.NextReader()
+		if err == nil {
+			buf = framePool.Get().(*[]byte)
+			data, err = readAll(r, (*buf)[:0])
+			*buf = data
+		}
 		if err != nil {
+			if buf != nil {
+				framePool.Put(buf)
+			}
 			code, reason := websocket.CloseAbnormalClosure, err.Error()
 			var ce *websocket.CloseError
 			if errors.As(err, &ce) {
@@ -202,12 +226,39 @@ func (c *Client) session(ctx context.Context) (wait time.Duration, err error) {
 			}
 			return wait, nil
 		}
-		batch, err = decodeFrame(data, batch[:0])
-		if err != nil {
-			continue // not ours to judge; a gateway sends only JSON
+		ok := false
+		if c.cfg.SeqsOnly {
+			batch, ok = scanSeqs(data, c.seqKey, batch[:0])
 		}
-		for i := range batch {
-			c.deliver(&batch[i])
+		if !ok {
+			batch, err = decodeFrame(data, batch[:0])
+		}
+		if err == nil {
+			for i := range batch {
+				c.deliver(&batch[i])
+			}
+		} // else not ours to judge; a gateway sends only JSON
+		clear(batch)
+		framePool.Put(buf)
+	}
+}
+
+var framePool = sync.Pool{New: func() any { return new([]byte) }}
+
+// readAll reads r to its end into buf, growing it as needed (ReadMessage
+// would allocate, and zero, a new buffer for every frame).
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
 		}
 	}
 }
