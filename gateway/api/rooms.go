@@ -104,6 +104,9 @@ type roomRequest struct {
 	Script  string `json:"script"`
 	Version uint64 `json:"version"`
 	Persona string `json:"persona"`
+	// Schedule, if given, is the room's schedule from the start (as PUT
+	// …/schedule sets it later).
+	Schedule *avatar.Schedule `json:"schedule"`
 }
 
 // checkAssignment checks that room rm may play show and that its persona
@@ -183,6 +186,9 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 			ps = append(ps, fieldProblem("script", "unknown-script", "you have no script %q at version %d (0 is the latest)", req.Script, req.Version))
 		}
 	}
+	if req.Schedule != nil {
+		ps = append(ps, scheduleProblems(req.Schedule, a.cfg.Now())...)
+	}
 	if len(ps) > 0 {
 		a.fail(w, r, http.StatusBadRequest, "bad_request", ps[0].Message, ps...)
 		return
@@ -216,7 +222,7 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, http.StatusUnprocessableEntity, "invalid_room", p.Message, p)
 		return
 	}
-	rm := avatar.Room{ID: id, Kind: req.Kind, Title: req.Title, Merchant: m, Show: req.Script, Status: avatar.RoomStopped, Persona: persona}
+	rm := avatar.Room{ID: id, Kind: req.Kind, Title: req.Title, Merchant: m, Show: req.Script, Status: avatar.RoomStopped, Persona: persona, Schedule: req.Schedule}
 	if ps, err := a.checkAssignment(r.Context(), rm, show); err != nil {
 		a.internal(w, r, err)
 		return
@@ -236,7 +242,7 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, err)
 		return
 	}
-	a.record(r, "room.create", string(id), map[string]any{"kind": rm.Kind, "script": rm.Show, "version": rm.Version, "persona": persona.ID})
+	a.record(r, "room.create", string(id), map[string]any{"kind": rm.Kind, "script": rm.Show, "version": rm.Version, "persona": persona.ID, "schedule": rm.Schedule})
 	w.Header().Set("Location", "/api/v1/rooms/"+string(id))
 	a.writeJSON(w, http.StatusCreated, rm)
 }

@@ -67,17 +67,24 @@ func (a *API) putSchedule(w http.ResponseWriter, r *http.Request) {
 	if !a.decodeJSON(w, r, &s) {
 		return
 	}
-	if s != nil {
-		if ps := s.Check(a.cfg.Now()); len(ps) > 0 {
-			out := make([]Problem, len(ps))
-			for i, p := range ps {
-				out[i] = fieldProblem(p.Field, p.Code, "%s", p.Message)
-			}
-			a.fail(w, r, http.StatusBadRequest, "bad_request", out[0].Message, out...)
-			return
-		}
+	if ps := scheduleProblems(s, a.cfg.Now()); len(ps) > 0 {
+		a.fail(w, r, http.StatusBadRequest, "bad_request", ps[0].Message, ps...)
+		return
 	}
 	a.setSchedule(w, r, s)
+}
+
+// scheduleProblems are what is wrong with schedule s (nil: nothing) at
+// now, each naming its field (schedule.daily[1]…).
+func scheduleProblems(s *avatar.Schedule, now time.Time) []Problem {
+	if s == nil {
+		return nil
+	}
+	var out []Problem
+	for _, p := range s.Check(now) {
+		out = append(out, fieldProblem(p.Field, p.Code, "%s", p.Message))
+	}
+	return out
 }
 
 func (a *API) setSchedule(w http.ResponseWriter, r *http.Request, s *avatar.Schedule) {

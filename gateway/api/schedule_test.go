@@ -73,3 +73,27 @@ func TestRoomSchedule(t *testing.T) {
 		t.Errorf("room.schedule audit %v, want the removal and the set, newest first", recs)
 	}
 }
+
+// TestCreateRoomWithSchedule: a room can be created with its schedule;
+// a bad one refuses the room with the same problems as PUT …/schedule.
+func TestCreateRoomWithSchedule(t *testing.T) {
+	now := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	e, _ := newEnvConfig(t, logger(t), func(c *api.Config) { c.Now = func() time.Time { return now } })
+	e.want(e.do(tokenA, "PUT", "/api/v1/scripts/tea", "application/yaml", listedTea(t)), 201, "script")
+	create := func(id, schedule string) resp {
+		return e.do(tokenA, "POST", "/api/v1/rooms", "application/json",
+			[]byte(`{"id":"`+id+`","kind":"livestream","script":"tea","schedule":`+schedule+`}`))
+	}
+	m := e.want(create("bad1", `{"daily":[{"start":"19:00","end":"21:00"}],"tz":"Asia/Nowhere"}`), 400, "bad schedule").json(t)
+	if ps, _ := m["problems"].([]any); len(ps) == 0 || ps[0].(map[string]any)["field"] != "schedule.tz" {
+		t.Errorf("problems %v, want schedule.tz first", m["problems"])
+	}
+	e.want(e.do(tokenA, "GET", "/api/v1/rooms/bad1", "", nil), 404, "refused room not created")
+	e.want(create("evening", `{"daily":[{"start":"19:00","end":"21:00"}],"tz":"Asia/Shanghai"}`), 201, "room with schedule")
+	if rm := e.room("evening"); rm.Schedule == nil || rm.Schedule.TZ != "Asia/Shanghai" || len(rm.Schedule.Daily) != 1 {
+		t.Errorf("room record %+v, want its schedule", rm)
+	}
+	if recs := e.auditDetails("room.create"); len(recs) != 1 || recs[0]["schedule"] == nil {
+		t.Errorf("room.create audit %v, want the schedule in it", recs)
+	}
+}
