@@ -3,7 +3,10 @@ package bustest
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +23,7 @@ import (
 type Cluster struct {
 	t       testing.TB
 	Servers []*server.Server
+	opts    []*server.Options // each server's, to restart it as it was
 }
 
 // NewCluster starts n routed servers named n0, n1, … and waits until
@@ -39,15 +43,19 @@ func NewCluster(t testing.TB, n int) *Cluster {
 		opts := &server.Options{
 			ServerName: fmt.Sprintf("n%d", i), Host: "127.0.0.1", Port: freePort(t),
 			JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
-			Cluster: server.ClusterOpts{Name: "avatarcast-test", Host: "127.0.0.1", Port: cports[i]},
+			// Clients know the servers by the URLs they are given only, so
+			// one that reaches the cluster through a Link cannot go around
+			// it when the link is cut.
+			Cluster: server.ClusterOpts{Name: "avatarcast-test", Host: "127.0.0.1", Port: cports[i], NoAdvertise: true},
 			Routes:  server.RoutesFromStr(strings.Join(routes, ",")),
 		}
-		ns, err := server.NewServer(opts)
+		ns, err := server.NewServer(opts.Clone())
 		if err != nil {
 			t.Fatalf("bustest: cluster server %d: %v", i, err)
 		}
 		ns.Start()
 		c.Servers = append(c.Servers, ns)
+		c.opts = append(c.opts, opts)
 	}
 	t.Cleanup(func() {
 		for _, ns := range c.Servers {
@@ -124,4 +132,117 @@ func (c *Cluster) Kill(name string) {
 		}
 	}
 	c.t.Fatalf("bustest: no server %q", name)
+}
+
+// Restart starts the server named name again, as it was configured (its
+// ports, routes and JetStream store), as an operator restarts a stopped
+// node; it returns once the server takes clients and its JetStream is
+// back in the cluster (it sees a meta leader). It shuts the server down
+// first if it still runs.
+func (c *Cluster) Restart(name string) {
+	c.t.Helper()
+	for i, ns := range c.Servers {
+		if ns.Name() != name {
+			continue
+		}
+		ns.Shutdown()
+		ns.WaitForShutdown()
+		ns, err := server.NewServer(c.opts[i].Clone())
+		if err != nil {
+			c.t.Fatalf("bustest: restart %s: %v", name, err)
+		}
+		ns.Start()
+		c.Servers[i] = ns
+		if !ns.ReadyForConnections(10 * time.Second) {
+			c.t.Fatalf("bustest: restarted %s not ready", name)
+		}
+		WaitFor(c.t, 30*time.Second, "restarted "+name+" sees a JetStream meta leader", func() bool {
+			return ns.JetStreamIsCurrent()
+		})
+		return
+	}
+	c.t.Fatalf("bustest: no server %q", name)
+}
+
+// Link is one client process's network path to the cluster: a loopback
+// proxy in front of each server. Cut ends every connection through it and
+// refuses new ones, as when the process is killed with -9: what it had
+// not sent is lost, nothing is drained or released.
+type Link struct {
+	mu    sync.Mutex
+	lns   []net.Listener
+	conns []net.Conn
+	cut   bool
+	wg    sync.WaitGroup
+}
+
+// Link opens a link to every server of the cluster; it is cut when the
+// test ends.
+func (c *Cluster) Link() *Link {
+	c.t.Helper()
+	l := &Link{}
+	for _, ns := range c.Servers {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			c.t.Fatalf("bustest: link: %v", err)
+		}
+		l.lns = append(l.lns, ln)
+		target := ns.Addr().String() // the same port after a restart
+		l.wg.Go(func() { l.serve(ln, target) })
+	}
+	c.t.Cleanup(l.Cut)
+	return l
+}
+
+func (l *Link) serve(ln net.Listener, target string) {
+	for {
+		in, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		out, err := net.Dial("tcp", target)
+		if err != nil {
+			_ = in.Close() // that server is down: the client tries another
+			continue
+		}
+		l.mu.Lock()
+		if l.cut {
+			l.mu.Unlock()
+			_ = in.Close()
+			_ = out.Close()
+			return
+		}
+		l.conns = append(l.conns, in, out)
+		l.mu.Unlock()
+		pipe := func(dst, src net.Conn) {
+			_, _ = io.Copy(dst, src)
+			_ = dst.Close()
+			_ = src.Close()
+		}
+		go pipe(out, in)
+		go pipe(in, out)
+	}
+}
+
+// URL lists the link's URLs, one per server, for bus.Config.URL.
+func (l *Link) URL() string {
+	var urls []string
+	for _, ln := range l.lns {
+		urls = append(urls, "nats://"+ln.Addr().String())
+	}
+	return strings.Join(urls, ",")
+}
+
+// Cut ends every connection through the link and refuses new ones.
+func (l *Link) Cut() {
+	l.mu.Lock()
+	l.cut = true
+	for _, ln := range l.lns {
+		_ = ln.Close()
+	}
+	for _, c := range l.conns {
+		_ = c.Close()
+	}
+	l.mu.Unlock()
+	l.wg.Wait()
 }
