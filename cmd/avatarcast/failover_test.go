@@ -669,7 +669,7 @@ func TestFailoverDirectorKilled(t *testing.T) {
 // leading bucket's stream: the room keeps its owner (the renewals and
 // state saves are asked again while the bucket elects a leader), and the
 // viewers see every seq once and every line once.
-func kvLeaderKilled(t *testing.T, bucket string) {
+func kvLeaderKilled(t *testing.T, bucket string, hard bool) {
 	f := newFleet(t)
 	room := avatar.RoomID("fo-kv")
 	f.seed(room)
@@ -702,7 +702,13 @@ func kvLeaderKilled(t *testing.T, bucket string) {
 	})
 	leaders := f.leaders()
 	leader := leaders["KV_"+bucket]
-	f.c.Kill(leader)
+	how := "stopped (SIGTERM: it hands its leaderships over)"
+	if hard {
+		how = "killed (-9: the others elect a leader after their election timeout)"
+		f.c.HardKill(leader)
+	} else {
+		f.c.Kill(leader)
+	}
 	killed := time.Now()
 	f.moreLines(room, 8)
 	close(stop)
@@ -719,14 +725,24 @@ func kvLeaderKilled(t *testing.T, bucket string) {
 		}
 	}
 	pause, normal := speechPause(vs[0], killed)
-	t.Logf("killed %s, leader of %v; the room kept its owner %s; viewers' longest wait between two lines %v (normally %v)", leader, leaders, owner.name, pause, normal)
+	t.Logf("%s %s, leader of %v; the room kept its owner %s; viewers' longest wait between two lines %v (normally %v)", leader, how, leaders, owner.name, pause, normal)
 }
 
-// TestFailoverLeasesLeaderKilled: issue 19, the leases bucket's leader.
-func TestFailoverLeasesLeaderKilled(t *testing.T) { kvLeaderKilled(t, avatar.LeasesBucket) }
+// TestFailoverLeasesLeaderStopped: issue 19, the leases bucket's leader
+// stops.
+func TestFailoverLeasesLeaderStopped(t *testing.T) { kvLeaderKilled(t, avatar.LeasesBucket, false) }
 
-// TestFailoverStateLeaderKilled: issue 19, the state bucket's leader.
-func TestFailoverStateLeaderKilled(t *testing.T) { kvLeaderKilled(t, avatar.StateBucket) }
+// TestFailoverLeasesLeaderKilled: issue 19, the leases bucket's leader
+// dies.
+func TestFailoverLeasesLeaderKilled(t *testing.T) { kvLeaderKilled(t, avatar.LeasesBucket, true) }
+
+// TestFailoverStateLeaderStopped: issue 19, the state bucket's leader
+// stops.
+func TestFailoverStateLeaderStopped(t *testing.T) { kvLeaderKilled(t, avatar.StateBucket, false) }
+
+// TestFailoverStateLeaderKilled: issue 19, the state bucket's leader
+// dies.
+func TestFailoverStateLeaderKilled(t *testing.T) { kvLeaderKilled(t, avatar.StateBucket, true) }
 
 // TestFailoverGatewayKilled: a gateway dies (kill -9: its sockets just
 // break); its viewers resume on the other gateway with since=, and lose
