@@ -334,3 +334,34 @@ func (l *Link) Cut() {
 		r.close()
 	}
 }
+
+// MoveLeader asks stream's leader to step down until a server other than
+// away leads it (a test that kills away wants stream elsewhere), asking
+// through b.
+func (c *Cluster) MoveLeader(b *bus.Bus, stream, away string) {
+	c.t.Helper()
+	nc, js := raw(c.t, b)
+	leader := func() string {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s, err := js.Stream(ctx, stream)
+		if err != nil {
+			return ""
+		}
+		info, err := s.Info(ctx)
+		if err != nil || info.Cluster == nil {
+			return ""
+		}
+		return info.Cluster.Leader
+	}
+	WaitFor(c.t, 30*time.Second, "stream "+stream+" led by a server other than "+away, func() bool {
+		switch leader() {
+		case "":
+			return false // electing
+		case away:
+			_, _ = nc.Request("$JS.API.STREAM.LEADER.STEPDOWN."+stream, nil, 5*time.Second)
+			return false
+		}
+		return true
+	})
+}
