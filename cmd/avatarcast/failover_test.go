@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -99,7 +100,11 @@ func (f *foFleet) flagsFor(cmd, url string) (common, gatewayOpts) {
 	if cmd == "gateway" {
 		gw = gatewayFlags(fl)
 	}
-	if err := fl.parse([]string{"-nats-url", url, "-nats-replicas", "3"}); err != nil {
+	args := []string{"-nats-url", url, "-nats-replicas", "3"}
+	if cmd == "gateway" {
+		args = append(args, "-assets", filepath.Join(repoRoot(f.t), "assets"))
+	}
+	if err := fl.parse(args); err != nil {
 		f.t.Fatal(err)
 	}
 	return c, gw
@@ -502,13 +507,21 @@ func (f *foFleet) finish(vs []*foViewer) {
 		}
 		return true
 	})
-	records := map[avatar.RoomID][]avatar.Envelope{}
+	seen := map[avatar.RoomID]uint64{}
 	for _, v := range vs {
 		v.stop()
 		<-v.done
-		if _, ok := records[v.room]; !ok {
-			records[v.room] = f.checkRecord(v.room)
-		}
+		seen[v.room] = max(seen[v.room], v.last())
+	}
+	records := map[avatar.RoomID][]avatar.Envelope{}
+	for room, n := range seen {
+		// A read may be answered by a replica a moment behind the
+		// leader: wait until it holds what the viewers got (an event
+		// never stored would fail here).
+		bustest.WaitFor(f.t, 30*time.Second, fmt.Sprintf("room %s: the record holds seq %d", room, n), func() bool {
+			return uint64(len(f.record(room))) >= n
+		})
+		records[room] = f.checkRecord(room)
 	}
 	for i, v := range vs {
 		rec := records[v.room]
