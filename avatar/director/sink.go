@@ -68,7 +68,8 @@ func (s BusSink) LoadState(ctx context.Context, r avatar.RoomID) (avatar.State, 
 // savesRetried is a playing room's sink whose state saves are asked again,
 // every apart, for up to within while the room's lease is held (a lost
 // lease ends ctx): a save that goes unanswered while the state bucket
-// elects a leader does not stop the room. A snapshot is whole, so saving it twice is harmless.
+// elects a leader does not stop the room. A snapshot is whole, so saving
+// it twice is harmless.
 type savesRetried struct {
 	*handoverSink
 	within, every time.Duration
