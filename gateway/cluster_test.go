@@ -67,6 +67,17 @@ func watch(ws *websocket.Conn, upto uint64) ([]arrival, error) {
 // stream's event at that seq (id, type, data), and no seq is missing or
 // repeated.
 func TestStreamLeaderKilledViewersSeeTheRecord(t *testing.T) {
+	streamLeaderKilled(t, (*bustest.Cluster).Kill)
+}
+
+// TestStreamLeaderHardKilledViewersSeeTheRecord: the same when the
+// leader dies without handing its leadership over (kill -9), so the
+// stream has no leader for the servers' election timeout (4-9s).
+func TestStreamLeaderHardKilledViewersSeeTheRecord(t *testing.T) {
+	streamLeaderKilled(t, (*bustest.Cluster).HardKill)
+}
+
+func streamLeaderKilled(t *testing.T, killLeader func(*bustest.Cluster, string)) {
 	if testing.Short() {
 		t.Skip("three NATS servers and a leader election")
 	}
@@ -155,7 +166,7 @@ func TestStreamLeaderKilledViewersSeeTheRecord(t *testing.T) {
 	<-kill
 	leader := bustest.StreamInfo(t, dir, avatar.EventsStream).Cluster.Leader
 	killed := time.Now()
-	c.Kill(leader)
+	killLeader(c, leader)
 	wg.Wait()
 
 	stored := map[uint64]avatar.Envelope{}

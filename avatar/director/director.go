@@ -229,6 +229,9 @@ func (d *Director) onRoom(ctx context.Context, id avatar.RoomID, rec *avatar.Roo
 func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 	log := d.log.With(zap.String("room", string(rr.id)))
 	var heldBy string // another director seen holding the room
+	// unanswered: the last try to lease the room went unanswered (the
+	// leases bucket electing a leader).
+	var unanswered bool
 	select {
 	case <-ctx.Done():
 		return
@@ -250,7 +253,21 @@ func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 			return
 		}
 		d.mu.Unlock()
+		if unanswered && heldBy != "" {
+			if _, ok, err := d.b.LeaseHolder(ctx, rr.id); err == nil && !ok {
+				// The bucket answers again and the holder's lease is
+				// gone: it may have expired while the bucket elected a
+				// leader, its holder alive and asking to renew it. Give
+				// the holder one renewal period to take it back (renew).
+				unanswered = false
+				if !sleepOr2(ctx, d.cfg.LeaseTTL/3, rr.changed, rr.free) {
+					return
+				}
+				continue
+			}
+		}
 		lease, info, err := d.b.AcquireLease(ctx, rr.id, d.cfg.ID)
+		unanswered = err != nil && !errors.Is(err, bus.ErrLeaseHeld) && ctx.Err() == nil
 		if err != nil {
 			retry := d.cfg.LeaseTTL / 4
 			if errors.Is(err, bus.ErrLeaseHeld) {
@@ -287,7 +304,28 @@ func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 		d.leased++
 		rr.leased = true
 		d.mu.Unlock()
-		handed := d.play(ctx, rr, lease, log)
+		handed, kept := d.play(ctx, rr, lease, time.Now(), log)
+		for kept != nil {
+			// The room stopped on a store that did not answer (a stream
+			// leader election) while this director held its lease: it
+			// plays the room again from its last stored event, keeping
+			// the lease, so the room does not change owner.
+			if !sleepOr(ctx, d.cfg.LeaseTTL/4, nil) || d.draining.Load() {
+				d.release(ctx, kept.lease, log)
+				break
+			}
+			sent := time.Now()
+			l, err := d.renew(ctx, kept.lease, kept.held, log)
+			if err != nil {
+				if ctx.Err() == nil {
+					d.metrics.losses.Inc()
+					log.Warn("lease lost while the room stood still", zap.Error(err))
+				}
+				break
+			}
+			d.metrics.renewals.Inc()
+			handed, kept = d.play(ctx, rr, l, sent, log)
+		}
 		d.mu.Lock()
 		d.leased--
 		rr.leased = false
@@ -313,10 +351,19 @@ func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 	}
 }
 
-// play plays rr while it holds lease, and gives the lease up when done.
-// It reports whether it handed the room over at a line boundary (asked
-// on rr.handover).
-func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *zap.Logger) (handed bool) {
+// keptLease is a lease a director still holds after its room stopped on
+// an error, last written no earlier than held.
+type keptLease struct {
+	lease bus.Lease
+	held  time.Time
+}
+
+// play plays rr while it holds lease (last written no earlier than held),
+// and gives the lease up when done. It reports whether it handed the room
+// over at a line boundary (asked on rr.handover). When the room stopped
+// on an error while the lease was still held (a store that did not
+// answer), it keeps the lease and returns it in kept, to play again.
+func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, held time.Time, log *zap.Logger) (handed bool, kept *keptLease) {
 	select {
 	case <-rr.changed: // the record read below is the newest
 	default:
@@ -334,16 +381,17 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 		case <-ctx.Done():
 		case <-rr.changed:
 		}
-		return false
+		return false, nil
 	}
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
 	rec0 := rec
 	gate := newHandoverSink(d.sink)
 	defer gate.stop()
-	// State saves are asked again within half the lease (one leader
-	// election of the state bucket does not stop the room).
-	p := NewPlayer(rec, prog, savesRetried{gate, d.cfg.LeaseTTL / 2}, d.log)
+	// State saves are asked again while the lease is held, up to
+	// outageBound (a leader election of the state bucket does not stop
+	// the room; a lost lease cancels pctx and the save).
+	p := NewPlayer(rec, prog, savesRetried{gate, d.outageBound(), retryEvery(d.cfg.LeaseTTL)}, d.log)
 	p.eng.viewerCounts.MaxAge = d.cfg.ViewersMaxAge
 	p.eng.block = d.block
 	g := guard.New(guard.Config{Blocked: d.cfg.BlockedWords})
@@ -364,9 +412,8 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	)
 	wg.Go(func() {
 		// Renew the lease every TTL/3; a renewal that goes unanswered is
-		// asked again while the lease lasts (a leases bucket leader
-		// election); when it is lost, stop playing at once.
-		held := time.Now()
+		// asked again (a leases bucket leader election, renew); when it
+		// is lost, stop playing at once.
 		t := time.NewTicker(d.cfg.LeaseTTL / 3)
 		defer t.Stop()
 		var handedOver <-chan struct{} // closed at the line boundary asked for
@@ -436,7 +483,10 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 		log.Warn("room written by another director; dropped", zap.Error(err))
 		// Let the fencing director's lease stand.
 		sleepOr(ctx, d.cfg.LeaseTTL, nil)
-		return false
+		return false, nil
+	case err != nil && !lost && ctx.Err() == nil && !d.draining.Load():
+		log.Error("room stopped; playing it again from its last stored event", zap.Error(err))
+		return false, &keptLease{lease, held}
 	case err != nil:
 		log.Error("room stopped", zap.Error(err))
 	}
@@ -446,24 +496,54 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, log *
 	if err != nil {
 		sleepOr(ctx, d.cfg.LeaseTTL/4, nil)
 	}
-	return handed
+	return handed, nil
 }
 
+// outageBound is how long a director playing a room goes on asking a
+// store that does not answer (a renewal, a state save) before it gives
+// the room up: three lease TTLs (15s by default) ride out a NATS stream
+// leader election, which takes up to the servers' election timeout (4-9s
+// in nats-server) after a server dies without handing its leaderships
+// over.
+func (d *Director) outageBound() time.Duration { return 3 * d.cfg.LeaseTTL }
+
+// retryEvery is how far apart an unanswered renewal or state save is
+// asked again: a tenth of the lease, at most 200ms, so that the holder
+// gets its lease back before another director looks again (runRoom).
+func retryEvery(ttl time.Duration) time.Duration { return min(ttl/10, 200*time.Millisecond) }
+
 // renew renews lease, last written no earlier than held. A renewal that
-// fails for any reason but another holder (bus.ErrLeaseHeld) is asked
-// again, TTL/10 apart, until a fifth of the TTL before the lease would
-// expire: one timeout right after a leader moved does not drop the room.
-// The renewal's revision check keeps it safe whenever it lands.
+// goes unanswered is asked again, retryEvery apart, up to outageBound
+// after held: a leases bucket leader election does not drop the room.
+// When the lease expired meanwhile (the election outlasted it) and no one
+// else took the room, the director takes it again. The renewal's revision
+// check, and the create's, keep it safe whenever they land; a director
+// that took the room meanwhile makes it fail with bus.ErrLeaseHeld.
 func (d *Director) renew(ctx context.Context, lease bus.Lease, held time.Time, log *zap.Logger) (bus.Lease, error) {
-	end := held.Add(d.cfg.LeaseTTL - d.cfg.LeaseTTL/5)
+	end := held.Add(d.outageBound())
 	for {
 		actx, cancel := context.WithDeadline(ctx, end)
 		l, err := d.renewLease(actx, lease)
+		if errors.Is(err, bus.ErrLeaseHeld) && ctx.Err() == nil {
+			// Expired, or taken: create it again, which fails if taken.
+			var info bus.LeaseInfo
+			var aerr error
+			if l, info, aerr = d.b.AcquireLease(actx, lease.Room, d.cfg.ID); aerr == nil {
+				log.Warn("lease expired while its bucket did not answer; taken again")
+			} else if errors.Is(aerr, bus.ErrLeaseHeld) {
+				l, err = lease, fmt.Errorf("%w (held by %q)", err, info.Owner)
+			} else {
+				l, err = lease, aerr
+			}
+			if aerr == nil {
+				err = nil
+			}
+		}
 		cancel()
 		if err == nil || errors.Is(err, bus.ErrLeaseHeld) || ctx.Err() != nil {
 			return l, err
 		}
-		wait := d.cfg.LeaseTTL / 10
+		wait := retryEvery(d.cfg.LeaseTTL)
 		if time.Until(end) <= wait {
 			return l, err
 		}

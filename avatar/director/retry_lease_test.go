@@ -115,3 +115,61 @@ func TestStateSaveRetried(t *testing.T) {
 		return New(Config{ID: "d", LeaseTTL: time.Second, Sink: s}, b, zaptest.NewLogger(t))
 	}, func() { s.armed.Store(true) }, func() bool { return s.failed.Load() })
 }
+
+// TestLeaseRenewalRetriedPastTheTTL: renewals go unanswered for twice the
+// lease's TTL (a leases bucket leader election after its leader died
+// without handing over: 4-9s against a 5s lease), so the lease expires
+// meanwhile; nobody else took the room, and its director takes the lease
+// again and plays on with the same player (issue 19).
+func TestLeaseRenewalRetriedPastTheTTL(t *testing.T) {
+	var until atomic.Int64 // unix nanos before which renewals fail
+	var failures atomic.Int32
+	playThroughFailure(t, func(b *bus.Bus) *Director {
+		d := New(Config{ID: "d", LeaseTTL: time.Second}, b, zaptest.NewLogger(t))
+		d.renewLease = func(ctx context.Context, l bus.Lease) (bus.Lease, error) {
+			if time.Now().UnixNano() < until.Load() {
+				failures.Add(1)
+				return l, fmt.Errorf("bus: renew lease of room %s: %w", l.Room, context.DeadlineExceeded)
+			}
+			return b.RenewLease(ctx, l)
+		}
+		return d
+	}, func() { until.Store(time.Now().Add(2 * time.Second).UnixNano()) }, func() bool {
+		return failures.Load() > 0 && time.Now().UnixNano() > until.Load()
+	})
+}
+
+// timedFailSink is the bus sink whose state saves, once armed, fail for
+// a while from the next save on, as while the state bucket elects a
+// leader.
+type timedFailSink struct {
+	BusSink
+	armed    atomic.Bool
+	until    atomic.Int64 // unix nanos; set by the first save once armed
+	failures atomic.Int32
+}
+
+func (s *timedFailSink) SaveState(ctx context.Context, r avatar.RoomID, st avatar.State) error {
+	if s.armed.Load() {
+		s.until.CompareAndSwap(0, time.Now().Add(1500*time.Millisecond).UnixNano())
+		if time.Now().UnixNano() < s.until.Load() {
+			s.failures.Add(1)
+			return fmt.Errorf("bus: save state of room %s: %w", r, context.DeadlineExceeded)
+		}
+	}
+	return s.BusSink.SaveState(ctx, r, st)
+}
+
+// TestStateSaveRetriedPastTheTTL: a state save goes unanswered for one
+// and a half lease TTLs (the state bucket electing a leader); the room
+// waits for its save and plays on with the same player (issue 19).
+func TestStateSaveRetriedPastTheTTL(t *testing.T) {
+	var s *timedFailSink
+	playThroughFailure(t, func(b *bus.Bus) *Director {
+		s = &timedFailSink{BusSink: BusSink{B: b}}
+		return New(Config{ID: "d", LeaseTTL: time.Second, Sink: s}, b, zaptest.NewLogger(t))
+	}, func() { s.armed.Store(true) }, func() bool {
+		u := s.until.Load()
+		return u != 0 && time.Now().UnixNano() > u
+	})
+}

@@ -66,12 +66,13 @@ func (s BusSink) LoadState(ctx context.Context, r avatar.RoomID) (avatar.State, 
 }
 
 // savesRetried is a playing room's sink whose state saves are asked again,
-// a tenth of within apart, for up to within (the lease's time): a save that
-// times out once, as right after the state bucket's leader moved, does not
-// stop the room. A snapshot is whole, so saving it twice is harmless.
+// every apart, for up to within while the room's lease is held (a lost
+// lease ends ctx): a save that goes unanswered while the state bucket
+// elects a leader does not stop the room. A snapshot is whole, so saving
+// it twice is harmless.
 type savesRetried struct {
 	*handoverSink
-	within time.Duration
+	within, every time.Duration
 }
 
 // SaveState implements Sink.
@@ -81,10 +82,10 @@ func (s savesRetried) SaveState(ctx context.Context, r avatar.RoomID, st avatar.
 		actx, cancel := context.WithDeadline(ctx, end)
 		err := s.handoverSink.SaveState(actx, r, st)
 		cancel()
-		if err == nil || ctx.Err() != nil || time.Until(end) <= s.within/10 {
+		if err == nil || ctx.Err() != nil || time.Until(end) <= s.every {
 			return err
 		}
-		t := time.NewTimer(s.within / 10)
+		t := time.NewTimer(s.every)
 		select {
 		case <-ctx.Done():
 			t.Stop()
