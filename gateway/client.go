@@ -513,7 +513,9 @@ func (c *client) write(fs []*frame) error {
 	if err != nil {
 		return err
 	}
-	c.hub.metrics.wrote(fs, frames, size)
+	events := c.hub.metrics.wrote(fs, frames, size)
+	c.room.figures.events.Add(uint64(events))
+	c.room.figures.bytes.Add(uint64(size))
 	return nil
 }
 

@@ -115,9 +115,19 @@ type Config struct {
 	// ViewersEvery is how often each room's viewer count is published and,
 	// if it changed, pushed to viewers (default 5s).
 	ViewersEvery time.Duration
+	// MetricsRooms is how many rooms /metrics names by room: those with the
+	// most viewers on this gateway (default TopRooms; negative: none), so
+	// the labels stay bounded however many rooms there are.
+	MetricsRooms int
 }
 
 func (c Config) withDefaults() Config {
+	switch {
+	case c.MetricsRooms == 0:
+		c.MetricsRooms = TopRooms
+	case c.MetricsRooms < 0:
+		c.MetricsRooms = 0
+	}
 	if c.QueueSize <= 0 {
 		c.QueueSize = 256
 	}

@@ -34,7 +34,7 @@ type Hub struct {
 }
 
 func newHub(cfg Config, b *bus.Bus, log *zap.Logger, id string) *Hub {
-	return &Hub{
+	h := &Hub{
 		cfg: cfg, bus: b, log: log, id: id,
 		metrics: newMetrics(),
 		writers: newWriters(cfg.Writers),
@@ -45,6 +45,10 @@ func newHub(cfg Config, b *bus.Bus, log *zap.Logger, id string) *Hub {
 		states:  map[avatar.RoomID]*avatar.State{},
 		clients: map[*client]struct{}{},
 	}
+	if cfg.MetricsRooms > 0 {
+		h.metrics.reg.MustRegister(newTopRooms(h, cfg.MetricsRooms))
+	}
+	return h
 }
 
 // roomInfo returns the record of a room that exists.

@@ -59,8 +59,8 @@ func newMetrics() *metrics {
 }
 
 // wrote counts one write of fs in frames frames (size payload bytes) and
-// its latency.
-func (m *metrics) wrote(fs []*frame, frames, size int) {
+// its latency; it returns the number of events written.
+func (m *metrics) wrote(fs []*frame, frames, size int) int {
 	m.framesOut.Add(float64(frames))
 	events := 0
 	for _, f := range fs {
@@ -77,6 +77,7 @@ func (m *metrics) wrote(fs []*frame, frames, size int) {
 	if !oldest.IsZero() {
 		m.latency.Observe(time.Since(oldest).Seconds())
 	}
+	return events
 }
 
 func (m *metrics) handler() http.Handler {

@@ -44,6 +44,8 @@ type room struct {
 	others  avatar.ViewerCounts // other gateways' last reports
 	total   int                 // the room's last total, sent to viewers
 	viewers *frame              // the last viewers frame, for joiners
+
+	figures roomFigures // delivery counts for the per-room metrics
 }
 
 // openRoom subscribes to room id and loads its recent events into the ring.
