@@ -81,6 +81,8 @@ type Director struct {
 	sink Sink
 	// renewLease renews a room's lease (the bus's; tests make it fail).
 	renewLease func(context.Context, bus.Lease) (bus.Lease, error)
+	// acquireLease claims a room's lease (the bus's; tests count the tries).
+	acquireLease func(context.Context, avatar.RoomID, string) (bus.Lease, bus.LeaseInfo, error)
 	// metrics are the director's figures (Collectors).
 	metrics *metrics
 	log     *zap.Logger
@@ -101,6 +103,12 @@ type Director struct {
 	// presMu orders this director's presence puts and its removal.
 	presMu    sync.Mutex
 	leaseDown chan struct{} // signalled when leased goes down
+
+	// The leases as the watch of the leases bucket last gave them
+	// (watchLeases): a room another director holds is tried again only
+	// when its lease, as last seen, would have expired, or is released.
+	leaseSeen     map[avatar.RoomID]bus.LeaseInfo // guarded by mu
+	leasesWatched atomic.Bool                     // the watch is up to date
 }
 
 type roomRun struct {
@@ -114,6 +122,7 @@ type roomRun struct {
 	leased, handing bool
 	handover        chan struct{} // hand the room over at its next line boundary
 	free            chan struct{} // another director just released the room
+	leaseNews       chan struct{} // the watch gave the room's lease
 }
 
 // New returns a director playing the rooms of b's rooms bucket.
@@ -139,11 +148,12 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) *Director {
 	}
 	d := &Director{cfg: cfg, b: b, sink: cfg.Sink, log: log.Named("director").With(zap.String("director", cfg.ID)),
 		rooms: map[avatar.RoomID]*roomRun{}, progs: map[string]*Program{}, block: avatar.NewBlocklist(cfg.BlockedWords), metrics: newMetrics(),
-		peers: map[string]peer{}, ready: make(chan struct{}), leaseDown: make(chan struct{}, 1)}
+		peers: map[string]peer{}, ready: make(chan struct{}), leaseDown: make(chan struct{}, 1), leaseSeen: map[avatar.RoomID]bus.LeaseInfo{}}
 	if d.sink == nil {
 		d.sink = BusSink{B: b}
 	}
 	d.renewLease = b.RenewLease
+	d.acquireLease = b.AcquireLease
 	return d
 }
 
@@ -175,6 +185,8 @@ func (d *Director) Run(ctx context.Context) error {
 		return err
 	}
 	defer func() { _ = rel.Stop() }()
+	leasesReady := make(chan struct{})
+	d.wg.Go(func() { d.watchLeases(pctx, leasesReady) })
 	peersReady := d.share(pctx)
 	roomsReady := make(chan struct{})
 	d.wg.Go(func() {
@@ -185,7 +197,12 @@ func (d *Director) Run(ctx context.Context) error {
 		}
 		select {
 		case <-pctx.Done():
+			return
 		case <-peersReady:
+		}
+		select {
+		case <-pctx.Done():
+		case <-leasesReady:
 			close(d.ready)
 		}
 	})
@@ -209,7 +226,8 @@ func (d *Director) onRoom(ctx context.Context, id avatar.RoomID, rec *avatar.Roo
 		d.mu.Unlock()
 		return
 	case !ok:
-		rr = &roomRun{id: id, rec: *rec, changed: make(chan struct{}, 1), handover: make(chan struct{}, 1), free: make(chan struct{}, 1)}
+		rr = &roomRun{id: id, rec: *rec, changed: make(chan struct{}, 1), handover: make(chan struct{}, 1), free: make(chan struct{}, 1),
+			leaseNews: make(chan struct{}, 1)}
 		d.rooms[id] = rr
 		d.wg.Go(func() { d.runRoom(ctx, rr) })
 	case rec == nil:
@@ -241,6 +259,10 @@ func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 				return
 			}
 		}
+		select {
+		case <-rr.changed: // the record as it is now is read below and in play
+		default:
+		}
 		d.mu.Lock()
 		if rr.deleted {
 			// Decided under the lock, so a record put after this starts
@@ -250,12 +272,21 @@ func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 			return
 		}
 		d.mu.Unlock()
-		lease, info, err := d.b.AcquireLease(ctx, rr.id, d.cfg.ID)
+		lease, info, err := d.acquireLease(ctx, rr.id, d.cfg.ID)
 		if err != nil {
 			retry := d.cfg.LeaseTTL / 4
 			if errors.Is(err, bus.ErrLeaseHeld) {
 				if info.Owner != "" && info.Owner != d.cfg.ID {
 					heldBy = info.Owner
+				}
+				if !info.Written.IsZero() && d.leasesWatched.Load() {
+					// Asking again each TTL/4 would cost a refused
+					// create and a read per room: the watch says when
+					// the holder renews or lets the room go.
+					if !d.awaitLease(ctx, rr, info) {
+						return
+					}
+					continue
 				}
 				if !info.Written.IsZero() {
 					// Try again just after the holder's lease would expire.
@@ -582,4 +613,93 @@ func sleepOr(ctx context.Context, d time.Duration, wake chan struct{}) bool {
 	case <-wake:
 	}
 	return true
+}
+
+// watchLeases keeps leaseSeen up to date from the leases bucket until ctx
+// ends, and closes ready once it has the leases as they are (or could not
+// start); while it cannot watch, the rooms other directors hold are asked
+// for every LeaseTTL/4, as before there was a watch.
+func (d *Director) watchLeases(ctx context.Context, ready chan struct{}) {
+	var once sync.Once
+	defer once.Do(func() { close(ready) })
+	for ctx.Err() == nil {
+		err := d.b.WatchLeases(ctx, d.onLease, func() {
+			d.leasesWatched.Store(true)
+			once.Do(func() { close(ready) })
+		})
+		d.leasesWatched.Store(false)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		d.log.Warn("cannot watch the leases; asking for them instead", zap.Error(err))
+		once.Do(func() { close(ready) })
+		d.mu.Lock()
+		clear(d.leaseSeen)
+		d.mu.Unlock()
+		if !sleepOr(ctx, d.cfg.LeaseTTL, nil) {
+			return
+		}
+	}
+}
+
+// onLease records room r's lease as the watch gives it (nil: released)
+// and wakes the room's wait for it.
+func (d *Director) onLease(r avatar.RoomID, info *bus.LeaseInfo) {
+	d.mu.Lock()
+	if info == nil {
+		delete(d.leaseSeen, r)
+	} else {
+		d.leaseSeen[r] = *info
+	}
+	rr := d.rooms[r]
+	d.mu.Unlock()
+	if rr == nil {
+		return
+	}
+	select {
+	case rr.leaseNews <- struct{}{}:
+	default:
+	}
+}
+
+// awaitLease waits until room rr's lease, held by another director (info,
+// as the refused acquire read it), would have expired as last seen (each
+// renewal the watch gives moves that on), or the watch says it was let
+// go, or the room's record changes, or another director announces its
+// release. It reports false if ctx ended.
+func (d *Director) awaitLease(ctx context.Context, rr *roomRun, info bus.LeaseInfo) bool {
+	written := info.Written
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		d.mu.Lock()
+		seen, ok := d.leaseSeen[rr.id]
+		d.mu.Unlock()
+		if ok && seen.Written.After(written) {
+			written = seen.Written
+		}
+		// Just after it would expire, as the polling did.
+		wait := time.Until(written.Add(d.cfg.LeaseTTL)) + 20*time.Millisecond
+		if wait <= 0 || !d.leasesWatched.Load() {
+			return true
+		}
+		t.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			return true
+		case <-rr.changed:
+			return true
+		case <-rr.free:
+			return true
+		case <-rr.leaseNews:
+			d.mu.Lock()
+			_, ok := d.leaseSeen[rr.id]
+			d.mu.Unlock()
+			if !ok {
+				return true // let go
+			}
+		}
+	}
 }
