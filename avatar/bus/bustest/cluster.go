@@ -33,13 +33,14 @@ func NewCluster(t testing.TB, n int) *Cluster {
 	}
 	var routes []string
 	for _, p := range cports {
-		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", p))
+		// Routes log in, as on the compose cluster (configs/nats).
+		routes = append(routes, fmt.Sprintf("nats://route:route-test@127.0.0.1:%d", p))
 	}
 	for i := range n {
 		opts := &server.Options{
 			ServerName: fmt.Sprintf("n%d", i), Host: "127.0.0.1", Port: freePort(t),
 			JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true,
-			Cluster: server.ClusterOpts{Name: "avatarcast-test", Host: "127.0.0.1", Port: cports[i]},
+			Cluster: server.ClusterOpts{Name: "avatarcast-test", Host: "127.0.0.1", Port: cports[i], Username: "route", Password: "route-test"},
 			Routes:  server.RoutesFromStr(strings.Join(routes, ",")),
 		}
 		ns, err := server.NewServer(opts)
