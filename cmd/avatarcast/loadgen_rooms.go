@@ -99,7 +99,7 @@ func serveRooms(ctx context.Context, addr string, rooms int, scriptPath string, 
 	// The parent resets the split's figures when its window starts
 	// (SIGUSR1) and asks for them when it ends (SIGUSR2).
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2)
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	go func() {
 		for {
@@ -107,10 +107,18 @@ func serveRooms(ctx context.Context, addr string, rooms int, scriptPath string, 
 			case <-ctx.Done():
 				return
 			case s := <-sigs:
-				if s == syscall.SIGUSR1 {
+				switch s {
+				case syscall.SIGUSR1:
 					stats.reset()
-				} else {
+				case syscall.SIGUSR2:
 					stats.print(stdout)
+				case syscall.SIGHUP:
+					// What is live now, after a collection: the parent
+					// takes it apart into rooms and viewers.
+					runtime.GC()
+					var ms runtime.MemStats
+					runtime.ReadMemStats(&ms)
+					fmt.Fprintf(stdout, "mem %d %d %d\n", ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine())
 				}
 			}
 		}
@@ -215,10 +223,15 @@ func roomsBench(ctx context.Context, o loadOpts, rooms, perRoom int, spawn bool,
 			}
 		}
 		split := make(chan string, 16)
+		mems := make(chan string, 4)
 		go func() {
 			for lines.Scan() {
 				if l, ok := strings.CutPrefix(lines.Text(), "split "); ok {
 					split <- l
+					continue
+				}
+				if l, ok := strings.CutPrefix(lines.Text(), "mem "); ok {
+					mems <- l
 					continue
 				}
 				fmt.Fprintln(stdout, "  server:", lines.Text())
@@ -239,6 +252,15 @@ func roomsBench(ctx context.Context, o loadOpts, rooms, perRoom int, spawn bool,
 					}
 				})
 			}
+		}
+		hooks.mem = func() (m liveMem) {
+			_ = cmd.Process.Signal(syscall.SIGHUP)
+			select {
+			case l := <-mems:
+				_, _ = fmt.Sscan(l, &m.heap, &m.stacks, &m.goroutines)
+			case <-time.After(10 * time.Second):
+			}
+			return m
 		}
 		hooks.stop = func(r *roomsResult) {
 			_ = cmd.Process.Signal(syscall.SIGUSR2)
@@ -285,6 +307,15 @@ func roomsBench(ctx context.Context, o loadOpts, rooms, perRoom int, spawn bool,
 type roomsHooks struct {
 	start func()
 	stop  func(*roomsResult)
+	// mem collects the server's garbage and says what is live (zero if
+	// it cannot).
+	mem func() liveMem
+}
+
+// liveMem is what the server's Go runtime holds after a collection.
+type liveMem struct {
+	heap, stacks float64 // bytes: heap spans in use, goroutine stacks
+	goroutines   int
 }
 
 // roomsResult is a -rooms run's report.
@@ -300,6 +331,8 @@ type roomsResult struct {
 	// rssOpen is the server's RSS once every room has its first viewer
 	// (the gateway opened the room); rssAfter once all have joined.
 	rssOpen float64
+	// The same three moments in live memory (after a collection).
+	memBefore, memOpen, memAfter liveMem
 	// viewersCPU is this process's CPU over the window (the simulated
 	// viewers), in seconds.
 	viewersCPU float64
@@ -335,6 +368,13 @@ func (r *roomsResult) print(w io.Writer) {
 			r.rssBefore/(1<<20), r.rssBefore/1024/float64(max(r.rooms, 1)),
 			(r.rssOpen-r.rssBefore)/1024/float64(max(r.rooms, 1)), (r.rssAfter-r.rssOpen)/1024/float64(max(rest, 1)))
 	}
+	if r.memAfter.goroutines > 0 {
+		live := func(m liveMem) float64 { return m.heap + m.stacks }
+		rest := max(r.connected-r.rooms, 1)
+		fmt.Fprintf(w, "server live memory after a GC (heap + stacks): %.1f MiB playing, no viewer; each room opened by its first viewer +%.1f KiB (+%.1f goroutines); each further viewer +%.2f KiB (+%.2f goroutines)\n",
+			live(r.memBefore)/(1<<20), (live(r.memOpen)-live(r.memBefore))/1024/float64(max(r.rooms, 1)), float64(r.memOpen.goroutines-r.memBefore.goroutines)/float64(max(r.rooms, 1)),
+			(live(r.memAfter)-live(r.memOpen))/1024/float64(rest), float64(r.memAfter.goroutines-r.memOpen.goroutines)/float64(rest))
+	}
 	fmt.Fprintf(w, "viewers (this process): CPU %.2f s = %.2f cores; its threads waited for a CPU %.2f s per s\n", r.viewersCPU, r.viewersCPU/secs, r.viewersWait/secs)
 	fmt.Fprintf(w, "machine load average (1, 5, 15 min): %s at the start, %s at the end\n", r.load[0], r.load[1])
 	for _, l := range r.split {
@@ -355,6 +395,9 @@ func watchRooms(ctx context.Context, o loadOpts, prefix string, rooms, perRoom i
 		// The rooms play already: wait until the server settles.
 		time.Sleep(3 * time.Second)
 		res.rssBefore = procRSS(res.pid)
+		if hooks.mem != nil {
+			res.memBefore = hooks.mem()
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -416,6 +459,9 @@ func watchRooms(ctx context.Context, o loadOpts, prefix string, rooms, perRoom i
 			}
 			time.Sleep(2 * time.Second)
 			res.rssOpen = procRSS(res.pid)
+			if hooks.mem != nil {
+				res.memOpen = hooks.mem()
+			}
 		}
 	}
 	for deadline := time.Now().Add(2 * time.Minute); inRoom.Load() < int64(n) && time.Now().Before(deadline) && ctx.Err() == nil; {
@@ -425,6 +471,9 @@ func watchRooms(ctx context.Context, o loadOpts, prefix string, rooms, perRoom i
 	time.Sleep(2 * time.Second) // catch-ups done
 	if res.pid > 0 {
 		res.rssAfter = procRSS(res.pid)
+		if hooks.mem != nil {
+			res.memAfter = hooks.mem()
+		}
 	}
 	cpu0, self0, wait0, load0 := procCPU(res.pid), procCPU(os.Getpid()), runQueueWait(), loadAvg()
 	if hooks.start != nil {
