@@ -107,7 +107,11 @@ type Director struct {
 	// The leases as the watch of the leases bucket last gave them
 	// (watchLeases): a room another director holds is tried again only
 	// when its lease, as last seen, would have expired, or is released.
+	// The watch runs only while some room waits for another director's
+	// lease (awaiting counts them): a director alone watches nothing.
 	leaseSeen     map[avatar.RoomID]bus.LeaseInfo // guarded by mu
+	awaiting      int                             // guarded by mu
+	leasesWanted  chan struct{}                   // awaiting went above 0
 	leasesWatched atomic.Bool                     // the watch is up to date
 }
 
@@ -148,7 +152,8 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) *Director {
 	}
 	d := &Director{cfg: cfg, b: b, sink: cfg.Sink, log: log.Named("director").With(zap.String("director", cfg.ID)),
 		rooms: map[avatar.RoomID]*roomRun{}, progs: map[string]*Program{}, block: avatar.NewBlocklist(cfg.BlockedWords), metrics: newMetrics(),
-		peers: map[string]peer{}, ready: make(chan struct{}), leaseDown: make(chan struct{}, 1), leaseSeen: map[avatar.RoomID]bus.LeaseInfo{}}
+		peers: map[string]peer{}, ready: make(chan struct{}), leaseDown: make(chan struct{}, 1), leaseSeen: map[avatar.RoomID]bus.LeaseInfo{},
+		leasesWanted: make(chan struct{}, 1)}
 	if d.sink == nil {
 		d.sink = BusSink{B: b}
 	}
@@ -185,8 +190,7 @@ func (d *Director) Run(ctx context.Context) error {
 		return err
 	}
 	defer func() { _ = rel.Stop() }()
-	leasesReady := make(chan struct{})
-	d.wg.Go(func() { d.watchLeases(pctx, leasesReady) })
+	d.wg.Go(func() { d.watchLeases(pctx) })
 	peersReady := d.share(pctx)
 	roomsReady := make(chan struct{})
 	d.wg.Go(func() {
@@ -197,12 +201,7 @@ func (d *Director) Run(ctx context.Context) error {
 		}
 		select {
 		case <-pctx.Done():
-			return
 		case <-peersReady:
-		}
-		select {
-		case <-pctx.Done():
-		case <-leasesReady:
 			close(d.ready)
 		}
 	})
@@ -279,21 +278,16 @@ func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 				if info.Owner != "" && info.Owner != d.cfg.ID {
 					heldBy = info.Owner
 				}
-				if !info.Written.IsZero() && d.leasesWatched.Load() {
+				if !info.Written.IsZero() {
 					// Asking again each TTL/4 would cost a refused
-					// create and a read per room: the watch says when
-					// the holder renews or lets the room go.
+					// create and a read per room: wait until the lease,
+					// as the watch shows it, expires or is let go.
 					if !d.awaitLease(ctx, rr, info) {
 						return
 					}
 					continue
 				}
-				if !info.Written.IsZero() {
-					// Try again just after the holder's lease would expire.
-					retry = min(max(time.Until(info.Written.Add(d.cfg.LeaseTTL))+20*time.Millisecond, 50*time.Millisecond), retry)
-				} else {
-					retry = 50 * time.Millisecond
-				}
+				retry = 50 * time.Millisecond // expired or let go meanwhile
 			} else if ctx.Err() == nil {
 				log.Warn("acquire lease", zap.Error(err))
 			}
@@ -615,29 +609,61 @@ func sleepOr(ctx context.Context, d time.Duration, wake chan struct{}) bool {
 	return true
 }
 
-// watchLeases keeps leaseSeen up to date from the leases bucket until ctx
-// ends, and closes ready once it has the leases as they are (or could not
-// start); while it cannot watch, the rooms other directors hold are asked
-// for every LeaseTTL/4, as before there was a watch.
-func (d *Director) watchLeases(ctx context.Context, ready chan struct{}) {
-	var once sync.Once
-	defer once.Do(func() { close(ready) })
-	for ctx.Err() == nil {
-		err := d.b.WatchLeases(ctx, d.onLease, func() {
-			d.leasesWatched.Store(true)
-			once.Do(func() { close(ready) })
-		})
-		d.leasesWatched.Store(false)
-		if err == nil || ctx.Err() != nil {
+// watchLeases keeps leaseSeen up to date from the leases bucket while
+// some room waits for another director's lease, until ctx ends. It starts
+// the watch when the first room waits and stops it a LeaseTTL after the
+// last stopped waiting. While it cannot watch (the watch failed), the
+// waiting rooms ask for their lease every LeaseTTL/4, as before there was
+// a watch.
+func (d *Director) watchLeases(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
 			return
+		case <-d.leasesWanted:
 		}
-		d.log.Warn("cannot watch the leases; asking for them instead", zap.Error(err))
-		once.Do(func() { close(ready) })
+		wctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- d.b.WatchLeases(wctx, d.onLease, func() { d.leasesWatched.Store(true) }) }()
+		idle := time.NewTicker(d.cfg.LeaseTTL)
+		var err error
+	watching:
+		for {
+			select {
+			case err = <-done:
+				break watching
+			case <-idle.C:
+				d.mu.Lock()
+				n := d.awaiting
+				d.mu.Unlock()
+				if n == 0 {
+					cancel()
+					err = <-done
+					break watching
+				}
+			}
+		}
+		idle.Stop()
+		cancel()
+		d.leasesWatched.Store(false)
 		d.mu.Lock()
 		clear(d.leaseSeen)
+		again := d.awaiting > 0
 		d.mu.Unlock()
-		if !sleepOr(ctx, d.cfg.LeaseTTL, nil) {
+		if ctx.Err() != nil {
 			return
+		}
+		if err != nil {
+			d.log.Warn("cannot watch the leases; asking for them instead", zap.Error(err))
+			if !sleepOr(ctx, d.cfg.LeaseTTL, nil) {
+				return
+			}
+		}
+		if again {
+			select {
+			case d.leasesWanted <- struct{}{}:
+			default:
+			}
 		}
 	}
 }
@@ -668,6 +694,19 @@ func (d *Director) onLease(r avatar.RoomID, info *bus.LeaseInfo) {
 // go, or the room's record changes, or another director announces its
 // release. It reports false if ctx ended.
 func (d *Director) awaitLease(ctx context.Context, rr *roomRun, info bus.LeaseInfo) bool {
+	d.mu.Lock()
+	if d.awaiting++; d.awaiting == 1 {
+		select {
+		case d.leasesWanted <- struct{}{}:
+		default:
+		}
+	}
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.awaiting--
+		d.mu.Unlock()
+	}()
 	written := info.Written
 	t := time.NewTimer(time.Hour)
 	defer t.Stop()
@@ -678,12 +717,14 @@ func (d *Director) awaitLease(ctx context.Context, rr *roomRun, info bus.LeaseIn
 		if ok && seen.Written.After(written) {
 			written = seen.Written
 		}
-		// Just after it would expire, as the polling did.
+		// Just after it would expire, as last seen.
 		wait := time.Until(written.Add(d.cfg.LeaseTTL)) + 20*time.Millisecond
-		if wait <= 0 || !d.leasesWatched.Load() {
-			return true
+		if !d.leasesWatched.Load() {
+			// The watch is starting (its first news of the room wakes
+			// this wait) or down: ask again at least every TTL/4.
+			wait = min(wait, d.cfg.LeaseTTL/4)
 		}
-		t.Reset(wait)
+		t.Reset(max(wait, 50*time.Millisecond)) // never a busy loop, whatever the clocks say
 		select {
 		case <-ctx.Done():
 			return false
@@ -697,7 +738,7 @@ func (d *Director) awaitLease(ctx context.Context, rr *roomRun, info bus.LeaseIn
 			d.mu.Lock()
 			_, ok := d.leaseSeen[rr.id]
 			d.mu.Unlock()
-			if !ok {
+			if !ok && d.leasesWatched.Load() {
 				return true // let go
 			}
 		}

@@ -16,13 +16,19 @@ import (
 
 // BenchmarkLeasesTwoDirectors counts what two directors sharing 1,000
 // paused rooms ask of NATS once they have settled (each holds about
-// half): the messages clients send to the server and the server sends to
+// half), and one director holding them all: the messages clients send to the server and the server sends to
 // clients per second, from the server's own counters. The rooms are
 // paused, so what remains is the leases' and the directors' own traffic
 // (renewals, presence, and what a director does about the rooms the other
 // holds), not the shows'. cores is the whole process's CPU (both
 // directors and the server).
 func BenchmarkLeasesTwoDirectors(b *testing.B) {
+	for _, dirs := range []int{1, 2} {
+		b.Run(fmt.Sprintf("directors=%d", dirs), func(b *testing.B) { benchLeases(b, dirs) })
+	}
+}
+
+func benchLeases(b *testing.B, dirs int) {
 	const n = 1000
 	ns, err := server.NewServer(&server.Options{
 		ServerName: "avatarcast", JetStream: true, StoreDir: filepath.Join(b.TempDir(), "jetstream"),
@@ -59,15 +65,15 @@ func BenchmarkLeasesTwoDirectors(b *testing.B) {
 		}
 	}
 	var ds []*Director
-	done := make(chan error, 2)
-	for i := range 2 {
+	done := make(chan error, dirs)
+	for i := range dirs {
 		d := New(Config{ID: fmt.Sprintf("d%d", i)}, open(fmt.Sprintf("director-%d", i)), zap.NewNop())
 		ds = append(ds, d)
 		go func() { done <- d.Run(ctx) }()
 	}
 	held := func() (int, int) {
 		var c [2]int
-		for i, d := range ds {
+		for i, d := range ds[:min(2, len(ds))] {
 			d.mu.Lock()
 			c[i] = d.leased
 			d.mu.Unlock()

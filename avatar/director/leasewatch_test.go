@@ -17,7 +17,8 @@ import (
 
 // TestHeldRoomNotAskedWhileRenewed: a director does not ask NATS again and
 // again for a room another director holds and renews (it watches the
-// leases), and takes the room as soon as the holder lets it go.
+// leases), takes the room as soon as the holder lets it go, and stops
+// watching once no room waits.
 func TestHeldRoomNotAskedWhileRenewed(t *testing.T) {
 	const ttl = 3 * time.Second
 	b := bustest.StartConfig(t, bus.Config{LeaseTTL: ttl})
@@ -66,6 +67,9 @@ func TestHeldRoomNotAskedWhileRenewed(t *testing.T) {
 		t.Fatal(err)
 	}
 	bustest.WaitFor(t, 15*time.Second, "the director playing the released room", func() bool { return d.player(room) != nil })
+	// No room waits for another director now: the watch stops (a director
+	// alone receives no lease writes, not even its own renewals).
+	bustest.WaitFor(t, 15*time.Second, "the lease watch stopped", func() bool { return !d.leasesWatched.Load() })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
