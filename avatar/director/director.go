@@ -624,7 +624,7 @@ func (d *Director) watchLeases(ctx context.Context) {
 		}
 		wctx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
-		go func() { done <- d.b.WatchLeases(wctx, d.onLease, func() { d.leasesWatched.Store(true) }) }()
+		go func() { done <- d.b.WatchLeases(wctx, d.onLease, d.leasesReady) }()
 		idle := time.NewTicker(d.cfg.LeaseTTL)
 		var err error
 	watching:
@@ -664,6 +664,20 @@ func (d *Director) watchLeases(ctx context.Context) {
 			case d.leasesWanted <- struct{}{}:
 			default:
 			}
+		}
+	}
+}
+
+// leasesReady marks the watch up to date and wakes every room's wait, so
+// that rooms waiting at TTL/4 while it started wait for the leases now.
+func (d *Director) leasesReady() {
+	d.leasesWatched.Store(true)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, rr := range d.rooms {
+		select {
+		case rr.leaseNews <- struct{}{}:
+		default:
 		}
 	}
 }
