@@ -97,14 +97,16 @@ func serveRooms(ctx context.Context, addr string, rooms int, scriptPath string, 
 		fmt.Fprintf(stdout, "pprof %s\n", u)
 	}
 	// The parent resets the split's figures when its window starts
-	// (SIGUSR1) and asks for them when it ends (SIGUSR2).
+	// (SIGUSR1), asks for them when it ends (SIGUSR2), and for the live
+	// memory (SIGHUP).
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGHUP)
 	defer signal.Stop(sigs)
+	sigCtx := ctx // ctx is the errgroup's below
 	go func() {
 		for {
 			select {
-			case <-ctx.Done():
+			case <-sigCtx.Done():
 				return
 			case s := <-sigs:
 				switch s {
