@@ -62,6 +62,7 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 	staggerS := f.string("stagger", "10s", "-rooms with -spawn ours: start the rooms' shows spread over this time (0: all at once, on the same beat)")
 	profileDir := f.string("profile", "", "-rooms with -spawn ours: save the server's CPU profile over the window and its heap, block, mutex and goroutine profiles in this directory")
 	pprofAddr := f.string("pprof", "", "internal: -serve rooms: serve net/http/pprof on this loopback address")
+	conns := f.string("conns", "", "-rooms with -spawn ours: split gives the director and the gateway each its own NATS connection (default: one shared, as serve)")
 	pin := f.int("pin", 0, "-spawn: 1 runs each server pinned to CPU 0 and the viewers pinned to CPU 1, both with GOMAXPROCS 1 (0: no pinning)")
 	if err := f.parse(args); err != nil {
 		return err
@@ -89,7 +90,7 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 			return fmt.Errorf("loadgen: -stagger %q: want a duration", *staggerS)
 		}
 		if *serve == "rooms" {
-			return serveRooms(ctx, *addr, *rooms, *scriptPath, vr, stagger, *pprofAddr, stdout, stderr)
+			return serveRooms(ctx, *addr, *rooms, *scriptPath, vr, stagger, *pprofAddr, *conns, stdout, stderr)
 		}
 		if *spawn != "" && *spawn != "ours" {
 			return fmt.Errorf("loadgen: -rooms: -spawn %q: only ours plays rooms", *spawn)
@@ -109,7 +110,10 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 		if *profileDir != "" && *spawn == "" {
 			return fmt.Errorf("loadgen: -rooms: -profile needs -spawn ours")
 		}
-		return roomsBench(ctx, o, *rooms, *perRoom, *spawn != "", *scriptPath, vr, stagger, *profileDir, stdout, stderr)
+		if *conns != "" && *conns != "split" {
+			return fmt.Errorf("loadgen: -conns %q: want split or nothing", *conns)
+		}
+		return roomsBench(ctx, o, *rooms, *perRoom, *spawn != "", *scriptPath, vr, stagger, *profileDir, *conns, stdout, stderr)
 	case *serve != "":
 		return serveBench(ctx, *serve, *addr, *o.viewers, rate, *size, *history, o.duration, stdout, stderr)
 	case *storm != "":

@@ -53,10 +53,12 @@ func roomName(prefix string, i int) avatar.RoomID {
 // serveRooms is the server of a -spawn ours -rooms run: it plays script in
 // rooms bench-0000… with a real director, serves them with a gateway, prints
 // "listening ws://HOST:PORT" once healthy, and serves until ctx ends.
-// voiceRate speeds the persona's speech up (1: as written).
+// voiceRate speeds the persona's speech up (1: as written). conns "split"
+// gives the director and the gateway each its own NATS connection
+// (default: one shared, as serve does).
 // The rooms' records are put spread over stagger, and the director and the
 // gateway start first, so the rooms begin their shows over that time.
-func serveRooms(ctx context.Context, addr string, rooms int, scriptPath string, voiceRate float64, stagger time.Duration, pprofAddr string, stdout, stderr io.Writer) error {
+func serveRooms(ctx context.Context, addr string, rooms int, scriptPath string, voiceRate float64, stagger time.Duration, pprofAddr, conns string, stdout, stderr io.Writer) error {
 	src, err := os.ReadFile(scriptPath)
 	if err != nil {
 		return fmt.Errorf("loadgen: -script: %w", err)
@@ -84,9 +86,22 @@ func serveRooms(ctx context.Context, addr string, rooms int, scriptPath string, 
 	if err != nil {
 		return err
 	}
-	g := gateway.New(gateway.Config{MaxConnsPerIP: -1, MaxConns: -1, QueueSize: 1024, ResumeRate: -1}, b, log)
+	gb, db := b, b // one connection for all, as serve has
+	if conns == "split" {
+		// The director and the gateway each on a connection of its own,
+		// as separate processes are.
+		if gb, err = bus.Open(ctx, bus.Config{Server: b.Server(), Name: "loadgen-gateway", Role: bus.RoleGateway}, log); err != nil {
+			return err
+		}
+		defer gb.Close()
+		if db, err = bus.Open(ctx, bus.Config{Server: b.Server(), Name: "loadgen-director", Role: bus.RoleDirector}, log); err != nil {
+			return err
+		}
+		defer db.Close()
+	}
+	g := gateway.New(gateway.Config{MaxConnsPerIP: -1, MaxConns: -1, QueueSize: 1024, ResumeRate: -1}, gb, log)
 	stats := newSplitStats()
-	d := director.New(director.Config{Sink: timedSink{director.BusSink{B: b}, stats}}, b, log)
+	d := director.New(director.Config{Sink: timedSink{director.BusSink{B: db}, stats}}, db, log)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if pprofAddr != "" {
@@ -175,7 +190,7 @@ type roomsViewer struct {
 // set) receives its CPU profile over the measured window and its heap,
 // block, mutex and goroutine profiles at the end, and the report splits
 // the latency (loadgen_split.go).
-func roomsBench(ctx context.Context, o loadOpts, rooms, perRoom int, spawn bool, scriptPath string, voiceRate float64, stagger time.Duration, profileDir string, stdout, stderr io.Writer) error {
+func roomsBench(ctx context.Context, o loadOpts, rooms, perRoom int, spawn bool, scriptPath string, voiceRate float64, stagger time.Duration, profileDir, conns string, stdout, stderr io.Writer) error {
 	prefix := *o.room
 	var hooks roomsHooks
 	if spawn {
@@ -191,6 +206,9 @@ func roomsBench(ctx context.Context, o loadOpts, rooms, perRoom int, spawn bool,
 			"-voice-rate", strconv.FormatFloat(voiceRate, 'f', -1, 64)}
 		if profileDir != "" {
 			args = append(args, "-pprof", "127.0.0.1:0")
+		}
+		if conns != "" {
+			args = append(args, "-conns", conns)
 		}
 		cmd := exec.Command(exe, args...)
 		cmd.Stderr = stderr
@@ -293,6 +311,9 @@ func roomsBench(ctx context.Context, o loadOpts, rooms, perRoom int, spawn bool,
 	pinned := ""
 	if o.pin {
 		pinned = "; server pinned to CPU 0, viewers to CPU 1"
+	}
+	if conns == "split" {
+		pinned += "; director and gateway on separate NATS connections"
 	}
 	fmt.Fprintf(stdout, "== %d rooms × %d viewers (%d), %s measured; machine: %d CPUs (shared: figures are indicative)%s\n",
 		rooms, perRoom, rooms*perRoom, o.duration, runtime.NumCPU(), pinned)
