@@ -165,9 +165,14 @@ func (s *sliceWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// prepare frames f.raw once, for every viewer it goes to.
+// prepare frames f.raw once, for every viewer it goes to. The frame then
+// holds the event's bytes once: raw becomes framed's payload (not to be
+// appended to), so the buffer raw came in (a NATS message's payload, with
+// its headers) is freed while the room's ring keeps the frame.
 func (f *frame) prepare() {
 	f.framed = append(appendHeader(make([]byte, 0, maxHeader+len(f.raw)), opText, len(f.raw)), f.raw...)
+	n := len(f.framed)
+	f.raw = f.framed[n-len(f.raw) : n : n]
 }
 
 // WebSocket opcodes and the longest header of a server's (unmasked) frame.

@@ -4,10 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/avatarcast/avatarcast/avatar/bus"
+	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
 )
 
 var update = flag.Bool("update", false, "rewrite configs/nats/auth.conf from bus.RolePermissions")
@@ -80,6 +83,7 @@ func TestNATSConf(t *testing.T) {
 	for _, r := range bus.Roles {
 		t.Setenv(passwordVar(r), "pw-"+string(r))
 	}
+	setRouteEnv(t, "pwroute", func(i int) string { return fmt.Sprintf("nats-%d:6222", i) })
 	for i := 1; i <= 3; i++ {
 		node := filepath.Join(natsConfDir, fmt.Sprintf("nats-%d.conf", i))
 		opts, err := server.ProcessConfigFile(node)
@@ -91,6 +95,14 @@ func TestNATSConf(t *testing.T) {
 		}
 		if opts.ServerName != fmt.Sprintf("nats-%d", i) {
 			t.Errorf("%s: server_name %q", node, opts.ServerName)
+		}
+		if opts.Cluster.Username != "route" || opts.Cluster.Password != "pwroute" {
+			t.Errorf("%s: the cluster port does not require the route user and $NATS_ROUTE_PASSWORD", node)
+		}
+		for _, u := range opts.Routes {
+			if pw, _ := u.User.Password(); u.User.Username() != "route" || pw != "pwroute" {
+				t.Errorf("%s: route to %s without the route user's password", node, u.Host)
+			}
 		}
 		if len(opts.Users) != len(bus.Roles) {
 			t.Fatalf("%s: %d users, want %d", node, len(opts.Users), len(bus.Roles))
@@ -120,6 +132,7 @@ func TestNATSConfServes(t *testing.T) {
 	for _, r := range bus.Roles {
 		t.Setenv(passwordVar(r), "pw-"+string(r))
 	}
+	setRouteEnv(t, "pwroute", func(i int) string { return fmt.Sprintf("nats-%d:6222", i) })
 	opts, err := server.ProcessConfigFile(filepath.Join(natsConfDir, "nats-1.conf"))
 	if err != nil {
 		t.Fatal(err)
@@ -168,5 +181,110 @@ func TestNATSConfServes(t *testing.T) {
 	}
 	if _, err := bus.Open(ctx, bus.Config{URL: ns.ClientURL(), Role: bus.RoleGateway, Auth: bus.Auth{User: "gateway", Password: "pw-api"}}, zaptest.NewLogger(t)); err == nil {
 		t.Error("gateway opened with the api's password")
+	}
+}
+
+// setRouteEnv sets what docker-compose.yml gives the NATS nodes for their
+// routes: the route password and each node's route URL carrying it.
+func setRouteEnv(t *testing.T, password string, hostPort func(i int) string) {
+	t.Setenv("NATS_ROUTE_PASSWORD", password)
+	for i := 1; i <= 3; i++ {
+		t.Setenv(fmt.Sprintf("NATS_ROUTE_%d", i), fmt.Sprintf("nats://route:%s@%s", password, hostPort(i)))
+	}
+}
+
+// authLog records the errors a server logs, to see it refuse a route.
+type authLog struct {
+	mu   sync.Mutex
+	errs []string
+}
+
+func (l *authLog) Noticef(string, ...any) {}
+func (l *authLog) Warnf(string, ...any)   {}
+func (l *authLog) Fatalf(string, ...any)  {}
+func (l *authLog) Debugf(string, ...any)  {}
+func (l *authLog) Tracef(string, ...any)  {}
+func (l *authLog) Errorf(format string, v ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.errs = append(l.errs, fmt.Sprintf(format, v...))
+}
+
+func (l *authLog) refused() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, e := range l.errs {
+		if e := strings.ToLower(e); strings.Contains(e, "authentication error") || strings.Contains(e, "authorization error") {
+			return true
+		}
+	}
+	return false
+}
+
+// TestNATSConfRoutesAuthenticate starts a node from nats-1.conf (on
+// loopback ports) and two servers that route to it: one without
+// credentials, which the node refuses, and one with the route user's
+// password, which joins the cluster.
+func TestNATSConfRoutesAuthenticate(t *testing.T) {
+	for _, r := range bus.Roles {
+		t.Setenv(passwordVar(r), "pw-"+string(r))
+	}
+	// The file's routes are not used here: the node routes to no one, the
+	// two others route to it.
+	setRouteEnv(t, "pwroute", func(i int) string { return fmt.Sprintf("nats-%d:6222", i) })
+	opts, err := server.ProcessConfigFile(filepath.Join(natsConfDir, "nats-1.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Host, opts.Port, opts.HTTPPort = "127.0.0.1", -1, 0
+	opts.Cluster.Host, opts.Cluster.Port, opts.Routes = "127.0.0.1", -1, nil
+	// Routes are what is checked: JetStream, which would wait for a
+	// cluster of three, is left out.
+	opts.JetStream, opts.NoSigs, opts.NoLog = false, true, false
+	node, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &authLog{}
+	node.SetLogger(log, false, false)
+	node.Start()
+	defer node.Shutdown()
+	if !node.ReadyForConnections(10 * time.Second) {
+		t.Fatal("not ready")
+	}
+	addr := node.ClusterAddr()
+	peer := func(name, userinfo string) *server.Server {
+		t.Helper()
+		u, err := url.Parse(fmt.Sprintf("nats://%s127.0.0.1:%d", userinfo, addr.Port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns, err := server.NewServer(&server.Options{
+			ServerName: name, Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true,
+			Cluster: server.ClusterOpts{Name: opts.Cluster.Name, Host: "127.0.0.1", Port: -1},
+			Routes:  []*url.URL{u},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns.Start()
+		t.Cleanup(ns.Shutdown)
+		return ns
+	}
+	intruder := peer("intruder", "")
+	bustest.WaitFor(t, 15*time.Second, "the node refusing a route without credentials", log.refused)
+	member := peer("member", "route:pwroute@")
+	bustest.WaitFor(t, 15*time.Second, "the route with the password", func() bool { return member.NumRoutes() > 0 })
+	if n := intruder.NumRoutes(); n != 0 {
+		t.Errorf("a server without the route password holds %d routes to the cluster", n)
+	}
+	rz, err := node.Routez(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rz.Routes {
+		if r.RemoteName == "intruder" {
+			t.Error("the node routes to a server without the route password")
+		}
 	}
 }

@@ -81,6 +81,8 @@ type Director struct {
 	sink Sink
 	// renewLease renews a room's lease (the bus's; tests make it fail).
 	renewLease func(context.Context, bus.Lease) (bus.Lease, error)
+	// acquireLease claims a room's lease (the bus's; tests count the tries).
+	acquireLease func(context.Context, avatar.RoomID, string) (bus.Lease, bus.LeaseInfo, error)
 	// metrics are the director's figures (Collectors).
 	metrics *metrics
 	log     *zap.Logger
@@ -101,6 +103,16 @@ type Director struct {
 	// presMu orders this director's presence puts and its removal.
 	presMu    sync.Mutex
 	leaseDown chan struct{} // signalled when leased goes down
+
+	// The leases as the watch of the leases bucket last gave them
+	// (watchLeases): a room another director holds is tried again only
+	// when its lease, as last seen, would have expired, or is released.
+	// The watch runs only while some room waits for another director's
+	// lease (awaiting counts them): a director alone watches nothing.
+	leaseSeen     map[avatar.RoomID]bus.LeaseInfo // guarded by mu
+	awaiting      int                             // guarded by mu
+	leasesWanted  chan struct{}                   // awaiting went above 0
+	leasesWatched atomic.Bool                     // the watch is up to date
 }
 
 type roomRun struct {
@@ -114,6 +126,7 @@ type roomRun struct {
 	leased, handing bool
 	handover        chan struct{} // hand the room over at its next line boundary
 	free            chan struct{} // another director just released the room
+	leaseNews       chan struct{} // the watch gave the room's lease
 }
 
 // New returns a director playing the rooms of b's rooms bucket.
@@ -139,11 +152,13 @@ func New(cfg Config, b *bus.Bus, log *zap.Logger) *Director {
 	}
 	d := &Director{cfg: cfg, b: b, sink: cfg.Sink, log: log.Named("director").With(zap.String("director", cfg.ID)),
 		rooms: map[avatar.RoomID]*roomRun{}, progs: map[string]*Program{}, block: avatar.NewBlocklist(cfg.BlockedWords), metrics: newMetrics(),
-		peers: map[string]peer{}, ready: make(chan struct{}), leaseDown: make(chan struct{}, 1)}
+		peers: map[string]peer{}, ready: make(chan struct{}), leaseDown: make(chan struct{}, 1), leaseSeen: map[avatar.RoomID]bus.LeaseInfo{},
+		leasesWanted: make(chan struct{}, 1)}
 	if d.sink == nil {
 		d.sink = BusSink{B: b}
 	}
 	d.renewLease = b.RenewLease
+	d.acquireLease = b.AcquireLease
 	return d
 }
 
@@ -175,6 +190,7 @@ func (d *Director) Run(ctx context.Context) error {
 		return err
 	}
 	defer func() { _ = rel.Stop() }()
+	d.wg.Go(func() { d.watchLeases(pctx) })
 	peersReady := d.share(pctx)
 	roomsReady := make(chan struct{})
 	d.wg.Go(func() {
@@ -209,7 +225,8 @@ func (d *Director) onRoom(ctx context.Context, id avatar.RoomID, rec *avatar.Roo
 		d.mu.Unlock()
 		return
 	case !ok:
-		rr = &roomRun{id: id, rec: *rec, changed: make(chan struct{}, 1), handover: make(chan struct{}, 1), free: make(chan struct{}, 1)}
+		rr = &roomRun{id: id, rec: *rec, changed: make(chan struct{}, 1), handover: make(chan struct{}, 1), free: make(chan struct{}, 1),
+			leaseNews: make(chan struct{}, 1)}
 		d.rooms[id] = rr
 		d.wg.Go(func() { d.runRoom(ctx, rr) })
 	case rec == nil:
@@ -244,6 +261,10 @@ func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 				return
 			}
 		}
+		select {
+		case <-rr.changed: // the record as it is now is read below and in play
+		default:
+		}
 		d.mu.Lock()
 		if rr.deleted {
 			// Decided under the lock, so a record put after this starts
@@ -266,7 +287,7 @@ func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 				continue
 			}
 		}
-		lease, info, err := d.b.AcquireLease(ctx, rr.id, d.cfg.ID)
+		lease, info, err := d.acquireLease(ctx, rr.id, d.cfg.ID)
 		unanswered = err != nil && !errors.Is(err, bus.ErrLeaseHeld) && ctx.Err() == nil
 		if err != nil {
 			retry := d.cfg.LeaseTTL / 4
@@ -275,11 +296,15 @@ func (d *Director) runRoom(ctx context.Context, rr *roomRun) {
 					heldBy = info.Owner
 				}
 				if !info.Written.IsZero() {
-					// Try again just after the holder's lease would expire.
-					retry = min(max(time.Until(info.Written.Add(d.cfg.LeaseTTL))+20*time.Millisecond, 50*time.Millisecond), retry)
-				} else {
-					retry = 50 * time.Millisecond
+					// Asking again each TTL/4 would cost a refused
+					// create and a read per room: wait until the lease,
+					// as the watch shows it, expires or is let go.
+					if !d.awaitLease(ctx, rr, info) {
+						return
+					}
+					continue
 				}
+				retry = 50 * time.Millisecond // expired or let go meanwhile
 			} else if ctx.Err() == nil {
 				log.Warn("acquire lease", zap.Error(err))
 			}
@@ -664,4 +689,154 @@ func sleepOr(ctx context.Context, d time.Duration, wake chan struct{}) bool {
 	case <-wake:
 	}
 	return true
+}
+
+// watchLeases keeps leaseSeen up to date from the leases bucket while
+// some room waits for another director's lease, until ctx ends. It starts
+// the watch when the first room waits and stops it a LeaseTTL after the
+// last stopped waiting. While it cannot watch (the watch failed), the
+// waiting rooms ask for their lease every LeaseTTL/4, as before there was
+// a watch.
+func (d *Director) watchLeases(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.leasesWanted:
+		}
+		wctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- d.b.WatchLeases(wctx, d.onLease, d.leasesReady) }()
+		idle := time.NewTicker(d.cfg.LeaseTTL)
+		var err error
+	watching:
+		for {
+			select {
+			case err = <-done:
+				break watching
+			case <-idle.C:
+				d.mu.Lock()
+				n := d.awaiting
+				d.mu.Unlock()
+				if n == 0 {
+					cancel()
+					err = <-done
+					break watching
+				}
+			}
+		}
+		idle.Stop()
+		cancel()
+		d.leasesWatched.Store(false)
+		d.mu.Lock()
+		clear(d.leaseSeen)
+		again := d.awaiting > 0
+		d.mu.Unlock()
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			d.log.Warn("cannot watch the leases; asking for them instead", zap.Error(err))
+			if !sleepOr(ctx, d.cfg.LeaseTTL, nil) {
+				return
+			}
+		}
+		if again {
+			select {
+			case d.leasesWanted <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// leasesReady marks the watch up to date and wakes every room's wait, so
+// that rooms waiting at TTL/4 while it started wait for the leases now.
+func (d *Director) leasesReady() {
+	d.leasesWatched.Store(true)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, rr := range d.rooms {
+		select {
+		case rr.leaseNews <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// onLease records room r's lease as the watch gives it (nil: released)
+// and wakes the room's wait for it.
+func (d *Director) onLease(r avatar.RoomID, info *bus.LeaseInfo) {
+	d.mu.Lock()
+	if info == nil {
+		delete(d.leaseSeen, r)
+	} else {
+		d.leaseSeen[r] = *info
+	}
+	rr := d.rooms[r]
+	d.mu.Unlock()
+	if rr == nil {
+		return
+	}
+	select {
+	case rr.leaseNews <- struct{}{}:
+	default:
+	}
+}
+
+// awaitLease waits until room rr's lease, held by another director (info,
+// as the refused acquire read it), would have expired as last seen (each
+// renewal the watch gives moves that on), or the watch says it was let
+// go, or the room's record changes, or another director announces its
+// release. It reports false if ctx ended.
+func (d *Director) awaitLease(ctx context.Context, rr *roomRun, info bus.LeaseInfo) bool {
+	d.mu.Lock()
+	if d.awaiting++; d.awaiting == 1 {
+		select {
+		case d.leasesWanted <- struct{}{}:
+		default:
+		}
+	}
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.awaiting--
+		d.mu.Unlock()
+	}()
+	written := info.Written
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		d.mu.Lock()
+		seen, ok := d.leaseSeen[rr.id]
+		d.mu.Unlock()
+		if ok && seen.Written.After(written) {
+			written = seen.Written
+		}
+		// Just after it would expire, as last seen.
+		wait := time.Until(written.Add(d.cfg.LeaseTTL)) + 20*time.Millisecond
+		if !d.leasesWatched.Load() {
+			// The watch is starting (its first news of the room wakes
+			// this wait) or down: ask again at least every TTL/4.
+			wait = min(wait, d.cfg.LeaseTTL/4)
+		}
+		t.Reset(max(wait, 50*time.Millisecond)) // never a busy loop, whatever the clocks say
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			return true
+		case <-rr.changed:
+			return true
+		case <-rr.free:
+			return true
+		case <-rr.leaseNews:
+			d.mu.Lock()
+			_, ok := d.leaseSeen[rr.id]
+			d.mu.Unlock()
+			if !ok && d.leasesWatched.Load() {
+				return true // let go
+			}
+		}
+	}
 }

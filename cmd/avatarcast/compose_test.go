@@ -19,6 +19,7 @@ var composeEnv = []string{
 	"NATS_ADMIN_PASSWORD=pw-admin", "NATS_DIRECTOR_PASSWORD=pw-director",
 	"NATS_GATEWAY_PASSWORD=pw-gateway", "NATS_API_PASSWORD=pw-api", "NATS_VOICE_PASSWORD=pw-voice",
 	"NATS_BRIDGE_PASSWORD=pw-bridge",
+	"NATS_ROUTE_PASSWORD=pwroute",
 }
 
 func loadCompose(t *testing.T, env []string) (*types.Project, error) {
@@ -50,6 +51,10 @@ func flagValue(args []string, name string) string {
 func TestComposeFile(t *testing.T) {
 	if _, err := loadCompose(t, nil); err == nil || !strings.Contains(err.Error(), "NATS_") {
 		t.Errorf("compose without NATS passwords: %v, want an error naming the missing variable", err)
+	}
+	noRoute := slices.DeleteFunc(slices.Clone(composeEnv), func(s string) bool { return strings.HasPrefix(s, "NATS_ROUTE_PASSWORD=") })
+	if _, err := loadCompose(t, noRoute); err == nil || !strings.Contains(err.Error(), "NATS_ROUTE_PASSWORD") {
+		t.Errorf("compose without the route password: %v, want an error naming NATS_ROUTE_PASSWORD", err)
 	}
 	p, err := loadCompose(t, composeEnv)
 	if err != nil {
@@ -185,9 +190,15 @@ func checkNATSNode(t *testing.T, p *types.Project, name string, s types.ServiceC
 	var routes []string
 	for _, r := range opts.Routes {
 		routes = append(routes, r.Host)
+		if pw, _ := r.User.Password(); r.User.Username() != "route" || pw != "pwroute" {
+			t.Errorf("%s: route to %s does not log in as route with $NATS_ROUTE_PASSWORD", name, r.Host)
+		}
 	}
 	if !slices.Equal(sortedCopy(routes), []string{"nats-1:6222", "nats-2:6222", "nats-3:6222"}) {
 		t.Errorf("%s: routes %v, want the three nodes", name, routes)
+	}
+	if opts.Cluster.Username != "route" || opts.Cluster.Password != "pwroute" {
+		t.Errorf("%s: cluster port accepts routes without the route user's password", name)
 	}
 	if len(opts.Users) != 6 { // admin, director, gateway, api, voice, bridge
 		t.Errorf("%s: %d users, want one per role", name, len(opts.Users))

@@ -60,6 +60,9 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 	scriptPath := f.string("script", "./scripts/demo-live.yaml", "-rooms with -spawn ours: the show every room plays")
 	voiceRate := f.string("voice-rate", "1", "-rooms with -spawn ours: the persona's speech rate (1: as written; 2: twice as fast, twice the events)")
 	staggerS := f.string("stagger", "10s", "-rooms with -spawn ours: start the rooms' shows spread over this time (0: all at once, on the same beat)")
+	profileDir := f.string("profile", "", "-rooms with -spawn ours: save the server's CPU profile over the window and its heap, block, mutex and goroutine profiles in this directory")
+	pprofAddr := f.string("pprof", "", "internal: -serve rooms: serve net/http/pprof on this loopback address")
+	conns := f.string("conns", "", "-rooms with -spawn ours: split gives the director and the gateway each its own NATS connection (default: one shared, as serve)")
 	pin := f.int("pin", 0, "-spawn: 1 runs each server pinned to CPU 0 and the viewers pinned to CPU 1, both with GOMAXPROCS 1 (0: no pinning)")
 	if err := f.parse(args); err != nil {
 		return err
@@ -87,7 +90,7 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 			return fmt.Errorf("loadgen: -stagger %q: want a duration", *staggerS)
 		}
 		if *serve == "rooms" {
-			return serveRooms(ctx, *addr, *rooms, *scriptPath, vr, stagger, stdout, stderr)
+			return serveRooms(ctx, *addr, *rooms, *scriptPath, vr, stagger, *pprofAddr, *conns, stdout, stderr)
 		}
 		if *spawn != "" && *spawn != "ours" {
 			return fmt.Errorf("loadgen: -rooms: -spawn %q: only ours plays rooms", *spawn)
@@ -95,7 +98,22 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 		if *perRoom <= 0 {
 			return fmt.Errorf("loadgen: -viewers-per-room %d: want 1 or more", *perRoom)
 		}
-		return roomsBench(ctx, o, *rooms, *perRoom, *spawn != "", *scriptPath, vr, stagger, stdout, stderr)
+		if *pin != 0 {
+			if *spawn == "" {
+				return fmt.Errorf("loadgen: -rooms: -pin needs -spawn ours")
+			}
+			o.pin = true
+			if err := pinSelf(1); err != nil {
+				return fmt.Errorf("loadgen: -pin: %w", err)
+			}
+		}
+		if *profileDir != "" && *spawn == "" {
+			return fmt.Errorf("loadgen: -rooms: -profile needs -spawn ours")
+		}
+		if *conns != "" && *conns != "split" {
+			return fmt.Errorf("loadgen: -conns %q: want split or nothing", *conns)
+		}
+		return roomsBench(ctx, o, *rooms, *perRoom, *spawn != "", *scriptPath, vr, stagger, *profileDir, *conns, stdout, stderr)
 	case *serve != "":
 		return serveBench(ctx, *serve, *addr, *o.viewers, rate, *size, *history, o.duration, stdout, stderr)
 	case *storm != "":

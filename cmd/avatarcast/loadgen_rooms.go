@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -52,10 +53,12 @@ func roomName(prefix string, i int) avatar.RoomID {
 // serveRooms is the server of a -spawn ours -rooms run: it plays script in
 // rooms bench-0000… with a real director, serves them with a gateway, prints
 // "listening ws://HOST:PORT" once healthy, and serves until ctx ends.
-// voiceRate speeds the persona's speech up (1: as written).
+// voiceRate speeds the persona's speech up (1: as written). conns "split"
+// gives the director and the gateway each its own NATS connection
+// (default: one shared, as serve does).
 // The rooms' records are put spread over stagger, and the director and the
 // gateway start first, so the rooms begin their shows over that time.
-func serveRooms(ctx context.Context, addr string, rooms int, scriptPath string, voiceRate float64, stagger time.Duration, stdout, stderr io.Writer) error {
+func serveRooms(ctx context.Context, addr string, rooms int, scriptPath string, voiceRate float64, stagger time.Duration, pprofAddr, conns string, stdout, stderr io.Writer) error {
 	src, err := os.ReadFile(scriptPath)
 	if err != nil {
 		return fmt.Errorf("loadgen: -script: %w", err)
@@ -83,10 +86,60 @@ func serveRooms(ctx context.Context, addr string, rooms int, scriptPath string, 
 	if err != nil {
 		return err
 	}
-	g := gateway.New(gateway.Config{MaxConnsPerIP: -1, MaxConns: -1, QueueSize: 1024, ResumeRate: -1}, b, log)
-	d := director.New(director.Config{}, b, log)
+	gb, db := b, b // one connection for all, as serve has
+	if conns == "split" {
+		// The director and the gateway each on a connection of its own,
+		// as separate processes are.
+		if gb, err = bus.Open(ctx, bus.Config{Server: b.Server(), Name: "loadgen-gateway", Role: bus.RoleGateway}, log); err != nil {
+			return err
+		}
+		defer gb.Close()
+		if db, err = bus.Open(ctx, bus.Config{Server: b.Server(), Name: "loadgen-director", Role: bus.RoleDirector}, log); err != nil {
+			return err
+		}
+		defer db.Close()
+	}
+	g := gateway.New(gateway.Config{MaxConnsPerIP: -1, MaxConns: -1, QueueSize: 1024, ResumeRate: -1}, gb, log)
+	stats := newSplitStats()
+	d := director.New(director.Config{Sink: timedSink{director.BusSink{B: db}, stats}}, db, log)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if pprofAddr != "" {
+		u, err := servePprof(ctx, pprofAddr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "pprof %s\n", u)
+	}
+	// The parent resets the split's figures when its window starts
+	// (SIGUSR1), asks for them when it ends (SIGUSR2), and for the live
+	// memory (SIGHUP).
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	sigCtx := ctx // ctx is the errgroup's below
+	go func() {
+		for {
+			select {
+			case <-sigCtx.Done():
+				return
+			case s := <-sigs:
+				switch s {
+				case syscall.SIGUSR1:
+					stats.reset()
+				case syscall.SIGUSR2:
+					stats.print(stdout)
+				case syscall.SIGHUP:
+					// What is live now, after a collection: the parent
+					// takes it apart into rooms and viewers.
+					runtime.GC()
+					var ms runtime.MemStats
+					runtime.ReadMemStats(&ms)
+					fmt.Fprintf(stdout, "mem %d %d %d\n", ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine())
+				}
+			}
+		}
+	}()
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.Go(func() error { return g.Serve(ctx, ln) })
 	eg.Go(func() error { return d.Run(ctx) })
@@ -104,6 +157,12 @@ func serveRooms(ctx context.Context, addr string, rooms int, scriptPath string, 
 			cancel()
 			return errors.Join(err, eg.Wait())
 		}
+		tap, err := tapStored(b, rec.ID, stats)
+		if err != nil {
+			cancel()
+			return errors.Join(err, eg.Wait())
+		}
+		defer func() { _ = tap.Stop() }()
 	}
 	waitHealthy("http://" + ln.Addr().String() + "/healthz")
 	fmt.Fprintf(stdout, "listening ws://%s\n", ln.Addr())
@@ -127,9 +186,13 @@ type roomsViewer struct {
 }
 
 // roomsBench runs a many-rooms measurement against o.url (or a spawned
-// server) and prints the report.
-func roomsBench(ctx context.Context, o loadOpts, rooms, perRoom int, spawn bool, scriptPath string, voiceRate float64, stagger time.Duration, stdout, stderr io.Writer) error {
+// server) and prints the report. With a spawned server, profileDir (if
+// set) receives its CPU profile over the measured window and its heap,
+// block, mutex and goroutine profiles at the end, and the report splits
+// the latency (loadgen_split.go).
+func roomsBench(ctx context.Context, o loadOpts, rooms, perRoom int, spawn bool, scriptPath string, voiceRate float64, stagger time.Duration, profileDir, conns string, stdout, stderr io.Writer) error {
 	prefix := *o.room
+	var hooks roomsHooks
 	if spawn {
 		exe, err := os.Executable()
 		if err != nil {
@@ -139,14 +202,25 @@ func roomsBench(ctx context.Context, o loadOpts, rooms, perRoom int, spawn bool,
 		if err != nil {
 			return err
 		}
-		cmd := exec.Command(exe, "loadgen", "-serve", "rooms", "-rooms", strconv.Itoa(rooms), "-script", abs, "-stagger", stagger.String(),
-			"-voice-rate", strconv.FormatFloat(voiceRate, 'f', -1, 64))
+		args := []string{"loadgen", "-serve", "rooms", "-rooms", strconv.Itoa(rooms), "-script", abs, "-stagger", stagger.String(),
+			"-voice-rate", strconv.FormatFloat(voiceRate, 'f', -1, 64)}
+		if profileDir != "" {
+			args = append(args, "-pprof", "127.0.0.1:0")
+		}
+		if conns != "" {
+			args = append(args, "-conns", conns)
+		}
+		cmd := exec.Command(exe, args...)
 		cmd.Stderr = stderr
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			return err
 		}
-		if err := cmd.Start(); err != nil {
+		start := cmd.Start
+		if o.pin {
+			start = func() error { return startPinned(cmd.Start, 0) }
+		}
+		if err := start(); err != nil {
 			return err
 		}
 		defer func() {
@@ -154,32 +228,117 @@ func roomsBench(ctx context.Context, o loadOpts, rooms, perRoom int, spawn bool,
 			_ = cmd.Wait()
 		}()
 		lines := bufio.NewScanner(out)
-		if !lines.Scan() {
-			return fmt.Errorf("loadgen: rooms server did not start")
+		var u, pprofURL string
+		for u == "" {
+			if !lines.Scan() {
+				return fmt.Errorf("loadgen: rooms server did not start")
+			}
+			if p, ok := strings.CutPrefix(lines.Text(), "pprof "); ok {
+				pprofURL = p
+				continue
+			}
+			var ok bool
+			if u, ok = strings.CutPrefix(lines.Text(), "listening "); !ok {
+				return fmt.Errorf("loadgen: rooms server said %q", lines.Text())
+			}
 		}
-		u, ok := strings.CutPrefix(lines.Text(), "listening ")
-		if !ok {
-			return fmt.Errorf("loadgen: rooms server said %q", lines.Text())
-		}
+		split := make(chan string, 16)
+		mems := make(chan string, 4)
 		go func() {
 			for lines.Scan() {
+				if l, ok := strings.CutPrefix(lines.Text(), "split "); ok {
+					split <- l
+					continue
+				}
+				if l, ok := strings.CutPrefix(lines.Text(), "mem "); ok {
+					mems <- l
+					continue
+				}
 				fmt.Fprintln(stdout, "  server:", lines.Text())
 			}
+			close(split)
 		}()
 		pid := cmd.Process.Pid
 		prefix = "bench"
 		o.url, o.pid = &u, &pid
+		var profiled sync.WaitGroup
+		hooks.start = func() {
+			_ = cmd.Process.Signal(syscall.SIGUSR1)
+			if pprofURL != "" {
+				secs := max(1, int(o.duration.Seconds())-1)
+				profiled.Go(func() {
+					if err := fetchProfiles(ctx, pprofURL, profileDir, secs); err != nil {
+						fmt.Fprintf(stdout, "profiles: %v\n", err)
+					}
+				})
+			}
+		}
+		hooks.mem = func() (m liveMem) {
+			_ = cmd.Process.Signal(syscall.SIGHUP)
+			select {
+			case l := <-mems:
+				_, _ = fmt.Sscan(l, &m.heap, &m.stacks, &m.goroutines)
+			case <-time.After(10 * time.Second):
+			}
+			return m
+		}
+		hooks.stop = func(r *roomsResult) {
+			_ = cmd.Process.Signal(syscall.SIGUSR2)
+			timeout := time.After(5 * time.Second)
+		collect:
+			for {
+				select {
+				case l, ok := <-split:
+					if !ok {
+						break collect
+					}
+					r.split = append(r.split, l)
+					if strings.HasPrefix(l, "runtime") {
+						break collect // the last line
+					}
+				case <-timeout:
+					break collect
+				}
+			}
+			profiled.Wait()
+			if pprofURL != "" {
+				fmt.Fprintf(stdout, "profiles of the server in %s (go tool pprof -top %s)\n", profileDir, filepath.Join(profileDir, "cpu.pprof"))
+			}
+		}
 	} else if err := loopbackOnly(*o.url); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "== %d rooms × %d viewers (%d), %s measured; machine: %d CPUs (shared: figures are indicative)\n",
-		rooms, perRoom, rooms*perRoom, o.duration, runtime.NumCPU())
-	res, err := watchRooms(ctx, o, prefix, rooms, perRoom, stdout)
+	pinned := ""
+	if o.pin {
+		pinned = "; server pinned to CPU 0, viewers to CPU 1"
+	}
+	if conns == "split" {
+		pinned += "; director and gateway on separate NATS connections"
+	}
+	fmt.Fprintf(stdout, "== %d rooms × %d viewers (%d), %s measured; machine: %d CPUs (shared: figures are indicative)%s\n",
+		rooms, perRoom, rooms*perRoom, o.duration, runtime.NumCPU(), pinned)
+	res, err := watchRooms(ctx, o, prefix, rooms, perRoom, hooks, stdout)
 	if err != nil {
 		return err
 	}
 	res.print(stdout)
 	return nil
+}
+
+// roomsHooks are called when the measured window starts and when it
+// ends (nil: nothing).
+type roomsHooks struct {
+	start func()
+	stop  func(*roomsResult)
+	// mem collects the server's garbage and says what is live (zero if
+	// it cannot).
+	mem func() liveMem
+}
+
+// liveMem is what the server's Go runtime holds after a collection.
+type liveMem struct {
+	heap, stacks float64 // bytes: heap spans in use, goroutine stacks
+	goroutines   int
 }
 
 // roomsResult is a -rooms run's report.
@@ -192,6 +351,19 @@ type roomsResult struct {
 	roomP50, roomP99              []float64 // each room's, ms, sorted
 	pid                           int
 	rssBefore, rssAfter, cpu, rss float64
+	// rssOpen is the server's RSS once every room has its first viewer
+	// (the gateway opened the room); rssAfter once all have joined.
+	rssOpen float64
+	// The same three moments in live memory (after a collection).
+	memBefore, memOpen, memAfter liveMem
+	// viewersCPU is this process's CPU over the window (the simulated
+	// viewers), in seconds.
+	viewersCPU float64
+	// viewersWait is how long this process's threads waited for a CPU
+	// over the window (run queue), in seconds.
+	viewersWait float64
+	load        [2]string // the machine's load average at the window's start and end
+	split       []string  // the server's latency split (loadgen_split.go)
 }
 
 func (r *roomsResult) print(w io.Writer) {
@@ -210,15 +382,32 @@ func (r *roomsResult) print(w io.Writer) {
 	fmt.Fprintf(w, "per room (%d with deliveries): p50 ms median %.2f worst %.2f; p99 ms median %.2f, 90th pct %.2f, worst %.2f\n",
 		len(r.roomP99), q(r.roomP50, .5), q(r.roomP50, 1), q(r.roomP99, .5), q(r.roomP99, .9), q(r.roomP99, 1))
 	if r.pid > 0 {
-		fmt.Fprintf(w, "server pid %d (NATS + director + gateway): RSS %.1f MiB (%.1f MiB before the viewers: %.1f KiB per room; then %.2f KiB per viewer); CPU %.2f s over %.0f s = %.2f cores, %.1f µs per delivered event, %.0f µs per published event\n",
-			r.pid, r.rss/(1<<20), r.rssBefore/(1<<20), r.rssBefore/1024/float64(max(r.rooms, 1)), (r.rssAfter-r.rssBefore)/1024/float64(max(r.connected, 1)),
-			r.cpu, secs, r.cpu/secs, r.cpu*1e6/float64(max(r.received, 1)), r.cpu*1e6/float64(max(r.published, 1)))
+		fmt.Fprintf(w, "server pid %d (NATS + director + gateway): RSS %.1f MiB; CPU %.2f s over %.0f s = %.2f cores, %.1f µs per delivered event, %.0f µs per published event\n",
+			r.pid, r.rss/(1<<20), r.cpu, secs, r.cpu/secs, r.cpu*1e6/float64(max(r.received, 1)), r.cpu*1e6/float64(max(r.published, 1)))
+		// The first viewer of a room opens it in the gateway (its
+		// subscription, ring and state); the others only join it.
+		rest := r.connected - r.rooms
+		fmt.Fprintf(w, "server memory: %.1f MiB playing, no viewer (%.1f KiB per room, base included); each room opened by its first viewer +%.1f KiB (room and viewer); each further viewer +%.2f KiB\n",
+			r.rssBefore/(1<<20), r.rssBefore/1024/float64(max(r.rooms, 1)),
+			(r.rssOpen-r.rssBefore)/1024/float64(max(r.rooms, 1)), (r.rssAfter-r.rssOpen)/1024/float64(max(rest, 1)))
+	}
+	if r.memAfter.goroutines > 0 {
+		live := func(m liveMem) float64 { return m.heap + m.stacks }
+		rest := max(r.connected-r.rooms, 1)
+		fmt.Fprintf(w, "server live memory after a GC (heap + stacks): %.1f MiB playing, no viewer; each room opened by its first viewer +%.1f KiB (+%.1f goroutines); each further viewer +%.2f KiB (+%.2f goroutines)\n",
+			live(r.memBefore)/(1<<20), (live(r.memOpen)-live(r.memBefore))/1024/float64(max(r.rooms, 1)), float64(r.memOpen.goroutines-r.memBefore.goroutines)/float64(max(r.rooms, 1)),
+			(live(r.memAfter)-live(r.memOpen))/1024/float64(rest), float64(r.memAfter.goroutines-r.memOpen.goroutines)/float64(rest))
+	}
+	fmt.Fprintf(w, "viewers (this process): CPU %.2f s = %.2f cores; its threads waited for a CPU %.2f s per s\n", r.viewersCPU, r.viewersCPU/secs, r.viewersWait/secs)
+	fmt.Fprintf(w, "machine load average (1, 5, 15 min): %s at the start, %s at the end\n", r.load[0], r.load[1])
+	for _, l := range r.split {
+		fmt.Fprintf(w, "server split: %s\n", l)
 	}
 }
 
 // watchRooms connects perRoom viewers to each of the rooms, waits until all
 // are in and a few seconds more, measures for o.duration, and tallies.
-func watchRooms(ctx context.Context, o loadOpts, prefix string, rooms, perRoom int, stdout io.Writer) (*roomsResult, error) {
+func watchRooms(ctx context.Context, o loadOpts, prefix string, rooms, perRoom int, hooks roomsHooks, stdout io.Writer) (*roomsResult, error) {
 	n := rooms * perRoom
 	sources := *o.sources
 	if sources <= 0 {
@@ -229,6 +418,9 @@ func watchRooms(ctx context.Context, o loadOpts, prefix string, rooms, perRoom i
 		// The rooms play already: wait until the server settles.
 		time.Sleep(3 * time.Second)
 		res.rssBefore = procRSS(res.pid)
+		if hooks.mem != nil {
+			res.memBefore = hooks.mem()
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -282,6 +474,18 @@ func watchRooms(ctx context.Context, o loadOpts, prefix string, rooms, perRoom i
 				fmt.Fprintf(stdout, "viewer %d: %v\n", i, err)
 			}
 		})
+		if i == rooms-1 && res.pid > 0 {
+			// Every room has its first viewer: the gateway holds every
+			// room open. What the rest add is per viewer only.
+			for deadline := time.Now().Add(2 * time.Minute); inRoom.Load() < int64(rooms) && time.Now().Before(deadline) && ctx.Err() == nil; {
+				time.Sleep(100 * time.Millisecond)
+			}
+			time.Sleep(2 * time.Second)
+			res.rssOpen = procRSS(res.pid)
+			if hooks.mem != nil {
+				res.memOpen = hooks.mem()
+			}
+		}
 	}
 	for deadline := time.Now().Add(2 * time.Minute); inRoom.Load() < int64(n) && time.Now().Before(deadline) && ctx.Err() == nil; {
 		time.Sleep(100 * time.Millisecond)
@@ -290,8 +494,14 @@ func watchRooms(ctx context.Context, o loadOpts, prefix string, rooms, perRoom i
 	time.Sleep(2 * time.Second) // catch-ups done
 	if res.pid > 0 {
 		res.rssAfter = procRSS(res.pid)
+		if hooks.mem != nil {
+			res.memAfter = hooks.mem()
+		}
 	}
-	cpu0 := procCPU(res.pid)
+	cpu0, self0, wait0, load0 := procCPU(res.pid), procCPU(os.Getpid()), runQueueWait(), loadAvg()
+	if hooks.start != nil {
+		hooks.start()
+	}
 	begin := time.Now()
 	measuring.Store(true)
 	tick := time.NewTicker(5 * time.Second)
@@ -313,8 +523,14 @@ loop:
 	measuring.Store(false)
 	res.window = time.Since(begin)
 	res.cpu = procCPU(res.pid) - cpu0
+	res.viewersCPU = procCPU(os.Getpid()) - self0
+	res.viewersWait = (runQueueWait() - wait0).Seconds()
+	res.load = [2]string{load0, loadAvg()}
 	if res.pid > 0 {
 		res.rss = procRSS(res.pid)
+	}
+	if hooks.stop != nil {
+		hooks.stop(res)
 	}
 	cancel()
 	wg.Wait()

@@ -41,16 +41,23 @@ func TestLoadgenRefusesNonLoopback(t *testing.T) {
 
 // TestLoadgenManyRooms runs the many-rooms server part ('loadgen -serve
 // rooms': embedded NATS, a real director playing the demo script in every
-// room, a gateway) and the viewers' part against it, as -spawn ours does in
+// room, a gateway), with one NATS connection for all and with one each
+// (-conns split), and the viewers' part against it, as -spawn ours does in
 // two processes, and checks the report: every viewer in, events delivered
 // in every room, nothing lost or twice.
 func TestLoadgenManyRooms(t *testing.T) {
+	for _, conns := range []string{"", "split"} {
+		t.Run("conns="+conns, func(t *testing.T) { loadgenManyRooms(t, conns) })
+	}
+}
+
+func loadgenManyRooms(t *testing.T, conns string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, []string{"avatarcast", "loadgen", "-serve", "rooms", "-rooms", "4", "-voice-rate", "4", "-stagger", "200ms",
+		err := run(ctx, []string{"avatarcast", "loadgen", "-serve", "rooms", "-rooms", "4", "-voice-rate", "4", "-stagger", "200ms", "-conns", conns,
 			"-script", filepath.Join(repoRoot(t), "scripts", "demo-live.yaml")}, func(string) string { return "" }, strings.NewReader(""), pw, testWriter{t})
 		pw.CloseWithError(fmt.Errorf("server returned: %v", err))
 		done <- err

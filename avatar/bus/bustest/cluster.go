@@ -49,7 +49,8 @@ func NewCluster(t testing.TB, n int) *Cluster {
 			}
 			r := newRelay(t, fmt.Sprintf("127.0.0.1:%d", cports[i]), func() bool { return c.isDown(i) || c.isDown(j) })
 			c.routes = append(c.routes, r)
-			routes[j] = append(routes[j], "nats://"+r.ln.Addr().String())
+			// Routes log in, as on the compose cluster (configs/nats).
+			routes[j] = append(routes[j], "nats://route:route-test@"+r.ln.Addr().String())
 		}
 	}
 	t.Cleanup(func() {
@@ -66,8 +67,9 @@ func NewCluster(t testing.TB, n int) *Cluster {
 			// it when the link is cut.
 			// The route address a server gossips goes nowhere (port 1
 			// refuses), so the servers route through the relays only.
-			Cluster: server.ClusterOpts{Name: "avatarcast-test", Host: "127.0.0.1", Port: cports[i], NoAdvertise: true, Advertise: "127.0.0.1:1"},
-			Routes:  server.RoutesFromStr(strings.Join(routes[i], ",")),
+			Cluster: server.ClusterOpts{Name: "avatarcast-test", Host: "127.0.0.1", Port: cports[i], NoAdvertise: true, Advertise: "127.0.0.1:1",
+				Username: "route", Password: "route-test"},
+			Routes: server.RoutesFromStr(strings.Join(routes[i], ",")),
 		}
 		ns, err := server.NewServer(opts.Clone())
 		if err != nil {

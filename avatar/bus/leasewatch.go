@@ -1,0 +1,58 @@
+package bus
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/avatarcast/avatarcast/avatar"
+)
+
+// WatchLeases calls fn, one at a time, with every room's lease as it is
+// now, then with each acquire or renewal (info) and each release (nil),
+// until ctx ends. A lease that expires comes as nothing at all: it is gone
+// LeaseTTL after info.Written unless renewed, and the caller times that.
+// ready, if not nil, is called once the current leases have been given.
+// It returns nil when ctx ends, and an error if the watch cannot start or
+// stops.
+//
+// Directors watch the leases instead of asking for the rooms they do not
+// hold: a lease write costs one message to each watcher, where asking
+// costs a refused create and a read per room every few seconds.
+func (b *Bus) WatchLeases(ctx context.Context, fn func(r avatar.RoomID, info *LeaseInfo), ready func()) error {
+	w, err := b.leases.WatchAll(ctx)
+	if err != nil {
+		return fmt.Errorf("bus: watch %s: %w", avatar.LeasesBucket, err)
+	}
+	defer func() { _ = w.Stop() }()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case e, ok := <-w.Updates():
+			if !ok {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return fmt.Errorf("bus: watch %s: watcher closed", avatar.LeasesBucket)
+			}
+			if e == nil {
+				if ready != nil {
+					ready()
+					ready = nil
+				}
+				continue
+			}
+			r, err := avatar.ParseRoomID(e.Key())
+			if err != nil {
+				continue // not a room's lease
+			}
+			if e.Operation() != jetstream.KeyValuePut {
+				fn(r, nil)
+				continue
+			}
+			fn(r, &LeaseInfo{Owner: string(e.Value()), Written: e.Created()})
+		}
+	}
+}
