@@ -62,10 +62,21 @@ func (b *Bus) RenewLease(ctx context.Context, l Lease) (Lease, error) {
 	return l, nil
 }
 
-// ReleaseLease gives l up at once, if it is still l, so another director
-// can take the room without waiting for the TTL.
+// ReleaseLease gives l up at once, if it is still l's owner's, so another
+// director can take the room without waiting for the TTL. A renewal whose
+// answer was lost (its context ended as the server applied it) leaves l a
+// revision behind: the lease is still the owner's, and is released at the
+// revision it has.
 func (b *Bus) ReleaseLease(ctx context.Context, l Lease) error {
-	if err := b.leases.Delete(ctx, string(l.Room), jetstream.LastRevision(l.Revision)); err != nil {
+	err := b.leases.Delete(ctx, string(l.Room), jetstream.LastRevision(l.Revision))
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+		e, gerr := b.leases.Get(ctx, string(l.Room))
+		if gerr == nil && string(e.Value()) == l.Owner {
+			err = b.leases.Delete(ctx, string(l.Room), jetstream.LastRevision(e.Revision()))
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("bus: release lease of room %s: %w", l.Room, err)
 	}
 	return nil

@@ -56,6 +56,40 @@ func TestLeaseAcquireRenewRelease(t *testing.T) {
 	}
 }
 
+// TestReleaseAfterLostRenewalAnswer: a renewal the server applied but
+// whose answer the director never saw (its context ended: shutdown) leaves
+// the director's lease a revision behind; releasing it still lets the room
+// go, while a lease another director took is left alone. Before, the
+// release failed ("wrong last sequence") and the room stood held until
+// the TTL.
+func TestReleaseAfterLostRenewalAnswer(t *testing.T) {
+	b := bustest.StartConfig(t, bus.Config{LeaseTTL: time.Minute})
+	ctx := context.Background()
+	seen, _, err := b.AcquireLease(ctx, "r", "d1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.RenewLease(ctx, seen); err != nil { // applied; the answer "lost"
+		t.Fatal(err)
+	}
+	if err := b.ReleaseLease(ctx, seen); err != nil {
+		t.Fatalf("release a revision behind: %v", err)
+	}
+	if info, held, err := b.LeaseHolder(ctx, "r"); err != nil || held {
+		t.Fatalf("lease held by %q after its owner released it (%v)", info.Owner, err)
+	}
+	// Another director's lease is not released by a stale one of d1's.
+	if _, _, err := b.AcquireLease(ctx, "r", "d2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.ReleaseLease(ctx, seen); err == nil {
+		t.Fatal("d1's stale lease released d2's")
+	}
+	if info, held, _ := b.LeaseHolder(ctx, "r"); !held || info.Owner != "d2" {
+		t.Fatalf("lease %+v held %v, want d2's", info, held)
+	}
+}
+
 func TestServeControls(t *testing.T) {
 	b := bustest.Start(t)
 	ctx, cancel := context.WithCancel(context.Background())
