@@ -63,7 +63,7 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 	profileDir := f.string("profile", "", "-rooms with -spawn ours: save the server's CPU profile over the window and its heap, block, mutex and goroutine profiles in this directory")
 	pprofAddr := f.string("pprof", "", "internal: -serve rooms: serve net/http/pprof on this loopback address")
 	conns := f.string("conns", "", "-rooms with -spawn ours: split gives the director and the gateway each its own NATS connection (default: one shared, as serve)")
-	pin := f.int("pin", 0, "-spawn: 1 runs each server pinned to CPU 0 and the viewers pinned to CPU 1, both with GOMAXPROCS 1 (0: no pinning)")
+	pin := f.int("pin", 0, "-spawn, -rooms, -resume-storm: 1 runs each server pinned to CPU 0 and the viewers pinned to CPU 1, both with GOMAXPROCS 1 (0: no pinning)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -124,6 +124,14 @@ func runLoadgen(ctx context.Context, args []string, getenv func(string) string, 
 				return fmt.Errorf("loadgen: -resume-storm %q: want events behind, whole numbers above 0", s)
 			}
 			behind = append(behind, k)
+		}
+		if *pin != 0 {
+			// The viewers here, on the second CPU; each case's server on
+			// the first: neither takes the other's CPU.
+			o.pin = true
+			if err := pinSelf(1); err != nil {
+				return fmt.Errorf("loadgen: -pin: %w", err)
+			}
 		}
 		return resumeBench(ctx, o, behind, *size, stdout, stderr)
 	case *spawn != "":

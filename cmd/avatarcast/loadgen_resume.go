@@ -38,6 +38,9 @@ func resumeBench(ctx context.Context, o loadOpts, behind []uint64, size int, std
 	if os.Getenv(deflateEnv) != "" {
 		compressed = ", viewers offering permessage-deflate"
 	}
+	if o.pin {
+		compressed += ", server pinned to CPU 0 and viewers to CPU 1"
+	}
 	fmt.Fprintf(stdout, "== resume storm: %d viewers, room of %d events of %d bytes, fresh server per case%s\n", *o.viewers, history, size, compressed)
 	fmt.Fprintf(stdout, "%-10s %8s %10s %10s %10s %8s %9s %9s %6s %6s %6s %10s\n", "case", "viewers", "all in s", "p50 s", "p99 s", "CPU s", "peakRSS", "RSS left", "gaps", "dups", "failed", "viewers CPU")
 	var plain *stormResult
@@ -86,7 +89,11 @@ func stormOnce(ctx context.Context, o loadOpts, history, behind uint64, size int
 	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	start := cmd.Start
+	if o.pin {
+		start = func() error { return startPinned(cmd.Start, 0) }
+	}
+	if err := start(); err != nil {
 		return nil, err
 	}
 	defer func() {
