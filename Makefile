@@ -10,7 +10,7 @@ TAGS ?= $(shell pkg-config --exists espeak-ng libopusenc 2>/dev/null && echo esp
 # test installs what the tests need (Chromium for the browser tests), then
 # runs every test with the race detector.
 test: deps
-	$(GO) test -race -count=1 -tags "$(TAGS)" ./...
+	$(GO) test -race -count=1 -timeout 30m -tags "$(TAGS)" ./...
 
 # check is what CI adds to the tests: formatting, vet and staticcheck (pinned).
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2

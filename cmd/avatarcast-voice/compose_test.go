@@ -21,7 +21,7 @@ func TestComposeVoiceWorker(t *testing.T) {
 	opts, err := cli.NewProjectOptions([]string{filepath.Join(root, "docker-compose.yml")},
 		cli.WithWorkingDirectory(root), cli.WithName("avatarcast"), cli.WithEnv([]string{
 			"NATS_ADMIN_PASSWORD=a", "NATS_DIRECTOR_PASSWORD=d", "NATS_GATEWAY_PASSWORD=g",
-			"NATS_API_PASSWORD=p", "NATS_VOICE_PASSWORD=pw-voice",
+			"NATS_API_PASSWORD=p", "NATS_VOICE_PASSWORD=pw-voice", "NATS_BRIDGE_PASSWORD=p", "NATS_ROUTE_PASSWORD=pwroute",
 		}))
 	if err != nil {
 		t.Fatal(err)

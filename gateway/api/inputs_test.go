@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,9 +42,12 @@ func listen(t *testing.T, b *bus.Bus, r avatar.RoomID) *sink {
 	return s
 }
 
-// until waits for an input whose text is marker (sent last), then returns
-// every input and comment seen: with one publisher, NATS keeps the order,
-// so nothing sent before the marker is still on its way.
+// until waits for an input whose text is marker (sent last) and, when it
+// is a comment, for its danmaku too, then returns every input and comment
+// seen: with one publisher NATS keeps the order on each subject, so nothing
+// sent before the marker is still on its way. (Inputs and danmaku are two
+// subscriptions, each delivered on its own: the marker input alone does
+// not say the danmaku before it has arrived.)
 func (s *sink) until(t *testing.T, marker string) ([]avatar.Input, []avatar.Comment) {
 	t.Helper()
 	var ins []avatar.Input
@@ -51,13 +55,15 @@ func (s *sink) until(t *testing.T, marker string) ([]avatar.Input, []avatar.Comm
 	bustest.WaitFor(t, 10*time.Second, "the marker input "+marker, func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		for _, in := range s.inputs {
-			if in.Data.Text == marker {
-				ins, cs = append([]avatar.Input(nil), s.inputs...), append([]avatar.Comment(nil), s.chat...)
-				return true
-			}
+		i := slices.IndexFunc(s.inputs, func(in avatar.Input) bool { return in.Data.Text == marker })
+		if i < 0 {
+			return false
 		}
-		return false
+		if s.inputs[i].Type == avatar.MsgComment && !slices.ContainsFunc(s.chat, func(c avatar.Comment) bool { return c.Text == marker }) {
+			return false
+		}
+		ins, cs = append([]avatar.Input(nil), s.inputs...), append([]avatar.Comment(nil), s.chat...)
+		return true
 	})
 	return ins, cs
 }

@@ -6,6 +6,7 @@ package bustest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -109,8 +110,23 @@ func WaitRecorded(t testing.TB, b *bus.Bus, n uint64) {
 // PutRoom stores rec as its room's record, failing the test on error.
 func PutRoom(t testing.TB, b *bus.Bus, rec avatar.Room) {
 	t.Helper()
-	if _, err := b.PutRoom(context.Background(), rec); err != nil {
+	if err := untilAnswered(func() error { _, err := b.PutRoom(context.Background(), rec); return err }); err != nil {
 		t.Fatalf("bustest: %v", err)
+	}
+}
+
+// untilAnswered calls put until it does not fail with "no responders":
+// right after a cluster forms (or a bucket's leader moves), a bucket may
+// have no leader for a moment, and a request nobody received is safe to
+// send again. It gives up after 30 seconds.
+func untilAnswered(put func() error) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := put()
+		if !errors.Is(err, nats.ErrNoResponders) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -122,7 +138,11 @@ func SeedRoom(t testing.TB, b *bus.Bus, src []byte, rec avatar.Room) avatar.Room
 	if rec.Merchant == "" {
 		rec.Merchant = "m"
 	}
-	v, err := b.PutScript(context.Background(), rec.Merchant, rec.Show, src)
+	var v uint64
+	err := untilAnswered(func() (err error) {
+		v, err = b.PutScript(context.Background(), rec.Merchant, rec.Show, src)
+		return err
+	})
 	if err != nil {
 		t.Fatalf("bustest: %v", err)
 	}
