@@ -67,6 +67,11 @@ func TestInvalidUTF8FrameClosed1007(t *testing.T) {
 func TestOversizedFrameClosed1009(t *testing.T) {
 	h := start(t, gateway.Config{})
 	c := h.dial("room=r")
+	// The viewer is in the room once its hello came: events published
+	// before that are in hello's state, not sent one by one.
+	if e := c.next(); e.Type != avatar.EventHello {
+		t.Fatalf("first frame %s, want hello", e.Type)
+	}
 	h.publish(3)
 	c.expectSeqs(1, 3)
 	c.send(`{"type":"comment","data":{"text":"` + strings.Repeat("x", 70000) + `"}}`)
