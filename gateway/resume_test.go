@@ -31,12 +31,14 @@ func (h *harness) countStreamReads() func() int64 {
 		_ = json.Unmarshal(data, &req)
 		n.Add(max(req.Batch, 1))
 	}
-	var sync func()
+	var syncs []func()
 	for _, s := range []string{"$JS.API.DIRECT.GET." + avatar.EventsStream, "$JS.API.DIRECT.GET." + avatar.EventsStream + ".>"} {
-		sync = bustest.Snoop(h.t, h.b, s, count)
+		syncs = append(syncs, bustest.Snoop(h.t, h.b, s, count))
 	}
 	return func() int64 {
-		sync()
+		for _, sync := range syncs {
+			sync()
+		}
 		return n.Load()
 	}
 }

@@ -97,12 +97,13 @@ func TestMendReadsOnceForAll(t *testing.T) {
 		r.mu.Unlock()
 	}
 	var asked atomic.Int64 // events asked for by direct gets
-	bustest.Snoop(t, b, "$JS.API.DIRECT.GET."+avatar.EventsStream+".>", func([]byte) { asked.Add(1) })
-	flush := bustest.Snoop(t, b, "$JS.API.DIRECT.GET."+avatar.EventsStream, func(data []byte) {
+	bySubject := bustest.Snoop(t, b, "$JS.API.DIRECT.GET."+avatar.EventsStream+".>", func([]byte) { asked.Add(1) })
+	batched := bustest.Snoop(t, b, "$JS.API.DIRECT.GET."+avatar.EventsStream, func(data []byte) {
 		var req struct{ Batch int64 }
 		_ = json.Unmarshal(data, &req)
 		asked.Add(max(req.Batch, 1))
 	})
+	flush := func() { bySubject(); batched() }
 
 	punch()
 	if err := r.mend(context.Background()); err != nil {

@@ -154,14 +154,21 @@ func Publish(b *bus.Bus, flush time.Duration, msgs ...*nats.Msg) error {
 	return nil
 }
 
-// Snoop calls fn with the body of each message published on subject (a
-// JetStream API subject, to count what a Bus asks the server) until the
-// test ends. The returned sync returns once the server has passed on
-// everything b published so far.
+// Snoop gathers the bodies of messages published on subject (a JetStream
+// API subject, to count what a Bus asks the server) until the test ends.
+// The returned sync waits until the server has passed on everything b
+// published so far, then calls fn with each gathered body, in order, in
+// the caller's goroutine: once sync returns, fn has seen all of them.
+// (An asynchronous handler would run on its own goroutine some time after
+// the flush that delivered its message, and a count read after sync could
+// miss it.)
 func Snoop(t testing.TB, b *bus.Bus, subject string, fn func(data []byte)) (sync func()) {
 	t.Helper()
 	nc, _ := raw(t, b)
-	sub, err := nc.Subscribe(subject, func(m *nats.Msg) { fn(m.Data) })
+	// The connection's reader puts each message on the channel before it
+	// reads the flush's PONG, so a flush leaves every earlier message here.
+	ch := make(chan *nats.Msg, 1<<16)
+	sub, err := nc.ChanSubscribe(subject, ch)
 	if err != nil {
 		t.Fatalf("bustest: snoop %s: %v", subject, err)
 	}
@@ -176,6 +183,14 @@ func Snoop(t testing.TB, b *bus.Bus, subject string, fn func(data []byte)) (sync
 		}
 		if err := nc.Flush(); err != nil {
 			t.Fatalf("bustest: %v", err)
+		}
+		for {
+			select {
+			case m := <-ch:
+				fn(m.Data)
+			default:
+				return
+			}
 		}
 	}
 }
