@@ -434,7 +434,8 @@ func retry(ctx context.Context, timeout time.Duration, fn func(context.Context) 
 }
 
 // startRetry asks a setup call again until a start-up deadline: after no
-// answer (a fresh cluster electing leaders) and, for a lookup, after "not
+// answer (a fresh cluster electing leaders), after a refusal a forming
+// cluster gives (no peers for placement yet) and, for a lookup, after "not
 // found" (the role that creates it has not yet), with backoff up to 2s.
 type startRetry struct {
 	deadline time.Time
@@ -451,7 +452,7 @@ func (s startRetry) do(ctx context.Context, what string, lookup bool, fn func(co
 		err := fn(actx)
 		acancel()
 		missing := lookup && (errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrBucketNotFound))
-		if err == nil || !(unanswered(err) || missing) {
+		if err == nil || !(unanswered(err) || missing || forming(err)) {
 			return err
 		}
 		if ctx.Err() != nil {
@@ -465,6 +466,23 @@ func (s startRetry) do(ctx context.Context, what string, lookup bool, fn func(co
 		}
 		wait = min(2*wait, 2*time.Second)
 	}
+}
+
+// forming reports whether err is a JetStream refusal that a cluster still
+// forming gives: its servers have not all announced themselves to the
+// meta leader yet, so a create with replicas finds "no suitable peers for
+// placement" (10005), or the meta layer is not yet available (10004,
+// 10008). Worth asking again at start-up; afterwards it is a real refusal.
+func forming(err error) bool {
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.ErrorCode {
+	case 10004, 10005, 10008:
+		return true
+	}
+	return false
 }
 
 // unanswered reports whether err means a JetStream request got no answer,
