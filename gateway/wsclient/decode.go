@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/avatarcast/avatarcast/avatar"
@@ -57,10 +58,11 @@ var knownTypes = func() map[string]avatar.EventType {
 
 // scanSeqs reads the seqs of a JSON array of envelopes by finding each
 // envelope's key (`,"room":"ROOM","seq":`, as avatar.Envelope's fields are
-// encoded in order) instead of decoding it (see Config.SeqsOnly). It
-// reports false, for a full decode, unless frame is an array whose every
-// event found has a seq above 0.
-func scanSeqs(frame []byte, key []byte, out []wireEvent) ([]wireEvent, bool) {
+// encoded in order) instead of decoding it (see Config.SeqsOnly), into
+// out. It reports false, for a full decode, unless frame is an array whose
+// every event found has a seq above 0. (The key cannot occur inside a
+// string value: a quote there is escaped.)
+func scanSeqs(frame []byte, key []byte, out []uint64) ([]uint64, bool) {
 	if len(frame) == 0 || frame[0] != '[' {
 		return out, false
 	}
@@ -78,10 +80,15 @@ func scanSeqs(frame []byte, key []byte, out []wireEvent) ([]wireEvent, bool) {
 		if !ok || seq == 0 {
 			return out, false
 		}
-		out = append(out, wireEvent{Seq: seq})
+		out = append(out, seq)
 		i = j
 	}
 }
+
+// seqsPool holds the seq lists of scanned frames, shared by every client
+// of a process: a list per client, grown to its largest frame, would hold
+// thousands of them in a load tool.
+var seqsPool = sync.Pool{New: func() any { s := make([]uint64, 0, 256); return &s }}
 
 var errBadJSON = errors.New("wsclient: bad JSON")
 

@@ -226,13 +226,22 @@ func (c *Client) session(ctx context.Context) (wait time.Duration, err error) {
 			}
 			return wait, nil
 		}
-		ok := false
 		if c.cfg.SeqsOnly {
-			batch, ok = scanSeqs(data, c.seqKey, batch[:0])
+			seqs := seqsPool.Get().(*[]uint64)
+			var ok bool
+			*seqs, ok = scanSeqs(data, c.seqKey, (*seqs)[:0])
+			if ok {
+				for _, s := range *seqs {
+					c.deliver(&wireEvent{Seq: s})
+				}
+			}
+			seqsPool.Put(seqs)
+			if ok {
+				framePool.Put(buf)
+				continue
+			}
 		}
-		if !ok {
-			batch, err = decodeFrame(data, batch[:0])
-		}
+		batch, err = decodeFrame(data, batch[:0])
 		if err == nil {
 			for i := range batch {
 				c.deliver(&batch[i])
