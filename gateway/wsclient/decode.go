@@ -66,12 +66,27 @@ func scanSeqs(frame []byte, key []byte, out []uint64) ([]uint64, bool) {
 	if len(frame) == 0 || frame[0] != '[' {
 		return out, false
 	}
+	// Look for the key's 'q' (it ends with "seq":), a byte rare in JSON,
+	// and compare the key around it: bytes.Index would stop at every
+	// comma, and a load tool's viewers scan gigabytes of catch-up.
+	q := bytes.LastIndexByte(key, 'q')
+	if q < 0 {
+		return out, false
+	}
 	for i := 0; ; {
-		k := bytes.Index(frame[i:], key)
+		k := -1
+		if i+q < len(frame) {
+			k = bytes.IndexByte(frame[i+q:], 'q')
+		}
 		if k < 0 {
 			return out, len(out) > 0
 		}
-		i += k + len(key)
+		start := i + k
+		if start+len(key) > len(frame) || !bytes.Equal(frame[start:start+len(key)], key) {
+			i = start + 1
+			continue
+		}
+		i = start + len(key)
 		j := i
 		for j < len(frame) && frame[j] >= '0' && frame[j] <= '9' {
 			j++

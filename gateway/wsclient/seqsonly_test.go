@@ -72,3 +72,21 @@ func TestSeqsOnly(t *testing.T) {
 		t.Errorf("stats %+v, want 1 duplicate (4), 1 skipped (5), 5 events", st)
 	}
 }
+
+// scanSeqs finds every key however many q's a frame holds around it (in
+// texts, in the room's name, at the frame's very end) and no others.
+func TestScanSeqsAmongQs(t *testing.T) {
+	key := []byte(`,"room":"qq","seq":`)
+	frame := []byte(`[{"v":1,"room":"qq","seq":7,"data":{"text":"quiet queue: \",\"room\":\"qq\",\"seq\":9 q"}},` +
+		`{"v":1,"room":"qq","seq":8,"data":{"text":"qqq"}},{"q":"q"}]q`)
+	seqs, ok := scanSeqs(frame, key, nil)
+	if !ok || len(seqs) != 2 || seqs[0] != 7 || seqs[1] != 8 {
+		t.Fatalf("scanSeqs = %v, %v; want [7 8], true", seqs, ok)
+	}
+	if seqs, ok := scanSeqs([]byte(`[{"q":1}]`), key, nil); ok || len(seqs) != 0 {
+		t.Fatalf("a frame without the key: %v, %v; want none, false", seqs, ok)
+	}
+	if _, ok := scanSeqs([]byte(`[{"v":1,"room":"qq","seq":`), key, nil); ok {
+		t.Fatal("a frame cut after the key: ok, want false")
+	}
+}
