@@ -10,7 +10,7 @@ const WORDS = {
     name_title: "What should the host call you?", name_hint: "Shown with your question. 1–24 characters.",
     name_label: "Display name", ask: "Ask the guide", exhibits: "Exhibits", left: "{n} left", in_stock: "{n} in stock",
     wanted: "{n} want this", sent: "Sending…", added: "Added ✓", off: "{d} off", min_spend: "orders over {m}", coupons_left: "{n} coupons",
-    to_you: "To you, {name}", reconnecting: "reconnecting…", live: "live", paused: "paused", ended: "the show has ended", starts_at: "starts at {t}", placeholder: "Ask or comment…",
+    to_you: "To you, {name}", reconnecting: "reconnecting…", live: "live", paused: "paused", ended: "the show has ended", ended_note: "The show has ended. Thanks for watching!", starts_at: "starts at {t}", placeholder: "Ask or comment…",
     list_price: "List price", watching: "watching", like: "Like", danmaku: "Flying comments", sub_lang: "Subtitle language", bad_name: "Please choose another name.", sound: "Sound",
   },
   zh: {
@@ -19,7 +19,7 @@ const WORDS = {
     name_title: "主播怎么称呼您？", name_hint: "会和您的提问一起显示，1–24个字。",
     name_label: "昵称", ask: "问问讲解员", exhibits: "展品", left: "剩{n}件", in_stock: "库存{n}",
     wanted: "{n}人想要", sent: "提交中…", added: "已加入 ✓", off: "减{d}", min_spend: "满{m}可用", coupons_left: "共{n}张",
-    to_you: "回复你：{name}", reconnecting: "重新连接中…", live: "直播中", paused: "暂停中", ended: "直播已结束", starts_at: "{t} 开播", placeholder: "说点什么…",
+    to_you: "回复你：{name}", reconnecting: "重新连接中…", live: "直播中", paused: "暂停中", ended: "直播已结束", ended_note: "直播已结束，感谢观看！", starts_at: "{t} 开播", placeholder: "说点什么…",
     list_price: "原价", watching: "人在看", like: "点赞", danmaku: "弹幕", sub_lang: "字幕语言", bad_name: "请换一个昵称。", sound: "声音",
   },
   fr: {
@@ -28,7 +28,7 @@ const WORDS = {
     name_title: "Comment l'animatrice doit-elle vous appeler ?", name_hint: "Affiché avec votre question. 1 à 24 caractères.",
     name_label: "Pseudo", ask: "Demandez au guide", exhibits: "Œuvres", left: "{n} restants", in_stock: "{n} en stock",
     wanted: "{n} le veulent", sent: "Envoi…", added: "Ajouté ✓", off: "{d} de remise", min_spend: "dès {m}", coupons_left: "{n} bons",
-    to_you: "Pour vous, {name}", reconnecting: "reconnexion…", live: "en direct", paused: "en pause", ended: "l'émission est terminée", starts_at: "commence à {t}", placeholder: "Question ou commentaire…",
+    to_you: "Pour vous, {name}", reconnecting: "reconnexion…", live: "en direct", paused: "en pause", ended: "l'émission est terminée", ended_note: "L'émission est terminée. Merci d'avoir regardé !", starts_at: "commence à {t}", placeholder: "Question ou commentaire…",
     list_price: "Prix courant", watching: "spectateurs", like: "J'aime", danmaku: "Commentaires défilants", sub_lang: "Langue des sous-titres", bad_name: "Choisissez un autre pseudo.", sound: "Son",
   },
 };

@@ -33,7 +33,8 @@ function relabel() {
   const l = ui();
   document.documentElement.lang = l;
   translate(l);
-  $("say-text").placeholder = word(l, "placeholder");
+  $("say-text").placeholder = word(l, ended ? "ended" : "placeholder");
+  if (ended) $("subtitle").textContent = word(l, "ended_note");
   // The AI label is in the language being spoken (hello.disclosures).
   const d = presenter.label(spoken);
   if (d) $("ai-label").textContent = d;
@@ -339,9 +340,9 @@ function applyState(st) {
   showProduct(st.product || null);
   showSale(st.sale || null);
   showExhibit(st.exhibit || null);
-  if (st.viewers) $("viewer-count").textContent = String(st.viewers);
+  showViewers(st.viewers);
   const recent = st.recent || [];
-  if (recent.length) { speaker.last = recent[recent.length - 1]; speaker.relang(subLang); }
+  if (recent.length && st.status !== "ended") { speaker.last = recent[recent.length - 1]; speaker.relang(subLang); }
 }
 
 function spokenIn(lang) {
@@ -358,7 +359,35 @@ function setStatus(key, cls) {
   s.className = "status " + (cls || "");
 }
 
-function showStatus(status) { setStatus(...statusKey(status)); }
+function showStatus(status) { setStatus(...statusKey(status)); onAir(status); }
+
+// An ended show keeps no line on screen (a flash sale's pitch would read as
+// an offer still open) and takes no comments or questions that nobody
+// will answer; a show that starts again takes them again.
+let ended = false;
+function onAir(status) {
+  ended = status === "ended";
+  document.body.dataset.show = ended ? "ended" : "";
+  $("say-text").disabled = ended;
+  $("say").querySelector("button[type=submit]").disabled = ended;
+  $("say-text").placeholder = word(ui(), ended ? "ended" : "placeholder");
+  if (!ended) return;
+  speaker.stop();
+  speaker.last = null;
+  presenter.avatar.mouth("rest");
+  const sub = $("subtitle");
+  sub.textContent = word(ui(), "ended_note");
+  sub.dataset.line = "";
+  $("reply").hidden = true;
+}
+
+// showViewers shows the room's viewer count: at least this viewer once
+// connected (counts are published every few seconds, and the first
+// viewer of a quiet room would read "0 watching" until the next).
+function showViewers(n) {
+  const here = client.ws && client.ws.readyState === WebSocket.OPEN ? 1 : 0;
+  $("viewer-count").textContent = String(Math.max(n || 0, here));
+}
 
 // offAir says when a scheduled show that is off air starts next, if it
 // does (next: an RFC 3339 time, or nothing).
@@ -406,7 +435,7 @@ client
   .on("coupon", (ev) => showCoupon(ev.data))
   .on("exhibit.focus", (ev) => showExhibit(ev.data))
   .on("cart.ok", (ev) => cartOK(ev.data))
-  .on("viewers", (ev) => { $("viewer-count").textContent = String(ev.data.count); })
+  .on("viewers", (ev) => showViewers(ev.data.count))
   .on("comment", (ev) => fly(ev.data.name || "👤", ev.data.text, ev.data.viewer === me, ev.data.platform))
   .on("notice", (ev) => {
     const n = $("notice");
