@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -31,10 +33,24 @@ type AuditRecord struct {
 // RecordAudit records rec on rec.Merchant's audit subject, numbered after
 // the merchant's last record, and waits for the stream to store it. The
 // stream refuses the record if another came first on the subject (expected
-// last subject sequence), and then it numbers it again.
+// last subject sequence), and then it numbers it again, after a short
+// random wait, until ctx ends: a change is never left unaudited because
+// others were audited at the same time. Records of one merchant from this
+// process go one at a time, so they race only with other processes'.
 func (b *Bus) RecordAudit(ctx context.Context, rec AuditRecord) error {
 	subj := avatar.AuditSubject(rec.Merchant)
-	for range 16 {
+	defer b.auditing.lock(rec.Merchant)()
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			// Contenders that lost together would otherwise ask again
+			// together: wait up to 1, 2, 4 … 64 ms, at random.
+			wait := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("%w: record audit %s %s: %w", ErrChanged, rec.Action, rec.Target, ctx.Err())
+			case <-time.After(wait):
+			}
+		}
 		var after uint64 // stream seq of the merchant's last record
 		rec.Seq = 1
 		lm, err := b.audit.GetLastMsgForSubject(ctx, subj)
@@ -53,14 +69,49 @@ func (b *Bus) RecordAudit(ctx context.Context, rec AuditRecord) error {
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
 			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
-			continue // another record of the merchant came first
+			continue // another process's record of the merchant came first
 		}
 		if err != nil {
 			return fmt.Errorf("bus: record audit %s %s: %w", rec.Action, rec.Target, err)
 		}
 		return nil
 	}
-	return fmt.Errorf("%w: record audit %s %s", ErrChanged, rec.Action, rec.Target)
+}
+
+// keyedLocks is a mutex per key, kept only while someone holds or waits
+// for it. The zero value is ready.
+type keyedLocks struct {
+	mu sync.Mutex
+	m  map[string]*keyedLock
+}
+
+type keyedLock struct {
+	sync.Mutex
+	users int // holders and waiters
+}
+
+// lock locks key and returns its unlock.
+func (k *keyedLocks) lock(key string) (unlock func()) {
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = map[string]*keyedLock{}
+	}
+	l := k.m[key]
+	if l == nil {
+		l = &keyedLock{}
+		k.m[key] = l
+	}
+	l.users++
+	k.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		k.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(k.m, key)
+		}
+		k.mu.Unlock()
+	}
 }
 
 // auditNum returns the merchant's number stored in an audit record.

@@ -99,6 +99,9 @@ type Bus struct {
 	audit jetstream.Stream
 	// records is the long-kept record of every room's events (RecordsStream).
 	records jetstream.Stream
+	// auditing serializes this process's audit records per merchant (see
+	// RecordAudit): they would otherwise race for the same number.
+	auditing keyedLocks
 
 	ns         *server.Server // nil when connected to an external server
 	authDir    string         // where ns keeps its credentials, if it requires them
