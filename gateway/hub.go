@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/avatarcast/avatarcast/avatar"
@@ -22,6 +23,10 @@ type Hub struct {
 	metrics *metrics
 	writers *writers
 	filter  *avatar.Blocklist
+
+	// statesIn counts the state snapshots received (every room's, whether
+	// or not it has a viewer here); stateDecodes those decoded.
+	statesIn, stateDecodes prometheus.Counter
 
 	mu      sync.Mutex
 	rooms   map[avatar.RoomID]*room
@@ -44,7 +49,12 @@ func newHub(cfg Config, b *bus.Bus, log *zap.Logger, id string) *Hub {
 		known:   map[avatar.RoomID]avatar.Room{},
 		states:  map[avatar.RoomID]*avatar.State{},
 		clients: map[*client]struct{}{},
+		statesIn: prometheus.NewCounter(prometheus.CounterOpts{Name: "avatarcast_gateway_states_in_total",
+			Help: "Room state snapshots received from the state bucket: every room's, whether or not it has a viewer here."}),
+		stateDecodes: prometheus.NewCounter(prometheus.CounterOpts{Name: "avatarcast_gateway_state_decodes_total",
+			Help: "Room state snapshots decoded."}),
 	}
+	h.metrics.reg.MustRegister(h.statesIn, h.stateDecodes)
 	if cfg.MetricsRooms > 0 {
 		h.metrics.reg.MustRegister(newTopRooms(h, cfg.MetricsRooms))
 	}
@@ -138,6 +148,8 @@ func (h *Hub) onState(id avatar.RoomID, st *avatar.State) {
 		delete(h.states, id)
 		return
 	}
+	h.statesIn.Inc()
+	h.stateDecodes.Inc() // WatchStates decoded it
 	h.states[id] = st
 }
 

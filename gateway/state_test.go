@@ -1,0 +1,83 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/avatarcast/avatarcast/avatar"
+	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
+	"github.com/avatarcast/avatarcast/gateway"
+)
+
+// helloOf reads c's hello.
+func helloOf(t *testing.T, c *conn) avatar.Hello {
+	t.Helper()
+	e := c.next()
+	if e.Type != avatar.EventHello {
+		t.Fatalf("first frame %s, want hello", e.Type)
+	}
+	var hello avatar.Hello
+	if err := json.Unmarshal(e.Data, &hello); err != nil {
+		t.Fatal(err)
+	}
+	return hello
+}
+
+// waitStatesIn waits until the gateway has received n state snapshots.
+func (h *harness) waitStatesIn(n float64) {
+	h.t.Helper()
+	bustest.WaitFor(h.t, 10*time.Second, "the gateway received the snapshots", func() bool {
+		return h.metric("avatarcast_gateway_states_in_total") >= n
+	})
+}
+
+// A gateway receives every room's state snapshot but decodes one only when
+// a viewer joins and needs it, once per revision however many join; a
+// joiner still gets the latest. At 2,000 rooms decoding all of them on
+// every save was 14% of the server's CPU.
+func TestSnapshotsDecodedOnlyForJoiners(t *testing.T) {
+	h := start(t, gateway.Config{})
+	h.publish(3)
+	// Rooms this gateway has no viewer of, one snapshot each (a watch of
+	// the bucket, which keeps one revision a key, may skip a revision
+	// replaced before it was delivered, so the count is known only for
+	// distinct keys).
+	for i := range 10 {
+		id := avatar.RoomID(fmt.Sprintf("quiet-%d", i))
+		if err := h.b.SaveState(context.Background(), id, avatar.State{Seq: 40, Status: avatar.ShowPlaying, Recent: []avatar.Speech{{Text: "hello"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.putState(avatar.State{Seq: 3, Status: avatar.ShowPlaying})
+	h.waitStatesIn(11)
+	if n := h.metric("avatarcast_gateway_state_decodes_total"); n != 0 {
+		t.Fatalf("11 snapshots of rooms without a viewer here: %v decoded, want none", n)
+	}
+
+	for i := range 3 {
+		hello := helloOf(t, h.dial("room=r"))
+		if hello.State == nil || hello.State.Seq != 3 || hello.Seq != 3 {
+			t.Fatalf("joiner %d: hello seq %d, state %+v; want the latest state, at 3", i, hello.Seq, hello.State)
+		}
+	}
+	if n := h.metric("avatarcast_gateway_state_decodes_total"); n != 1 {
+		t.Fatalf("three joiners of one revision: %v decodes, want 1", n)
+	}
+
+	// A new snapshot of a room with viewers is not decoded either until
+	// someone joins: the viewers there have its events.
+	h.putState(avatar.State{Seq: 3, Status: avatar.ShowPaused})
+	h.waitStatesIn(12)
+	if n := h.metric("avatarcast_gateway_state_decodes_total"); n != 1 {
+		t.Fatalf("a new snapshot and no joiner: %v decodes, want still 1", n)
+	}
+	if hello := helloOf(t, h.dial("room=r")); hello.State == nil || hello.State.Status != avatar.ShowPaused {
+		t.Fatalf("joiner after a new snapshot: state %+v, want the paused one", hello.State)
+	}
+	if n := h.metric("avatarcast_gateway_state_decodes_total"); n != 2 {
+		t.Fatalf("a joiner after a new snapshot: %v decodes, want 2", n)
+	}
+}
