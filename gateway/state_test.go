@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
 	"github.com/avatarcast/avatarcast/gateway"
@@ -79,5 +81,33 @@ func TestSnapshotsDecodedOnlyForJoiners(t *testing.T) {
 	}
 	if n := h.metric("avatarcast_gateway_state_decodes_total"); n != 2 {
 		t.Fatalf("a joiner after a new snapshot: %v decodes, want 2", n)
+	}
+}
+
+// A snapshot that does not decode is not served: joiners get the room's
+// last one decoded here (a room nobody joined since its last good one
+// starts its joiners from now, as a room without a snapshot does).
+func TestBadSnapshotKeepsTheLastGood(t *testing.T) {
+	h := start(t, gateway.Config{})
+	h.publish(3)
+	h.putState(avatar.State{Seq: 2, Status: avatar.ShowPlaying})
+	h.waitStatesIn(1)
+	if hello := helloOf(t, h.dial("room=r")); hello.State == nil || hello.State.Seq != 2 {
+		t.Fatalf("first joiner: state %+v, want the one at 2", hello.State)
+	}
+	bad := &nats.Msg{Subject: "$KV." + avatar.StateBucket + ".r", Data: []byte(`{"seq": "three"`)}
+	if err := bustest.Publish(h.b, 5*time.Second, bad); err != nil {
+		t.Fatal(err)
+	}
+	h.waitStatesIn(2)
+	c := h.dial("room=r")
+	if hello := helloOf(t, c); hello.State == nil || hello.State.Seq != 2 || hello.Seq != 2 {
+		t.Fatalf("joiner after a bad snapshot: hello seq %d, state %+v; want the last good one, at 2", hello.Seq, hello.State)
+	}
+	c.expectSeqs(3, 3)
+	h.putState(avatar.State{Seq: 3, Status: avatar.ShowPaused})
+	h.waitStatesIn(3)
+	if hello := helloOf(t, h.dial("room=r")); hello.State == nil || hello.State.Seq != 3 {
+		t.Fatalf("joiner after a good snapshot again: state %+v, want the one at 3", hello.State)
 	}
 }
