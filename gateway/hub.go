@@ -53,7 +53,7 @@ func newHub(cfg Config, b *bus.Bus, log *zap.Logger, id string) *Hub {
 		statesIn: prometheus.NewCounter(prometheus.CounterOpts{Name: "avatarcast_gateway_states_in_total",
 			Help: "Room state snapshots received from the state bucket: every room's, whether or not it has a viewer here."}),
 		stateDecodes: prometheus.NewCounter(prometheus.CounterOpts{Name: "avatarcast_gateway_state_decodes_total",
-			Help: "Room state snapshots decoded."}),
+			Help: "Room state snapshots decoded (or tried), each at most once, when a joiner needed it."}),
 	}
 	h.metrics.reg.MustRegister(h.statesIn, h.stateDecodes)
 	if cfg.MetricsRooms > 0 {
@@ -88,7 +88,7 @@ func (h *Hub) roomList() []avatar.Room {
 // live viewers never need them, so most are replaced undecoded: decoding
 // them all on arrival was 14% of a 2,000-room server's CPU.
 type snapshot struct {
-	saved *bus.SavedState
+	saved *bus.SavedState // until decoded
 	once  sync.Once
 	st    *avatar.State // after once: nil if it did not decode
 	ok    atomic.Bool   // decoded
@@ -110,6 +110,7 @@ func (h *Hub) state(id avatar.RoomID) *avatar.State {
 	s.once.Do(func() {
 		h.stateDecodes.Inc()
 		st, err := s.saved.Decode()
+		s.saved = nil // the bytes are not needed again
 		if err != nil {
 			h.log.Error("bad room state: joiners get the last good one decoded here, or none", zap.String("room", string(id)), zap.Error(err))
 			return

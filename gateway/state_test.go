@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/nats-io/nats.go"
 
 	"github.com/avatarcast/avatarcast/avatar"
@@ -109,5 +111,44 @@ func TestBadSnapshotKeepsTheLastGood(t *testing.T) {
 	h.waitStatesIn(3)
 	if hello := helloOf(t, h.dial("room=r")); hello.State == nil || hello.State.Seq != 3 {
 		t.Fatalf("joiner after a good snapshot again: state %+v, want the one at 3", hello.State)
+	}
+}
+
+// Joiners arriving together after a new snapshot share one decode.
+func TestConcurrentJoinersShareOneDecode(t *testing.T) {
+	h := start(t, gateway.Config{})
+	h.publish(2)
+	h.putState(avatar.State{Seq: 2, Status: avatar.ShowPlaying})
+	h.waitStatesIn(1)
+	const n = 8
+	got := make(chan *avatar.State, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			ws, _, err := websocket.DefaultDialer.Dial(h.url+"/ws?room=r", nil)
+			if err != nil {
+				t.Error(err)
+				got <- nil
+				return
+			}
+			defer ws.Close()
+			_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+			var e avatar.Envelope
+			var hello avatar.Hello
+			if err := ws.ReadJSON(&e); err != nil || json.Unmarshal(e.Data, &hello) != nil {
+				t.Errorf("hello: %v", err)
+			}
+			got <- hello.State
+		})
+	}
+	wg.Wait()
+	close(got)
+	for st := range got {
+		if st == nil || st.Seq != 2 {
+			t.Errorf("a joiner's hello state %+v, want the one at 2", st)
+		}
+	}
+	if d := h.metric("avatarcast_gateway_state_decodes_total"); d != 1 {
+		t.Errorf("%d joiners together: %v decodes, want 1", n, d)
 	}
 }
