@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"go.uber.org/zap"
-
 	"github.com/avatarcast/avatarcast/avatar"
 )
 
@@ -39,21 +37,35 @@ func (b *Bus) LoadState(ctx context.Context, r avatar.RoomID) (st avatar.State, 
 	return st, true, nil
 }
 
+// SavedState is a room's state snapshot as the state bucket holds it, not
+// yet decoded: a gateway receives every room's snapshots as they are saved
+// but needs one only when a viewer joins (Decode).
+type SavedState struct {
+	Room avatar.RoomID
+	data []byte
+}
+
+// Decode decodes the snapshot.
+func (s *SavedState) Decode() (avatar.State, error) {
+	var st avatar.State
+	if err := json.Unmarshal(s.data, &st); err != nil {
+		return avatar.State{}, fmt.Errorf("bus: decode state of room %s: %w", s.Room, err)
+	}
+	return st, nil
+}
+
 // WatchStates calls fn with every room's snapshot as it is now, then with
-// each new one, until ctx ends; a deleted snapshot comes as nil. A snapshot
-// that does not decode is logged and skipped. ready, if not nil, is called
-// once the current snapshots have been given. It returns nil when ctx ends.
-func (b *Bus) WatchStates(ctx context.Context, fn func(avatar.RoomID, *avatar.State), ready func()) error {
+// each new one, until ctx ends, undecoded (see SavedState.Decode); a deleted
+// snapshot comes as nil. A revision replaced before it could be delivered
+// may be skipped, never the latest. ready, if not nil, is called once the
+// current snapshots have been given. It returns nil when ctx ends.
+func (b *Bus) WatchStates(ctx context.Context, fn func(avatar.RoomID, *SavedState), ready func()) error {
 	return watch(ctx, b.state, func(key string, value []byte) {
 		if value == nil {
 			fn(avatar.RoomID(key), nil)
 			return
 		}
-		var st avatar.State
-		if err := json.Unmarshal(value, &st); err != nil {
-			b.log.Error("bad room state", zap.String("room", key), zap.Error(err))
-			return
-		}
-		fn(avatar.RoomID(key), &st)
+		// The value is the message's own copy: nothing else holds it.
+		fn(avatar.RoomID(key), &SavedState{Room: avatar.RoomID(key), data: value})
 	}, ready)
 }
