@@ -103,6 +103,30 @@ func TestPersonasPerMerchant(t *testing.T) {
 	}
 }
 
+// TestPersonasBounded: a merchant keeps at most MaxPersonas personas; a new
+// one beyond is 409 (changing one it has is not), and another merchant's
+// count is its own. A new one is 201 with its Location, a change 200.
+func TestPersonasBounded(t *testing.T) {
+	e, _ := newEnvConfig(t, logger(t), func(c *api.Config) { c.MaxPersonas = 2 })
+	e.want(e.putPersona(tokenA, "p1", meiPersona("Mei", "")), 201, "first")
+	if r := e.want(e.putPersona(tokenA, "p2", meiPersona("Mei", "")), 201, "second"); r.header.Get("Location") != "/api/v1/personas/p2" {
+		t.Errorf("second persona: Location %q, want /api/v1/personas/p2", r.header.Get("Location"))
+	}
+	r := e.want(e.putPersona(tokenA, "p3", meiPersona("Mei", "")), 409, "third")
+	if r.errCode(t) != "too_many" {
+		t.Errorf("third persona: code %q, want too_many", r.errCode(t))
+	}
+	if msg, _ := r.json(t)["error"].(map[string]any)["message"].(string); msg != "you have 2 personas, the most one merchant may keep; delete one first" {
+		t.Errorf("third persona: message %q", msg)
+	}
+	if r := e.want(e.putPersona(tokenA, "p2", meiPersona("Mei Mei", "")), 200, "change the second"); r.header.Get("Location") != "" {
+		t.Errorf("changed persona: Location %q, want none", r.header.Get("Location"))
+	}
+	e.want(e.putPersona(tokenB, "p3", meiPersona("Mei", "")), 201, "b's first")
+	e.want(e.do(tokenA, "DELETE", "/api/v1/personas/p1", "", nil), 204, "delete one")
+	e.want(e.putPersona(tokenA, "p3", meiPersona("Mei", "")), 201, "third after a deletion")
+}
+
 // auditRecords returns merchant a's audit records of target, newest first.
 func (e *env) auditRecords(target string) []map[string]any {
 	e.t.Helper()
