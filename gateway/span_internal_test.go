@@ -31,6 +31,30 @@ func openTestRoom(t *testing.T, cfg Config, n uint64) *room {
 	return r
 }
 
+// wsPair returns the two ends of a real WebSocket on loopback: the
+// viewer's (ws) and the gateway's (sconn), both closed when the test ends.
+func wsPair(t *testing.T) (ws, sconn *websocket.Conn) {
+	t.Helper()
+	conns := make(chan *websocket.Conn, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		conn, err := (&websocket.Upgrader{}).Upgrade(w, req, nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		conns <- conn
+	}))
+	t.Cleanup(srv.Close)
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	sconn = <-conns
+	t.Cleanup(func() { sconn.Close() })
+	return ws, sconn
+}
+
 // seqsOf decodes a text frame's payload (one event or an array) into its
 // seqs.
 func seqsOf(t *testing.T, data []byte) []uint64 {
@@ -124,23 +148,7 @@ func TestQueuedSpanCountsItsEvents(t *testing.T) {
 // already sent are skipped.
 func TestWriteSpansAndBatches(t *testing.T) {
 	r := openTestRoom(t, Config{RingSize: 1024}, 400)
-	conns := make(chan *websocket.Conn, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		conn, err := (&websocket.Upgrader{}).Upgrade(w, req, nil)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		conns <- conn
-	}))
-	defer srv.Close()
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
-	sconn := <-conns
-	defer sconn.Close()
+	ws, sconn := wsPair(t)
 	c := &client{hub: r.hub, room: r, conn: sconn, nc: sconn.NetConn(), finished: make(chan struct{})}
 	r.mu.Lock()
 	ring := func(s uint64) *frame { return r.ring[s%uint64(len(r.ring))] }
@@ -200,23 +208,7 @@ func TestJoinWritesItsFirstQueueItself(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rm.unsubscribe()
-	conns := make(chan *websocket.Conn, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		conn, err := (&websocket.Upgrader{}).Upgrade(w, req, nil)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		conns <- conn
-	}))
-	defer srv.Close()
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
-	sconn := <-conns
-	defer sconn.Close()
+	ws, sconn := wsPair(t)
 	c := newClient(g.hub, sconn, rm, "v", "127.0.0.1")
 	since := uint64(300)
 	errc := make(chan error, 1)
