@@ -2,12 +2,10 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gorilla/websocket"
 	"go.uber.org/zap"
@@ -59,14 +57,7 @@ func wsPair(t *testing.T) (ws, sconn *websocket.Conn) {
 // seqs.
 func seqsOf(t *testing.T, data []byte) []uint64 {
 	t.Helper()
-	var evs []avatar.Envelope
-	var err error
-	if strings.HasPrefix(string(data), "[") {
-		err = json.Unmarshal(data, &evs)
-	} else {
-		evs = make([]avatar.Envelope, 1)
-		err = json.Unmarshal(data, &evs[0])
-	}
+	evs, err := DecodeFrame(data)
 	if err != nil {
 		t.Fatalf("frame %.80s…: %v", data, err)
 	}
@@ -213,40 +204,10 @@ func TestJoinWritesItsFirstQueueItself(t *testing.T) {
 	since := uint64(300)
 	errc := make(chan error, 1)
 	go func() { errc <- g.start(context.Background(), c, rm, avatar.Room{ID: "r"}, &since, "") }()
-	want := since + 1
-	for {
-		_ = ws.SetReadDeadline(time.Now().Add(30 * time.Second))
-		_, data, err := ws.ReadMessage()
-		if err != nil {
-			t.Fatalf("after seq %d: %v (the resume frame was left to the writers?)", want-1, err)
-		}
-		var evs []avatar.Envelope
-		if strings.HasPrefix(string(data), "[") {
-			err = json.Unmarshal(data, &evs)
-		} else {
-			evs = make([]avatar.Envelope, 1)
-			err = json.Unmarshal(data, &evs[0])
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range evs {
-			switch {
-			case e.Seq > 0 && e.Seq != want:
-				t.Fatalf("seq %d, want %d", e.Seq, want)
-			case e.Seq > 0:
-				want++
-			case e.Type == avatar.EventResume:
-				var r avatar.Resume
-				_ = json.Unmarshal(e.Data, &r)
-				if !r.Recovered || want != 701 {
-					t.Fatalf("resume %+v after seq %d, want recovered after 700", r, want-1)
-				}
-				if err := <-errc; err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-		}
+	if err := ReadCatchUp(ws, since+1, 700); err != nil {
+		t.Fatalf("%v (the resume frame was left to the writers?)", err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
 	}
 }
