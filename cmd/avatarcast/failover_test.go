@@ -131,42 +131,47 @@ func (f *foFleet) openBus(cfg bus.Config, log *zap.Logger) *bus.Bus {
 // startDirector runs a director as runDirector does.
 func (f *foFleet) startDirector(name string) *foProc {
 	f.t.Helper()
-	link := f.c.Link()
-	c, _ := f.flagsFor("director", link.URL())
-	out := &foLog{t: f.t}
-	log := f.logger(out).Named(name)
-	b := f.openBus(c.busConfig("avatarcast-director", bus.RoleDirector), log)
-	d := director.New(director.Config{Voice: b.VoiceClient(5 * time.Second)}, b, log)
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(d.Collectors()...)
-	ctx, cancel := context.WithCancel(context.Background())
-	p := &foProc{name: name, b: b, d: d, reg: reg, link: link, out: out, cancel: cancel, done: make(chan error, 1)}
-	go func() { p.done <- d.Run(ctx) }()
-	f.mu.Lock()
-	f.directors = append(f.directors, p)
-	f.mu.Unlock()
-	f.t.Cleanup(func() { f.stop(p) })
-	return p
+	return f.start(name, "director", bus.RoleDirector, &f.directors, func(p *foProc, _ gatewayOpts, log *zap.Logger) func(context.Context) error {
+		p.d = director.New(director.Config{Voice: p.b.VoiceClient(5 * time.Second)}, p.b, log)
+		p.reg = prometheus.NewRegistry()
+		p.reg.MustRegister(p.d.Collectors()...)
+		return p.d.Run
+	})
 }
 
 // startGateway runs a viewer-only gateway as runGateway -api off does.
 func (f *foFleet) startGateway(name string) *foProc {
 	f.t.Helper()
+	return f.start(name, "gateway", bus.RoleGateway, &f.gateways, func(p *foProc, gw gatewayOpts, log *zap.Logger) func(context.Context) error {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		p.addr, p.ln = l.Addr().String(), &foListener{Listener: l}
+		return func(ctx context.Context) error { return gateway.New(gw.config(), p.b, log).Serve(ctx, p.ln) }
+	})
+}
+
+// start runs process name of command cmd ("director" or "gateway") as
+// the command does: on its own network path to NATS, with the command's
+// flags over it, its log, and its bus connection with role. component
+// makes the process's part from them and returns how it runs; start runs
+// it until the process is stopped, and lists the process in procs.
+func (f *foFleet) start(name, cmd string, role bus.Role, procs *[]*foProc,
+	component func(p *foProc, gw gatewayOpts, log *zap.Logger) func(context.Context) error) *foProc {
+	f.t.Helper()
 	link := f.c.Link()
-	c, gw := f.flagsFor("gateway", link.URL())
+	c, gw := f.flagsFor(cmd, link.URL())
 	out := &foLog{t: f.t}
 	log := f.logger(out).Named(name)
-	b := f.openBus(c.busConfig("avatarcast-gateway", bus.RoleGateway), log)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	ln := &foListener{Listener: l}
+	p := &foProc{name: name, link: link, out: out, done: make(chan error, 1)}
+	p.b = f.openBus(c.busConfig("avatarcast-"+cmd, role), log)
+	run := component(p, gw, log)
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &foProc{name: name, b: b, addr: l.Addr().String(), ln: ln, link: link, out: out, cancel: cancel, done: make(chan error, 1)}
-	go func() { p.done <- gateway.New(gw.config(), b, log).Serve(ctx, ln) }()
+	p.cancel = cancel
+	go func() { p.done <- run(ctx) }()
 	f.mu.Lock()
-	f.gateways = append(f.gateways, p)
+	*procs = append(*procs, p)
 	f.mu.Unlock()
 	f.t.Cleanup(func() { f.stop(p) })
 	return p
