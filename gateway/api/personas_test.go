@@ -3,7 +3,6 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -11,9 +10,6 @@ import (
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
-	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
-	"github.com/avatarcast/avatarcast/avatar/director"
-	"github.com/avatarcast/avatarcast/avatar/script"
 	"github.com/avatarcast/avatarcast/gateway/api"
 )
 
@@ -293,40 +289,19 @@ func TestMerchantPersonaLicence(t *testing.T) {
 // with a merchant's persona as the room record carries it: the show opens
 // with that persona's spoken disclosure.
 func TestDirectorPlaysMerchantPersona(t *testing.T) {
-	b := bustest.StartConfig(t, bus.Config{LeaseTTL: time.Second})
-	shows := script.NewCache(0)
-	a, err := api.New(api.Config{
-		Merchants: []api.Merchant{{ID: "a", TokenSHA256: api.HashToken(tokenA)}},
-		Personas:  personas,
-		Scripts:   shows,
-	}, b, logger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	e := &env{t: t, b: b, srv: srv}
+	e, shows := newSharedEnv(t)
 
 	e.want(e.putPersona(tokenA, "mei", meiPersona("Mei", "")), 201, "mei")
 	e.want(e.do(tokenA, "PUT", "/api/v1/scripts/tea", "application/yaml", teaBy(t, "mei")), 201, "script by mei")
 	e.want(e.do(tokenA, "POST", "/api/v1/rooms", "application/json", []byte(`{"id":"mei-live","kind":"livestream","script":"tea"}`)), 201, "room")
 	e.want(e.do(tokenA, "POST", "/api/v1/rooms/mei-live/start", "", nil), 200, "start")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	d := director.New(director.Config{ID: "d", LeaseTTL: time.Second, Scripts: shows}, b, logger(t))
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
+	e.runDirector(shows)
 	want := []byte("Hello, I am Mei, an AI presenter.")
 	end := time.Now().Add(20 * time.Second)
 	for {
 		found := false
-		err := b.Replay(ctx, "mei-live", 0, func(ev bus.StoredEvent) error {
+		err := e.b.Replay(context.Background(), "mei-live", 0, func(ev bus.StoredEvent) error {
 			found = found || bytes.Contains(ev.Data, want)
 			return nil
 		})
