@@ -652,20 +652,29 @@ func (f *foFleet) leaders() map[string]string {
 	return out
 }
 
-// TestFailoverDirectorKilled: the director that owns a room dies
-// mid-show (kill -9: its lease is left to expire); the other continues
-// from the next line, and the viewers on both gateways see every seq once.
-func TestFailoverDirectorKilled(t *testing.T) {
+// newPlayingFleet starts a fleet of two gateways (g0, g1) and two
+// directors (d0, d1) playing room, and n viewers of it (by turns on g0
+// and g1), three more lines in. It returns the fleet, the director that
+// plays the room and the viewers.
+func newPlayingFleet(t *testing.T, room avatar.RoomID, n int) (*foFleet, *foProc, []*foViewer) {
 	f := newFleet(t)
-	const room = "fo-director"
 	f.seed(room)
 	f.startGateway("g0")
 	f.startGateway("g1")
 	f.startDirector("d0")
 	f.startDirector("d1")
 	owner := f.playing(room, 1)
-	vs := f.viewers(4, room)
+	vs := f.viewers(n, room)
 	f.moreLines(room, 3)
+	return f, owner, vs
+}
+
+// TestFailoverDirectorKilled: the director that owns a room dies
+// mid-show (kill -9: its lease is left to expire); the other continues
+// from the next line, and the viewers on both gateways see every seq once.
+func TestFailoverDirectorKilled(t *testing.T) {
+	const room = "fo-director"
+	f, owner, vs := newPlayingFleet(t, room, 4)
 	f.kill(owner)
 	killed := time.Now()
 	var next *foProc
@@ -688,16 +697,8 @@ func TestFailoverDirectorKilled(t *testing.T) {
 // state saves are asked again while the bucket elects a leader), and the
 // viewers see every seq once and every line once.
 func kvLeaderKilled(t *testing.T, bucket string, hard bool) {
-	f := newFleet(t)
 	room := avatar.RoomID("fo-kv")
-	f.seed(room)
-	f.startGateway("g0")
-	f.startGateway("g1")
-	f.startDirector("d0")
-	f.startDirector("d1")
-	owner := f.playing(room, 1)
-	vs := f.viewers(4, room)
-	f.moreLines(room, 3)
+	f, owner, vs := newPlayingFleet(t, room, 4)
 
 	// Every owner the lease names from now on.
 	owners := map[string]bool{}
@@ -773,16 +774,9 @@ func TestFailoverStateLeaderKilled(t *testing.T) { kvLeaderKilled(t, avatar.Stat
 // break); its viewers resume on the other gateway with since=, and lose
 // nothing and see nothing twice.
 func TestFailoverGatewayKilled(t *testing.T) {
-	f := newFleet(t)
 	const room = "fo-gateway"
-	f.seed(room)
-	g0 := f.startGateway("g0")
-	f.startGateway("g1")
-	f.startDirector("d0")
-	f.startDirector("d1")
-	f.playing(room, 1)
-	vs := f.viewers(6, room) // 0, 2, 4 on g0
-	f.moreLines(room, 3)
+	f, _, vs := newPlayingFleet(t, room, 6) // viewers 0, 2, 4 on g0
+	g0 := f.gateways[0]
 	f.kill(g0)
 	killed := time.Now()
 	f.moreLines(room, 4)
@@ -801,16 +795,8 @@ func TestFailoverGatewayKilled(t *testing.T) {
 // the events stream dies (kill -9, no hand-over): the show goes on,
 // nothing lost or repeated.
 func TestFailoverNATSNodes(t *testing.T) {
-	f := newFleet(t)
 	const room = "fo-nats"
-	f.seed(room)
-	f.startGateway("g0")
-	f.startGateway("g1")
-	f.startDirector("d0")
-	f.startDirector("d1")
-	f.playing(room, 1)
-	vs := f.viewers(4, room)
-	f.moreLines(room, 3)
+	f, _, vs := newPlayingFleet(t, room, 4)
 
 	info := bustest.StreamInfo(t, f.admin, avatar.EventsStream)
 	follower := info.Cluster.Replicas[0].Name
