@@ -14,10 +14,10 @@ import (
 	"github.com/avatarcast/avatarcast/gateway"
 )
 
-// TestServesAudioWithRanges: a rendered line in the audio store is served
-// at its URL, cacheable for good, and a range request gets just its bytes.
-func TestServesAudioWithRanges(t *testing.T) {
-	h := start(t, gateway.Config{})
+// testAudio returns a real rendered line (Ogg Opus, "Only 19 dollars
+// today.") and the audio store of h's bus, to put it in.
+func testAudio(t *testing.T, h *harness) ([]byte, *bus.AudioStore) {
+	t.Helper()
 	audio, err := os.ReadFile("../avatar/voice/testdata/en-19-dollars.ogg")
 	if err != nil {
 		t.Fatal(err)
@@ -26,6 +26,14 @@ func TestServesAudioWithRanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return audio, store
+}
+
+// TestServesAudioWithRanges: a rendered line in the audio store is served
+// at its URL, cacheable for good, and a range request gets just its bytes.
+func TestServesAudioWithRanges(t *testing.T) {
+	h := start(t, gateway.Config{})
+	audio, store := testAudio(t, h)
 	req := voice.Request{Text: "Only 19 dollars today.", Lang: "en"}
 	res := voice.Result{Key: voice.Key("test", req), Format: voice.FormatOggOpus, Bytes: len(audio)}
 	if err := store.Put(context.Background(), res, audio); err != nil {
@@ -85,14 +93,7 @@ func TestServesAudioWithRanges(t *testing.T) {
 // still served to it.
 func TestAudioMissesLimitedPerAddress(t *testing.T) {
 	h := start(t, gateway.Config{})
-	audio, err := os.ReadFile("../avatar/voice/testdata/en-19-dollars.ogg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := h.b.AudioStore(context.Background(), bus.AudioConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	audio, store := testAudio(t, h)
 	res := voice.Result{Key: voice.Key("limit", voice.Request{Text: "x", Lang: "en"}), Format: voice.FormatOggOpus}
 	if err := store.Put(context.Background(), res, audio); err != nil {
 		t.Fatal(err)

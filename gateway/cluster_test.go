@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -35,14 +34,7 @@ func watch(ws *websocket.Conn, upto uint64) ([]arrival, error) {
 			return got, err
 		}
 		at := time.Now()
-		var envs []avatar.Envelope
-		if strings.HasPrefix(string(data), "[") {
-			err = json.Unmarshal(data, &envs)
-		} else {
-			var e avatar.Envelope
-			err = json.Unmarshal(data, &e)
-			envs = append(envs, e)
-		}
+		envs, err := gateway.DecodeFrame(data)
 		if err != nil {
 			return got, err
 		}

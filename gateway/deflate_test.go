@@ -2,13 +2,11 @@ package gateway_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/gorilla/websocket"
@@ -54,39 +52,10 @@ func (h *harness) resumeCounting(since, upto uint64, deflate bool) int64 {
 	if got := strings.Contains(resp.Header.Get("Sec-WebSocket-Extensions"), "permessage-deflate"); got != deflate {
 		h.t.Fatalf("offered compression %v, got %q", deflate, resp.Header.Get("Sec-WebSocket-Extensions"))
 	}
-	want := since + 1
-	for {
-		_ = ws.SetReadDeadline(time.Now().Add(30 * time.Second))
-		_, data, err := ws.ReadMessage()
-		if err != nil {
-			h.t.Fatalf("compression %v, after seq %d: %v", deflate, want-1, err)
-		}
-		var evs []avatar.Envelope
-		if strings.HasPrefix(string(data), "[") {
-			err = json.Unmarshal(data, &evs)
-		} else {
-			evs = make([]avatar.Envelope, 1)
-			err = json.Unmarshal(data, &evs[0])
-		}
-		if err != nil {
-			h.t.Fatalf("compression %v: %v", deflate, err)
-		}
-		for _, e := range evs {
-			switch {
-			case e.Seq > 0 && e.Seq != want:
-				h.t.Fatalf("compression %v: seq %d, want %d", deflate, e.Seq, want)
-			case e.Seq > 0:
-				want++
-			case e.Type == avatar.EventResume:
-				var r avatar.Resume
-				_ = json.Unmarshal(e.Data, &r)
-				if !r.Recovered || want != upto+1 {
-					h.t.Fatalf("compression %v: resume %+v after seq %d, want recovered after %d", deflate, r, want-1, upto)
-				}
-				return n.Load()
-			}
-		}
+	if err := gateway.ReadCatchUp(ws, since+1, upto); err != nil {
+		h.t.Fatalf("compression %v: %v", deflate, err)
 	}
+	return n.Load()
 }
 
 // A viewer that offers permessage-deflate (as browsers do) gets its

@@ -153,17 +153,8 @@ func testSlowViewer(t *testing.T, cfg gateway.Config) {
 			}
 			break
 		}
-		slow.pending = nil
-		if strings.HasPrefix(string(data), "[") {
-			if err := json.Unmarshal(data, &slow.pending); err != nil {
-				t.Fatal(err)
-			}
-		} else {
-			var e avatar.Envelope
-			if err := json.Unmarshal(data, &e); err != nil {
-				t.Fatal(err)
-			}
-			slow.pending = append(slow.pending, e)
+		if slow.pending, err = gateway.DecodeFrame(data); err != nil {
+			t.Fatal(err)
 		}
 		for _, e := range slow.pending {
 			if e.Seq == 0 {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -131,17 +130,11 @@ func (c *conn) next() avatar.Envelope {
 		if err != nil {
 			c.t.Fatalf("read: %v", err)
 		}
-		if strings.HasPrefix(string(data), "[") {
-			if err := json.Unmarshal(data, &c.pending); err != nil {
-				c.t.Fatal(err)
-			}
-			continue
-		}
-		var e avatar.Envelope
-		if err := json.Unmarshal(data, &e); err != nil {
+		evs, err := gateway.DecodeFrame(data)
+		if err != nil {
 			c.t.Fatal(err)
 		}
-		c.pending = append(c.pending, e)
+		c.pending = append(c.pending, evs...)
 	}
 	e := c.pending[0]
 	c.pending = c.pending[1:]

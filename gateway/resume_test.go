@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -158,42 +157,8 @@ func TestResumeStormServedFromWindow(t *testing.T) {
 				return
 			}
 			defer ws.Close()
-			want, recovered := uint64(700-behind+1), false
-			for !recovered {
-				_ = ws.SetReadDeadline(time.Now().Add(30 * time.Second))
-				_, data, err := ws.ReadMessage()
-				if err != nil {
-					errs <- err
-					return
-				}
-				var evs []avatar.Envelope
-				if strings.HasPrefix(string(data), "[") {
-					err = json.Unmarshal(data, &evs)
-				} else {
-					evs = make([]avatar.Envelope, 1)
-					err = json.Unmarshal(data, &evs[0])
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-				for _, e := range evs {
-					switch {
-					case e.Seq > 0 && e.Seq != want:
-						errs <- fmt.Errorf("seq %d, want %d", e.Seq, want)
-						return
-					case e.Seq > 0:
-						want++
-					case e.Type == avatar.EventResume:
-						var r avatar.Resume
-						_ = json.Unmarshal(e.Data, &r)
-						if !r.Recovered || want != 701 {
-							errs <- fmt.Errorf("resume %+v after seq %d, want recovered after 700", r, want-1)
-							return
-						}
-						recovered = true
-					}
-				}
+			if err := gateway.ReadCatchUp(ws, 700-behind+1, 700); err != nil {
+				errs <- err
 			}
 		})
 	}

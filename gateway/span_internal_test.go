@@ -2,12 +2,10 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gorilla/websocket"
 	"go.uber.org/zap"
@@ -31,18 +29,35 @@ func openTestRoom(t *testing.T, cfg Config, n uint64) *room {
 	return r
 }
 
+// wsPair returns the two ends of a real WebSocket on loopback: the
+// viewer's (ws) and the gateway's (sconn), both closed when the test ends.
+func wsPair(t *testing.T) (ws, sconn *websocket.Conn) {
+	t.Helper()
+	conns := make(chan *websocket.Conn, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		conn, err := (&websocket.Upgrader{}).Upgrade(w, req, nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		conns <- conn
+	}))
+	t.Cleanup(srv.Close)
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	sconn = <-conns
+	t.Cleanup(func() { sconn.Close() })
+	return ws, sconn
+}
+
 // seqsOf decodes a text frame's payload (one event or an array) into its
 // seqs.
 func seqsOf(t *testing.T, data []byte) []uint64 {
 	t.Helper()
-	var evs []avatar.Envelope
-	var err error
-	if strings.HasPrefix(string(data), "[") {
-		err = json.Unmarshal(data, &evs)
-	} else {
-		evs = make([]avatar.Envelope, 1)
-		err = json.Unmarshal(data, &evs[0])
-	}
+	evs, err := DecodeFrame(data)
 	if err != nil {
 		t.Fatalf("frame %.80s…: %v", data, err)
 	}
@@ -124,23 +139,7 @@ func TestQueuedSpanCountsItsEvents(t *testing.T) {
 // already sent are skipped.
 func TestWriteSpansAndBatches(t *testing.T) {
 	r := openTestRoom(t, Config{RingSize: 1024}, 400)
-	conns := make(chan *websocket.Conn, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		conn, err := (&websocket.Upgrader{}).Upgrade(w, req, nil)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		conns <- conn
-	}))
-	defer srv.Close()
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
-	sconn := <-conns
-	defer sconn.Close()
+	ws, sconn := wsPair(t)
 	c := &client{hub: r.hub, room: r, conn: sconn, nc: sconn.NetConn(), finished: make(chan struct{})}
 	r.mu.Lock()
 	ring := func(s uint64) *frame { return r.ring[s%uint64(len(r.ring))] }
@@ -200,61 +199,15 @@ func TestJoinWritesItsFirstQueueItself(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rm.unsubscribe()
-	conns := make(chan *websocket.Conn, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		conn, err := (&websocket.Upgrader{}).Upgrade(w, req, nil)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		conns <- conn
-	}))
-	defer srv.Close()
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
-	sconn := <-conns
-	defer sconn.Close()
+	ws, sconn := wsPair(t)
 	c := newClient(g.hub, sconn, rm, "v", "127.0.0.1")
 	since := uint64(300)
 	errc := make(chan error, 1)
 	go func() { errc <- g.start(context.Background(), c, rm, avatar.Room{ID: "r"}, &since, "") }()
-	want := since + 1
-	for {
-		_ = ws.SetReadDeadline(time.Now().Add(30 * time.Second))
-		_, data, err := ws.ReadMessage()
-		if err != nil {
-			t.Fatalf("after seq %d: %v (the resume frame was left to the writers?)", want-1, err)
-		}
-		var evs []avatar.Envelope
-		if strings.HasPrefix(string(data), "[") {
-			err = json.Unmarshal(data, &evs)
-		} else {
-			evs = make([]avatar.Envelope, 1)
-			err = json.Unmarshal(data, &evs[0])
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range evs {
-			switch {
-			case e.Seq > 0 && e.Seq != want:
-				t.Fatalf("seq %d, want %d", e.Seq, want)
-			case e.Seq > 0:
-				want++
-			case e.Type == avatar.EventResume:
-				var r avatar.Resume
-				_ = json.Unmarshal(e.Data, &r)
-				if !r.Recovered || want != 701 {
-					t.Fatalf("resume %+v after seq %d, want recovered after 700", r, want-1)
-				}
-				if err := <-errc; err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-		}
+	if err := ReadCatchUp(ws, since+1, 700); err != nil {
+		t.Fatalf("%v (the resume frame was left to the writers?)", err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
 	}
 }

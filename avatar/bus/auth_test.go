@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"go.uber.org/zap/zaptest"
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
@@ -89,12 +88,7 @@ func TestListeningServerRequiresCredentials(t *testing.T) {
 	}
 
 	// A gateway process: it opens with its credentials and does a gateway's work.
-	g, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), Role: bus.RoleGateway, Name: "gw",
-		Auth: bus.Auth{CredsFile: bus.CredsFile(b.AuthDir(), bus.RoleGateway)}}, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatalf("open as gateway: %v", err)
-	}
-	defer g.Close()
+	g := bustest.OpenAs(t, b, bus.Config{Role: bus.RoleGateway, Name: "gw"})
 	v := &violations{}
 	g.RawNC().SetErrorHandler(v.handler)
 	const room = avatar.RoomID("r1")
@@ -167,12 +161,7 @@ func TestListeningServerRequiresCredentials(t *testing.T) {
 	}
 
 	// The merchant API's role may do both.
-	a, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), Role: bus.RoleAPI, Name: "api",
-		Auth: bus.Auth{CredsFile: bus.CredsFile(b.AuthDir(), bus.RoleAPI)}}, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatalf("open as api: %v", err)
-	}
-	defer a.Close()
+	a := bustest.OpenAs(t, b, bus.Config{Role: bus.RoleAPI, Name: "api"})
 	if src, _, err := a.GetScript(ctx, "m", "show", 0); err != nil || string(src) != "secret script" {
 		t.Fatalf("api GetScript = %q, %v", src, err)
 	}
@@ -180,12 +169,7 @@ func TestListeningServerRequiresCredentials(t *testing.T) {
 		t.Fatalf("api ScriptVersions = %v, %v", vs, err)
 	}
 	// A director process answers the control with its own credentials.
-	d, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), Role: bus.RoleDirector, Name: "director",
-		Auth: bus.Auth{CredsFile: bus.CredsFile(b.AuthDir(), bus.RoleDirector)}}, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatalf("open as director: %v", err)
-	}
-	defer d.Close()
+	d := bustest.OpenAs(t, b, bus.Config{Role: bus.RoleDirector, Name: "director"})
 	if err := d.RecordAudit(ctx, bus.AuditRecord{Merchant: "m", Action: "director-test"}); err != nil {
 		t.Fatalf("director audit: %v", err)
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"go.uber.org/zap/zaptest"
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
@@ -25,11 +24,7 @@ func TestGatewayCannotRedirectStoredEventsToControls(t *testing.T) {
 	if _, err := b.PublishEvent(ctx, room, 1, []byte(`{"type":"pause"}`), "", 0); err != nil {
 		t.Fatal(err)
 	}
-	d, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), Role: bus.RoleDirector, Auth: bus.Auth{CredsFile: bus.CredsFile(b.AuthDir(), bus.RoleDirector)}}, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := bustest.OpenAs(t, b, bus.Config{Role: bus.RoleDirector})
 	got := make(chan avatar.Control, 1)
 	srv := d.ServeControls(ctx, func(c avatar.Control, reply func(avatar.ControlReply)) { got <- c; reply(avatar.ControlReply{}) })
 	defer srv.Close()
@@ -39,12 +34,8 @@ func TestGatewayCannotRedirectStoredEventsToControls(t *testing.T) {
 	if err := d.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	g, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), Role: bus.RoleGateway, Auth: bus.Auth{CredsFile: bus.CredsFile(b.AuthDir(), bus.RoleGateway)}}, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	_, err = g.RawJS().CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
+	g := bustest.OpenAs(t, b, bus.Config{Role: bus.RoleGateway})
+	_, err := g.RawJS().CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
 		Name: "evil", DeliverSubject: avatar.ControlSubject(room), AckPolicy: jetstream.AckNonePolicy,
 	})
 	if err != nil {
@@ -80,12 +71,8 @@ func TestGatewayCannotReplayEventsIntoAnotherRoom(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	g, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), Role: bus.RoleGateway, Auth: bus.Auth{CredsFile: bus.CredsFile(b.AuthDir(), bus.RoleGateway)}}, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	_, err = g.RawJS().CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
+	g := bustest.OpenAs(t, b, bus.Config{Role: bus.RoleGateway})
+	_, err := g.RawJS().CreateOrUpdateConsumer(ctx, avatar.EventsStream, jetstream.ConsumerConfig{
 		Name: "cycle", DeliverSubject: avatar.EventsSubject("r1"), FilterSubject: avatar.EventsSubject("r2"), AckPolicy: jetstream.AckNonePolicy,
 	})
 	if err == nil || !strings.Contains(err.Error(), "cycle") {

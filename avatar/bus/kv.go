@@ -14,6 +14,19 @@ import (
 // called once the initial values have been given. watch returns nil when
 // ctx ends.
 func watch(ctx context.Context, kv jetstream.KeyValue, fn func(key string, value []byte), ready func()) error {
+	return watchEntries(ctx, kv, func(e jetstream.KeyValueEntry) {
+		if e.Operation() != jetstream.KeyValuePut {
+			fn(e.Key(), nil)
+			return
+		}
+		fn(e.Key(), e.Value())
+	}, ready)
+}
+
+// watchEntries is watch giving fn the entries themselves (a deletion or
+// purge as its entry, Operation says which), for callers that need more
+// than the key and value.
+func watchEntries(ctx context.Context, kv jetstream.KeyValue, fn func(e jetstream.KeyValueEntry), ready func()) error {
 	w, err := kv.WatchAll(ctx)
 	if err != nil {
 		return fmt.Errorf("bus: watch %s: %w", kv.Bucket(), err)
@@ -37,11 +50,7 @@ func watch(ctx context.Context, kv jetstream.KeyValue, fn func(key string, value
 				}
 				continue
 			}
-			if e.Operation() != jetstream.KeyValuePut {
-				fn(e.Key(), nil)
-				continue
-			}
-			fn(e.Key(), e.Value())
+			fn(e)
 		}
 	}
 }

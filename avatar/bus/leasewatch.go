@@ -2,7 +2,6 @@ package bus
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -21,38 +20,15 @@ import (
 // hold: a lease write costs one message to each watcher, where asking
 // costs a refused create and a read per room every few seconds.
 func (b *Bus) WatchLeases(ctx context.Context, fn func(r avatar.RoomID, info *LeaseInfo), ready func()) error {
-	w, err := b.leases.WatchAll(ctx)
-	if err != nil {
-		return fmt.Errorf("bus: watch %s: %w", avatar.LeasesBucket, err)
-	}
-	defer func() { _ = w.Stop() }()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case e, ok := <-w.Updates():
-			if !ok {
-				if ctx.Err() != nil {
-					return nil
-				}
-				return fmt.Errorf("bus: watch %s: watcher closed", avatar.LeasesBucket)
-			}
-			if e == nil {
-				if ready != nil {
-					ready()
-					ready = nil
-				}
-				continue
-			}
-			r, err := avatar.ParseRoomID(e.Key())
-			if err != nil {
-				continue // not a room's lease
-			}
-			if e.Operation() != jetstream.KeyValuePut {
-				fn(r, nil)
-				continue
-			}
-			fn(r, &LeaseInfo{Owner: string(e.Value()), Written: e.Created()})
+	return watchEntries(ctx, b.leases, func(e jetstream.KeyValueEntry) {
+		r, err := avatar.ParseRoomID(e.Key())
+		if err != nil {
+			return // not a room's lease
 		}
-	}
+		if e.Operation() != jetstream.KeyValuePut {
+			fn(r, nil)
+			return
+		}
+		fn(r, &LeaseInfo{Owner: string(e.Value()), Written: e.Created()})
+	}, ready)
 }

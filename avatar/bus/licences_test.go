@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
 	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
@@ -73,13 +71,7 @@ func TestAPIRoleOpensLicences(t *testing.T) {
 	b := bustest.StartConfig(t, bus.Config{Listen: "127.0.0.1:-1"})
 	ctx := context.Background()
 	open := func(r bus.Role) *bus.Bus {
-		c, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), Role: r, Name: string(r), RequestTimeout: time.Second,
-			Auth: bus.Auth{CredsFile: bus.CredsFile(b.AuthDir(), r)}}, zaptest.NewLogger(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
+		return bustest.OpenAs(t, b, bus.Config{Role: r, RequestTimeout: time.Second})
 	}
 	ls, err := open(bus.RoleAPI).OpenLicences(ctx)
 	if err != nil {

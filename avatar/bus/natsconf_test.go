@@ -80,10 +80,7 @@ func TestNATSConf(t *testing.T) {
 	if string(got) != want {
 		t.Fatalf("%s is out of date with bus.RolePermissions; run go test ./avatar/bus -run TestNATSConf -update", path)
 	}
-	for _, r := range bus.Roles {
-		t.Setenv(passwordVar(r), "pw-"+string(r))
-	}
-	setRouteEnv(t, "pwroute", func(i int) string { return fmt.Sprintf("nats-%d:6222", i) })
+	setNodeEnv(t)
 	for i := 1; i <= 3; i++ {
 		node := filepath.Join(natsConfDir, fmt.Sprintf("nats-%d.conf", i))
 		opts, err := server.ProcessConfigFile(node)
@@ -129,14 +126,7 @@ func TestNATSConf(t *testing.T) {
 // passwords: the director creates the streams, the gateway reads but may
 // not see scripts, the api writes them.
 func TestNATSConfServes(t *testing.T) {
-	for _, r := range bus.Roles {
-		t.Setenv(passwordVar(r), "pw-"+string(r))
-	}
-	setRouteEnv(t, "pwroute", func(i int) string { return fmt.Sprintf("nats-%d:6222", i) })
-	opts, err := server.ProcessConfigFile(filepath.Join(natsConfDir, "nats-1.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	opts := node1Options(t)
 	opts.Host, opts.Port, opts.HTTPPort = "127.0.0.1", -1, 0
 	opts.Cluster, opts.Routes = server.ClusterOpts{}, nil
 	opts.StoreDir, opts.NoSigs, opts.NoLog = t.TempDir(), true, true
@@ -184,6 +174,27 @@ func TestNATSConfServes(t *testing.T) {
 	}
 }
 
+// setNodeEnv sets what docker-compose.yml gives the NATS nodes: each
+// role's password (pw-ROLE) and the routes' (pwroute, to nats-N:6222).
+func setNodeEnv(t *testing.T) {
+	for _, r := range bus.Roles {
+		t.Setenv(passwordVar(r), "pw-"+string(r))
+	}
+	setRouteEnv(t, "pwroute", func(i int) string { return fmt.Sprintf("nats-%d:6222", i) })
+}
+
+// node1Options reads nats-1.conf as its node does, in setNodeEnv's
+// environment.
+func node1Options(t *testing.T) *server.Options {
+	t.Helper()
+	setNodeEnv(t)
+	opts, err := server.ProcessConfigFile(filepath.Join(natsConfDir, "nats-1.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return opts
+}
+
 // setRouteEnv sets what docker-compose.yml gives the NATS nodes for their
 // routes: the route password and each node's route URL carrying it.
 func setRouteEnv(t *testing.T, password string, hostPort func(i int) string) {
@@ -226,16 +237,9 @@ func (l *authLog) refused() bool {
 // credentials, which the node refuses, and one with the route user's
 // password, which joins the cluster.
 func TestNATSConfRoutesAuthenticate(t *testing.T) {
-	for _, r := range bus.Roles {
-		t.Setenv(passwordVar(r), "pw-"+string(r))
-	}
 	// The file's routes are not used here: the node routes to no one, the
 	// two others route to it.
-	setRouteEnv(t, "pwroute", func(i int) string { return fmt.Sprintf("nats-%d:6222", i) })
-	opts, err := server.ProcessConfigFile(filepath.Join(natsConfDir, "nats-1.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	opts := node1Options(t)
 	opts.Host, opts.Port, opts.HTTPPort = "127.0.0.1", -1, 0
 	opts.Cluster.Host, opts.Cluster.Port, opts.Routes = "127.0.0.1", -1, nil
 	// Routes are what is checked: JetStream, which would wait for a

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
 	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
@@ -21,16 +19,7 @@ import (
 func TestBridgeRole(t *testing.T) {
 	b := bustest.StartConfig(t, bus.Config{Listen: "127.0.0.1:-1"})
 	ctx := context.Background()
-	open := func(r bus.Role) *bus.Bus {
-		t.Helper()
-		c, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), Role: r, Name: string(r),
-			Auth: bus.Auth{CredsFile: bus.CredsFile(b.AuthDir(), r)}}, zaptest.NewLogger(t))
-		if err != nil {
-			t.Fatalf("open as %s: %v", r, err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
-	}
+	open := func(r bus.Role) *bus.Bus { return bustest.OpenAs(t, b, bus.Config{Role: r}) }
 	a, br, g := open(bus.RoleAPI), open(bus.RoleBridge), open(bus.RoleGateway)
 	p, err := a.OpenPlatform(ctx, time.Minute)
 	if err != nil {

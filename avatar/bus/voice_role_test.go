@@ -34,16 +34,7 @@ func (p storeProvider) Render(ctx context.Context, req voice.Request) (voice.Res
 func TestVoiceRole(t *testing.T) {
 	b := bustest.StartConfig(t, bus.Config{Listen: "127.0.0.1:-1"})
 	ctx := context.Background()
-	open := func(r bus.Role) *bus.Bus {
-		t.Helper()
-		c, err := bus.Open(ctx, bus.Config{URL: b.ClientURL(), Role: r, Name: string(r),
-			Auth: bus.Auth{CredsFile: bus.CredsFile(b.AuthDir(), r)}}, zaptest.NewLogger(t))
-		if err != nil {
-			t.Fatalf("open as %s: %v", r, err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
-	}
+	open := func(r bus.Role) *bus.Bus { return bustest.OpenAs(t, b, bus.Config{Role: r}) }
 	serve := func(w *bus.Bus, p voice.Provider) func() {
 		sctx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)

@@ -136,6 +136,18 @@ func apiCall(t *testing.T, s *server, token, method, path, ctype, body string) (
 	return resp.StatusCode, m
 }
 
+// twoMerchants returns serve's environment for two merchants: the demo
+// merchant with demoToken, and acme with acmeToken in a merchants file it
+// writes under dir.
+func twoMerchants(t *testing.T, dir, demoToken, acmeToken string) map[string]string {
+	t.Helper()
+	merchants := filepath.Join(dir, "merchants.yaml")
+	if err := os.WriteFile(merchants, []byte("merchants:\n  - id: acme\n    token_sha256: "+api.HashToken(acmeToken)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"AVATARCAST_DEMO_TOKEN": demoToken, "AVATARCAST_MERCHANTS": merchants}
+}
+
 // TestMerchantAPIServe stores script versions through the API of a real
 // serve, restarts it on the same data directory, and finds them all again.
 // The tokens never reach the log.
@@ -143,11 +155,7 @@ func TestMerchantAPIServe(t *testing.T) {
 	const demoToken = "demo-token-for-tests-0123456789"
 	const acmeToken = "acme-token-for-tests-0123456789"
 	dir := t.TempDir()
-	merchants := filepath.Join(dir, "merchants.yaml")
-	if err := os.WriteFile(merchants, []byte("merchants:\n  - id: acme\n    token_sha256: "+api.HashToken(acmeToken)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"AVATARCAST_DEMO_TOKEN": demoToken, "AVATARCAST_MERCHANTS": merchants}
+	env := twoMerchants(t, dir, demoToken, acmeToken)
 	src, err := os.ReadFile(filepath.Join(repoRoot(t), "scripts", "demo-live.yaml"))
 	if err != nil {
 		t.Fatal(err)

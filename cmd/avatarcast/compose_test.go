@@ -266,16 +266,9 @@ func checkLB(t *testing.T, p *types.Project, s types.ServiceConfig) {
 	}
 }
 
-// TestDockerfile: the image is built in two stages and runs as non-root,
-// and the build context leaves out secrets and the repository.
-func TestDockerfile(t *testing.T) {
-	root := repoRoot(t)
-	df, err := os.ReadFile(filepath.Join(root, "Dockerfile"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var froms []string
-	user := ""
+// dockerStages returns the images a Dockerfile's stages are FROM, in
+// order, and the USER its final stage runs as ("" if it sets none).
+func dockerStages(df []byte) (froms []string, user string) {
 	for _, l := range strings.Split(string(df), "\n") {
 		f := strings.Fields(l)
 		if len(f) >= 2 && f[0] == "FROM" {
@@ -286,6 +279,18 @@ func TestDockerfile(t *testing.T) {
 			user = f[1]
 		}
 	}
+	return froms, user
+}
+
+// TestDockerfile: the image is built in two stages and runs as non-root,
+// and the build context leaves out secrets and the repository.
+func TestDockerfile(t *testing.T) {
+	root := repoRoot(t)
+	df, err := os.ReadFile(filepath.Join(root, "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	froms, user := dockerStages(df)
 	if len(froms) < 2 || !strings.Contains(froms[len(froms)-1], "distroless/static") {
 		t.Errorf("stages %v, want a build stage and a distroless static final stage", froms)
 	}
@@ -313,18 +318,7 @@ func TestDockerfileVoice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var froms []string
-	user := ""
-	for _, l := range strings.Split(string(df), "\n") {
-		f := strings.Fields(l)
-		if len(f) >= 2 && f[0] == "FROM" {
-			froms = append(froms, f[1])
-			user = ""
-		}
-		if len(f) >= 2 && f[0] == "USER" {
-			user = f[1]
-		}
-	}
+	froms, user := dockerStages(df)
 	if len(froms) < 2 || !strings.HasPrefix(froms[len(froms)-1], "debian:") || !strings.Contains(froms[0], "bookworm") {
 		t.Errorf("stages %v, want a Debian build stage and a Debian final stage of the same release", froms)
 	}

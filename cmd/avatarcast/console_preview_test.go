@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
-	"github.com/avatarcast/avatarcast/gateway/api"
 	"go.uber.org/zap/zaptest"
 )
 
@@ -35,13 +33,10 @@ func TestConsoleUnansweredAndPreviewInBrowser(t *testing.T) {
 	const acmeToken = "acme-token-for-console-0123456789"
 	ctx := browser(t)
 	dir := t.TempDir()
-	merchants := filepath.Join(dir, "merchants.yaml")
-	if err := os.WriteFile(merchants, []byte("merchants:\n  - id: acme\n    token_sha256: "+api.HashToken(acmeToken)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	env := twoMerchants(t, dir, demoToken, acmeToken)
 	port := freePort(t)
 	data := filepath.Join(dir, "data")
-	s := startServeEnv(t, data, map[string]string{"AVATARCAST_DEMO_TOKEN": demoToken, "AVATARCAST_MERCHANTS": merchants}, io.Discard,
+	s := startServeEnv(t, data, env, io.Discard,
 		"-log-level", "warn", "-nats-listen", "127.0.0.1:"+strconv.Itoa(port))
 
 	// Two questions no FAQ matched in demo-live, as a director records

@@ -24,7 +24,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/avatarcast/avatarcast/avatar"
-	"github.com/avatarcast/avatarcast/gateway/api"
 )
 
 // TestConsoleInBrowser drives the merchant console at /console/ in headless
@@ -37,11 +36,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	const acmeToken = "acme-token-for-console-0123456789"
 	ctx := browser(t)
 	dir := t.TempDir()
-	merchants := filepath.Join(dir, "merchants.yaml")
-	if err := os.WriteFile(merchants, []byte("merchants:\n  - id: acme\n    token_sha256: "+api.HashToken(acmeToken)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s := startServeEnv(t, filepath.Join(dir, "data"), map[string]string{"AVATARCAST_DEMO_TOKEN": demoToken, "AVATARCAST_MERCHANTS": merchants}, io.Discard, "-log-level", "warn")
+	env := twoMerchants(t, dir, demoToken, acmeToken)
+	s := startServeEnv(t, filepath.Join(dir, "data"), env, io.Discard, "-log-level", "warn")
 	src, err := os.ReadFile(filepath.Join(repoRoot(t), "scripts", "demo-live.yaml"))
 	if err != nil {
 		t.Fatal(err)

@@ -131,42 +131,47 @@ func (f *foFleet) openBus(cfg bus.Config, log *zap.Logger) *bus.Bus {
 // startDirector runs a director as runDirector does.
 func (f *foFleet) startDirector(name string) *foProc {
 	f.t.Helper()
-	link := f.c.Link()
-	c, _ := f.flagsFor("director", link.URL())
-	out := &foLog{t: f.t}
-	log := f.logger(out).Named(name)
-	b := f.openBus(c.busConfig("avatarcast-director", bus.RoleDirector), log)
-	d := director.New(director.Config{Voice: b.VoiceClient(5 * time.Second)}, b, log)
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(d.Collectors()...)
-	ctx, cancel := context.WithCancel(context.Background())
-	p := &foProc{name: name, b: b, d: d, reg: reg, link: link, out: out, cancel: cancel, done: make(chan error, 1)}
-	go func() { p.done <- d.Run(ctx) }()
-	f.mu.Lock()
-	f.directors = append(f.directors, p)
-	f.mu.Unlock()
-	f.t.Cleanup(func() { f.stop(p) })
-	return p
+	return f.start(name, "director", bus.RoleDirector, &f.directors, func(p *foProc, _ gatewayOpts, log *zap.Logger) func(context.Context) error {
+		p.d = director.New(director.Config{Voice: p.b.VoiceClient(5 * time.Second)}, p.b, log)
+		p.reg = prometheus.NewRegistry()
+		p.reg.MustRegister(p.d.Collectors()...)
+		return p.d.Run
+	})
 }
 
 // startGateway runs a viewer-only gateway as runGateway -api off does.
 func (f *foFleet) startGateway(name string) *foProc {
 	f.t.Helper()
+	return f.start(name, "gateway", bus.RoleGateway, &f.gateways, func(p *foProc, gw gatewayOpts, log *zap.Logger) func(context.Context) error {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		p.addr, p.ln = l.Addr().String(), &foListener{Listener: l}
+		return func(ctx context.Context) error { return gateway.New(gw.config(), p.b, log).Serve(ctx, p.ln) }
+	})
+}
+
+// start runs process name of command cmd ("director" or "gateway") as
+// the command does: on its own network path to NATS, with the command's
+// flags over it, its log, and its bus connection with role. component
+// makes the process's part from them and returns how it runs; start runs
+// it until the process is stopped, and lists the process in procs.
+func (f *foFleet) start(name, cmd string, role bus.Role, procs *[]*foProc,
+	component func(p *foProc, gw gatewayOpts, log *zap.Logger) func(context.Context) error) *foProc {
+	f.t.Helper()
 	link := f.c.Link()
-	c, gw := f.flagsFor("gateway", link.URL())
+	c, gw := f.flagsFor(cmd, link.URL())
 	out := &foLog{t: f.t}
 	log := f.logger(out).Named(name)
-	b := f.openBus(c.busConfig("avatarcast-gateway", bus.RoleGateway), log)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	ln := &foListener{Listener: l}
+	p := &foProc{name: name, link: link, out: out, done: make(chan error, 1)}
+	p.b = f.openBus(c.busConfig("avatarcast-"+cmd, role), log)
+	run := component(p, gw, log)
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &foProc{name: name, b: b, addr: l.Addr().String(), ln: ln, link: link, out: out, cancel: cancel, done: make(chan error, 1)}
-	go func() { p.done <- gateway.New(gw.config(), b, log).Serve(ctx, ln) }()
+	p.cancel = cancel
+	go func() { p.done <- run(ctx) }()
 	f.mu.Lock()
-	f.gateways = append(f.gateways, p)
+	*procs = append(*procs, p)
 	f.mu.Unlock()
 	f.t.Cleanup(func() { f.stop(p) })
 	return p
@@ -647,20 +652,29 @@ func (f *foFleet) leaders() map[string]string {
 	return out
 }
 
-// TestFailoverDirectorKilled: the director that owns a room dies
-// mid-show (kill -9: its lease is left to expire); the other continues
-// from the next line, and the viewers on both gateways see every seq once.
-func TestFailoverDirectorKilled(t *testing.T) {
+// newPlayingFleet starts a fleet of two gateways (g0, g1) and two
+// directors (d0, d1) playing room, and n viewers of it (by turns on g0
+// and g1), three more lines in. It returns the fleet, the director that
+// plays the room and the viewers.
+func newPlayingFleet(t *testing.T, room avatar.RoomID, n int) (*foFleet, *foProc, []*foViewer) {
 	f := newFleet(t)
-	const room = "fo-director"
 	f.seed(room)
 	f.startGateway("g0")
 	f.startGateway("g1")
 	f.startDirector("d0")
 	f.startDirector("d1")
 	owner := f.playing(room, 1)
-	vs := f.viewers(4, room)
+	vs := f.viewers(n, room)
 	f.moreLines(room, 3)
+	return f, owner, vs
+}
+
+// TestFailoverDirectorKilled: the director that owns a room dies
+// mid-show (kill -9: its lease is left to expire); the other continues
+// from the next line, and the viewers on both gateways see every seq once.
+func TestFailoverDirectorKilled(t *testing.T) {
+	const room = "fo-director"
+	f, owner, vs := newPlayingFleet(t, room, 4)
 	f.kill(owner)
 	killed := time.Now()
 	var next *foProc
@@ -683,16 +697,8 @@ func TestFailoverDirectorKilled(t *testing.T) {
 // state saves are asked again while the bucket elects a leader), and the
 // viewers see every seq once and every line once.
 func kvLeaderKilled(t *testing.T, bucket string, hard bool) {
-	f := newFleet(t)
 	room := avatar.RoomID("fo-kv")
-	f.seed(room)
-	f.startGateway("g0")
-	f.startGateway("g1")
-	f.startDirector("d0")
-	f.startDirector("d1")
-	owner := f.playing(room, 1)
-	vs := f.viewers(4, room)
-	f.moreLines(room, 3)
+	f, owner, vs := newPlayingFleet(t, room, 4)
 
 	// Every owner the lease names from now on.
 	owners := map[string]bool{}
@@ -768,16 +774,9 @@ func TestFailoverStateLeaderKilled(t *testing.T) { kvLeaderKilled(t, avatar.Stat
 // break); its viewers resume on the other gateway with since=, and lose
 // nothing and see nothing twice.
 func TestFailoverGatewayKilled(t *testing.T) {
-	f := newFleet(t)
 	const room = "fo-gateway"
-	f.seed(room)
-	g0 := f.startGateway("g0")
-	f.startGateway("g1")
-	f.startDirector("d0")
-	f.startDirector("d1")
-	f.playing(room, 1)
-	vs := f.viewers(6, room) // 0, 2, 4 on g0
-	f.moreLines(room, 3)
+	f, _, vs := newPlayingFleet(t, room, 6) // viewers 0, 2, 4 on g0
+	g0 := f.gateways[0]
 	f.kill(g0)
 	killed := time.Now()
 	f.moreLines(room, 4)
@@ -796,16 +795,8 @@ func TestFailoverGatewayKilled(t *testing.T) {
 // the events stream dies (kill -9, no hand-over): the show goes on,
 // nothing lost or repeated.
 func TestFailoverNATSNodes(t *testing.T) {
-	f := newFleet(t)
 	const room = "fo-nats"
-	f.seed(room)
-	f.startGateway("g0")
-	f.startGateway("g1")
-	f.startDirector("d0")
-	f.startDirector("d1")
-	f.playing(room, 1)
-	vs := f.viewers(4, room)
-	f.moreLines(room, 3)
+	f, _, vs := newPlayingFleet(t, room, 4)
 
 	info := bustest.StreamInfo(t, f.admin, avatar.EventsStream)
 	follower := info.Cluster.Replicas[0].Name

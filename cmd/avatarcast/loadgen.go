@@ -529,30 +529,42 @@ func spawnBench(ctx context.Context, kind string, o loadOpts, rate float64, size
 	return nil
 }
 
-func spawnOne(ctx context.Context, kind string, o loadOpts, rate float64, size int, stdout, stderr io.Writer) (*result, error) {
+// spawnServer starts this program as "loadgen" with args, the server side
+// of a load run, in a process of its own (pinned to CPU 0 with -pin) whose
+// stderr goes to stderr. It returns the process, its stdout line by line,
+// and stop, which ends it as SIGTERM does and waits for it.
+func spawnServer(o loadOpts, stderr io.Writer, args ...string) (cmd *exec.Cmd, lines *bufio.Scanner, stop func(), err error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	cmd := exec.Command(exe, "loadgen", "-serve", kind, "-viewers", strconv.Itoa(*o.viewers),
-		"-rate", strconv.FormatFloat(rate, 'f', -1, 64), "-size", strconv.Itoa(size), "-duration", o.duration.String())
+	cmd = exec.Command(exe, append([]string{"loadgen"}, args...)...)
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	start := cmd.Start
 	if o.pin {
 		start = func() error { return startPinned(cmd.Start, 0) }
 	}
 	if err := start(); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	defer func() {
+	stop = func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
-	}()
-	lines := bufio.NewScanner(out)
+	}
+	return cmd, bufio.NewScanner(out), stop, nil
+}
+
+func spawnOne(ctx context.Context, kind string, o loadOpts, rate float64, size int, stdout, stderr io.Writer) (*result, error) {
+	cmd, lines, stop, err := spawnServer(o, stderr, "-serve", kind, "-viewers", strconv.Itoa(*o.viewers),
+		"-rate", strconv.FormatFloat(rate, 'f', -1, 64), "-size", strconv.Itoa(size), "-duration", o.duration.String())
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
 	if !lines.Scan() {
 		return nil, fmt.Errorf("loadgen: %s server did not start", kind)
 	}

@@ -1,20 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -79,28 +76,11 @@ type stormResult struct {
 
 // stormOnce runs one case against a fresh server.
 func stormOnce(ctx context.Context, o loadOpts, history, behind uint64, size int, stderr io.Writer) (*stormResult, error) {
-	exe, err := os.Executable()
+	cmd, lines, stop, err := spawnServer(o, stderr, "-serve", "ours", "-history", strconv.FormatUint(history, 10), "-size", strconv.Itoa(size), "-duration", "1h")
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(exe, "loadgen", "-serve", "ours", "-history", strconv.FormatUint(history, 10), "-size", strconv.Itoa(size), "-duration", "1h")
-	cmd.Stderr = stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	start := cmd.Start
-	if o.pin {
-		start = func() error { return startPinned(cmd.Start, 0) }
-	}
-	if err := start(); err != nil {
-		return nil, err
-	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
-	lines := bufio.NewScanner(out)
+	defer stop()
 	if !lines.Scan() {
 		return nil, fmt.Errorf("loadgen: server did not start")
 	}

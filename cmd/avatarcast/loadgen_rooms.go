@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -194,15 +192,11 @@ func roomsBench(ctx context.Context, o loadOpts, rooms, perRoom int, spawn bool,
 	prefix := *o.room
 	var hooks roomsHooks
 	if spawn {
-		exe, err := os.Executable()
-		if err != nil {
-			return err
-		}
 		abs, err := filepath.Abs(scriptPath)
 		if err != nil {
 			return err
 		}
-		args := []string{"loadgen", "-serve", "rooms", "-rooms", strconv.Itoa(rooms), "-script", abs, "-stagger", stagger.String(),
+		args := []string{"-serve", "rooms", "-rooms", strconv.Itoa(rooms), "-script", abs, "-stagger", stagger.String(),
 			"-voice-rate", strconv.FormatFloat(voiceRate, 'f', -1, 64)}
 		if profileDir != "" {
 			args = append(args, "-pprof", "127.0.0.1:0")
@@ -210,24 +204,11 @@ func roomsBench(ctx context.Context, o loadOpts, rooms, perRoom int, spawn bool,
 		if conns != "" {
 			args = append(args, "-conns", conns)
 		}
-		cmd := exec.Command(exe, args...)
-		cmd.Stderr = stderr
-		out, err := cmd.StdoutPipe()
+		cmd, lines, stop, err := spawnServer(o, stderr, args...)
 		if err != nil {
 			return err
 		}
-		start := cmd.Start
-		if o.pin {
-			start = func() error { return startPinned(cmd.Start, 0) }
-		}
-		if err := start(); err != nil {
-			return err
-		}
-		defer func() {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			_ = cmd.Wait()
-		}()
-		lines := bufio.NewScanner(out)
+		defer stop()
 		var u, pprofURL string
 		for u == "" {
 			if !lines.Scan() {

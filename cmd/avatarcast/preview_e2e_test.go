@@ -3,7 +3,6 @@ package main
 import (
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,7 +11,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/avatarcast/avatarcast/avatar"
-	"github.com/avatarcast/avatarcast/gateway/api"
 )
 
 // TestServePreviewRoom: a merchant's preview room in a real serve (API,
@@ -23,11 +21,8 @@ func TestServePreviewRoom(t *testing.T) {
 	const demoToken = "demo-token-for-preview-0123456789"
 	const acmeToken = "acme-token-for-preview-0123456789"
 	dir := t.TempDir()
-	merchants := filepath.Join(dir, "merchants.yaml")
-	if err := os.WriteFile(merchants, []byte("merchants:\n  - id: acme\n    token_sha256: "+api.HashToken(acmeToken)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s := startServeEnv(t, filepath.Join(dir, "data"), map[string]string{"AVATARCAST_DEMO_TOKEN": demoToken, "AVATARCAST_MERCHANTS": merchants}, io.Discard, "-log-level", "warn")
+	env := twoMerchants(t, dir, demoToken, acmeToken)
+	s := startServeEnv(t, filepath.Join(dir, "data"), env, io.Discard, "-log-level", "warn")
 
 	status, body := apiCall(t, s, demoToken, "POST", "/api/v1/previews?script=demo-live", "", "")
 	if status != 201 {

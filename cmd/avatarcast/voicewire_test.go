@@ -6,14 +6,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"go.uber.org/zap/zaptest"
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
@@ -26,27 +22,9 @@ import (
 // timings, the gateway serves that audio, and its real length is the
 // line's duration.
 func TestServeSpeaksWithTheVoice(t *testing.T) {
-	if err := exec.Command("pkg-config", "--exists", "espeak-ng", "libopusenc").Run(); err != nil {
-		t.Skip("libespeak-ng-dev or libopusenc-dev missing (bash .ci/deps installs them)")
-	}
-	bin := filepath.Join(t.TempDir(), voiceBinary)
-	build := exec.Command(goTool(t), "build", "-tags", "espeak", "-o", bin, "./cmd/avatarcast-voice")
-	build.Dir = repoRoot(t)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the worker: %v\n%s", err, out)
-	}
-	data := t.TempDir()
 	var log syncBuffer
-	s := startServeEnv(t, data, nil, &log, "-voice", bin)
+	s, b := serveWithVoiceWorker(t, &log)
 	defer s.stop()
-	natsURL := waitLog(t, &log, regexp.MustCompile(`embedded NATS started.*"nats": "(nats://[^"]+)"`))
-	waitLog(t, &log, regexp.MustCompile(`voice worker ready`))
-	b, err := bus.Open(context.Background(), bus.Config{URL: natsURL, ReadOnly: true,
-		Auth: bus.Auth{CredsFile: bus.CredsFile(filepath.Join(data, "nats-auth"), bus.RoleAdmin)}}, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
 
 	// The lines said before the worker was ready have no audio; the next
 	// ones are rendered ahead while the one before is spoken.

@@ -78,27 +78,8 @@ func TestWorkerThatKeepsFailingIsGivenUp(t *testing.T) {
 // is served by serve's gateway with a range request; when serve stops,
 // so does the worker.
 func TestServeRunsTheVoiceWorker(t *testing.T) {
-	if err := exec.Command("pkg-config", "--exists", "espeak-ng", "libopusenc").Run(); err != nil {
-		t.Skip("libespeak-ng-dev or libopusenc-dev missing (bash .ci/deps installs them)")
-	}
-	bin := filepath.Join(t.TempDir(), voiceBinary)
-	build := exec.Command(goTool(t), "build", "-tags", "espeak", "-o", bin, "./cmd/avatarcast-voice")
-	build.Dir = repoRoot(t)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the worker: %v\n%s", err, out)
-	}
-	data := t.TempDir()
 	var log syncBuffer
-	s := startServeEnv(t, data, nil, &log, "-voice", bin)
-	natsURL := waitLog(t, &log, regexp.MustCompile(`embedded NATS started.*"nats": "(nats://[^"]+)"`))
-	waitLog(t, &log, regexp.MustCompile(`voice worker ready`))
-
-	b, err := bus.Open(context.Background(), bus.Config{URL: natsURL, ReadOnly: true,
-		Auth: bus.Auth{CredsFile: bus.CredsFile(filepath.Join(data, "nats-auth"), bus.RoleAdmin)}}, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	s, b := serveWithVoiceWorker(t, &log)
 	res, err := b.VoiceClient(0).Render(context.Background(), voice.Request{Text: "这款龙井只要99元。", Lang: "zh-CN"})
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +101,34 @@ func TestServeRunsTheVoiceWorker(t *testing.T) {
 	if !strings.Contains(log.String(), "voice worker stopped") {
 		t.Errorf("the worker did not stop with serve:\n%s", log.String())
 	}
+}
+
+// serveWithVoiceWorker builds the real voice worker (espeak-ng: the test
+// is skipped without its libraries), starts serve with it logging to log,
+// waits until the worker is ready, and opens serve's embedded NATS
+// read-only as the admin, closed when the test ends.
+func serveWithVoiceWorker(t *testing.T, log *syncBuffer) (*server, *bus.Bus) {
+	t.Helper()
+	if err := exec.Command("pkg-config", "--exists", "espeak-ng", "libopusenc").Run(); err != nil {
+		t.Skip("libespeak-ng-dev or libopusenc-dev missing (bash .ci/deps installs them)")
+	}
+	bin := filepath.Join(t.TempDir(), voiceBinary)
+	build := exec.Command(goTool(t), "build", "-tags", "espeak", "-o", bin, "./cmd/avatarcast-voice")
+	build.Dir = repoRoot(t)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the worker: %v\n%s", err, out)
+	}
+	data := t.TempDir()
+	s := startServeEnv(t, data, nil, log, "-voice", bin)
+	natsURL := waitLog(t, log, regexp.MustCompile(`embedded NATS started.*"nats": "(nats://[^"]+)"`))
+	waitLog(t, log, regexp.MustCompile(`voice worker ready`))
+	b, err := bus.Open(context.Background(), bus.Config{URL: natsURL, ReadOnly: true,
+		Auth: bus.Auth{CredsFile: bus.CredsFile(filepath.Join(data, "nats-auth"), bus.RoleAdmin)}}, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return s, b
 }
 
 // waitLog waits until the log matches re and returns its first group.

@@ -18,35 +18,47 @@ import (
 // repository is told from a merchant's token at a glance.
 const bridgeTokenPrefix = "brg_"
 
+// roomBridges reads the bridge settings of one of the merchant's rooms
+// (the path's): the room, the platform buckets, the settings and their
+// revision. Settings left by a deleted room of the same ID are not this
+// room's: it gets empty ones of its merchant. On failure it has answered.
+func (a *API) roomBridges(w http.ResponseWriter, r *http.Request) (rm avatar.Room, p *bus.Platform, rb avatar.RoomBridges, rev uint64, ok bool) {
+	rm, _, ok = a.ownRoom(w, r)
+	if !ok {
+		return rm, nil, avatar.RoomBridges{}, 0, false
+	}
+	p, err := a.platform(r.Context())
+	if err != nil {
+		a.internal(w, r, err)
+		return rm, nil, avatar.RoomBridges{}, 0, false
+	}
+	rb, rev, err = p.Bridges(r.Context(), rm.ID)
+	if err != nil {
+		a.internal(w, r, err)
+		return rm, nil, avatar.RoomBridges{}, 0, false
+	}
+	if rb.Merchant != rm.Merchant {
+		// Left by a deleted room of the same ID: not this room's.
+		rb = avatar.RoomBridges{Merchant: rm.Merchant}
+	}
+	return rm, p, rb, rev, true
+}
+
 // editBridges changes the bridge settings of one of the merchant's rooms
 // with change, retrying when someone else changed them meanwhile. change
 // returns an HTTP status and error code to refuse (0 to store). On
 // failure editBridges has answered; it returns the stored settings.
 func (a *API) editBridges(w http.ResponseWriter, r *http.Request, change func(rm avatar.Room, rb *avatar.RoomBridges) (int, string, string)) (avatar.Room, avatar.RoomBridges, bool) {
 	for range 5 {
-		rm, _, ok := a.ownRoom(w, r)
+		rm, p, rb, rev, ok := a.roomBridges(w, r)
 		if !ok {
 			return rm, avatar.RoomBridges{}, false
-		}
-		p, err := a.platform(r.Context())
-		if err != nil {
-			a.internal(w, r, err)
-			return rm, avatar.RoomBridges{}, false
-		}
-		rb, rev, err := p.Bridges(r.Context(), rm.ID)
-		if err != nil {
-			a.internal(w, r, err)
-			return rm, avatar.RoomBridges{}, false
-		}
-		if rb.Merchant != rm.Merchant {
-			// Left by a deleted room of the same ID: not this room's.
-			rb = avatar.RoomBridges{Merchant: rm.Merchant}
 		}
 		if status, code, msg := change(rm, &rb); status != 0 {
 			a.fail(w, r, status, code, msg)
 			return rm, rb, false
 		}
-		_, err = p.PutBridges(r.Context(), rm.ID, rb, rev)
+		_, err := p.PutBridges(r.Context(), rm.ID, rb, rev)
 		if errors.Is(err, bus.ErrChanged) {
 			continue
 		}
@@ -109,25 +121,13 @@ func (a *API) createBridgeToken(w http.ResponseWriter, r *http.Request) {
 
 // listBridgeTokens lists a room's bridge tokens, without the tokens.
 func (a *API) listBridgeTokens(w http.ResponseWriter, r *http.Request) {
-	rm, _, ok := a.ownRoom(w, r)
+	rm, _, rb, _, ok := a.roomBridges(w, r)
 	if !ok {
 		return
 	}
-	p, err := a.platform(r.Context())
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	rb, _, err := p.Bridges(r.Context(), rm.ID)
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
 	out := []bridgeTokenView{}
-	if rb.Merchant == rm.Merchant {
-		for _, t := range rb.Tokens {
-			out = append(out, bridgeTokenView{ID: t.ID, Name: t.Name, Created: t.Created})
-		}
+	for _, t := range rb.Tokens {
+		out = append(out, bridgeTokenView{ID: t.ID, Name: t.Name, Created: t.Created})
 	}
 	a.writeJSON(w, http.StatusOK, map[string]any{"room": rm.ID, "tokens": out})
 }
@@ -215,22 +215,9 @@ func (a *API) putDouyin(w http.ResponseWriter, r *http.Request) {
 
 // getDouyin says whether one of the merchant's rooms has a Douyin bridge.
 func (a *API) getDouyin(w http.ResponseWriter, r *http.Request) {
-	rm, _, ok := a.ownRoom(w, r)
+	rm, _, rb, _, ok := a.roomBridges(w, r)
 	if !ok {
 		return
-	}
-	p, err := a.platform(r.Context())
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	rb, _, err := p.Bridges(r.Context(), rm.ID)
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	if rb.Merchant != rm.Merchant {
-		rb = avatar.RoomBridges{}
 	}
 	a.writeJSON(w, http.StatusOK, viewDouyin(rm.ID, rb.Douyin))
 }

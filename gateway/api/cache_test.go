@@ -15,10 +15,11 @@ import (
 	"github.com/avatarcast/avatarcast/gateway/api"
 )
 
-// TestOneParsePerVersion runs the API and a real director on one cache of
-// parsed script versions, as serve does: a stored version is parsed once
-// for both, and a changed version once more.
-func TestOneParsePerVersion(t *testing.T) {
+// newSharedEnv runs the API for merchant a, as serve does, on one cache
+// of parsed script versions that the directors of runDirector share, on a
+// bus whose leases last a second.
+func newSharedEnv(t *testing.T) (*env, *script.Cache) {
+	t.Helper()
 	b := bustest.StartConfig(t, bus.Config{LeaseTTL: time.Second})
 	shows := script.NewCache(0)
 	a, err := api.New(api.Config{
@@ -31,7 +32,29 @@ func TestOneParsePerVersion(t *testing.T) {
 	}
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	e := &env{t: t, b: b, srv: srv}
+	return &env{t: t, b: b, srv: srv}, shows
+}
+
+// runDirector runs a real director on e's bus with the script cache shows
+// until the test ends.
+func (e *env) runDirector(shows *script.Cache) {
+	ctx, cancel := context.WithCancel(context.Background())
+	d := director.New(director.Config{ID: "d", LeaseTTL: time.Second, Scripts: shows}, e.b, logger(e.t))
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	e.t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			e.t.Error(err)
+		}
+	})
+}
+
+// TestOneParsePerVersion runs the API and a real director on one cache of
+// parsed script versions, as serve does: a stored version is parsed once
+// for both, and a changed version once more.
+func TestOneParsePerVersion(t *testing.T) {
+	e, shows := newSharedEnv(t)
 
 	v1 := e.want(e.putTea(tokenA), 201, "script").json(t)["version"].(float64)
 	e.want(e.do(tokenA, "POST", "/api/v1/rooms", "application/json",
@@ -49,16 +72,7 @@ func TestOneParsePerVersion(t *testing.T) {
 	}
 
 	// The director plays the room: it asks for version 1 and parses nothing.
-	ctx, cancel := context.WithCancel(context.Background())
-	d := director.New(director.Config{ID: "d", LeaseTTL: time.Second, Scripts: shows}, b, logger(t))
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
+	e.runDirector(shows)
 	st = waitStats(t, shows, "the director asks for version 1", func(s script.CacheStats) bool { return s.Gets > st.Gets })
 	if st.Parses != 1 {
 		t.Errorf("after the director: %+v, want still one parse", st)

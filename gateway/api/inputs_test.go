@@ -378,3 +378,28 @@ func TestInputsMuted(t *testing.T) {
 		t.Errorf("batch for no room: %+v, want refused whole with %s", got, avatar.PlatformCodeNoRoom)
 	}
 }
+
+// TestBridgesLeftByAnotherMerchant: the bridge settings a room of the same
+// ID left (another merchant's, made before that room was deleted and made
+// again) are not the new room's: its merchant lists no tokens and no
+// Douyin bridge, and a token it makes starts a list of its own.
+func TestBridgesLeftByAnotherMerchant(t *testing.T) {
+	e := newEnv(t)
+	liveRoom(t, e.b, "r1", "b")
+	e.want(e.do(tokenB, "POST", "/api/v1/rooms/r1/bridge-tokens", "application/json", []byte(`{"name":"b's bridge"}`)), 201, "b's token")
+	e.want(e.do(tokenB, "PUT", "/api/v1/rooms/r1/bridges/douyin", "application/json", []byte(`{"secret":"`+douyinSecret+`"}`)), 200, "b's douyin")
+	liveRoom(t, e.b, "r1", "a") // r1 is a's now
+	tokens := func() []any {
+		return e.want(e.do(tokenA, "GET", "/api/v1/rooms/r1/bridge-tokens", "", nil), 200, "list").json(t)["tokens"].([]any)
+	}
+	if l := tokens(); len(l) != 0 {
+		t.Errorf("a lists the tokens %v left by b's room, want none", l)
+	}
+	if got := e.want(e.do(tokenA, "GET", "/api/v1/rooms/r1/bridges/douyin", "", nil), 200, "get").json(t); got["configured"] != false {
+		t.Errorf("a's douyin bridge %v, want none (b's was left)", got)
+	}
+	e.want(e.do(tokenA, "POST", "/api/v1/rooms/r1/bridge-tokens", "application/json", []byte(`{"name":"a's bridge"}`)), 201, "a's token")
+	if l := tokens(); len(l) != 1 || l[0].(map[string]any)["name"] != "a's bridge" {
+		t.Errorf("a lists %v, want only its own token", l)
+	}
+}

@@ -118,28 +118,17 @@ func (a *API) putLicence(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, err)
 		return
 	}
-	old, err := ls.Get(ctx, m, id)
-	found := err == nil
-	if err != nil && !errors.Is(err, bus.ErrNotFound) {
-		a.internal(w, r, err)
+	k := a.licenceRecords()
+	old, found, ok := k.existing(w, r, ls, id)
+	if !ok {
 		return
 	}
 	if ps := checkLicenceRequest(id, req, found && !old.RevokedAt.IsZero()); len(ps) > 0 {
 		a.fail(w, r, http.StatusUnprocessableEntity, "invalid_licence", ps[0].Message, ps...)
 		return
 	}
-	if !found {
-		// Every start and every licence check reads all of a merchant's
-		// licences: bound them.
-		all, err := ls.List(ctx, m)
-		if err != nil {
-			a.internal(w, r, err)
-			return
-		}
-		if len(all) >= a.cfg.MaxLicences {
-			a.fail(w, r, http.StatusConflict, "too_many", fmt.Sprintf("you have %d licences, the most one merchant may keep; delete one first", len(all)))
-			return
-		}
+	if !found && !k.roomForOne(w, r, ls) {
+		return
 	}
 	l := avatar.Licence{
 		ID: id, Person: strings.TrimSpace(req.Person), Holder: strings.TrimSpace(req.Holder), Consent: strings.TrimSpace(req.Consent),
@@ -177,12 +166,7 @@ func (a *API) putLicence(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	status := http.StatusOK
-	if !found {
-		status = http.StatusCreated
-		w.Header().Set("Location", "/api/v1/licences/"+id)
-	}
-	a.writeJSON(w, status, ans)
+	k.putDone(w, id, found, ans)
 }
 
 // textProblems returns what is wrong with a text field shown to people:
@@ -255,7 +239,7 @@ func checkLicenceRequest(id string, req licenceRequest, wasRevoked bool) []Probl
 // stopped_rooms, else 204).
 func (a *API) licenceRecords() records[bus.LicenceVersion] {
 	return records[bus.LicenceVersion]{
-		a: a, what: "licence", plural: "licences",
+		a: a, what: "licence", plural: "licences", path: "/api/v1/licences", most: a.cfg.MaxLicences,
 		open: func(ctx context.Context) (versionedStore[bus.LicenceVersion], error) { return a.licences(ctx) },
 		afterDelete: func(w http.ResponseWriter, r *http.Request) bool {
 			stopped, err := a.enforceLicences(r.Context(), merchantOf(r), requestID(r))

@@ -343,11 +343,19 @@ func TestExpiredLicenceStopsRoom(t *testing.T) {
 func TestLicencesBounded(t *testing.T) {
 	e, _ := newEnvConfig(t, logger(t), func(c *api.Config) { c.MaxLicences = 2 })
 	e.want(e.putLicence(tokenA, "l1", wangLicence("", "", "")), 201, "first")
-	e.want(e.putLicence(tokenA, "l2", wangLicence("", "", "")), 201, "second")
-	if r := e.want(e.putLicence(tokenA, "l3", wangLicence("", "", "")), 409, "third"); r.errCode(t) != "too_many" {
+	if r := e.want(e.putLicence(tokenA, "l2", wangLicence("", "", "")), 201, "second"); r.header.Get("Location") != "/api/v1/licences/l2" {
+		t.Errorf("second licence: Location %q, want /api/v1/licences/l2", r.header.Get("Location"))
+	}
+	r := e.want(e.putLicence(tokenA, "l3", wangLicence("", "", "")), 409, "third")
+	if r.errCode(t) != "too_many" {
 		t.Errorf("third licence: code %q, want too_many", r.errCode(t))
 	}
-	e.want(e.putLicence(tokenA, "l2", wangLicence("", "2030-01-01T00:00:00Z", "")), 200, "change the second")
+	if msg, _ := r.json(t)["error"].(map[string]any)["message"].(string); msg != "you have 2 licences, the most one merchant may keep; delete one first" {
+		t.Errorf("third licence: message %q", msg)
+	}
+	if r := e.want(e.putLicence(tokenA, "l2", wangLicence("", "2030-01-01T00:00:00Z", "")), 200, "change the second"); r.header.Get("Location") != "" {
+		t.Errorf("changed licence: Location %q, want none", r.header.Get("Location"))
+	}
 	e.want(e.putLicence(tokenB, "l3", wangLicence("", "", "")), 201, "b's first")
 	e.want(e.do(tokenA, "DELETE", "/api/v1/licences/l1", "", nil), 204, "delete one")
 	e.want(e.putLicence(tokenA, "l3", wangLicence("", "", "")), 201, "third after a deletion")

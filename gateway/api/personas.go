@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"net/http"
 	"regexp"
@@ -111,10 +110,9 @@ func (a *API) putPersona(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, err)
 		return
 	}
-	_, err = ps.Get(ctx, m, id)
-	found := err == nil
-	if err != nil && !errors.Is(err, bus.ErrNotFound) {
-		a.internal(w, r, err)
+	k := a.personaRecords()
+	_, found, ok := k.existing(w, r, ps, id)
+	if !ok {
 		return
 	}
 	if p.ID == "" {
@@ -133,17 +131,8 @@ func (a *API) putPersona(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, http.StatusUnprocessableEntity, "invalid_persona", probs[0].Message, probs...)
 		return
 	}
-	if !found {
-		// Every script upload reads all of a merchant's personas: bound them.
-		all, err := ps.List(ctx, m)
-		if err != nil {
-			a.internal(w, r, err)
-			return
-		}
-		if len(all) >= a.cfg.MaxPersonas {
-			a.fail(w, r, http.StatusConflict, "too_many", fmt.Sprintf("you have %d personas, the most one merchant may keep; delete one first", len(all)))
-			return
-		}
+	if !found && !k.roomForOne(w, r, ps) {
+		return
 	}
 	v, changed, err := ps.Put(ctx, m, p)
 	if err != nil {
@@ -157,12 +146,7 @@ func (a *API) putPersona(w http.ResponseWriter, r *http.Request) {
 		}
 		a.record(r, "persona.put", id, detail)
 	}
-	status := http.StatusOK
-	if !found {
-		status = http.StatusCreated
-		w.Header().Set("Location", "/api/v1/personas/"+id)
-	}
-	a.writeJSON(w, status, v)
+	k.putDone(w, id, found, v)
 }
 
 // checkPersona returns what is wrong with a merchant's persona p, stored
@@ -279,7 +263,7 @@ func (a *API) personaLicenceProblems(ctx context.Context, merchant string, l ava
 // the same ID, if any, or refuses.
 func (a *API) personaRecords() records[bus.PersonaVersion] {
 	return records[bus.PersonaVersion]{
-		a: a, what: "persona", plural: "personas", notFound: " of yours",
+		a: a, what: "persona", plural: "personas", path: "/api/v1/personas", notFound: " of yours", most: a.cfg.MaxPersonas,
 		open: func(ctx context.Context) (versionedStore[bus.PersonaVersion], error) { return a.personaStore(ctx) },
 		listExtra: func(vs []bus.PersonaVersion, answer map[string]any) {
 			seed := []string{}

@@ -3,7 +3,6 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -11,9 +10,6 @@ import (
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
-	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
-	"github.com/avatarcast/avatarcast/avatar/director"
-	"github.com/avatarcast/avatarcast/avatar/script"
 	"github.com/avatarcast/avatarcast/gateway/api"
 )
 
@@ -101,6 +97,30 @@ func TestPersonasPerMerchant(t *testing.T) {
 	if want := []string{"persona.put", "persona.delete", "persona.put", "persona.put"}; !slices.Equal(actions, want) {
 		t.Errorf("a's audit of mei = %v, want %v", actions, want)
 	}
+}
+
+// TestPersonasBounded: a merchant keeps at most MaxPersonas personas; a new
+// one beyond is 409 (changing one it has is not), and another merchant's
+// count is its own. A new one is 201 with its Location, a change 200.
+func TestPersonasBounded(t *testing.T) {
+	e, _ := newEnvConfig(t, logger(t), func(c *api.Config) { c.MaxPersonas = 2 })
+	e.want(e.putPersona(tokenA, "p1", meiPersona("Mei", "")), 201, "first")
+	if r := e.want(e.putPersona(tokenA, "p2", meiPersona("Mei", "")), 201, "second"); r.header.Get("Location") != "/api/v1/personas/p2" {
+		t.Errorf("second persona: Location %q, want /api/v1/personas/p2", r.header.Get("Location"))
+	}
+	r := e.want(e.putPersona(tokenA, "p3", meiPersona("Mei", "")), 409, "third")
+	if r.errCode(t) != "too_many" {
+		t.Errorf("third persona: code %q, want too_many", r.errCode(t))
+	}
+	if msg, _ := r.json(t)["error"].(map[string]any)["message"].(string); msg != "you have 2 personas, the most one merchant may keep; delete one first" {
+		t.Errorf("third persona: message %q", msg)
+	}
+	if r := e.want(e.putPersona(tokenA, "p2", meiPersona("Mei Mei", "")), 200, "change the second"); r.header.Get("Location") != "" {
+		t.Errorf("changed persona: Location %q, want none", r.header.Get("Location"))
+	}
+	e.want(e.putPersona(tokenB, "p3", meiPersona("Mei", "")), 201, "b's first")
+	e.want(e.do(tokenA, "DELETE", "/api/v1/personas/p1", "", nil), 204, "delete one")
+	e.want(e.putPersona(tokenA, "p3", meiPersona("Mei", "")), 201, "third after a deletion")
 }
 
 // auditRecords returns merchant a's audit records of target, newest first.
@@ -269,40 +289,19 @@ func TestMerchantPersonaLicence(t *testing.T) {
 // with a merchant's persona as the room record carries it: the show opens
 // with that persona's spoken disclosure.
 func TestDirectorPlaysMerchantPersona(t *testing.T) {
-	b := bustest.StartConfig(t, bus.Config{LeaseTTL: time.Second})
-	shows := script.NewCache(0)
-	a, err := api.New(api.Config{
-		Merchants: []api.Merchant{{ID: "a", TokenSHA256: api.HashToken(tokenA)}},
-		Personas:  personas,
-		Scripts:   shows,
-	}, b, logger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	e := &env{t: t, b: b, srv: srv}
+	e, shows := newSharedEnv(t)
 
 	e.want(e.putPersona(tokenA, "mei", meiPersona("Mei", "")), 201, "mei")
 	e.want(e.do(tokenA, "PUT", "/api/v1/scripts/tea", "application/yaml", teaBy(t, "mei")), 201, "script by mei")
 	e.want(e.do(tokenA, "POST", "/api/v1/rooms", "application/json", []byte(`{"id":"mei-live","kind":"livestream","script":"tea"}`)), 201, "room")
 	e.want(e.do(tokenA, "POST", "/api/v1/rooms/mei-live/start", "", nil), 200, "start")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	d := director.New(director.Config{ID: "d", LeaseTTL: time.Second, Scripts: shows}, b, logger(t))
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
+	e.runDirector(shows)
 	want := []byte("Hello, I am Mei, an AI presenter.")
 	end := time.Now().Add(20 * time.Second)
 	for {
 		found := false
-		err := b.Replay(ctx, "mei-live", 0, func(ev bus.StoredEvent) error {
+		err := e.b.Replay(context.Background(), "mei-live", 0, func(ev bus.StoredEvent) error {
 			found = found || bytes.Contains(ev.Data, want)
 			return nil
 		})

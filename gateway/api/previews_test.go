@@ -10,6 +10,7 @@ import (
 
 	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/bus"
+	"github.com/avatarcast/avatarcast/avatar/bus/bustest"
 	"github.com/avatarcast/avatarcast/avatar/director"
 	"github.com/avatarcast/avatarcast/gateway/api"
 )
@@ -128,57 +129,39 @@ func TestPreviewRooms(t *testing.T) {
 	}
 	// The director let both go: nothing holds their leases.
 	for _, id := range []avatar.RoomID{stored.Room.ID, draft.Room.ID} {
-		deadline := time.Now().Add(20 * time.Second)
-		for {
+		bustest.WaitFor(t, 20*time.Second, "room "+string(id)+" let go after it was deleted", func() bool {
 			_, held, err := e.b.LeaseHolder(context.Background(), id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !held {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("room %s still leased 20 s after it was deleted", id)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+			return !held
+		})
 	}
 }
 
 // waitEvent waits until room id has an event.
 func waitEvent(t *testing.T, b *bus.Bus, id avatar.RoomID) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	bustest.WaitFor(t, 20*time.Second, "room "+string(id)+" plays something", func() bool {
 		_, ok, err := b.LastEvent(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("room %s played nothing in 20 s", id)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return ok
+	})
 }
 
 // waitGone waits until room id's record is deleted.
 func waitGone(t *testing.T, b *bus.Bus, id avatar.RoomID) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	bustest.WaitFor(t, 20*time.Second, "room "+string(id)+" gone", func() bool {
 		_, _, err := b.RoomRecord(context.Background(), id)
 		if errors.Is(err, bus.ErrNotFound) {
-			return
+			return true
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("room %s still there 20 s after it should have gone", id)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return false
+	})
 }

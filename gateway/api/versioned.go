@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 
@@ -24,8 +25,10 @@ type versionedStore[V any] interface {
 type records[V any] struct {
 	a        *API
 	what     string // "licence": in messages, and the audit action what.delete
-	plural   string // "licences": the list's key in the answer
+	plural   string // "licences": the list's key in the answer, and in messages
+	path     string // "/api/v1/licences": where they are served
 	notFound string // the 404 message after the id: " of yours", or ""
+	most     int    // how many one merchant may keep (PUT of a new one refused beyond)
 	open     func(context.Context) (versionedStore[V], error)
 	// listExtra adds fields to the list's answer (may be nil).
 	listExtra func(vs []V, answer map[string]any)
@@ -125,10 +128,58 @@ func (k records[V]) delete(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// routes registers the four handlers under prefix (/api/v1/licences).
-func (k records[V]) routes(mux *http.ServeMux, prefix string) {
-	mux.HandleFunc("GET "+prefix, k.list)
-	mux.HandleFunc("GET "+prefix+"/{id}", k.byID(getOne[V]))
-	mux.HandleFunc("GET "+prefix+"/{id}/versions", k.byID(allVersions[V]))
-	mux.HandleFunc("DELETE "+prefix+"/{id}", k.delete)
+// routes registers the four handlers under k.path (/api/v1/licences).
+func (k records[V]) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+k.path, k.list)
+	mux.HandleFunc("GET "+k.path+"/{id}", k.byID(getOne[V]))
+	mux.HandleFunc("GET "+k.path+"/{id}/versions", k.byID(allVersions[V]))
+	mux.HandleFunc("DELETE "+k.path+"/{id}", k.delete)
+}
+
+// The kinds' PUT handlers validate and store in their own ways; these are
+// the steps they share, in their order: existing, roomForOne (only when
+// there is no existing record), putDone.
+
+// existing reads the caller's record id that a PUT replaces: found is
+// false when there is none. It answers 500 itself (ok false) when it
+// cannot read it.
+func (k records[V]) existing(w http.ResponseWriter, r *http.Request, s versionedStore[V], id string) (old V, found, ok bool) {
+	old, err := s.Get(r.Context(), merchantOf(r), id)
+	switch {
+	case err == nil:
+		return old, true, true
+	case errors.Is(err, bus.ErrNotFound):
+		return old, false, true
+	default:
+		k.a.internal(w, r, err)
+		return old, false, false
+	}
+}
+
+// roomForOne reports whether the caller may keep one more record: every
+// start, licence check or script upload reads all of a merchant's records
+// of a kind, so a merchant keeps at most k.most. It answers 409 Conflict
+// (or 500 when it cannot count) itself when not.
+func (k records[V]) roomForOne(w http.ResponseWriter, r *http.Request, s versionedStore[V]) bool {
+	all, err := s.List(r.Context(), merchantOf(r))
+	if err != nil {
+		k.a.internal(w, r, err)
+		return false
+	}
+	if len(all) >= k.most {
+		k.a.fail(w, r, http.StatusConflict, "too_many", fmt.Sprintf("you have %d %s, the most one merchant may keep; delete one first", len(all), k.plural))
+		return false
+	}
+	return true
+}
+
+// putDone answers a PUT of record id with body: 201 Created and its
+// Location when there was no such record before, 200 else.
+func (k records[V]) putDone(w http.ResponseWriter, id string, found bool, body any) {
+	status := http.StatusOK
+	if !found {
+		status = http.StatusCreated
+		w.Header().Set("Location", k.path+"/"+id)
+	}
+	k.a.writeJSON(w, status, body)
 }

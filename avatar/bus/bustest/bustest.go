@@ -81,6 +81,25 @@ func startServer(t testing.TB, dir string) *server.Server {
 	return ns
 }
 
+// OpenAs opens another client of b, an embedded server listening on
+// loopback (StartConfig with Listen), as a process of cfg.Role would: at
+// b's URL with that role's credentials from b's auth directory, named
+// after the role unless cfg.Name is set. It fails the test if it cannot,
+// and closes the client when the test ends.
+func OpenAs(t testing.TB, b *bus.Bus, cfg bus.Config) *bus.Bus {
+	t.Helper()
+	cfg.URL, cfg.Auth = b.ClientURL(), bus.Auth{CredsFile: bus.CredsFile(b.AuthDir(), cfg.Role)}
+	if cfg.Name == "" {
+		cfg.Name = string(cfg.Role)
+	}
+	c, err := bus.Open(context.Background(), cfg, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatalf("bustest: open as %s: %v", cfg.Role, err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
 // WaitFor polls cond every 10ms until it holds, and fails the test, saying
 // what it waited for, if it does not within timeout. A timeout bounds the
 // wait for something that must happen; it is not a timed assertion.
