@@ -18,13 +18,13 @@ func TestBlocklistWordBoundaries(t *testing.T) {
 		{"assistant", "assistant"},
 		{"pass the glass, bass", "pass the glass, bass"},
 		{"ass2", "ass2"},
-		{"你是ass吗", "你是***吗"},       // Chinese is no letter of the word
-		{"blow job", "********"},      // a phrase
-		{"blow   job", "**********"},  // spaces in a phrase: any run
-		{"blowjob", "blowjob"},        // not the phrase
-		{"大骗子们", "大**们"},            // Chinese: substring
-		{"干死gm了", "****了"},            // mixed: the Latin end needs a boundary
-		{"干死GMs", "干死GMs"},            // …so a longer word is no match
+		{"你是ass吗", "你是***吗"},         // Chinese is no letter of the word
+		{"blow job", "********"},     // a phrase
+		{"blow   job", "**********"}, // spaces in a phrase: any run
+		{"blowjob", "blowjob"},       // not the phrase
+		{"大骗子们", "大**们"},             // Chinese: substring
+		{"干死gm了", "****了"},           // mixed: the Latin end needs a boundary
+		{"干死GMs", "干死GMs"},           // …so a longer word is no match
 		{"no words at all", "no words at all"},
 	} {
 		if got := b.Mask(tc.in); got != tc.want {
@@ -42,19 +42,19 @@ func TestBlocklistEvasions(t *testing.T) {
 	b := avatar.NewBlocklist([]string{"fuck", "傻逼"})
 	for _, tc := range []struct{ in, want string }{
 		{"FuCk", "****"},
-		{"ｆｕｃｋ you", "**** you"},          // full-width letters
+		{"ｆｕｃｋ you", "**** you"}, // full-width letters
 		{"ＦＵＣＫ！", "****！"},
-		{"f\u200buck", "*****"},             // zero-width space inside
-		{"fu\u00adck", "*****"},             // soft hyphen inside
-		{"傻 逼", "***"},                     // a space between characters
-		{"傻*逼", "***"},                     // a symbol between
-		{"傻.-_逼", "*****"},                 // up to three
-		{"傻....逼", "傻....逼"},               // not more
-		{"傻，逼", "傻，逼"},                     // sentence punctuation stays a boundary
-		{"傻\n逼", "傻\n逼"},                   // so does a new line
-		{"傻\u200b逼", "***"},                // zero-width
-		{"f u c k", "f u c k"},               // spelled out Latin: the guard's business
-		{"FUCKING", "FUCKING"},               // another word (the default list has it)
+		{"f\u200buck", "*****"}, // zero-width space inside
+		{"fu\u00adck", "*****"}, // soft hyphen inside
+		{"傻 逼", "***"},          // a space between characters
+		{"傻*逼", "***"},          // a symbol between
+		{"傻.-_逼", "*****"},      // up to three
+		{"傻....逼", "傻....逼"},    // not more
+		{"傻，逼", "傻，逼"},          // sentence punctuation stays a boundary
+		{"傻\n逼", "傻\n逼"},        // so does a new line
+		{"傻\u200b逼", "***"},     // zero-width
+		{"f u c k", "f u c k"},  // spelled out Latin: the guard's business
+		{"FUCKING", "FUCKING"},  // another word (the default list has it)
 	} {
 		if got := b.Mask(tc.in); got != tc.want {
 			t.Errorf("Mask(%q) = %q, want %q", tc.in, got, tc.want)
