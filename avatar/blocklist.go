@@ -321,6 +321,33 @@ var defaultBlocked = sync.OnceValue(func() []string {
 	return out
 })
 
+var defaultBlockedSet = sync.OnceValues(func() (all, bySound map[string]bool) {
+	all, bySound = map[string]bool{}, map[string]bool{}
+	for _, w := range defaultBlocked() {
+		all[w] = true
+	}
+	ws, err := readWords("blockwords/by-sound.txt")
+	if err != nil {
+		panic(err)
+	}
+	for _, w := range ws {
+		bySound[w] = true
+	}
+	return all, bySound
+})
+
+// BlockedAsWrittenOnly reports whether w is a word of the default list
+// that is matched only as written: the model answers' guard does not look
+// for it by sound or spelled out, since most default words would refuse
+// ordinary sentences so (青色 sounds as 情色, "grapefruit" holds rape). A
+// few strong ones are looked for so too (blockwords/by-sound.txt: 傻逼,
+// 操你妈, fuck…), and so is every word the operator adds.
+func BlockedAsWrittenOnly(w string) bool {
+	all, bySound := defaultBlockedSet()
+	w = fold(strings.TrimSpace(w))
+	return all[w] && !bySound[w]
+}
+
 // DefaultBlockedWords returns the shipped default list of blocked words:
 // profanity, slurs, insults and sexual terms in English and Chinese, folded
 // (lower case). The caller owns the returned slice.

@@ -41,6 +41,21 @@ func TestDefaultBlockedWordsCuration(t *testing.T) {
 		}
 	}
 	defaults := DefaultBlockedWords()
+	bySound, err := readWords("blockwords/by-sound.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range bySound {
+		if !slices.Contains(defaults, w) {
+			t.Errorf("by-sound.txt: %q is not in the default list", w)
+		}
+		if BlockedAsWrittenOnly(w) {
+			t.Errorf("BlockedAsWrittenOnly(%q) = true, want false (by-sound.txt)", w)
+		}
+	}
+	if !BlockedAsWrittenOnly("情色") || !BlockedAsWrittenOnly("RAPE") || BlockedAsWrittenOnly("垃圾") {
+		t.Error("BlockedAsWrittenOnly: want true for default words (情色, RAPE), false for others (垃圾)")
+	}
 	for _, w := range removed {
 		if slices.Contains(defaults, w) {
 			t.Errorf("default list holds removed word %q", w)
