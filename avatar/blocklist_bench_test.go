@@ -16,7 +16,7 @@ var typicalComments = []string{
 }
 
 // BenchmarkBlocklistMask masks typical comments with the shipped default
-// list (about 700 words): the gateway does this for every comment.
+// list (about 640 words): the gateway does this for every comment.
 func BenchmarkBlocklistMask(b *testing.B) {
 	f := avatar.NewBlocklist(avatar.DefaultBlockedWords())
 	b.ReportAllocs()
