@@ -341,7 +341,8 @@ var defaultBlockedSet = sync.OnceValues(func() (all, bySound map[string]bool) {
 // for it by sound or spelled out, since most default words would refuse
 // ordinary sentences so (青色 sounds as 情色, "grapefruit" holds rape). A
 // few strong ones are looked for so too (blockwords/by-sound.txt: 傻逼,
-// 操你妈, fuck…), and so is every word the operator adds.
+// 操你妈, 骗子, fuck…), and so is every word the operator adds that is not
+// a default word.
 func BlockedAsWrittenOnly(w string) bool {
 	all, bySound := defaultBlockedSet()
 	w = fold(strings.TrimSpace(w))

@@ -14,7 +14,7 @@ func TestDefaultListLeavesOrdinarySentences(t *testing.T) {
 	g := guard.New(guard.Config{Blocked: avatar.DefaultBlockedWords()})
 	for _, s := range []string{
 		"这款青色款很受欢迎。", "本单包邮。", "今天来扫货吧。", "这是我们的拣货中心。", "我们见人就推荐。",
-		"这个片子很好看。", "纸张很厚实。", "若只是试用，小样就够了。", "这件衣服很适合你。", "欢迎大家来到直播间。",
+		"纸张很厚实。", "若只是试用，小样就够了。", "这件衣服很适合你。", "欢迎大家来到直播间。",
 		"Grapefruit juice is fresh today.", "This is a great therapist pick.", "The canal always floods.",
 		"Peacock blue is in stock.", "Analysis shows it lasts.", "This hit the shelves today.",
 		"Our cocktail glasses are back.", "It is a bit cheaper today.", "Who reads the label first?",
@@ -34,6 +34,7 @@ func TestDefaultListRefuses(t *testing.T) {
 		{"这是情色内容。", avatar.GuardBlockedWord},
 		{"That is bullshit.", avatar.GuardBlockedWord},
 		{"你个沙比。", avatar.GuardBlockedSound},
+		{"谢谢片子。", avatar.GuardBlockedSound},
 		{"草你吗。", avatar.GuardBlockedSound},
 		{"f u c k this.", avatar.GuardBlockedSound},
 	} {
