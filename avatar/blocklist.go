@@ -23,7 +23,9 @@ import (
 // invisible format characters (zero-width spaces, soft hyphens) inside a
 // word. A word's Latin ends match on word boundaries: a blocked "ass" masks
 // "ass" and "ASS!" but not "class" or "assistant"; a letter or digit
-// next to it continues the word, a Chinese character or a symbol does not.
+// next to it continues the word, a Chinese character or a symbol does not,
+// nor a change from small letter to capital or between letter and digit
+// (SpamKing, fuck123: names are glued so).
 // Chinese, Japanese and Korean characters match anywhere (their text has
 // no spaces between words), and up to three spaces or symbols between two
 // of a word's characters are matched too (傻 逼, 傻*逼), but not sentence
@@ -87,11 +89,12 @@ func (f *Blocklist) Mask(text string) string {
 		return text
 	}
 	var out []byte
-	copied := 0 // text[:copied] is in out
-	for i, prevWord := 0, false; i < len(text); {
-		r, size := utf8.DecodeRuneInString(text[i:])
-		r = foldRune(r)
-		if n := f.match(text[i:], r, prevWord); n > 0 {
+	copied := 0      // text[:copied] is in out
+	prev := rune(-1) // the last visible rune before i, as written
+	for i := 0; i < len(text); {
+		raw, size := utf8.DecodeRuneInString(text[i:])
+		r := foldRune(raw)
+		if n := f.match(text[i:], r, joined(prev, raw)); n > 0 {
 			if out == nil {
 				out = make([]byte, 0, len(text))
 			}
@@ -101,11 +104,11 @@ func (f *Blocklist) Mask(text string) string {
 			}
 			i += n
 			copied = i
-			prevWord = false
+			prev = -1 // a word's end is a boundary
 			continue
 		}
 		if !ignorable(r) {
-			prevWord = isWordRune(r)
+			prev = raw
 		}
 		i += size
 	}
@@ -120,14 +123,15 @@ func (f *Blocklist) Blocks(text string) bool {
 	if f == nil || f.n == 0 {
 		return false
 	}
-	for i, prevWord := 0, false; i < len(text); {
-		r, size := utf8.DecodeRuneInString(text[i:])
-		r = foldRune(r)
-		if f.match(text[i:], r, prevWord) > 0 {
+	prev := rune(-1)
+	for i := 0; i < len(text); {
+		raw, size := utf8.DecodeRuneInString(text[i:])
+		r := foldRune(raw)
+		if f.match(text[i:], r, joined(prev, raw)) > 0 {
 			return true
 		}
 		if !ignorable(r) {
-			prevWord = isWordRune(r)
+			prev = raw
 		}
 		i += size
 	}
@@ -135,9 +139,10 @@ func (f *Blocklist) Blocks(text string) bool {
 }
 
 // match returns the byte length of the longest blocked word at the start
-// of s, or 0. r is s's first rune, folded; prevWord says whether the rune
-// before s is a word rune (so a word starting with one cannot start here).
-func (f *Blocklist) match(s string, r rune, prevWord bool) int {
+// of s, or 0. r is s's first rune, folded; inWord says whether s starts
+// inside a word (so a word whose first rune is a word rune cannot start
+// here).
+func (f *Blocklist) match(s string, r rune, inWord bool) int {
 	var cands []blockWord
 	if r < utf8.RuneSelf {
 		cands = f.ascii[r]
@@ -145,7 +150,7 @@ func (f *Blocklist) match(s string, r rune, prevWord bool) int {
 		cands = f.other[r]
 	}
 	for _, w := range cands {
-		if w.start && prevWord {
+		if w.start && inWord {
 			return 0 // every candidate starts with r, a word rune
 		}
 		if n := w.matchAt(s); n > 0 {
@@ -192,21 +197,43 @@ func (w blockWord) matchAt(s string) int {
 		j += n
 	}
 	if w.end {
-		// The word must end here: the next visible rune is no word rune.
+		// The word must end here: the next visible rune does not continue
+		// the last one's word.
+		last := rune(-1)
+		for k := 0; k < j; {
+			r, n := utf8.DecodeRuneInString(s[k:])
+			if !ignorable(r) {
+				last = r
+			}
+			k += n
+		}
 		for k := j; k < len(s); {
 			r, n := utf8.DecodeRuneInString(s[k:])
-			r = foldRune(r)
 			if ignorable(r) {
 				k += n
 				continue
 			}
-			if isWordRune(r) {
+			if joined(last, r) {
 				return 0
 			}
 			break
 		}
 	}
 	return j
+}
+
+// joined reports whether a and b, as written and next to each other, are
+// of one word: both word runes, and no change from a lower-case to an
+// upper-case letter (SpamKing is Spam King) nor between letter and digit
+// (fuck123, 4u) between them.
+func joined(a, b rune) bool {
+	if a < 0 || !isWordRune(a) || !isWordRune(b) {
+		return false
+	}
+	if unicode.IsDigit(a) != unicode.IsDigit(b) {
+		return false
+	}
+	return !(unicode.IsLower(foldWidth(a)) && unicode.IsUpper(foldWidth(b)))
 }
 
 // skipBetween returns the offset in s after the runes from j that may
@@ -267,9 +294,7 @@ func isCJK(r rune) bool {
 // foldRune folds r's full-width form (ＡＢＣ１２３) to ASCII and its case
 // to lower.
 func foldRune(r rune) rune {
-	if r >= 0xFF01 && r <= 0xFF5E {
-		r -= 0xFF01 - 0x21
-	}
+	r = foldWidth(r)
 	if r < utf8.RuneSelf {
 		if 'A' <= r && r <= 'Z' {
 			r += 'a' - 'A'
@@ -280,6 +305,14 @@ func foldRune(r rune) rune {
 		return r
 	}
 	return unicode.ToLower(r)
+}
+
+// foldWidth folds r's full-width form to ASCII.
+func foldWidth(r rune) rune {
+	if r >= 0xFF01 && r <= 0xFF5E {
+		return r - (0xFF01 - 0x21)
+	}
+	return r
 }
 
 // fold returns s with every rune folded (foldRune).

@@ -6,7 +6,8 @@ import (
 	"github.com/avatarcast/avatarcast/avatar"
 )
 
-// Latin words match whole words; Chinese words match anywhere.
+// Latin words match whole words (a name in CamelCase or with digits is
+// words too); Chinese words match anywhere.
 func TestBlocklistWordBoundaries(t *testing.T) {
 	b := avatar.NewBlocklist([]string{"ass", "blow job", "骗子", "干死GM"})
 	for _, tc := range []struct{ in, want string }{
@@ -17,7 +18,12 @@ func TestBlocklistWordBoundaries(t *testing.T) {
 		{"class", "class"},
 		{"assistant", "assistant"},
 		{"pass the glass, bass", "pass the glass, bass"},
-		{"ass2", "ass2"},
+		{"ass2", "***2"},         // digits after letters start another word
+		{"BigAss", "Big***"},     // so does a capital after a small letter
+		{"Bigass", "Bigass"},     // but not a small letter
+		{"ClassAct", "ClassAct"}, // nor inside a word
+		{"ASSET", "ASSET"},       // nor capitals after capitals
+		{"2ass", "2***"},
 		{"你是ass吗", "你是***吗"},         // Chinese is no letter of the word
 		{"blow job", "********"},     // a phrase
 		{"blow   job", "**********"}, // spaces in a phrase: any run
@@ -132,5 +138,6 @@ var ordinaryTalk = []string{
 	"a tight white shirt", "how to kill weeds", "XXL or XX?", "S&M sizes", "lolita dress",
 	"Dickens novel", "cumulative discount",
 	"Titanic museum", "spicy", "scathing", "homogenised milk", "Shitake mushrooms",
+	"iPhone 15 Pro", "MacBook Air", "PlayStation5", "AirPods", "YouTube", "WeChat", "USB3", "4K HDR",
 	"hello", "Mr. Wang", "assess", "assume", "bassist", "passage", "embarrass",
 }
