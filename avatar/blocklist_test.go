@@ -1,6 +1,7 @@
 package avatar_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/avatarcast/avatarcast/avatar"
@@ -140,4 +141,13 @@ var ordinaryTalk = []string{
 	"Titanic museum", "spicy", "scathing", "homogenised milk", "Shitake mushrooms",
 	"iPhone 15 Pro", "MacBook Air", "PlayStation5", "AirPods", "YouTube", "WeChat", "USB3", "4K HDR",
 	"hello", "Mr. Wang", "assess", "assume", "bassist", "passage", "embarrass",
+}
+
+func ExampleBlocklist() {
+	b := avatar.NewBlocklist(append(avatar.DefaultBlockedWords(), "假货"))
+	fmt.Println(b.Mask("你个傻 逼, this is 假货! ＦＵＣＫ, first class"))
+	fmt.Println(b.Blocks("Cassandra"), b.Blocks("BigAss"))
+	// Output:
+	// 你个***, this is **! ****, first class
+	// false true
 }

@@ -25,8 +25,8 @@ func blocklistFlags(f *flags) blocklistOpts {
 	o := blocklistOpts{file: &wordsFile{}, unblocked: &unblockedWords{}}
 	o.defaults = f.bool("default-blocklist", true, "block the shipped list of English and Chinese profanity, slurs and insults (LDNOOBW, curated; see docs/moderation.md); false: only -blocked-words and -blocked-words-file")
 	o.words = f.string("blocked-words", "", "comma-separated words to block besides the default list: masked with * in viewer comments, questions and display names, and a name holding one is never spoken")
-	f.value("blocked-words-file", o.file, "file of words to block besides the default list, one a line ('#' starts a comment line); read at start")
-	f.value("unblocked-words", o.unblocked, "comma-separated words of the default list not to block")
+	f.value("blocked-words-file", o.file, "`file` of words to block besides the default list, one a line ('#' starts a comment line); read at start")
+	f.value("unblocked-words", o.unblocked, "comma-separated `words` of the default list not to block")
 	return o
 }
 
