@@ -1,6 +1,7 @@
 package avatar_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/avatarcast/avatarcast/avatar"
@@ -46,5 +47,17 @@ func BenchmarkNewBlocklist(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		avatar.NewBlocklist(words)
+	}
+}
+
+// BenchmarkBlocklistHostile masks a comment of the most characters a
+// gateway takes (280) made to cost the most: every other character starts
+// many default words and the gaps between are what a Chinese word may skip.
+func BenchmarkBlocklistHostile(b *testing.B) {
+	f := avatar.NewBlocklist(avatar.DefaultBlockedWords())
+	text := strings.Repeat("你*他 ", 70)
+	b.ReportAllocs()
+	for b.Loop() {
+		f.Mask(text)
 	}
 }

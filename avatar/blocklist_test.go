@@ -3,6 +3,7 @@ package avatar_test
 import (
 	"fmt"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/avatarcast/avatarcast/avatar"
 )
@@ -150,4 +151,22 @@ func ExampleBlocklist() {
 	// Output:
 	// 你个***, this is **! ****, first class
 	// false true
+}
+
+// FuzzBlocklist: any text is masked without a panic, keeps its number of
+// characters, and is changed exactly when Blocks says it holds a word.
+func FuzzBlocklist(f *testing.F) {
+	for _, s := range append(ordinaryTalk, "你个傻 * 逼", "ｆ\u200bｕck123", "BigAss", "\xff\xfe傻逼", "blow \t job", "") {
+		f.Add(s)
+	}
+	b := avatar.NewBlocklist(avatar.DefaultBlockedWords())
+	f.Fuzz(func(t *testing.T, s string) {
+		m := b.Mask(s)
+		if utf8.RuneCountInString(m) != utf8.RuneCountInString(s) {
+			t.Errorf("Mask(%q) = %q: %d characters, want %d", s, m, utf8.RuneCountInString(m), utf8.RuneCountInString(s))
+		}
+		if got := b.Blocks(s); got != (m != s) {
+			t.Errorf("Blocks(%q) = %v, but Mask gives %q", s, got, m)
+		}
+	})
 }
