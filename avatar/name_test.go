@@ -44,8 +44,8 @@ func TestBlocklist(t *testing.T) {
 	if got, want := b.Mask("SPAM from 大骗子!"), "**** from 大**!"; got != want {
 		t.Errorf("Mask = %q, want %q", got, want)
 	}
-	if !b.Blocks("xxspAmxx") || b.Blocks("sp am") {
-		t.Error("Blocks: want substring, case-insensitive matches only")
+	if !b.Blocks("xx spAm!") || b.Blocks("xxspamxx") || b.Blocks("sp am") || !b.Blocks("xx骗子xx") {
+		t.Error("Blocks: want case-insensitive whole Latin words and Chinese substrings only")
 	}
 	var none *avatar.Blocklist
 	if none.Blocks("spam") || none.Mask("spam") != "spam" {

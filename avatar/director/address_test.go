@@ -85,7 +85,7 @@ func TestBlockedNameAndQuestionMasked(t *testing.T) {
 		r := start(t, loadShow(t, "demo-live.yaml"), liveRoom("r", "livestream"), &memSink{})
 		r.p.eng.block = avatar.NewBlocklist([]string{"scam", "骗子"})
 		r.untilSpeech(time.Minute, "greet-hello")
-		r.p.Input(avatar.Input{Viewer: "v1", Type: avatar.MsgQuestion, Data: avatar.MessageData{Text: "how much, SCAM shop?", Name: "Scammer"}})
+		r.p.Input(avatar.Input{Viewer: "v1", Type: avatar.MsgQuestion, Data: avatar.MessageData{Text: "how much, SCAM shop?", Name: "ScamKing"}}) // Latin words match whole words: Scammer is none
 		r.p.Input(avatar.Input{Viewer: "v2", Type: avatar.MsgLike, Data: avatar.MessageData{Name: "大骗子"}})
 		evs := r.until(time.Minute, "reply and thanks", func(evs []avatar.Envelope) bool {
 			return countType(evs, avatar.EventReply) >= 1 && slices.Contains(spokenLines(evs), "thanks")

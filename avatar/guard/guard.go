@@ -27,8 +27,10 @@ const (
 // Config is what a Guard checks beyond its fixed rules. The zero value
 // blocks no words and uses the limits above.
 type Config struct {
-	// Blocked is the moderation blocklist (the -blocked-words the gateway
-	// and director share); its Chinese words are also matched by sound.
+	// Blocked is the moderation blocklist (the list the gateway and
+	// director share); its Chinese words are also matched by sound and its
+	// Latin words spelled out, except the words of the shipped default
+	// list that avatar.BlockedAsWrittenOnly names.
 	Blocked []string
 	// MaxBreathChars, MaxBreathWords and MaxSentenceBytes override the
 	// limits of the same names when above 0.
@@ -58,6 +60,11 @@ func New(cfg Config) *Guard {
 	g := &Guard{cfg: cfg, block: avatar.NewBlocklist(cfg.Blocked)}
 	for _, w := range cfg.Blocked {
 		w = strings.ToLower(strings.TrimSpace(w))
+		if avatar.BlockedAsWrittenOnly(w) {
+			// Most of the shipped list by sound or spelled out would
+			// refuse ordinary sentences (青色 sounds as 情色).
+			continue
+		}
 		if s, ok := soundOf(w); ok {
 			g.sounds = append(g.sounds, s)
 		}

@@ -94,7 +94,10 @@ func TestCheck(t *testing.T) {
 		{"zh blocked zero-width", zh, "你是傻\u200b逼吗？", []string{avatar.GuardBlockedWord}},
 		{"zh blocked full-width pinyin", zh, "你是ｓｈａ　ｂｉ吗？", []string{avatar.GuardBlockedSound}},
 		{"zh blocked homophone", zh, "你是沙比吗？", []string{avatar.GuardBlockedSound}},
-		{"zh blocked spaced", zh, "你是傻 * 逼吗？", []string{avatar.GuardBlockedSound}},
+		// Up to three spaces or symbols between its characters hide no
+		// word from the blocklist itself; more, from the sound pass.
+		{"zh blocked spaced", zh, "你是傻 * 逼吗？", []string{avatar.GuardBlockedWord}},
+		{"zh blocked spaced wide", zh, "你是傻 ** * 逼吗？", []string{avatar.GuardBlockedSound}},
 		{"zh blocked in pinyin", zh, "你是sha bi吗？", []string{avatar.GuardBlockedSound}},
 		{"zh blocked half pinyin", zh, "你是傻bi吗？", []string{avatar.GuardBlockedSound}},
 		{"zh blocked 拉圾", zh, "别买那些拉圾。", []string{avatar.GuardBlockedSound}},

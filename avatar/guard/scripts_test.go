@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/avatarcast/avatarcast/avatar"
 	"github.com/avatarcast/avatarcast/avatar/guard"
 	"github.com/avatarcast/avatarcast/avatar/script"
 )
@@ -13,13 +14,14 @@ import (
 // TestScriptedLinesPass: the demo scripts' own lines, which lint passed,
 // pass the guard too, sentence by sentence, placeholders filled as the
 // director fills them: what the guard refuses in a model's answer it
-// would not refuse in a merchant's script.
+// would not refuse in a merchant's script, with the shipped default
+// blocklist on as serve has it.
 func TestScriptedLinesPass(t *testing.T) {
 	files, _ := filepath.Glob("../../scripts/*.yaml")
 	if len(files) == 0 {
 		t.Fatal("no demo scripts in ../../scripts")
 	}
-	g := guard.New(guard.Config{Blocked: []string{"傻逼", "垃圾", "操你妈", "scam"}})
+	g := guard.New(guard.Config{Blocked: append(avatar.DefaultBlockedWords(), "垃圾", "scam")})
 	for _, file := range files {
 		src, err := os.ReadFile(file)
 		if err != nil {

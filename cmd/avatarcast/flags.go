@@ -72,6 +72,27 @@ func (f *flags) duration(name string, def time.Duration, usage string) *time.Dur
 	return p
 }
 
+func (f *flags) bool(name string, def bool, usage string) *bool {
+	p := f.fs.Bool(name, def, fmt.Sprintf("%s (env %s)", usage, envName(name)))
+	if v := f.getenv(envName(name)); v != "" {
+		if err := f.fs.Set(name, v); err != nil {
+			f.envErr = fmt.Errorf("%s=%q: %w", envName(name), v, err)
+		}
+	}
+	return p
+}
+
+// value is a flag of its own type (v's Set checks it) with an environment
+// twin.
+func (f *flags) value(name string, v flag.Value, usage string) {
+	f.fs.Var(v, name, fmt.Sprintf("%s (env %s)", usage, envName(name)))
+	if s := f.getenv(envName(name)); s != "" {
+		if err := f.fs.Set(name, s); err != nil {
+			f.envErr = fmt.Errorf("%s=%q: %w", envName(name), s, err)
+		}
+	}
+}
+
 type intValue struct{ p *int }
 
 func (v intValue) String() string {

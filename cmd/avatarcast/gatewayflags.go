@@ -12,7 +12,8 @@ import (
 
 // gatewayOpts are the gateway's flags, shared by serve and gateway.
 type gatewayOpts struct {
-	origins, kioskTokens, blockedWords    *string
+	origins, kioskTokens                  *string
+	block                                 blocklistOpts
 	maxPerIP, maxConns, busyPerIP         *int
 	resumeWindow, resumeRate, resumeBurst *int
 	readTimeout, writeTimeout, idle       *time.Duration
@@ -24,7 +25,7 @@ func gatewayFlags(f *flags) gatewayOpts {
 	return gatewayOpts{
 		origins:       f.string("allowed-origins", "", `comma-separated browser origins allowed to open sockets besides the gateway's own ("https://shop.example"; "*" any)`),
 		kioskTokens:   f.string("kiosk-tokens", "", "comma-separated SHA-256 hex hashes of kiosk device tokens; a socket opened with ?token=T whose hash is listed skips the origin check"),
-		blockedWords:  f.string("blocked-words", "", "comma-separated words masked with * in viewer comments, questions and display names (serve: also never spoken in a name)"),
+		block:         blocklistFlags(f),
 		maxPerIP:      f.int("max-conns-per-ip", 256, "open connections of every kind (pages, API, health, sockets) allowed from one address, IPv6 by /64 (negative: no limit)"),
 		maxConns:      f.int("max-conns", 0, "open connections allowed in all; 0: the file limit (RLIMIT_NOFILE) less a tenth, at least 256; negative: no limit"),
 		busyPerIP:     f.int("busy-conns-per-ip", 8, "connections an address may hold and still get another once the last tenth of -max-conns is reached"),
@@ -45,7 +46,7 @@ func (o gatewayOpts) config() gateway.Config {
 	return gateway.Config{
 		AllowedOrigins:   splitList(*o.origins),
 		KioskTokens:      splitList(*o.kioskTokens),
-		BlockedWords:     splitList(*o.blockedWords),
+		BlockedWords:     o.block.blockedWords(),
 		MaxConnsPerIP:    *o.maxPerIP,
 		MaxConns:         *o.maxConns,
 		BusyConnsPerIP:   *o.busyPerIP,

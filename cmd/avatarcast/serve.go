@@ -252,7 +252,7 @@ func runDirector(ctx context.Context, args []string, getenv func(string) string,
 	f := newFlags("director", getenv, stderr)
 	scripts := f.string("scripts", "", "if set, store this directory's show scripts and record a demo room for each (as serve does)")
 	personas := f.string("personas", "./configs/personas.yaml", "personas file")
-	blocked := f.string("blocked-words", "", "comma-separated words a viewer's display name must not hold to be spoken; give the gateways' list")
+	block := blocklistFlags(f) // give the gateways' flags: one list masks and refuses
 	addr := f.string("addr", "", "if set, serve /livez, /readyz and /metrics on this host:port (for probes and Prometheus)")
 	c := commonFlags(f)
 	if err := f.parse(args); err != nil {
@@ -280,13 +280,14 @@ func runDirector(ctx context.Context, args []string, getenv func(string) string,
 	if _, err := publishRooms(ctx, b, rooms, sources, log); err != nil {
 		return errors.Join(err, b.Close())
 	}
-	answers, err := answersClient(getenv, splitList(*blocked), log)
+	blocked := block.blockedWords()
+	answers, err := answersClient(getenv, blocked, log)
 	if err != nil {
 		return errors.Join(err, b.Close())
 	}
 	// Lines are rendered by the voice workers on this NATS, if any (none:
 	// each render fails at once, and lines are spoken without audio).
-	d := director.New(director.Config{BlockedWords: splitList(*blocked), Answers: answers, Voice: b.VoiceClient(5 * time.Second)}, b, log)
+	d := director.New(director.Config{BlockedWords: blocked, Answers: answers, Voice: b.VoiceClient(5 * time.Second)}, b, log)
 	if *addr == "" {
 		return errors.Join(d.Run(ctx), b.Close())
 	}
