@@ -84,6 +84,13 @@ type Engine struct {
 	model     modelState        // unmatched questions: fallback, filler, the model (answers.go)
 	interlude []*script.Line    // museum: narration of the tapped exhibit or option
 	tapFocus  string            // exhibit to focus before the interlude
+	tapTarget string            // the exhibit or option tapped, for the checkpoint
+	// chosen is the interjection being spoken until its speech event is
+	// out: the checkpoint puts it back on the agenda (agenda.go).
+	chosen *chosen
+	// lastCursor is the cursor of the last event emitted: a control
+	// whose change it does not carry gets a checkpoint event.
+	lastCursor string
 	thank     string            // speakable name to thank for likes, "" for a generic thank-you
 	thankDue  bool              // a thank-you for likes is due
 	lastThank time.Time
@@ -248,6 +255,10 @@ type Out struct {
 	// reply speaks, and Voiced whether it has audio: for metrics.
 	Line   string
 	Voiced bool
+	// Before is set on the first event of a spoken line (expression,
+	// gesture, speech or reply): the checkpoint just before the line.
+	// A room handed over at that line stores it instead (Player).
+	Before string
 }
 
 // untilKind is what ends a wait before its deadline.
@@ -324,6 +335,9 @@ func (e *Engine) Update(now time.Time, m Msg) ([]Out, time.Time, error) {
 	case MsgControl:
 		r := e.onControl(&m.Control)
 		if r.OK {
+			// What the merchant is told was taken is stored before the
+			// answer: a director taking the room over goes on with it.
+			e.checkpoint()
 			r.Seq = e.seq
 		}
 		e.out = append(e.out, Out{Kind: OutReply, ID: m.ID, Reply: &r})
@@ -505,7 +519,31 @@ func (e *Engine) then(k afterLine) {
 func (e *Engine) emit(typ avatar.EventType, data any) {
 	e.seq++
 	e.state.Seq = e.seq
-	e.out = append(e.out, Out{Kind: OutEvent, Seq: e.seq, Type: typ, Data: data, Cursor: e.cursorString()})
+	e.lastCursor = e.cursorString()
+	e.out = append(e.out, Out{Kind: OutEvent, Seq: e.seq, Type: typ, Data: data, Cursor: e.lastCursor})
+}
+
+// checkpoint emits a checkpoint event if the cursor has changed since the
+// last event: the change is then stored before anything is answered.
+func (e *Engine) checkpoint() {
+	if e.cursorString() != e.lastCursor {
+		e.emit(avatar.EventCheckpoint, avatar.Checkpoint{})
+	}
+}
+
+// Checkpoint returns the checkpoint event of what the engine holds now,
+// if its cursor changed since the last event (a room handed over while
+// nothing is spoken: questions, likes since then). Call it between
+// Updates, once the engine will not be updated again.
+func (e *Engine) Checkpoint(now time.Time) (Out, bool) {
+	e.now = now
+	if !e.started || e.cursorString() == e.lastCursor {
+		return Out{}, false
+	}
+	e.emit(avatar.EventCheckpoint, avatar.Checkpoint{})
+	o := e.out[len(e.out)-1]
+	e.out = nil
+	return o, true
 }
 
 // emitState is emit followed by a save of the state snapshot it changed.
@@ -514,9 +552,14 @@ func (e *Engine) emitState(typ avatar.EventType, data any) {
 	e.saveState()
 }
 
+// cursorString is the checkpoint: the cursor (encoded once per change)
+// with the agenda (agenda.go) while something waits.
 func (e *Engine) cursorString() string {
 	if e.curStr == "" {
 		e.curStr = e.cur.String()
+	}
+	if q := e.agendaJSON(); q != "" {
+		return e.curStr[:len(e.curStr)-1] + `,"q":` + q + "}"
 	}
 	return e.curStr
 }
