@@ -29,7 +29,7 @@ import (
 // repeats) and maxAddressed the speakable names it keeps: only that many
 // are addressed (addressPrefix).
 const (
-	maxAskers    = 8
+	maxAskers    = 4
 	maxAddressed = 3
 )
 
@@ -72,7 +72,6 @@ type answerAt struct {
 	Question  string   `json:"q"`
 	NotBefore int64    `json:"nb,omitempty"`
 	// Unmatched questions.
-	Key    string   `json:"k,omitempty"`
 	Asked  int64    `json:"at,omitempty"`
 	Source string   `json:"src,omitempty"`
 	Spoken []string `json:"sp,omitempty"`
@@ -170,8 +169,11 @@ func (e *Engine) agendaJSON() string {
 	if a == nil {
 		return ""
 	}
-	b, _ := json.Marshal(a)
-	return string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // a viewer's "<" costs one byte, not six
+	_ = enc.Encode(a)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // agenda collects what waits, the chosen line back in its place; nil if
@@ -260,7 +262,11 @@ func (e *Engine) answerAt(p *pendingAnswer) (answerAt, bool) {
 		x.FAQ = e.prog.Show.FAQ[p.faq].ID
 		return x, true
 	}
-	x.Key, x.Asked, x.Source, x.Spoken, x.Model = p.key, ms(p.asked), p.source, p.spoken, p.model
+	// The key is found again from the (masked) question.
+	x.Asked, x.Source, x.Spoken, x.Model = ms(p.asked), p.source, p.spoken, p.model
+	if x.Source == "" {
+		x.Source = "?" // unmatched: never "" (see pendingFrom)
+	}
 	return x, true
 }
 
@@ -453,13 +459,20 @@ func (e *Engine) restoreAgenda(a *agenda) {
 // blocked words decide what it speaks.
 func (e *Engine) pendingFrom(x *answerAt) *pendingAnswer {
 	p := &pendingAnswer{faq: -1, lang: x.Lang, question: x.Question, notBefore: fromMS(x.NotBefore),
-		key: x.Key, asked: fromMS(x.Asked), source: x.Source, spoken: x.Spoken, model: x.Model}
+		asked: fromMS(x.Asked), source: x.Source, spoken: x.Spoken, model: x.Model}
 	if x.FAQ != "" {
 		if _, p.faq = e.faqByID(x.FAQ); p.faq < 0 {
 			return nil
 		}
-	} else if p.key == "" {
+		p.source = ""
+	} else if p.key = questionKey(x.Question); p.key == "" || x.Source == "" {
 		return nil
+	}
+	if p.source != sourceModel && p.source != sourceFallback {
+		p.source = sourceFallback
+	}
+	if p.faq >= 0 {
+		p.source = ""
 	}
 	if !e.hasLang(p.lang) {
 		p.lang = e.cur.Lang
@@ -472,9 +485,6 @@ func (e *Engine) pendingFrom(x *answerAt) *pendingAnswer {
 		if len(p.names) < maxAddressed && e.speakable(n) {
 			p.names = append(p.names, n)
 		}
-	}
-	if p.faq < 0 && p.source == "" {
-		p.source = sourceFallback
 	}
 	return p
 }

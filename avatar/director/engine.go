@@ -323,6 +323,7 @@ func (e *Engine) Update(now time.Time, m Msg) ([]Out, time.Time, error) {
 		e.silentSteps = 0 // time passed
 	}
 	e.now = now
+	var later *Out // a control's answer, given once what it changed is stored
 	switch m := m.(type) {
 	case MsgRestore:
 		if !e.started {
@@ -334,13 +335,19 @@ func (e *Engine) Update(now time.Time, m Msg) ([]Out, time.Time, error) {
 		e.onInput(&m.Input)
 	case MsgControl:
 		r := e.onControl(&m.Control)
+		o := Out{Kind: OutReply, ID: m.ID, Reply: &r}
 		if r.OK {
-			// What the merchant is told was taken is stored before the
-			// answer: a director taking the room over goes on with it.
-			e.checkpoint()
 			r.Seq = e.seq
 		}
-		e.out = append(e.out, Out{Kind: OutReply, ID: m.ID, Reply: &r})
+		if r.OK && e.cursorString() != e.lastCursor {
+			// What the merchant is told was taken is stored before the
+			// answer, so a director taking the room over goes on with it:
+			// by the events the show goes on with (a typed line placed
+			// now, spoken at once), else by a checkpoint event (run).
+			later = &o
+		} else {
+			e.out = append(e.out, o)
+		}
 	case MsgRoom:
 		prog := m.Program
 		if e.upd != nil && prog == nil {
@@ -357,6 +364,10 @@ func (e *Engine) Update(now time.Time, m Msg) ([]Out, time.Time, error) {
 	}
 	e.expireAsk()
 	e.run()
+	if later != nil {
+		e.checkpoint()
+		e.out = append(e.out, *later)
+	}
 	// A new slice every time: a buffer kept per room would cost more
 	// memory across thousands of idle rooms than the garbage costs.
 	out := e.out
