@@ -91,17 +91,17 @@ type Engine struct {
 	// lastCursor is the cursor of the last event emitted: a control
 	// whose change it does not carry gets a checkpoint event.
 	lastCursor string
-	thank     string            // speakable name to thank for likes, "" for a generic thank-you
-	thankDue  bool              // a thank-you for likes is due
-	lastThank time.Time
-	thanks    thanker // the script's thank-yous for platform viewers (thanks.go)
-	skip      bool
-	relang    bool // the language changed: show the card and exhibit again in it
-	pitch     string
-	saleNow   *script.Sale
-	burst     int // interjections since the last scripted line
-	lastTouch time.Time
-	com       commerce // intents, live price checks, sold-out pitches (commerce.go)
+	thank      string // speakable name to thank for likes, "" for a generic thank-you
+	thankDue   bool   // a thank-you for likes is due
+	lastThank  time.Time
+	thanks     thanker // the script's thank-yous for platform viewers (thanks.go)
+	skip       bool
+	relang     bool // the language changed: show the card and exhibit again in it
+	pitch      string
+	saleNow    *script.Sale
+	burst      int // interjections since the last scripted line
+	lastTouch  time.Time
+	com        commerce // intents, live price checks, sold-out pitches (commerce.go)
 	// silentSteps counts script steps since time last passed (guard.go).
 	silentSteps int
 	// sched is the room's schedule's clock (schedule.go).
