@@ -202,3 +202,142 @@ func TestAgendaSurvivesHandOver(t *testing.T) {
 		})
 	}
 }
+
+// TestAgendaChosenLine: a typed line leaves the checkpoint exactly with
+// its speech event. A director restored from the checkpoint just before
+// the line (Out.Before, what a hand-over stores when it refuses the
+// line's first event) says it; one restored from the speech's own
+// checkpoint does not say it again.
+func TestAgendaChosenLine(t *testing.T) {
+	prog := loadShow(t, "demo-live.yaml")
+	room := liveRoom("r", avatar.KindLivestream)
+	a := newSim(t, prog, room, MsgRestore{})
+	a.untilLine(time.Minute, "greet-hello")
+	if r := a.control(avatar.Control{Type: avatar.CtlSay, Text: typedText}); !r.OK {
+		t.Fatalf("say: %+v", r)
+	}
+	evs := a.until(time.Minute, "the typed line", func(evs []timedOut) bool {
+		return slices.ContainsFunc(evs, func(e timedOut) bool { sp, ok := speechOf(e.Out); return ok && sp.Text == typedText })
+	})
+	sp := evs[len(evs)-1]
+	if sp.Before == "" || !strings.Contains(sp.Before, typedText) || strings.Contains(sp.Cursor, typedText) {
+		t.Fatalf("typed line's speech: before %s, cursor %s; want the line in the first only", sp.Before, sp.Cursor)
+	}
+	var st avatar.State
+	for _, o := range a.outsOf(OutState) {
+		if o.State.Seq < sp.Seq {
+			st = *o.State
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		cursor string
+		want   int
+	}{
+		{"handed over before the line", sp.Before, 1},
+		{"after the line", sp.Cursor, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newSim(t, prog, room, MsgRestore{Seq: sp.Seq, Cursor: tc.cursor, State: st, Found: true})
+			b.advance(30 * time.Second)
+			n := 0
+			for _, e := range b.events() {
+				if s, ok := speechOf(e.Out); ok && s.Text == typedText {
+					n++
+				}
+			}
+			if n != tc.want {
+				t.Errorf("successor said the typed line %d times, want %d: %s", n, tc.want, outSummary(b.events()))
+			}
+		})
+	}
+}
+
+// TestAgendaBounded: hostile viewers flood a room with long questions,
+// repeats under new names and ids, likes and gifts, and the merchant
+// fills the typed-line queue. What waits stays within its bounds, and so
+// does the checkpoint every event carries.
+func TestAgendaBounded(t *testing.T) {
+	prog := loadShow(t, "demo-live.yaml")
+	s := newSim(t, prog, liveRoom("r", avatar.KindLivestream), MsgRestore{})
+	s.untilLine(time.Minute, "greet-hello")
+	long := strings.Repeat("这<茶>", 280/4) // 280 runes, as the gateway allows
+	for i := range 2000 {
+		name := fmt.Sprintf("观众%c%c", 'A'+rune(i%26), 'a'+rune(i/26%26))
+		text := fmt.Sprintf("%s%d?", long[:len(long)-8], i) // unmatched, each different
+		if i%2 == 0 {
+			text = long + " how much"
+		}
+		s.send(MsgInput{Input: avatar.Input{Viewer: fmt.Sprintf("viewer-%0128d", i), Type: avatar.MsgQuestion, Data: avatar.MessageData{Name: name, Text: text}}})
+		s.send(MsgInput{Input: avatar.Input{Viewer: "v", Type: avatar.MsgLike, Data: avatar.MessageData{Name: name}}})
+		s.send(MsgInput{Input: avatar.Input{Viewer: "v", Platform: "douyin", Type: avatar.MsgGift,
+			Data: avatar.MessageData{Name: name, Gift: &avatar.Gift{Name: fmt.Sprintf("礼物%d", i), Count: 1, Value: int64(i)}}}})
+	}
+	for range maxSays {
+		if r := s.control(avatar.Control{Type: avatar.CtlSay, Text: strings.Repeat("好", avatar.MaxSayBytes/3), Placement: avatar.PlaceQueue}); !r.OK {
+			t.Fatalf("say: %+v", r)
+		}
+	}
+	if len(s.e.answers) > MaxAnswers {
+		t.Errorf("%d answers wait, want at most %d", len(s.e.answers), MaxAnswers)
+	}
+	for _, a := range s.e.answers {
+		if len(a.viewers) > maxAskers || len(a.names) > maxAddressed {
+			t.Errorf("an answer keeps %d viewers and %d names, want at most %d and %d", len(a.viewers), len(a.names), maxAskers, maxAddressed)
+		}
+	}
+	c := s.e.cursorString()
+	// 8 typed lines of 500 bytes, 8 answers of a 280-rune question with
+	// 4 ids of 135 bytes and 3 names, the thank-yous' 8 names and 3 gifts.
+	const bound = 20 << 10
+	if len(c) > bound {
+		t.Errorf("checkpoint of %d bytes, want at most %d", len(c), bound)
+	}
+	t.Logf("checkpoint with everything full: %d bytes", len(c))
+	if _, err := parseCursor(c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAgendaModelAskedAgain: the question the model was asked when the
+// last director went is asked again by the next one (the answer went to
+// the last), or answered by the fallback where the model is off.
+func TestAgendaModelAskedAgain(t *testing.T) {
+	prog := loadShow(t, "demo-live.yaml")
+	room := liveRoom("r", avatar.KindLivestream)
+	a := newSim(t, prog, room, MsgRestore{})
+	a.e.model.on = true
+	a.untilLine(time.Minute, "greet-hello")
+	a.send(MsgInput{Input: avatar.Input{Viewer: "v1", Type: avatar.MsgQuestion, Data: avatar.MessageData{Name: "Amy", Text: "is it organic?"}}})
+	if len(a.outsOf(OutAsk)) != 1 {
+		t.Fatalf("asks: %d, want 1", len(a.outsOf(OutAsk)))
+	}
+	cur := a.e.cursorString()
+	if !strings.Contains(cur, `"ask":{`) {
+		t.Fatalf("checkpoint %s: no question in flight", cur)
+	}
+	for _, on := range []bool{true, false} {
+		t.Run(fmt.Sprintf("model=%v", on), func(t *testing.T) {
+			b := &sim{t: t, e: NewEngine(room, prog, nil), now: a.now}
+			b.e.model.on = on
+			b.send(MsgRestore{Seq: a.e.seq, Cursor: cur})
+			asks := b.outsOf(OutAsk)
+			if on {
+				if len(asks) != 1 || asks[0].Ask.Question.Text != "is it organic?" {
+					t.Fatalf("asks after the takeover: %v, want the question asked again", asks)
+				}
+				return
+			}
+			if len(asks) != 0 {
+				t.Fatalf("asked the model %d times with the model off", len(asks))
+			}
+			evs := b.until(time.Minute, "the fallback answer", func(evs []timedOut) bool {
+				return slices.ContainsFunc(evs, func(e timedOut) bool { return e.Type == avatar.EventReply })
+			})
+			r := evs[len(evs)-1].Data.(avatar.Reply)
+			if r.Source != avatar.ReplySourceFallback || r.Question != "is it organic?" || r.Name != "Amy" {
+				t.Errorf("reply %+v, want the fallback to Amy's question", r)
+			}
+		})
+	}
+}
