@@ -181,8 +181,8 @@ func (e *Engine) agendaJSON() string {
 func (e *Engine) agenda() *agenda {
 	c := e.chosen
 	if c == nil && len(e.says) == 0 && len(e.queued) == 0 && len(e.soldOut) == 0 && len(e.answers) == 0 &&
-		e.model.inflight == nil && len(e.answered) == 0 && len(e.interlude) == 0 && e.tapFocus == "" &&
-		!e.thankDue && e.lastThank.IsZero() && !e.thanksWait() && !e.skip && e.pitch == "" && e.saleNow == nil &&
+		e.model.inflight == nil && !e.answeredLately() && len(e.interlude) == 0 && e.tapFocus == "" &&
+		!e.thankDue && !e.likeCooling() && !e.thanksWait() && !e.skip && e.pitch == "" && e.saleNow == nil &&
 		!e.relang && !e.disclose && e.burst == 0 {
 		return nil
 	}
@@ -234,7 +234,7 @@ func (e *Engine) agenda() *agenda {
 		}
 		a.Tap = &tapAt{Target: e.tapTarget, Left: n, Focus: e.tapFocus}
 	}
-	if e.thankDue || !e.lastThank.IsZero() && e.now.Sub(e.lastThank) < ThankEvery {
+	if e.thankDue || e.likeCooling() {
 		a.Like = &likeAt{Due: e.thankDue, Name: e.thank, Last: ms(e.lastThank)}
 	}
 	if c != nil && c.like != nil {
@@ -248,6 +248,23 @@ func (e *Engine) agenda() *agenda {
 		a.Disclose = true
 	}
 	return a
+}
+
+// answeredLately reports whether an FAQ entry was answered within
+// AnswerCooldown (the map keeps older ones; it is as small as the FAQ).
+func (e *Engine) answeredLately() bool {
+	for _, t := range e.answered {
+		if e.now.Sub(t) < AnswerCooldown {
+			return true
+		}
+	}
+	return false
+}
+
+// likeCooling reports whether the built-in thank-you for likes was said
+// within ThankEvery.
+func (e *Engine) likeCooling() bool {
+	return !e.lastThank.IsZero() && e.now.Sub(e.lastThank) < ThankEvery
 }
 
 // answerAt is p as the checkpoint keeps it; false if its FAQ entry is

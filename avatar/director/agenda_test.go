@@ -341,3 +341,47 @@ func TestAgendaModelAskedAgain(t *testing.T) {
 		})
 	}
 }
+
+// TestAgendaEmptyAddsNothing: once what waited is said and its cooldowns
+// are over, the checkpoint is the cursor alone again.
+func TestAgendaEmptyAddsNothing(t *testing.T) {
+	s := newSim(t, loadShow(t, "demo-live.yaml"), liveRoom("r", avatar.KindLivestream), MsgRestore{})
+	s.untilLine(time.Minute, "greet-hello")
+	s.send(MsgInput{Input: avatar.Input{Viewer: "v1", Type: avatar.MsgQuestion, Data: avatar.MessageData{Text: "how much?"}}})
+	s.send(MsgInput{Input: avatar.Input{Viewer: "v1", Type: avatar.MsgLike}})
+	if c := s.e.cursorString(); !strings.Contains(c, `"q":`) {
+		t.Fatalf("checkpoint %s: nothing waits", c)
+	}
+	s.advance(2 * time.Minute)
+	if c := s.e.cursorString(); strings.Contains(c, `"q":`) {
+		t.Errorf("checkpoint %s long after: want no agenda", c)
+	}
+}
+
+// BenchmarkCheckpoint is the cost of an event's checkpoint with nothing
+// waiting (most events) and with a busy room's agenda (a typed line,
+// three answers, likes to thank).
+func BenchmarkCheckpoint(b *testing.B) {
+	prog := loadShow(b, "demo-live.yaml")
+	for _, busy := range []bool{false, true} {
+		b.Run(fmt.Sprintf("busy=%v", busy), func(b *testing.B) {
+			e := NewEngine(liveRoom("r", avatar.KindLivestream), prog, nil)
+			now := t0
+			_, _, _ = e.Update(now, MsgRestore{})
+			if busy {
+				for i, q := range []string{"how much is it?", "do you ship to Shanghai?", "is it organic?"} {
+					_, _, _ = e.Update(now, MsgInput{Input: avatar.Input{Viewer: fmt.Sprint("v", i), Type: avatar.MsgQuestion, Data: avatar.MessageData{Name: "Amy", Text: q}}})
+				}
+				_, _, _ = e.Update(now, MsgInput{Input: avatar.Input{Viewer: "v9", Type: avatar.MsgLike, Data: avatar.MessageData{Name: "Bob"}}})
+				_, _, _ = e.Update(now, MsgControl{ID: 1, Control: avatar.Control{Type: avatar.CtlSay, Text: typedText, Placement: avatar.PlaceQueue}})
+			}
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				e.curStr = "" // as after a step: the position is encoded again
+				n = len(e.cursorString())
+			}
+			b.ReportMetric(float64(n), "bytes")
+		})
+	}
+}
