@@ -385,3 +385,42 @@ func BenchmarkCheckpoint(b *testing.B) {
 		})
 	}
 }
+
+// TestAgendaDisclosureTakenOver: a director that dies between show.start
+// and the spoken disclosure leaves it in the checkpoint; the next speaks
+// it first, once (it used to be lost: a show without its disclosure).
+func TestAgendaDisclosureTakenOver(t *testing.T) {
+	prog := loadShow(t, "demo-live.yaml")
+	room := liveRoom("r", avatar.KindLivestream)
+	room.Persona = avatar.Persona{ID: "xiaoya", SpokenDisclosure: map[string]string{"zh-CN": "大家好，我是AI虚拟主播小雅。"}}
+	a := newSim(t, prog, room, MsgRestore{})
+	evs := a.events()
+	if len(evs) < 2 || evs[0].Type != avatar.EventShowStart {
+		t.Fatalf("first events: %s", outSummary(evs))
+	}
+	start := evs[0]
+	var st avatar.State
+	for _, o := range a.outsOf(OutState) {
+		if o.State.Seq == start.Seq {
+			st = *o.State
+		}
+	}
+	b := newSim(t, prog, room, MsgRestore{Seq: start.Seq, Cursor: start.Cursor, State: st, Found: true})
+	b.advance(20 * time.Second)
+	lines := outLines(b.events())
+	if len(lines) < 2 || lines[0] != avatar.DisclosureLineID || slices.Contains(lines[1:], avatar.DisclosureLineID) {
+		t.Errorf("successor's lines %v, want the disclosure first, once", lines)
+	}
+	// From the disclosure's own checkpoint, it is not said again.
+	var after timedOut
+	for _, e := range a.events() {
+		if s, ok := speechOf(e.Out); ok && s.LineID == avatar.DisclosureLineID {
+			after = e
+		}
+	}
+	c := newSim(t, prog, room, MsgRestore{Seq: after.Seq, Cursor: after.Cursor, State: st, Found: true})
+	c.advance(20 * time.Second)
+	if slices.Contains(outLines(c.events()), avatar.DisclosureLineID) {
+		t.Errorf("disclosure said again after it was out: %v", outLines(c.events()))
+	}
+}
