@@ -39,6 +39,11 @@ const (
 	EventPong        EventType = "pong"    // Pong: answer to a viewer's ping
 	EventCartOK      EventType = "cart.ok" // CartOK: to one viewer, its add-to-cart intent was counted
 	EventStock       EventType = "stock"   // StockLevel: a product's live stock changed
+	// EventCheckpoint carries nothing for viewers (pages ignore it): it is
+	// the director's checkpoint (its cursor header), written before a
+	// merchant's control is answered when no other event carries the
+	// change, and when a room is handed to another director.
+	EventCheckpoint EventType = "checkpoint" // Checkpoint
 )
 
 // Envelope is one event as it travels and as viewers receive it. Seq counts
@@ -351,6 +356,10 @@ type StockLevel struct {
 	Stock int    `json:"stock"`
 }
 
+// Checkpoint is the payload of a checkpoint event: empty. What the event
+// saves is in its cursor header (HeaderCursor), the director's own.
+type Checkpoint struct{}
+
 // Coupon is a coupon handed out to viewers.
 type Coupon struct {
 	ID       string `json:"id"`
@@ -487,6 +496,8 @@ func NewPayload(t EventType) any {
 		return new(CartOK)
 	case EventStock:
 		return new(StockLevel)
+	case EventCheckpoint:
+		return new(Checkpoint)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package director
 
 import (
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -241,6 +242,9 @@ func (e *Engine) speakAnswer(a *pendingAnswer) {
 	name := ""
 	if len(a.names) > 0 {
 		name = a.names[0]
+	}
+	if e.answered == nil {
+		e.answered = map[int]time.Time{} // an answer taken over has no map yet
 	}
 	e.answered[a.faq] = e.now
 	e.speak(spoken{

@@ -2,6 +2,7 @@ package director
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -145,15 +146,19 @@ func (e *Engine) unmatched(in *avatar.Input) {
 	e.queueAnswer(a)
 }
 
-// merge adds viewer (and speakable name) to those a answers.
+// merge adds viewer (and speakable name) to those a answers. It keeps
+// at most maxAskers viewers and maxAddressed names (only that many are
+// addressed), so a crowd asking the same thing costs nothing more.
 func (a *pendingAnswer) merge(viewer, name string) {
 	for _, v := range a.viewers {
 		if v == viewer {
 			return
 		}
 	}
-	a.viewers = append(a.viewers, viewer)
-	if name != "" {
+	if len(a.viewers) < maxAskers {
+		a.viewers = append(a.viewers, viewer)
+	}
+	if name != "" && len(a.names) < maxAddressed && !slices.Contains(a.names, name) {
 		a.names = append(a.names, name)
 	}
 }
@@ -334,6 +339,7 @@ func (e *Engine) interjectAnswer() bool {
 			continue
 		}
 		e.answers = append(e.answers[:i:i], e.answers[i+1:]...)
+		e.choose(chosen{answer: a})
 		e.burst++
 		if a.faq >= 0 {
 			e.speakAnswer(a)

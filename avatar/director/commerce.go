@@ -162,8 +162,8 @@ func (e *Engine) applyOrder(c *avatar.Control) avatar.ControlReply {
 	if s := e.sale; s != nil && s.ev.SKU == c.SKU {
 		if s.ev.Stock == 0 {
 			// The sale's units are gone, not the product: end it, say so.
+			e.announceSoldOut(saleSoldOut + c.SKU) // in sale.end's checkpoint
 			e.endSale(avatar.SaleEndSoldOut)
-			e.announceSoldOut(saleSoldOut + c.SKU)
 		} else if s.dirty {
 			e.publishSale()
 		}
@@ -182,6 +182,9 @@ func (e *Engine) setLiveStock(sku string, n int) {
 		e.com.restocked = true
 	}
 	e.setStock(sku, n)
+	if n == 0 {
+		e.announceSoldOut(sku) // in the stock event's checkpoint
+	}
 	e.emit(avatar.EventStock, avatar.StockLevel{SKU: sku, Stock: n})
 	e.stockChanged(sku, true)
 }

@@ -34,6 +34,10 @@ type cursor struct {
 	// Line is the line being spoken while some of its cues have not fired;
 	// a director taking the room over fires them (Player.resumeLine).
 	Line *lineCues `json:"line,omitempty"`
+
+	// Q is what waits for a line boundary (agenda.go); read from a
+	// stored cursor only: the engine adds it to each event's cursor.
+	Q *agenda `json:"q,omitempty"`
 }
 
 // lineCues is what is left of a spoken line: when it ends (without the

@@ -502,6 +502,15 @@ func (d *Director) play(ctx context.Context, rr *roomRun, lease bus.Lease, held 
 		log.Info("room handed over at a line boundary")
 	default:
 	}
+	if !lost && (handed || err == nil) {
+		// What waited in this director (typed lines, answers, thanks…)
+		// goes with the room (agenda.go).
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		if cerr := p.FinalCheckpoint(cctx); cerr != nil {
+			log.Warn("last checkpoint not stored; what waited since the last event is lost", zap.Error(cerr))
+		}
+		cancel()
+	}
 	d.logOwned("room " + string(rr.id) + " let go")
 	switch {
 	case errors.Is(err, bus.ErrFenced):

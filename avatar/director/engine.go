@@ -84,17 +84,24 @@ type Engine struct {
 	model     modelState        // unmatched questions: fallback, filler, the model (answers.go)
 	interlude []*script.Line    // museum: narration of the tapped exhibit or option
 	tapFocus  string            // exhibit to focus before the interlude
-	thank     string            // speakable name to thank for likes, "" for a generic thank-you
-	thankDue  bool              // a thank-you for likes is due
-	lastThank time.Time
-	thanks    thanker // the script's thank-yous for platform viewers (thanks.go)
-	skip      bool
-	relang    bool // the language changed: show the card and exhibit again in it
-	pitch     string
-	saleNow   *script.Sale
-	burst     int // interjections since the last scripted line
-	lastTouch time.Time
-	com       commerce // intents, live price checks, sold-out pitches (commerce.go)
+	tapTarget string            // the exhibit or option tapped, for the checkpoint
+	// chosen is the interjection being spoken until its speech event is
+	// out: the checkpoint puts it back on the agenda (agenda.go).
+	chosen *chosen
+	// lastCursor is the cursor of the last event emitted: a control
+	// whose change it does not carry gets a checkpoint event.
+	lastCursor string
+	thank      string // speakable name to thank for likes, "" for a generic thank-you
+	thankDue   bool   // a thank-you for likes is due
+	lastThank  time.Time
+	thanks     thanker // the script's thank-yous for platform viewers (thanks.go)
+	skip       bool
+	relang     bool // the language changed: show the card and exhibit again in it
+	pitch      string
+	saleNow    *script.Sale
+	burst      int // interjections since the last scripted line
+	lastTouch  time.Time
+	com        commerce // intents, live price checks, sold-out pitches (commerce.go)
 	// silentSteps counts script steps since time last passed (guard.go).
 	silentSteps int
 	// sched is the room's schedule's clock (schedule.go).
@@ -248,6 +255,10 @@ type Out struct {
 	// reply speaks, and Voiced whether it has audio: for metrics.
 	Line   string
 	Voiced bool
+	// Before is set on the first event of a spoken line (expression,
+	// gesture, speech or reply): the checkpoint just before the line.
+	// A room handed over at that line stores it instead (Player).
+	Before string
 }
 
 // untilKind is what ends a wait before its deadline.
@@ -312,6 +323,7 @@ func (e *Engine) Update(now time.Time, m Msg) ([]Out, time.Time, error) {
 		e.silentSteps = 0 // time passed
 	}
 	e.now = now
+	var later *Out // a control's answer, given once what it changed is stored
 	switch m := m.(type) {
 	case MsgRestore:
 		if !e.started {
@@ -323,10 +335,19 @@ func (e *Engine) Update(now time.Time, m Msg) ([]Out, time.Time, error) {
 		e.onInput(&m.Input)
 	case MsgControl:
 		r := e.onControl(&m.Control)
+		o := Out{Kind: OutReply, ID: m.ID, Reply: &r}
 		if r.OK {
 			r.Seq = e.seq
 		}
-		e.out = append(e.out, Out{Kind: OutReply, ID: m.ID, Reply: &r})
+		if r.OK && e.cursorString() != e.lastCursor {
+			// What the merchant is told was taken is stored before the
+			// answer, so a director taking the room over goes on with it:
+			// by the events the show goes on with (a typed line placed
+			// now, spoken at once), else by a checkpoint event (run).
+			later = &o
+		} else {
+			e.out = append(e.out, o)
+		}
 	case MsgRoom:
 		prog := m.Program
 		if e.upd != nil && prog == nil {
@@ -343,6 +364,10 @@ func (e *Engine) Update(now time.Time, m Msg) ([]Out, time.Time, error) {
 	}
 	e.expireAsk()
 	e.run()
+	if later != nil {
+		e.checkpoint()
+		e.out = append(e.out, *later)
+	}
 	// A new slice every time: a buffer kept per room would cost more
 	// memory across thousands of idle rooms than the garbage costs.
 	out := e.out
@@ -505,7 +530,31 @@ func (e *Engine) then(k afterLine) {
 func (e *Engine) emit(typ avatar.EventType, data any) {
 	e.seq++
 	e.state.Seq = e.seq
-	e.out = append(e.out, Out{Kind: OutEvent, Seq: e.seq, Type: typ, Data: data, Cursor: e.cursorString()})
+	e.lastCursor = e.cursorString()
+	e.out = append(e.out, Out{Kind: OutEvent, Seq: e.seq, Type: typ, Data: data, Cursor: e.lastCursor})
+}
+
+// checkpoint emits a checkpoint event if the cursor has changed since the
+// last event: the change is then stored before anything is answered.
+func (e *Engine) checkpoint() {
+	if e.cursorString() != e.lastCursor {
+		e.emit(avatar.EventCheckpoint, avatar.Checkpoint{})
+	}
+}
+
+// Checkpoint returns the checkpoint event of what the engine holds now,
+// if its cursor changed since the last event (a room handed over while
+// nothing is spoken: questions, likes since then). Call it between
+// Updates, once the engine will not be updated again.
+func (e *Engine) Checkpoint(now time.Time) (Out, bool) {
+	e.now = now
+	if !e.started || e.cursorString() == e.lastCursor {
+		return Out{}, false
+	}
+	e.emit(avatar.EventCheckpoint, avatar.Checkpoint{})
+	o := e.out[len(e.out)-1]
+	e.out = nil
+	return o, true
 }
 
 // emitState is emit followed by a save of the state snapshot it changed.
@@ -514,9 +563,14 @@ func (e *Engine) emitState(typ avatar.EventType, data any) {
 	e.saveState()
 }
 
+// cursorString is the checkpoint: the cursor (encoded once per change)
+// with the agenda (agenda.go) while something waits.
 func (e *Engine) cursorString() string {
 	if e.curStr == "" {
 		e.curStr = e.cur.String()
+	}
+	if q := e.agendaJSON(); q != "" {
+		return e.curStr[:len(e.curStr)-1] + `,"q":` + q + "}"
 	}
 	return e.curStr
 }

@@ -373,8 +373,14 @@ func TestEngine(t *testing.T) {
 			if !r.OK || r.Seq != seq {
 				t.Fatalf("say: %+v, want ok at seq %d (nothing published yet)", r, seq)
 			}
+			// Before the answer, a checkpoint event stores the line taken
+			// (agenda.go): no event would carry it until the boundary.
+			evs = s.events()
+			if ck := evs[len(evs)-1]; ck.Type != avatar.EventCheckpoint || ck.Seq != seq+1 || !strings.Contains(ck.Cursor, `"say":[{"text":"Welcome, everyone!"}]`) {
+				t.Fatalf("after the say: %s %d cursor %s, want a checkpoint at %d holding the line", ck.Type, ck.Seq, ck.Cursor, seq+1)
+			}
 			evs = s.untilLine(time.Minute, "greet-ask")
-			if lines := outLines(eventsAfter(evs, "greet-hello")); len(lines) != 2 || lines[0] != "say-"+strconv.FormatUint(seq+1, 10) {
+			if lines := outLines(eventsAfter(evs, "greet-hello")); len(lines) != 2 || lines[0] != "say-"+strconv.FormatUint(seq+2, 10) {
 				t.Errorf("after greet-hello: %v, want the typed line, then greet-ask", lines)
 			}
 			// The contract's rules (avatar.Control.Check), as the API has them.

@@ -84,6 +84,12 @@ func (s *handoverSink) Publish(ctx context.Context, r avatar.RoomID, seq uint64,
 	return token, nil
 }
 
+// publishFinal publishes the room's last checkpoint (Player.FinalCheckpoint)
+// through the sink it wraps, even once closed: it is no line.
+func (s *handoverSink) publishFinal(ctx context.Context, r avatar.RoomID, seq uint64, raw []byte, cursor string, expect uint64) (uint64, error) {
+	return s.Sink.Publish(ctx, r, seq, raw, cursor, expect)
+}
+
 // Audit implements Auditor if the sink it wraps does (else it records
 // nothing, as the player does with a sink that is no Auditor).
 func (s *handoverSink) Audit(ctx context.Context, room avatar.Room, action string, detail any) error {

@@ -43,15 +43,7 @@ func (e *Engine) onInput(in *avatar.Input) {
 func (e *Engine) ask(i int, lang, viewer, name, question string) {
 	for _, a := range e.answers {
 		if a.faq == i {
-			for _, v := range a.viewers {
-				if v == viewer {
-					return
-				}
-			}
-			a.viewers = append(a.viewers, viewer)
-			if name != "" {
-				a.names = append(a.names, name)
-			}
+			a.merge(viewer, name)
 			return
 		}
 	}
@@ -79,7 +71,7 @@ func (e *Engine) tap(target string) {
 		for i := range x.Narration {
 			e.interlude = append(e.interlude, &x.Narration[i])
 		}
-		e.tapFocus = x.ID
+		e.tapFocus, e.tapTarget = x.ID, target
 		return
 	}
 	var exs []*script.Exhibit
@@ -98,7 +90,7 @@ func (e *Engine) tap(target string) {
 				for i := range o.Lines {
 					e.interlude = append(e.interlude, &o.Lines[i])
 				}
-				e.tapFocus = x.ID
+				e.tapFocus, e.tapTarget = x.ID, target
 				return
 			}
 		}

@@ -47,6 +47,12 @@ type Player struct {
 
 	token   uint64 // sink token of the last event, for fencing
 	nextCtl uint64 // ID of the next control
+
+	// refused is the line's first event a hand-over refused; broken is
+	// set when an Update's outs were not all performed: the engine is
+	// then past what was stored (see FinalCheckpoint).
+	refused *Out
+	broken  bool
 }
 
 type item struct {
@@ -325,6 +331,11 @@ func (p *Player) step1(ctx context.Context, m Msg, reply func(avatar.ControlRepl
 			if reply != nil {
 				reply(avatar.ControlReply{Error: "internal error"})
 			}
+			p.broken = true
+			if o.Kind == OutEvent && errors.Is(err, errHandedOver) {
+				r := *o
+				p.refused = &r
+			}
 			return wake, nil, err
 		}
 	}
@@ -332,6 +343,55 @@ func (p *Player) step1(ctx context.Context, m Msg, reply func(avatar.ControlRepl
 		return wake, nil, failed
 	}
 	return wake, next, nil
+}
+
+// finalPublisher is a sink that can still publish a room's last
+// checkpoint once it refuses everything else (handoverSink).
+type finalPublisher interface {
+	publishFinal(ctx context.Context, r avatar.RoomID, seq uint64, raw []byte, cursor string, expect uint64) (uint64, error)
+}
+
+// FinalCheckpoint stores what the engine holds when the room leaves this
+// director in good order (handed over, or let go while its lease is
+// held): the checkpoint just before the line a hand-over refused, or, if
+// the player stopped between two Updates, the engine's own if it changed
+// since the last event (questions, likes… that came since). Nothing is
+// stored if the player stopped in the middle of an Update for another
+// reason (the engine is past what was stored: the stored cursor stands).
+// Call it after Run returned, never while it runs.
+func (p *Player) FinalCheckpoint(ctx context.Context) error {
+	fp, ok := p.sink.(finalPublisher)
+	if !ok {
+		return nil
+	}
+	var o Out
+	switch {
+	case p.refused != nil:
+		if p.refused.Before == "" {
+			return nil
+		}
+		o = Out{Kind: OutEvent, Seq: p.refused.Seq, Type: avatar.EventCheckpoint, Data: avatar.Checkpoint{}, Cursor: p.refused.Before}
+	case p.broken || !p.eng.started:
+		return nil
+	default:
+		if o, ok = p.eng.Checkpoint(time.Now()); !ok {
+			return nil
+		}
+	}
+	env, err := avatar.NewEnvelope(p.id, o.Seq, time.Now(), o.Type, o.Data)
+	if err != nil {
+		return fmt.Errorf("director: encode checkpoint of room %s: %w", p.id, err)
+	}
+	raw, err := json.Marshal(env)
+	if err != nil {
+		return fmt.Errorf("director: encode checkpoint of room %s: %w", p.id, err)
+	}
+	token, err := fp.publishFinal(ctx, p.id, o.Seq, raw, o.Cursor, p.token)
+	if err != nil {
+		return fmt.Errorf("director: store the checkpoint of room %s: %w", p.id, err)
+	}
+	p.token, p.refused = token, nil
+	return nil
 }
 
 // publish publishes event o, dated at, fenced by the last event's token.

@@ -31,6 +31,7 @@ func (e *Engine) restore(m MsgRestore) {
 			e.log.Warn("ignoring stored cursor", zap.Error(err))
 		} else {
 			e.cur = c
+			e.cur.Q = nil // restored below, once the state is
 			if e.cur.Lang == "" || !e.hasLang(e.cur.Lang) {
 				e.cur.Lang = e.defaultLang()
 			}
@@ -51,6 +52,12 @@ func (e *Engine) restore(m MsgRestore) {
 		e.state.Status = ""
 	}
 	e.curStr = ""
+	if m.Cursor != "" {
+		if c, err := parseCursor(m.Cursor); err == nil {
+			e.restoreAgenda(c.Q)
+		}
+	}
+	e.lastCursor = m.Cursor
 	e.log.Debug("playing", zap.Uint64("seq", e.seq), zap.String("cursor", e.cursorString()))
 }
 
@@ -240,10 +247,14 @@ func (e *Engine) interject() bool {
 	if e.disclose {
 		return false // the show's first line is the disclosure: see step
 	}
+	// What is taken off the agenda stays in the checkpoint until its
+	// speech event is out (agenda.go).
+	defer e.dropChosen()
 	e.promoteQueued()
 	if len(e.says) > 0 {
 		c := e.says[0]
 		e.says = e.says[1:]
+		e.choose(chosen{say: &c})
 		lang := c.Lang
 		if lang == "" {
 			lang = e.cur.Lang
@@ -253,6 +264,7 @@ func (e *Engine) interject() bool {
 	}
 	if len(e.soldOut) > 0 {
 		sku, sale := strings.CutPrefix(e.soldOut[0], saleSoldOut)
+		e.choose(chosen{soldOut: e.soldOut[0]})
 		e.soldOut = e.soldOut[1:]
 		e.soldOutSpoken()
 		pr := e.prog.Show.Product(sku)
@@ -286,17 +298,20 @@ func (e *Engine) interject() bool {
 		}
 		l := e.interlude[0]
 		e.interlude = e.interlude[1:]
+		e.choose(chosen{tap: true})
 		e.burst++
 		e.sayLine(l, false)
 		e.then(afterRefocus)
 		return true
 	}
 	if e.thankDue {
+		e.choose(chosen{like: &likeAt{Due: true, Name: e.thank, Last: ms(e.lastThank)}})
 		e.burst++
 		e.sayThanks()
 		return true
 	}
 	if i, ok := e.thankYouDue(); ok {
+		e.choose(chosen{thanks: i + 1, pend: e.thanks.pend[i], last: e.thanks.last[i]})
 		e.burst++
 		e.sayThankYou(i)
 		return true

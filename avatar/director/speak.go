@@ -70,6 +70,9 @@ func (e *Engine) speak(s spoken) {
 		res.Apply(&sp)
 	}
 	start := e.now
+	// The checkpoint just before the line: a room handed over here
+	// stores it, so the successor speaks the line (Out.Before).
+	before, first := e.cursorString(), len(e.out)
 	if s.emotion != "" {
 		e.emit(avatar.EventExpression, avatar.Expression{Name: s.emotion})
 	}
@@ -79,6 +82,9 @@ func (e *Engine) speak(s spoken) {
 	if s.advance {
 		e.advance()
 	}
+	// The line leaves the agenda with its speech event, as a script
+	// line leaves the cursor.
+	e.spokenNow()
 	// The speech (or reply) event is the next one published, after the
 	// expression and gesture above: its "room/seq" is the content id.
 	sp.AIGC = avatar.MarkAI(avatar.EventContentID(e.room.ID, e.seq+1))
@@ -112,6 +118,7 @@ func (e *Engine) speak(s spoken) {
 	}
 	ev := &e.out[len(e.out)-1]
 	ev.Line, ev.Voiced = lineKind(&s), voiced
+	e.out[first].Before = before
 	e.saveState()
 	e.ends = ends
 	e.finishLine()
@@ -268,7 +275,9 @@ func (e *Engine) discloseIfDue() bool {
 	if text == "" {
 		return false
 	}
+	e.choose(chosen{disclose: true}) // until its speech is out (agenda.go)
 	e.speakDisclosure(text)
+	e.dropChosen()
 	return true
 }
 
