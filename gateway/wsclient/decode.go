@@ -50,7 +50,7 @@ func decodeFrame(frame []byte, out []wireEvent) ([]wireEvent, error) {
 // allocate its name; any other type is decoded too.
 var knownTypes = func() map[string]avatar.EventType {
 	m := map[string]avatar.EventType{}
-	for _, t := range []avatar.EventType{avatar.EventHello, avatar.EventShowStart, avatar.EventShowPause, avatar.EventShowResume, avatar.EventShowEnd, avatar.EventSpeech, avatar.EventSpeechCut, avatar.EventExpression, avatar.EventGesture, avatar.EventProductShow, avatar.EventProductHide, avatar.EventSaleStart, avatar.EventSaleUpdate, avatar.EventSaleEnd, avatar.EventCoupon, avatar.EventReply, avatar.EventExhibit, avatar.EventIdle, avatar.EventViewers, avatar.EventComment, avatar.EventNotice, avatar.EventError, avatar.EventResume, avatar.EventPong, avatar.EventCartOK, avatar.EventStock} {
+	for _, t := range []avatar.EventType{avatar.EventHello, avatar.EventShowStart, avatar.EventShowPause, avatar.EventShowResume, avatar.EventShowEnd, avatar.EventSpeech, avatar.EventSpeechCut, avatar.EventExpression, avatar.EventGesture, avatar.EventProductShow, avatar.EventProductHide, avatar.EventSaleStart, avatar.EventSaleUpdate, avatar.EventSaleEnd, avatar.EventCoupon, avatar.EventReply, avatar.EventExhibit, avatar.EventIdle, avatar.EventViewers, avatar.EventComment, avatar.EventNotice, avatar.EventError, avatar.EventResume, avatar.EventPong, avatar.EventCartOK, avatar.EventStock, avatar.EventCheckpoint} {
 		m[string(t)] = t
 	}
 	return m
