@@ -1,8 +1,10 @@
 package director
 
 import (
+	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -72,4 +74,39 @@ func TestTakeoverLetsTheLineEnd(t *testing.T) {
 			})
 		})
 	}
+}
+
+// heldSink is a memSink whose publishes, once held, wait until let go (or
+// their context ends).
+type heldSink struct {
+	*memSink
+	mu   sync.Mutex
+	gate chan struct{} // closed to let publishes go; nil: not held
+}
+
+func (s *heldSink) hold() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gate = make(chan struct{})
+}
+
+func (s *heldSink) letGo() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	close(s.gate)
+	s.gate = nil
+}
+
+func (s *heldSink) Publish(ctx context.Context, r avatar.RoomID, seq uint64, raw []byte, cursor string, expect uint64) (uint64, error) {
+	s.mu.Lock()
+	g := s.gate
+	s.mu.Unlock()
+	if g != nil {
+		select {
+		case <-g:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	return s.memSink.Publish(ctx, r, seq, raw, cursor, expect)
 }
