@@ -20,13 +20,13 @@ import (
 // fleet is directors sharing rooms on one listening NATS server, each with
 // its own connection as the director role (the server enforces its
 // permissions), each publishing through a sink that notes which director
-// published each event.
+// sent each event.
 type fleet struct {
 	t     *testing.T
 	admin *bus.Bus
 	rooms []avatar.RoomID
 	mu    sync.Mutex
-	by    map[avatar.RoomID]map[uint64]string // who published each seq
+	by    map[string]string // who sent each event, by envelope ID
 	dirs  map[string]*member
 }
 
@@ -38,19 +38,23 @@ type member struct {
 }
 
 func newFleet(t *testing.T, rooms int) *fleet {
-	f := &fleet{t: t, by: map[avatar.RoomID]map[uint64]string{}, dirs: map[string]*member{}}
+	f := &fleet{t: t, by: map[string]string{}, dirs: map[string]*member{}}
 	f.admin = bustest.StartConfig(t, bus.Config{LeaseTTL: ttl, Listen: "127.0.0.1:-1"})
 	for i := range rooms {
 		id := avatar.RoomID(fmt.Sprintf("room-%d", i))
 		seed(t, f.admin, id)
 		f.rooms = append(f.rooms, id)
-		f.by[id] = map[uint64]string{}
 	}
 	t.Cleanup(f.stopAll)
 	return f
 }
 
-// recordingSink is the bus sink, noting who published what.
+// recordingSink is the bus sink, noting who sent what. It notes each event
+// before sending it, by its envelope's ID (unique to the event, not to its
+// seq, which two directors may both try): a publish that fails may still
+// have been stored, as when a director loses its lease while the event is
+// on its way (the lost lease cancels the publish, not the store), and the
+// stream then holds an event whose sender was told of no success.
 type recordingSink struct {
 	director.BusSink
 	f  *fleet
@@ -58,13 +62,14 @@ type recordingSink struct {
 }
 
 func (s recordingSink) Publish(ctx context.Context, r avatar.RoomID, seq uint64, raw []byte, cursor string, expect uint64) (uint64, error) {
-	tok, err := s.BusSink.Publish(ctx, r, seq, raw, cursor, expect)
-	if err == nil {
-		s.f.mu.Lock()
-		s.f.by[r][seq] = s.by
-		s.f.mu.Unlock()
+	var env avatar.Envelope
+	if err := json.Unmarshal(raw, &env); err != nil || env.ID == "" {
+		s.f.t.Errorf("director %s: room %s seq %d: an event without an envelope ID (%v): %s", s.by, r, seq, err, raw)
 	}
-	return tok, err
+	s.f.mu.Lock()
+	s.f.by[env.ID] = s.by
+	s.f.mu.Unlock()
+	return s.BusSink.Publish(ctx, r, seq, raw, cursor, expect)
 }
 
 func (f *fleet) start(id string) *member {
@@ -165,12 +170,9 @@ func (f *fleet) check() int {
 			if e.Seq != uint64(i+1) {
 				f.t.Fatalf("room %s: event %d has seq %d", r, i+1, e.Seq)
 			}
-			who := f.by[r][e.Seq]
+			who := f.by[e.ID]
 			if who == "" {
-				if i == len(evs)-1 {
-					break // stored, and its publisher not yet told
-				}
-				f.t.Fatalf("room %s: seq %d published by no director of the fleet", r, e.Seq)
+				f.t.Fatalf("room %s: seq %d (event %s) sent by no director of the fleet", r, e.Seq, e.ID)
 			}
 			ts := time.Time(e.TS)
 			if prev != "" && who != prev {

@@ -31,8 +31,9 @@ type cursor struct {
 	// taking the room over does not apply one again.
 	Orders []orderDone `json:"o,omitempty"`
 
-	// Line is the line being spoken while some of its cues have not fired;
-	// a director taking the room over fires them (Player.resumeLine).
+	// Line is the line being spoken, until it and its breath are over; a
+	// director taking the room over lets it end before the next line and
+	// fires the cues it has left (Engine.resumeLine).
 	Line *lineCues `json:"line,omitempty"`
 
 	// Q is what waits for a line boundary (agenda.go); read from a
@@ -41,12 +42,13 @@ type cursor struct {
 }
 
 // lineCues is what is left of a spoken line: when it ends (without the
-// breath) and the cues it has not fired yet, in order. A cue leaves the list
-// just before its event goes out, so it never fires twice.
+// breath) and the cues it has not fired yet, in order (none: all fired, or
+// a line without cues). A cue leaves the list just before its event goes
+// out, so it never fires twice.
 type lineCues struct {
 	ID   string    `json:"id"`
 	Ends time.Time `json:"ends"`
-	Cues []cueAt   `json:"cues"`
+	Cues []cueAt   `json:"cues,omitempty"`
 }
 
 // cueAt is a cue and when it fires, by the wall clock.

@@ -584,11 +584,18 @@ func TestStaleDirectorIsFenced(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		prog := loadShow(t, "demo-live.yaml")
 		sink := &memSink{}
-		old := start(t, prog, liveRoom("r", "livestream"), sink)
+		stale := &heldSink{memSink: sink}
+		old := startSink(t, prog, liveRoom("r", "livestream"), stale, sink)
 		old.untilSpeech(time.Minute, "greet-hello")
-		// A second player takes the room while the first still runs.
+		// A second player takes the room while the first still runs. Both
+		// let greet-hello end before the next line, at the same instant: the
+		// first's publishes wait until the second has published, as a
+		// director that lost its lease while stalled would.
+		stale.hold()
 		taker := start(t, prog, liveRoom("r", "livestream"), sink)
 		evs := taker.untilSpeech(time.Minute, "greet-coupon")
+		stale.letGo()
+		synctest.Wait()
 		err := old.stop()
 		if !errors.Is(err, bus.ErrFenced) {
 			t.Fatalf("stale player stopped with %v, want bus.ErrFenced", err)

@@ -94,21 +94,19 @@ func (e *Engine) speak(s spoken) {
 	keep := e.state.Recent[max(len(e.state.Recent)-(recentLines-1), 0):]
 	recent := make([]avatar.Speech, 0, len(keep)+1)
 	e.state.Recent = append(append(recent, keep...), sp)
-	// The cues go in the cursor with the speech, so a director taking the
-	// room over mid-line can fire those this one did not.
+	// The line's end and its cues go in the cursor with the speech, so a
+	// director taking the room over mid-line lets the line end and fires
+	// the cues this one did not: a line without cues too.
 	ends := start.Add(time.Duration(sp.DurationMS) * time.Millisecond)
-	e.cur.Line, e.curStr = nil, ""
-	if len(s.cues) > 0 {
-		l := &lineCues{ID: s.id, Ends: ends, Cues: make([]cueAt, len(s.cues))}
-		for i, c := range s.cues {
-			ms := tl.tr.OffsetMS(c.At)
-			if voiced {
-				ms = voiceCue(res, i, c.At)
-			}
-			l.Cues[i] = cueAt{At: start.Add(time.Duration(ms) * time.Millisecond), Kind: c.Action.Kind, Ref: c.Action.Ref}
+	l := &lineCues{ID: s.id, Ends: ends}
+	for i, c := range s.cues {
+		ms := tl.tr.OffsetMS(c.At)
+		if voiced {
+			ms = voiceCue(res, i, c.At)
 		}
-		e.cur.Line = l
+		l.Cues = append(l.Cues, cueAt{At: start.Add(time.Duration(ms) * time.Millisecond), Kind: c.Action.Kind, Ref: c.Action.Ref})
 	}
+	e.cur.Line, e.curStr = l, ""
 	if s.reply != nil {
 		r := *s.reply
 		r.Speech, r.AIGC = sp, sp.AIGC
@@ -128,14 +126,14 @@ func (e *Engine) speak(s spoken) {
 // waits until the line (it ends at e.ends) and a breath are over, serving
 // controls and input meanwhile. Called again after each wait, it goes on
 // where it stopped.
+//
+// The cursor keeps the line (cursor.Line) until it and its breath are
+// over, its cues leaving it as they fire, so that a successor taking the
+// room over meanwhile lets the line end before the next one, cues or none.
 func (e *Engine) finishLine() {
 	e.speaking = true
-	for e.cur.Line != nil {
+	for e.cur.Line != nil && len(e.cur.Line.Cues) > 0 {
 		l := e.cur.Line
-		if len(l.Cues) == 0 {
-			e.cur.Line, e.curStr = nil, ""
-			break
-		}
 		c := l.Cues[0]
 		if e.wait(c.At, untilNone) {
 			return
@@ -143,9 +141,6 @@ func (e *Engine) finishLine() {
 		// Fired as soon as its first event is out: a successor does not
 		// fire it again.
 		l.Cues = l.Cues[1:]
-		if len(l.Cues) == 0 {
-			e.cur.Line = nil
-		}
 		e.curStr = ""
 		e.act(script.Action{Kind: c.Kind, Ref: c.Ref})
 	}
@@ -155,6 +150,9 @@ func (e *Engine) finishLine() {
 	}
 	if e.wait(e.ends.Add(gap), untilNone) {
 		return
+	}
+	if e.cur.Line != nil {
+		e.cur.Line, e.curStr = nil, ""
 	}
 	e.speaking, e.cut = false, false
 }
