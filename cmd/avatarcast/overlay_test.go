@@ -453,12 +453,16 @@ func TestOverlayReconnectsInBrowser(t *testing.T) {
 		t.Errorf("no socket asked since=%d: %v", last, socks.list())
 	}
 
-	// The merchant stops the room: the cards go, the last frame stays.
+	// The merchant stops the room: the cards and the last line go, the
+	// avatar stays.
 	code, m := apiCall(t, s2, pagesToken, "POST", "/api/v1/rooms/demo-live/stop", "application/json", "")
 	if code != 200 && code != 202 {
 		t.Fatalf("stop the room: HTTP %d %v", code, m)
 	}
 	waitJS(t, ctx, `document.body.dataset.show === "ended" && document.getElementById("product").hidden && document.getElementById("sale").hidden`, 20*time.Second, "the cards hidden when the room stops")
+	if eval[bool](t, ctx, `!document.getElementById("subtitle").hidden`) {
+		t.Errorf("the stopped room's overlay keeps its last line on stream: %q", text(t, ctx, "#subtitle"))
+	}
 	img, parts := shoot(t, ctx, "overlay-stopped")
 	if av := boxes(t, ctx, "#avatar"); len(av) != 1 || opaqueIn(img, av[0]) < 500 {
 		t.Error("the avatar is not drawn after the room stopped")
@@ -471,6 +475,9 @@ func TestOverlayReconnectsInBrowser(t *testing.T) {
 	waitJS(t, ctx, `document.body.dataset.ready === "true" && !!document.querySelector("#avatar svg .mouth")`, 20*time.Second, "hello of the stopped room")
 	if eval[bool](t, ctx, `!document.getElementById("product").hidden || !document.getElementById("sale").hidden || document.body.dataset.show !== "ended"`) {
 		t.Error("a stopped room's overlay shows a card")
+	}
+	if eval[bool](t, ctx, `!document.getElementById("subtitle").hidden`) {
+		t.Errorf("a stopped room's overlay, opened afresh, shows a line: %q", text(t, ctx, "#subtitle"))
 	}
 	checkLabel(t, ctx, frame(t, ctx, "overlay-stopped-reopened"), "stopped room reopened")
 	errs.check(t, ctx)

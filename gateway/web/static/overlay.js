@@ -23,7 +23,7 @@ document.documentElement.style.setProperty("--scale", String(parseFloat(body.dat
 let pub = { catalog: [] };
 let spoken = "";         // the language being spoken
 let product = null, sale = null;
-let ended = false;       // the show ended: the cards are hidden, the last frame stays
+let ended = false;       // the show ended: cards and subtitle are hidden, the avatar stays
 
 // An OBS browser source plays sound without a tap.
 const speaker = new Speaker($("subtitle"), null, { autoplay: true });
@@ -54,6 +54,10 @@ function render() {
   fillSale($("sale"), ended ? null : sale, sale ? titleOf(sale.sku) : "", lang());
   countdown.set(!ended && sale ? sale.ends : "");
   body.dataset.show = ended ? "ended" : "on";
+  // The last line of an ended show would stay on stream (a flash sale's
+  // pitch read as an offer still open) until the merchant stops OBS.
+  if (ended && speaker.last) { speaker.stop(); speaker.last = null; presenter.avatar.mouth("rest"); }
+  $("subtitle").hidden = ended;
 }
 
 function applyState(st) {
@@ -64,7 +68,7 @@ function applyState(st) {
   ended = st.status === "ended";
   const recent = st.recent || [];
   // A late joiner (or a reconnect that missed lines) sees the last line.
-  if (recent.length) { speaker.last = recent[recent.length - 1]; speaker.relang(""); }
+  if (recent.length && !ended) { speaker.last = recent[recent.length - 1]; speaker.relang(""); }
 }
 
 function speak(sp) {
