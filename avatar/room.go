@@ -58,6 +58,28 @@ type Room struct {
 	// Schedule, if any, is when a playing room is on air (schedule.go):
 	// outside its windows the show is off air until the next one starts.
 	Schedule *Schedule `json:"schedule,omitempty"`
+	// Licence is the id of the licence that covered the persona's likeness
+	// when the API last checked the room (created it, assigned its script,
+	// started it): the persona's own or one of the merchant's. Empty for a
+	// wholly synthetic persona. The record's provenance names it.
+	Licence string `json:"licence,omitempty"`
+}
+
+// Provenance is where the room's show comes from and who presents it under
+// which licence, for show.start and show.resume (the director sets the
+// script version it actually plays).
+func (rm Room) Provenance() *Provenance {
+	pv := &Provenance{Merchant: rm.Merchant, Show: rm.Show, Version: rm.Version, Persona: rm.Persona.ID, Voice: rm.Persona.Voice.ID}
+	if l := rm.Persona.Likeness; l != nil {
+		pv.Person = l.Person
+		switch {
+		case rm.Licence != "":
+			pv.Licences = []string{rm.Licence}
+		case l.Licence != nil:
+			pv.Licences = []string{l.Licence.ID}
+		}
+	}
+	return pv
 }
 
 // RoomPreview is what makes a room a merchant's private preview.

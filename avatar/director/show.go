@@ -92,14 +92,8 @@ func (e *Engine) showStatus(reason string) avatar.ShowStatus {
 
 // provenance is where the show played now comes from, for the record.
 func (e *Engine) provenance() *avatar.Provenance {
-	pv := &avatar.Provenance{Merchant: e.room.Merchant, Show: e.prog.Show.ID, Version: e.prog.Version,
-		Persona: e.room.Persona.ID, Voice: e.room.Persona.Voice.ID}
-	if l := e.room.Persona.Likeness; l != nil {
-		pv.Person = l.Person
-		if l.Licence != nil {
-			pv.Licences = []string{l.Licence.ID}
-		}
-	}
+	pv := e.room.Provenance()
+	pv.Show, pv.Version = e.prog.Show.ID, e.prog.Version
 	return pv
 }
 

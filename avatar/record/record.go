@@ -96,7 +96,7 @@ func Export(ctx context.Context, b *bus.Bus, w io.Writer, q Query) (int, error) 
 		return 0, fmt.Errorf("record: export room %s: %w", q.Room, err)
 	}
 	h := Header{Room: q.Room, From: q.From.UTC(), To: q.To.UTC(), Kind: rm.Kind, Title: rm.Title,
-		Current: provenance(rm), Audit: audit, AIGC: avatar.MarkAI(string(q.Room)), Producer: avatar.AIGCProducer}
+		Current: rm.Provenance(), Audit: audit, AIGC: avatar.MarkAI(string(q.Room)), Producer: avatar.AIGCProducer}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var out writer
 	if q.Format == FormatTranscript {
@@ -141,17 +141,6 @@ func Export(ctx context.Context, b *bus.Bus, w io.Writer, q Query) (int, error) 
 		err = fmt.Errorf("record: export room %s: %w", q.Room, ferr)
 	}
 	return n, err
-}
-
-func provenance(rm avatar.Room) *avatar.Provenance {
-	pv := &avatar.Provenance{Merchant: rm.Merchant, Show: rm.Show, Version: rm.Version, Persona: rm.Persona.ID, Voice: rm.Persona.Voice.ID}
-	if l := rm.Persona.Likeness; l != nil {
-		pv.Person = l.Person
-		if l.Licence != nil {
-			pv.Licences = []string{l.Licence.ID}
-		}
-	}
-	return pv
 }
 
 func speaker(p avatar.Persona) string {

@@ -178,6 +178,18 @@ func TestStartNeedsCoveringLicence(t *testing.T) {
 	e.want(e.do(tokenA, "PUT", "/api/v1/scripts/tea", "application/yaml", wangTea(t)), 201, "script")
 	e.want(e.do(tokenA, "POST", "/api/v1/rooms", "application/json", []byte(`{"id":"w1","kind":"livestream","script":"tea"}`)), 201, "room")
 	e.want(e.do(tokenA, "POST", "/api/v1/rooms/w1/start", "", nil), 200, "start")
+	// The room names the licence that covers it, and so does the record's
+	// provenance of its show.
+	var room avatar.Room
+	if err := json.Unmarshal(e.want(e.do(tokenA, "GET", "/api/v1/rooms/w1", "", nil), 200, "room").body, &room); err != nil {
+		t.Fatal(err)
+	}
+	if room.Licence != "wj" {
+		t.Errorf("room w1's licence %q, want wj (a's licence that covers Wang Jun)", room.Licence)
+	}
+	if pv := room.Provenance(); !slices.Equal(pv.Licences, []string{"wj"}) || pv.Person != "Wang Jun" {
+		t.Errorf("provenance %+v, want licence wj for Wang Jun", pv)
+	}
 	e.want(e.do(tokenA, "POST", "/api/v1/rooms/w1/stop", "", nil), 200, "stop")
 
 	// Merchant b holds no licence of Wang Jun: a's does not lend.

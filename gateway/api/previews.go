@@ -173,7 +173,7 @@ func (a *API) createPreview(w http.ResponseWriter, r *http.Request) {
 	}
 	// A preview shows the persona as the show would: its licence must
 	// cover it as for any room.
-	if ps, err := a.checkAssignment(r.Context(), rm, show); err != nil {
+	if ps, err := a.checkAssignment(r.Context(), &rm, show); err != nil {
 		cleanup()
 		a.internal(w, r, err)
 		return

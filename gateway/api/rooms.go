@@ -111,9 +111,9 @@ type roomRequest struct {
 
 // checkAssignment checks that room rm may play show and that its persona
 // may present it now, under its own licence or one of the room's
-// merchant's; it returns the problems. The error is a failure to read the
-// licences.
-func (a *API) checkAssignment(ctx context.Context, rm avatar.Room, show *script.Show) ([]Problem, error) {
+// merchant's, and sets rm.Licence to the licence that covers it; it
+// returns the problems. The error is a failure to read the licences.
+func (a *API) checkAssignment(ctx context.Context, rm *avatar.Room, show *script.Show) ([]Problem, error) {
 	var ps []Problem
 	if string(show.Kind) != rm.Kind {
 		ps = append(ps, fieldProblem("script", "kind-mismatch", "script %s is a %s show but room %s is a %s room", show.ID, show.Kind, rm.ID, rm.Kind))
@@ -121,13 +121,15 @@ func (a *API) checkAssignment(ctx context.Context, rm avatar.Room, show *script.
 	if err := rm.Persona.CheckSynthetic(); err != nil {
 		ps = append(ps, fieldProblem("persona", "persona-invalid", "%v", err))
 	}
-	_, err := a.checkLicence(ctx, rm.Merchant, rm.Persona, rm.Kind)
+	lic, err := a.checkLicence(ctx, rm.Merchant, rm.Persona, rm.Kind)
 	var le *avatar.LicenceError
 	switch {
 	case errors.As(err, &le):
 		ps = append(ps, licenceProblem(le))
 	case err != nil:
 		return nil, err
+	default:
+		rm.Licence = lic
 	}
 	return ps, nil
 }
@@ -223,7 +225,7 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rm := avatar.Room{ID: id, Kind: req.Kind, Title: req.Title, Merchant: m, Show: req.Script, Status: avatar.RoomStopped, Persona: persona, Schedule: req.Schedule}
-	if ps, err := a.checkAssignment(r.Context(), rm, show); err != nil {
+	if ps, err := a.checkAssignment(r.Context(), &rm, show); err != nil {
 		a.internal(w, r, err)
 		return
 	} else if len(ps) > 0 {
@@ -328,7 +330,7 @@ func (a *API) assignScript(w http.ResponseWriter, r *http.Request) {
 		if status, code, ps := a.refreshPersona(r, rm); status != 0 {
 			return status, code, ps
 		}
-		if ps, err := a.checkAssignment(r.Context(), *rm, show); err != nil {
+		if ps, err := a.checkAssignment(r.Context(), rm, show); err != nil {
 			return a.changeFailed(r, err)
 		} else if len(ps) > 0 {
 			status, code := refusal(ps)
@@ -379,7 +381,7 @@ func (a *API) lifecycleHandler(op lifecycleOp) http.HandlerFunc {
 						return status, code, ps
 					}
 				}
-				if ps, err := a.checkAssignment(r.Context(), *rm, show); err != nil {
+				if ps, err := a.checkAssignment(r.Context(), rm, show); err != nil {
 					return a.changeFailed(r, err)
 				} else if len(ps) > 0 {
 					status, code := refusal(ps)

@@ -127,7 +127,7 @@ func (a *API) putScript(w http.ResponseWriter, r *http.Request) {
 	var ps []Problem
 	for _, rm := range rooms {
 		if rm.Show == id && rm.Version == 0 {
-			rps, err := a.checkAssignment(r.Context(), rm, show)
+			rps, err := a.checkAssignment(r.Context(), &rm, show)
 			if err != nil {
 				a.internal(w, r, err)
 				return
