@@ -59,26 +59,11 @@ func TestTakeoverFiresPendingCues(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				sink := &memSink{}
-				r := start(t, prog, liveRoom("c", "livestream"), sink)
-				evs := r.untilSpeech(10*time.Second, "long")
-				if err := r.stop(); err != nil {
-					t.Fatal(err)
-				}
-				i := slices.IndexFunc(evs, func(e avatar.Envelope) bool { return lineOf(e) == "long" })
-				long := evs[i]
-				sp := decode[avatar.Speech](t, long)
-				ends := time.Time(long.TS).Add(time.Duration(sp.DurationMS) * time.Millisecond)
-				n := len(sink.all())
-				if !slices.ContainsFunc(sink.all()[i:], func(e avatar.Envelope) bool { return e.Type == avatar.EventCoupon }) {
-					t.Fatalf("coupon cue at the first word not fired before the stop: %s", summary(sink.all()))
-				}
-				time.Sleep(tc.gap)
-
-				taker := start(t, prog, liveRoom("c", "livestream"), sink)
-				evs = taker.untilSpeech(time.Minute, "next")
-				if err := taker.stop(); err != nil {
-					t.Fatal(err)
+				run := takeOverAfter(t, prog, tc.gap)
+				long, ends, n, evs := run.long, run.ends, run.n, run.taken
+				i := slices.IndexFunc(run.first, func(e avatar.Envelope) bool { return lineOf(e) == "long" })
+				if !slices.ContainsFunc(run.first[i:], func(e avatar.Envelope) bool { return e.Type == avatar.EventCoupon }) {
+					t.Fatalf("coupon cue at the first word not fired before the stop: %s", summary(run.first))
 				}
 				checkSeqs(t, evs)
 				var shows, coupons int

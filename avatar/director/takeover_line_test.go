@@ -39,26 +39,10 @@ func TestTakeoverLetsTheLineEnd(t *testing.T) {
 			}
 			prog := Compile(show, 1)
 			synctest.Test(t, func(t *testing.T) {
-				sink := &memSink{}
-				r := start(t, prog, liveRoom("c", "livestream"), sink)
-				evs := r.untilSpeech(10*time.Second, "long")
-				if err := r.stop(); err != nil {
-					t.Fatal(err)
-				}
-				i := slices.IndexFunc(evs, func(e avatar.Envelope) bool { return lineOf(e) == "long" })
-				long := evs[i]
-				sp := decode[avatar.Speech](t, long)
-				ends := time.Time(long.TS).Add(time.Duration(sp.DurationMS) * time.Millisecond)
-				if sp.DurationMS < 3000 {
+				run := takeOverAfter(t, prog, time.Second) // mid-line
+				long, ends, n, evs := run.long, run.ends, run.n, run.taken
+				if sp := decode[avatar.Speech](t, long); sp.DurationMS < 3000 {
 					t.Fatalf("line long lasts %d ms; want a line long enough to take over in its middle", sp.DurationMS)
-				}
-				n := len(sink.all())
-				time.Sleep(time.Second) // mid-line
-
-				taker := start(t, prog, liveRoom("c", "livestream"), sink)
-				evs = taker.untilSpeech(time.Minute, "next")
-				if err := taker.stop(); err != nil {
-					t.Fatal(err)
 				}
 				checkSeqs(t, evs)
 				j := slices.IndexFunc(evs, func(e avatar.Envelope) bool { return lineOf(e) == "next" })
@@ -74,6 +58,40 @@ func TestTakeoverLetsTheLineEnd(t *testing.T) {
 			})
 		})
 	}
+}
+
+// takeover is a room played until its line "long" was published, stopped,
+// and after a gap taken over by a successor until it speaks line "next".
+type takeover struct {
+	long  avatar.Envelope   // line long's speech
+	ends  time.Time         // when line long ends
+	n     int               // events stored when the first player stopped
+	first []avatar.Envelope // those events
+	taken []avatar.Envelope // the successor's events, all of them
+}
+
+// takeOverAfter plays prog's room c (in a synctest bubble) as takeover
+// says, the successor starting gap after the stop.
+func takeOverAfter(t *testing.T, prog *Program, gap time.Duration) takeover {
+	t.Helper()
+	sink := &memSink{}
+	r := start(t, prog, liveRoom("c", "livestream"), sink)
+	evs := r.untilSpeech(10*time.Second, "long")
+	if err := r.stop(); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(evs, func(e avatar.Envelope) bool { return lineOf(e) == "long" })
+	long := evs[i]
+	sp := decode[avatar.Speech](t, long)
+	first := sink.all()
+	time.Sleep(gap)
+
+	taker := start(t, prog, liveRoom("c", "livestream"), sink)
+	taken := taker.untilSpeech(time.Minute, "next")
+	if err := taker.stop(); err != nil {
+		t.Fatal(err)
+	}
+	return takeover{long: long, ends: time.Time(long.TS).Add(time.Duration(sp.DurationMS) * time.Millisecond), n: len(first), first: first, taken: taken}
 }
 
 // heldSink is a memSink whose publishes, once held, wait until let go (or
